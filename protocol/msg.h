@@ -1,0 +1,99 @@
+/*
+ * msg.h - the supervisor <-> worker contract (version MSG_VERSION).
+ *
+ * One SOCK_SEQPACKET datagram is one message: a msgpack array of exactly two
+ * elements, [type (uint), body (map)].  Each type has exactly one schema
+ * (msg.c: msg_table[]): the decoder checks the exact key set, every type,
+ * range and string length, refuses unknown and duplicate keys and trailing
+ * bytes, and checks that an fd is attached if and only if the type declares
+ * one.  Numbers are never reused: retired types stay listed as retired.
+ *
+ *   1..19   supervisor -> worker
+ *   20..39  worker -> supervisor
+ */
+#ifndef DG_MSG_H
+#define DG_MSG_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MSG_VERSION 1
+#define MSG_MAX (17u << 20) /* a result may carry a 16 MiB frame's worth */
+#define MSG_PEER_NAME_MAX 64
+#define MSG_OP_MAX 96
+#define MSG_TEXT_MAX 4096   /* error messages */
+#define MSG_KIND_MAX 32
+
+enum msg_type {
+        /* supervisor -> worker */
+        MSG_PEER = 1,   /* fd: the peer's connection. Identity of the peer. */
+        MSG_RESULT = 2, /* a control-plane call's output */
+        MSG_FAIL = 3,   /* a call failed (any plane) */
+        MSG_STREAM = 4, /* fd: engine connection, request already written */
+        /* worker -> supervisor */
+        MSG_READY = 20,    /* sandboxed and waiting for a peer */
+        MSG_CALL = 21,     /* a broker request */
+        MSG_CANCEL = 22,   /* the peer aborted or left: stop call `seq` */
+        MSG_CALL_END = 23, /* the worker sent the call's terminal frame */
+};
+
+/* A decoded message.  Strings point into storage owned by the struct. */
+struct msg {
+        enum msg_type type;
+        int fd; /* attached descriptor or -1; the receiver owns it */
+
+        /* MSG_PEER */
+        char peer[MSG_PEER_NAME_MAX + 1]; /* "" when authenticated is 0 */
+        uint32_t uid, gid;
+        int authenticated; /* 0: answer every call with UNAUTHENTICATED */
+        uint32_t max_frame; /* largest frame accepted from the peer */
+        uint32_t idle_timeout; /* seconds without a call before the worker closes */
+
+        /* MSG_READY */
+        uint32_t version; /* MSG_VERSION */
+
+        /* MSG_CALL, MSG_RESULT, MSG_FAIL, MSG_STREAM, MSG_CANCEL, MSG_CALL_END */
+        uint64_t seq; /* per-stream call number chosen by the worker, from 1 */
+
+        /* MSG_CALL */
+        char id[128 + 1];      /* the peer's call id (for logs and audit) */
+        char op[MSG_OP_MAX + 1];
+        int raw;               /* carriage raw */
+        json_t *input;         /* an object (owned) */
+
+        /* MSG_RESULT */
+        json_t *output;        /* any JSON value (owned) */
+
+        /* MSG_FAIL */
+        char code[32];         /* a PROTOCOL.md error code name */
+        char text[MSG_TEXT_MAX + 1];
+        json_t *details;       /* object or NULL (owned) */
+
+        /* MSG_STREAM */
+        char kind[MSG_KIND_MAX + 1]; /* "logs", ... : how to read the engine response */
+        json_t *opts;          /* object: kind-specific options, e.g. {"tty": false} (owned) */
+
+        /* MSG_CALL_END */
+        char result[32];       /* "OK" or an error code name */
+        uint64_t bytes_in, bytes_out;
+};
+
+void msg_init(struct msg *m, enum msg_type type); /* zeroes, fd = -1 */
+void msg_clear(struct msg *m);                    /* frees json, closes fd if >= 0 */
+
+/*
+ * Encodes m (all fields of its type must be set) into a malloc'd buffer.
+ * Returns 0, or -1 when a field is out of its schema's range.
+ */
+int msg_encode(const struct msg *m, char **buf, size_t *len);
+/*
+ * Decodes exactly one message from buf[0..len) with the attached fd (-1 if
+ * none).  On success returns 0 and m owns fd.  On failure returns -1, closes
+ * fd, and writes a reason into err.
+ */
+int msg_decode(const void *buf, size_t len, int fd, struct msg *m, char *err, size_t errlen);
+
+const char *msg_type_name(enum msg_type t); /* "MSG_PEER", ...; "unknown" */
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * schema.h - input schemas of the peer operations (PROTOCOL.md section 5).
+ *
+ * The same table is checked twice: by the worker, on the JSON a peer sent
+ * (so that a bad input never leaves the worker), and again by the supervisor
+ * on what the worker forwarded (it never believes the worker).  Checks are
+ * exact: unknown fields, wrong types, out-of-range numbers and over-long
+ * strings are all refused with a message naming the field.
+ */
+#ifndef DG_SCHEMA_H
+#define DG_SCHEMA_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum field_kind {
+        F_STRING,     /* string, length in [min, max] bytes, no NUL */
+        F_BOOL,
+        F_INT,        /* integer in [min, max] */
+        F_STRINGS,    /* array of at most max strings, each at most 4096 bytes */
+        F_STRING_MAP, /* object of at most max string values (keys <= 256, values <= 4096) */
+        F_OBJECT,     /* nested object checked against `sub` */
+};
+
+struct field_spec {
+        const char *name;
+        enum field_kind kind;
+        int64_t min, max;
+        const struct field_spec *sub; /* F_OBJECT: NULL-name-terminated */
+        int required;
+};
+
+enum op_type { OP_QUERY, OP_MUTATION, OP_SUBSCRIPTION, OP_RAW };
+
+struct op_schema {
+        const char *name;               /* "docker/container/create" */
+        enum op_type type;
+        int carriage_json, carriage_raw; /* which carriages the operation accepts */
+        const struct field_spec *fields; /* NULL-name-terminated; NULL: no fields */
+};
+
+/* NULL when the operation is unknown. */
+const struct op_schema *schema_find(const char *op);
+/* The whole table, NULL-name-terminated (for whoami and docs). */
+const struct op_schema *schema_all(void);
+
+/* 0 when input (an object) follows op's fields; -1 with err filled in. */
+int schema_check(const struct op_schema *op, const json_t *input, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * sandbox.h - how a worker gives up everything before it reads a peer byte.
+ *
+ * sandbox_demote() runs the fixed sequence (each step fatal on failure):
+ *   setgroups, setgid, setuid, prove setuid(0) fails, drop all capabilities
+ *   (bounding set and effective/permitted/inheritable), rlimits (no new
+ *   processes, no file writes, no core, few fds), not dumpable, no_new_privs.
+ * sandbox_seccomp() then installs the allowlist filter: wrong arch, socket,
+ * connect, open, execve, fork/clone, ptrace, executable mappings and every
+ * other syscall not listed kill the process (SIGSYS).  It never fails open.
+ */
+#ifndef DG_SANDBOX_H
+#define DG_SANDBOX_H
+
+#include <sys/types.h>
+
+/* Drops to uid/gid.  Exits through fatal() on any failure. */
+void sandbox_demote(uid_t uid, gid_t gid);
+/* Installs the seccomp filter.  Exits through fatal() on any failure. */
+void sandbox_seccomp(void);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * engine.h - the supervisor's only door to the Docker Engine.
+ *
+ * Control plane: engine_request() runs one HTTP request over the engine's
+ * unix socket with libcurl's multi interface driven by the supervisor's
+ * libevent loop, and calls back once with the status and parsed JSON body.
+ * Data plane: engine_dial() opens a fresh connection and writes a complete
+ * request carrying "Connection: close" (SECURITY: invariant 2: the engine
+ * never reads a second request on such a connection), then returns the fd,
+ * ready to be passed to a worker.
+ */
+#ifndef DG_ENGINE_H
+#define DG_ENGINE_H
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#define ENGINE_API "/v1.41"
+
+struct engine;     /* one per supervisor */
+struct engine_req; /* one request in flight */
+
+/*
+ * status: the HTTP status, or 0 when the engine could not be reached (the
+ * connection failed or broke), or -1 on timeout.
+ * body: the parsed JSON body (borrowed, valid during the callback), or NULL
+ * when empty or not JSON.  raw/rawlen: the body bytes as received (borrowed).
+ */
+typedef void (*engine_cb)(int status, json_t *body, const char *raw, size_t rawlen, void *arg);
+
+struct engine *engine_new(struct event_base *base, const char *socket_path);
+void engine_free(struct engine *e); /* cancels requests in flight without calling back */
+
+/*
+ * Starts method on ENGINE_API + path ("/containers/json?all=1").  body is
+ * sent as application/json when not NULL (borrowed).  timeout_ms 0 means the
+ * default (30 s).  Returns a handle usable with engine_cancel(), or NULL when
+ * the request could not even be started (cb is not called then).
+ */
+struct engine_req *engine_request(struct engine *e, const char *method, const char *path,
+                                  json_t *body, long timeout_ms, engine_cb cb, void *arg);
+/* Cancels a request in flight; its callback will not be called. */
+void engine_cancel(struct engine_req *r);
+
+/*
+ * Connects to the engine (blocking connect on the unix socket; it is local)
+ * and writes "method ENGINE_API+path HTTP/1.1", Host, Connection: close,
+ * optional extra header lines (each ending in \r\n, may be NULL), an optional
+ * JSON body with its Content-Length, all of it, before returning the fd
+ * (non-blocking, close-on-exec).  Returns -1 with errno set on failure.
+ */
+int engine_dial(struct engine *e, const char *method, const char *path, const char *extra_headers,
+                json_t *body);
+
+/* Number of requests in flight (for tests and metrics). */
+int engine_inflight(const struct engine *e);
+
+#endif
