@@ -90,13 +90,19 @@ check-boundary: $(BUILD)/bin/dockgate-worker
 integration: all
 	@sh tests/run-integration.sh $(BUILD)
 
-test: all
+# Both entry points install what is missing first, so that they work on a
+# fresh Debian machine (install-deps.sh is idempotent and quick when done).
+test:
+	sh contrib/install-deps.sh
+	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) unit-san
 	$(MAKE) check-boundary
 	$(MAKE) integration
 
-run: all
+run:
+	sh contrib/install-deps.sh
+	$(MAKE) all
 	sh contrib/run-demo.sh $(BUILD)
 
 format:

@@ -30,7 +30,7 @@ struct call {
         int raw;                       /* raw carriage requested */
         json_t *input;                 /* checked against the op's schema (owned) */
         const struct peer_policy *peer; /* from the supervisor's own record, never the worker */
-        const struct policy *policy;
+        struct policy *policy;          /* a reference: survives a reload mid-call */
         struct engine *engine;
         struct engine_req *pending;    /* the engine request in flight, if any */
         void *state;                   /* handler's own state; freed with state_free */
@@ -65,8 +65,13 @@ void call_fail_engine(struct call *c, int status, json_t *body);
 /* Passes fd (an engine connection with the request written) to the worker. */
 void call_stream(struct call *c, int fd, const char *kind, json_t *opts /* stolen */);
 
-/* Called by the worker channel. */
-void broker_dispatch(struct call *c);
+/*
+ * Called by the worker channel with a call it just decoded.  Returns -1 when
+ * the worker sent what its own checks must have refused (an input outside
+ * the schema, a carriage the operation lacks): the call is freed and the
+ * caller kills the worker.  Otherwise 0; the call is answered now or later.
+ */
+int broker_dispatch(struct call *c);
 /* The worker is gone or asked to cancel: cancel pending work and free c. */
 void broker_cancel(struct call *c);
 void call_free(struct call *c);

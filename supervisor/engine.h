@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 #include <jansson.h>
+#include <stddef.h>
 
 #define ENGINE_API "/v1.41"
 
@@ -51,6 +52,14 @@ void engine_cancel(struct engine_req *r);
  */
 int engine_dial(struct engine *e, const char *method, const char *path, const char *extra_headers,
                 json_t *body);
+
+/*
+ * Path helpers for callers: engine_path() formats into buf, engine_escape()
+ * URL-escapes one query value or path segment into buf.  Both return -1
+ * when the result does not fit.
+ */
+int engine_path(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int engine_escape(char *buf, size_t len, const char *s);
 
 /* Number of requests in flight (for tests and metrics). */
 int engine_inflight(const struct engine *e);

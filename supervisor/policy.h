@@ -34,6 +34,7 @@ struct peer_policy {
 };
 
 struct policy {
+        int refs;                  /* main's reference plus one per call in flight */
         char owner_label[128];     /* reserved label key, default "dockgate.owner" */
         struct peer_policy *peers;
         size_t npeers;
@@ -46,6 +47,9 @@ struct policy {
 struct policy *policy_load(const char *path, char *err, size_t errlen);
 struct policy *policy_parse(json_t *root, char *err, size_t errlen);
 void policy_free(struct policy *p);
+/* Calls hold a reference so that a reload never frees a policy in use. */
+struct policy *policy_ref(struct policy *p);
+void policy_unref(struct policy *p);
 
 /* The peer whose uids list uid, or NULL. */
 const struct peer_policy *policy_by_uid(const struct policy *p, uid_t uid);

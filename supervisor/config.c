@@ -1,0 +1,141 @@
+/*
+ * config.c - dockgated's settings: defaults, then the JSON config file.
+ * Flags are applied by main.c after config_load().
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "frame.h"
+#include "log.h"
+
+/* The worker binary sits beside dockgated unless told otherwise. */
+static void default_worker_path(struct config *c, const char *argv0)
+{
+        char self[PATH_MAX - 64]; /* room for the file name */
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        (void)argv0;
+        if (n <= 0) {
+                snprintf(c->worker_path, sizeof(c->worker_path), "/usr/libexec/dockgate-worker");
+                return;
+        }
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash != NULL)
+                *slash = '\0';
+        snprintf(c->worker_path, sizeof(c->worker_path), "%s/dockgate-worker", self);
+}
+
+void config_defaults(struct config *c, const char *argv0)
+{
+        memset(c, 0, sizeof(*c));
+        snprintf(c->socket, sizeof(c->socket), "/run/dockgate/dockgate.sock");
+        snprintf(c->engine, sizeof(c->engine), "/var/run/docker.sock");
+        snprintf(c->policy, sizeof(c->policy), "/etc/dockgate/policy.json");
+        snprintf(c->worker_user, sizeof(c->worker_user), "nobody");
+        default_worker_path(c, argv0);
+        c->pool_size = 4;
+        c->max_frame = FRAME_MAX_PEER_DEFAULT;
+        c->worker_idle = 300;
+        c->worker_lifetime = 86400;
+        c->log_level = LOG_LVL_INFO;
+        c->syslog = 0;
+}
+
+static int set_str(char *dst, size_t dstlen, json_t *v, const char *key, char *err, size_t errlen)
+{
+        if (!json_is_string(v) || json_string_length(v) == 0 ||
+            json_string_length(v) >= dstlen || strlen(json_string_value(v)) != json_string_length(v)) {
+                snprintf(err, errlen, "%s: must be a non-empty string shorter than %zu bytes", key,
+                         dstlen);
+                return -1;
+        }
+        memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+        return 0;
+}
+
+static int set_uint(uint32_t *dst, json_t *v, const char *key, json_int_t lo, json_int_t hi,
+                    char *err, size_t errlen)
+{
+        if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+                snprintf(err, errlen, "%s: must be an integer from %lld to %lld", key,
+                         (long long)lo, (long long)hi);
+                return -1;
+        }
+        *dst = (uint32_t)json_integer_value(v);
+        return 0;
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+        json_error_t jerr;
+        json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+        if (root == NULL) {
+                snprintf(err, errlen, "%s:%d: %s", path, jerr.line, jerr.text);
+                return -1;
+        }
+        int rc = -1;
+        if (!json_is_object(root)) {
+                snprintf(err, errlen, "%s: the config must be a JSON object", path);
+                goto out;
+        }
+        const char *key;
+        json_t *v;
+        json_object_foreach(root, key, v)
+        {
+                uint32_t u;
+                if (strcmp(key, "socket") == 0) {
+                        if (set_str(c->socket, sizeof(c->socket), v, key, err, errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "engine") == 0) {
+                        if (set_str(c->engine, sizeof(c->engine), v, key, err, errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "policy") == 0) {
+                        if (set_str(c->policy, sizeof(c->policy), v, key, err, errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "workerPath") == 0) {
+                        if (set_str(c->worker_path, sizeof(c->worker_path), v, key, err, errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "workerUser") == 0) {
+                        if (set_str(c->worker_user, sizeof(c->worker_user), v, key, err, errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "poolSize") == 0) {
+                        if (set_uint(&u, v, key, 1, 256, err, errlen) < 0)
+                                goto out;
+                        c->pool_size = (int)u;
+                } else if (strcmp(key, "maxFrameBytes") == 0) {
+                        if (set_uint(&c->max_frame, v, key, 1024, FRAME_MAX_SERVER, err, errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "workerIdleSeconds") == 0) {
+                        if (set_uint(&c->worker_idle, v, key, 1, 86400, err, errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "workerLifetimeSeconds") == 0) {
+                        if (set_uint(&c->worker_lifetime, v, key, 1, 30 * 86400, err, errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "logLevel") == 0) {
+                        int lvl = json_is_string(v) ? log_level_parse(json_string_value(v)) : -1;
+                        if (lvl < 0) {
+                                snprintf(err, errlen, "%s: must be error, warn, info or debug", key);
+                                goto out;
+                        }
+                        c->log_level = lvl;
+                } else if (strcmp(key, "syslog") == 0) {
+                        if (!json_is_boolean(v)) {
+                                snprintf(err, errlen, "%s: must be true or false", key);
+                                goto out;
+                        }
+                        c->syslog = json_is_true(v);
+                } else {
+                        snprintf(err, errlen, "%s: unknown setting", key);
+                        goto out;
+                }
+        }
+        rc = 0;
+out:
+        json_decref(root);
+        return rc;
+}

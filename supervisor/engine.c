@@ -1,0 +1,553 @@
+/*
+ * engine.c - the supervisor's only door to the Docker Engine (engine.h).
+ *
+ * Control plane: libcurl's multi interface over the engine's unix socket,
+ * driven by the supervisor's libevent loop (one struct event per curl socket,
+ * one evtimer for curl's timeout).  Connections are reused between requests;
+ * their number is capped so that a burst of calls cannot exhaust the
+ * engine's or our descriptors.
+ *
+ * Data plane: engine_dial() writes one complete request on a fresh
+ * connection and hands the fd back for a worker.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "log.h"
+
+#define ENGINE_TIMEOUT_MS 30000L
+#define ENGINE_CONNECT_TIMEOUT_MS 5000L
+#define ENGINE_MAX_CONNS 64L        /* connections to the engine, in use or idle */
+#define ENGINE_IDLE_CONNS 16L       /* idle connections kept for reuse */
+#define ENGINE_BODY_MAX (32u << 20) /* largest engine answer we buffer */
+#define ENGINE_DIAL_TIMEOUT_S 5     /* connect and write of a data-plane request */
+
+/*
+ * An answer larger than ENGINE_BODY_MAX is not buffered: the request fails
+ * with this synthetic status and a {"message"} body, which call_fail_engine()
+ * turns into DOCKER_ERROR (the engine answered, we refused to hold it).
+ */
+#define ENGINE_STATUS_TOO_LARGE 502
+
+struct engine_req {
+        LIST_ENTRY(engine_req) entry;
+        struct engine *e;
+        CURL *easy;
+        struct curl_slist *headers;
+        char *out; /* serialized request body, or NULL */
+        char *buf; /* response body */
+        size_t len, cap;
+        int too_large;
+        engine_cb cb;
+        void *arg;
+};
+
+struct engine {
+        struct event_base *base;
+        CURLM *multi;
+        struct event *timer;
+        char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+        LIST_HEAD(, engine_req) reqs;
+        int inflight;
+};
+
+static void engine_check_done(struct engine *e);
+
+/* --- libevent <-> libcurl glue --- */
+
+static void engine_on_socket(evutil_socket_t fd, short what, void *arg)
+{
+        struct engine *e = arg;
+        int flags = 0, running;
+
+        if (what & EV_READ)
+                flags |= CURL_CSELECT_IN;
+        if (what & EV_WRITE)
+                flags |= CURL_CSELECT_OUT;
+        curl_multi_socket_action(e->multi, fd, flags, &running);
+        engine_check_done(e);
+}
+
+static void engine_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+        struct engine *e = arg;
+        int running;
+
+        curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        engine_check_done(e);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: keep one persistent event per curl socket. */
+static int engine_sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+        struct engine *e = userp;
+        struct event *ev = socketp;
+        short kind = EV_PERSIST;
+
+        if (what == CURL_POLL_REMOVE) {
+                if (ev != NULL)
+                        event_free(ev);
+                curl_multi_assign(e->multi, s, NULL);
+                return 0;
+        }
+        if (what & CURL_POLL_IN)
+                kind |= EV_READ;
+        if (what & CURL_POLL_OUT)
+                kind |= EV_WRITE;
+        if (ev != NULL) {
+                event_del(ev);
+                if (event_assign(ev, e->base, s, kind, engine_on_socket, e) == -1)
+                        return -1;
+        } else {
+                ev = event_new(e->base, s, kind, engine_on_socket, e);
+                if (ev == NULL)
+                        return -1;
+                curl_multi_assign(e->multi, s, ev);
+        }
+        return event_add(ev, NULL);
+}
+
+/* CURLMOPT_TIMERFUNCTION: one timer; -1 removes it. */
+static int engine_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+        struct engine *e = userp;
+        struct timeval tv;
+
+        if (timeout_ms < 0)
+                return evtimer_del(e->timer);
+        tv.tv_sec = timeout_ms / 1000;
+        tv.tv_usec = (timeout_ms % 1000) * 1000;
+        return evtimer_add(e->timer, &tv);
+}
+
+/* --- requests --- */
+
+static size_t engine_write_cb(char *data, size_t size, size_t n, void *arg)
+{
+        struct engine_req *r = arg;
+        size_t add = size * n, ncap;
+        char *nbuf;
+
+        if (add > ENGINE_BODY_MAX - r->len) {
+                r->too_large = 1;
+                return 0; /* CURLE_WRITE_ERROR ends the transfer */
+        }
+        if (r->len + add + 1 > r->cap) {
+                ncap = r->cap ? r->cap : 4096;
+                while (ncap < r->len + add + 1)
+                        ncap *= 2;
+                if ((nbuf = realloc(r->buf, ncap)) == NULL)
+                        return 0;
+                r->buf = nbuf;
+                r->cap = ncap;
+        }
+        memcpy(r->buf + r->len, data, add);
+        r->len += add;
+        r->buf[r->len] = '\0';
+        return add;
+}
+
+static void engine_req_free(struct engine_req *r)
+{
+        if (r->easy != NULL) {
+                curl_multi_remove_handle(r->e->multi, r->easy);
+                curl_easy_cleanup(r->easy);
+        }
+        LIST_REMOVE(r, entry);
+        r->e->inflight--;
+        curl_slist_free_all(r->headers);
+        free(r->out);
+        free(r->buf);
+        free(r);
+}
+
+/* Maps curl's outcome to engine.h's status: HTTP code, 0 unreachable, -1 timeout. */
+static int engine_status(struct engine_req *r, CURLcode rc)
+{
+        long code = 0;
+
+        if (rc == CURLE_OPERATION_TIMEDOUT)
+                return -1;
+        if (rc == CURLE_WRITE_ERROR && r->too_large)
+                return ENGINE_STATUS_TOO_LARGE;
+        if (rc != CURLE_OK)
+                return 0;
+        if (curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK ||
+            code < 100 || code > 599)
+                return 0;
+        return (int)code;
+}
+
+static void engine_finish(struct engine_req *r, CURLcode rc)
+{
+        int status = engine_status(r, rc);
+        json_t *body = NULL;
+        const char *raw = r->buf ? r->buf : "";
+        size_t rawlen = r->len;
+
+        if (status == ENGINE_STATUS_TOO_LARGE) {
+                body = json_pack("{s:s}", "message", "engine answer too large");
+                raw = "";
+                rawlen = 0;
+        } else if (status > 0 && rawlen > 0) {
+                body = json_loadb(raw, rawlen, JSON_DECODE_ANY, NULL);
+        }
+        if (rc != CURLE_OK && status != ENGINE_STATUS_TOO_LARGE)
+                log_debug("engine: request failed: %s", curl_easy_strerror(rc));
+        r->cb(status, body, raw, rawlen, r->arg);
+        json_decref(body);
+        engine_req_free(r);
+}
+
+/*
+ * Runs the callbacks of finished transfers.  A callback may start or cancel
+ * other requests; curl_multi_remove_handle() drops a cancelled request's
+ * queued message, so the loop never sees a freed handle.
+ */
+static void engine_check_done(struct engine *e)
+{
+        CURLMsg *m;
+        struct engine_req *r;
+        int left;
+
+        while ((m = curl_multi_info_read(e->multi, &left)) != NULL) {
+                if (m->msg != CURLMSG_DONE)
+                        continue;
+                r = NULL;
+                curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+                if (r == NULL)
+                        continue;
+                engine_finish(r, m->data.result);
+        }
+}
+
+/*
+ * SECURITY: a path is supervisor-built from checked or escaped values, but
+ * it must never carry bytes that could end the request line (only printable
+ * ASCII without space), nor a "." or ".." segment, which curl or the engine's
+ * router would fold into a path naming another resource
+ * ("/images/../containers/X/json").
+ */
+static int engine_path_ok(const char *path)
+{
+        const char *p, *seg;
+        size_t n;
+
+        if (path[0] != '/')
+                return 0;
+        for (p = path; *p != '\0'; p++)
+                if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+                        return 0;
+        for (seg = path + 1;; seg += n + 1) {
+                n = strcspn(seg, "/?#");
+                if ((n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+                        return 0;
+                if (seg[n] != '/')
+                        break;
+        }
+        return 1;
+}
+
+static int engine_method_ok(const char *method)
+{
+        size_t i;
+
+        for (i = 0; method[i] != '\0'; i++)
+                if (method[i] < 'A' || method[i] > 'Z' || i >= 15)
+                        return 0;
+        return i > 0;
+}
+
+static int engine_req_setup(struct engine_req *r, const char *method, const char *url,
+                            long timeout_ms)
+{
+        CURL *h = r->easy;
+        int ok = 1;
+
+        ok &= curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, r->e->socket_path) == CURLE_OK;
+        ok &= curl_easy_setopt(h, CURLOPT_URL, url) == CURLE_OK;
+        ok &= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http") == CURLE_OK;
+        /* Send the path exactly as built; never let curl rewrite it. */
+        ok &= curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L) == CURLE_OK;
+        /* The environment's proxy settings must never redirect the engine door. */
+        ok &= curl_easy_setopt(h, CURLOPT_PROXY, "") == CURLE_OK;
+        ok &= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
+        ok &= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK;
+        ok &= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ENGINE_CONNECT_TIMEOUT_MS) ==
+              CURLE_OK;
+        ok &= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, engine_write_cb) == CURLE_OK;
+        ok &= curl_easy_setopt(h, CURLOPT_WRITEDATA, r) == CURLE_OK;
+        ok &= curl_easy_setopt(h, CURLOPT_PRIVATE, r) == CURLE_OK;
+        if (r->out != NULL || strcmp(method, "POST") == 0) {
+                /* POST without a body still sends Content-Length: 0. */
+                ok &= curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->out ? r->out : "") == CURLE_OK;
+                ok &= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                                       (curl_off_t)(r->out ? strlen(r->out) : 0)) == CURLE_OK;
+        }
+        if (strcmp(method, "HEAD") == 0)
+                ok &= curl_easy_setopt(h, CURLOPT_NOBODY, 1L) == CURLE_OK;
+        else if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
+                ok &= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK;
+        else if (strcmp(method, "GET") == 0 && r->out != NULL)
+                ok &= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK;
+        ok &= curl_easy_setopt(h, CURLOPT_HTTPHEADER, r->headers) == CURLE_OK;
+        return ok ? 0 : -1;
+}
+
+struct engine_req *engine_request(struct engine *e, const char *method, const char *path,
+                                  json_t *body, long timeout_ms, engine_cb cb, void *arg)
+{
+        struct engine_req *r;
+        struct curl_slist *h;
+        char url[8192];
+        int n;
+
+        if (!engine_method_ok(method) || !engine_path_ok(path)) {
+                log_warnx("engine: refusing request %s with a bad method or path", method);
+                return NULL;
+        }
+        n = snprintf(url, sizeof(url), "http://docker%s%s", ENGINE_API, path);
+        if (n < 0 || (size_t)n >= sizeof(url))
+                return NULL;
+        if ((r = calloc(1, sizeof(*r))) == NULL)
+                return NULL;
+        r->e = e;
+        r->cb = cb;
+        r->arg = arg;
+        LIST_INSERT_HEAD(&e->reqs, r, entry);
+        e->inflight++;
+        if (body != NULL && (r->out = json_dumps(body, JSON_COMPACT)) == NULL)
+                goto fail;
+        /* curl would add "Expect: 100-continue" to large bodies: one round trip for nothing. */
+        if ((h = curl_slist_append(NULL, "Expect:")) == NULL)
+                goto fail;
+        r->headers = h;
+        if (r->out != NULL &&
+            (h = curl_slist_append(r->headers, "Content-Type: application/json")) == NULL)
+                goto fail;
+        if ((r->easy = curl_easy_init()) == NULL)
+                goto fail;
+        if (engine_req_setup(r, method, url, timeout_ms > 0 ? timeout_ms : ENGINE_TIMEOUT_MS))
+                goto fail;
+        if (curl_multi_add_handle(e->multi, r->easy) != CURLM_OK) {
+                curl_easy_cleanup(r->easy);
+                r->easy = NULL;
+                goto fail;
+        }
+        return r;
+fail:
+        engine_req_free(r);
+        return NULL;
+}
+
+void engine_cancel(struct engine_req *r)
+{
+        if (r != NULL)
+                engine_req_free(r);
+}
+
+int engine_inflight(const struct engine *e)
+{
+        return e->inflight;
+}
+
+struct engine *engine_new(struct event_base *base, const char *socket_path)
+{
+        struct engine *e;
+
+        if (strlen(socket_path) >= sizeof(e->socket_path)) {
+                log_warnx("engine: socket path too long: %s", socket_path);
+                return NULL;
+        }
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+                return NULL;
+        if ((e = calloc(1, sizeof(*e))) == NULL)
+                goto fail;
+        e->base = base;
+        LIST_INIT(&e->reqs);
+        snprintf(e->socket_path, sizeof(e->socket_path), "%s", socket_path);
+        if ((e->timer = evtimer_new(base, engine_on_timer, e)) == NULL)
+                goto fail;
+        if ((e->multi = curl_multi_init()) == NULL)
+                goto fail;
+        curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, engine_sock_cb);
+        curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
+        curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, engine_timer_cb);
+        curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
+        curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, ENGINE_MAX_CONNS);
+        curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, ENGINE_IDLE_CONNS);
+        return e;
+fail:
+        if (e != NULL && e->timer != NULL)
+                event_free(e->timer);
+        free(e);
+        curl_global_cleanup();
+        return NULL;
+}
+
+void engine_free(struct engine *e)
+{
+        if (e == NULL)
+                return;
+        while (!LIST_EMPTY(&e->reqs))
+                engine_req_free(LIST_FIRST(&e->reqs));
+        /* Closes cached connections; the socket callback frees their events. */
+        curl_multi_cleanup(e->multi);
+        event_free(e->timer);
+        free(e);
+        curl_global_cleanup();
+}
+
+/* --- data plane --- */
+
+/*
+ * SECURITY: extra header lines are supervisor-built; still, an empty line
+ * would end the header block early and make what follows a body, so refuse
+ * anything but well-formed "Name: value\r\n" lines.
+ */
+static int engine_headers_ok(const char *h)
+{
+        const unsigned char *p = (const unsigned char *)h;
+        int linelen = 0;
+
+        for (; *p != '\0'; p++) {
+                if (*p == '\r') {
+                        if (p[1] != '\n' || linelen == 0)
+                                return 0;
+                        p++;
+                        linelen = 0;
+                        continue;
+                }
+                if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+                        return 0;
+                linelen++;
+        }
+        return linelen == 0;
+}
+
+static int engine_write_all(int fd, const char *buf, size_t len)
+{
+        ssize_t n;
+
+        while (len > 0) {
+                n = send(fd, buf, len, MSG_NOSIGNAL);
+                if (n == -1 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                buf += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+/*
+ * SECURITY (DESIGN.md invariant 2): every connection handed to a worker
+ * carries "Connection: close", which makes the engine read exactly one
+ * request on it; the request is written here, completely, before the fd
+ * leaves the supervisor.  Whatever the worker writes afterwards is never
+ * parsed as a request (only as stdin of an upgraded stream).
+ */
+int engine_dial(struct engine *e, const char *method, const char *path,
+                const char *extra_headers, json_t *body)
+{
+        struct sockaddr_un sun;
+        struct timeval tv = {ENGINE_DIAL_TIMEOUT_S, 0};
+        char *out = NULL, *req = NULL;
+        size_t reqlen;
+        int fd = -1, flags, saved;
+        FILE *f;
+
+        if (extra_headers == NULL)
+                extra_headers = "";
+        if (!engine_method_ok(method) || !engine_path_ok(path) ||
+            !engine_headers_ok(extra_headers)) {
+                errno = EINVAL;
+                return -1;
+        }
+        if (body != NULL && (out = json_dumps(body, JSON_COMPACT)) == NULL) {
+                errno = ENOMEM;
+                return -1;
+        }
+        if ((f = open_memstream(&req, &reqlen)) == NULL)
+                goto fail;
+        fprintf(f, "%s %s%s HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n%s", method,
+                ENGINE_API, path, extra_headers);
+        if (out != NULL)
+                fprintf(f, "Content-Type: application/json\r\nContent-Length: %zu\r\n",
+                        strlen(out));
+        fprintf(f, "\r\n%s", out ? out : "");
+        if (fclose(f) != 0)
+                goto fail;
+
+        memset(&sun, 0, sizeof(sun));
+        sun.sun_family = AF_UNIX;
+        memcpy(sun.sun_path, e->socket_path, sizeof(sun.sun_path));
+        if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+                goto fail;
+        /* Bounds both a full listen backlog and a stuck engine: the loop must not hang. */
+        if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)
+                goto fail;
+        if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+                goto fail;
+        if (engine_write_all(fd, req, reqlen) == -1)
+                goto fail;
+        if ((flags = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
+                goto fail;
+        free(req);
+        free(out);
+        return fd;
+fail:
+        saved = errno;
+        if (fd != -1)
+                close(fd);
+        free(req);
+        free(out);
+        errno = saved ? saved : EIO;
+        return -1;
+}
+
+/* --- helpers for callers building paths --- */
+
+int engine_path(char *buf, size_t len, const char *fmt, ...)
+{
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(buf, len, fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t)n >= len)
+                return -1;
+        return 0;
+}
+
+int engine_escape(char *buf, size_t len, const char *s)
+{
+        char *esc;
+        size_t n;
+
+        /* The handle argument is unused since curl 7.82. */
+        if ((esc = curl_easy_escape(NULL, s, 0)) == NULL)
+                return -1;
+        n = strlen(esc);
+        if (n >= len) {
+                curl_free(esc);
+                return -1;
+        }
+        memcpy(buf, esc, n + 1);
+        curl_free(esc);
+        return 0;
+}

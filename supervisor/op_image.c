@@ -1,0 +1,144 @@
+/*
+ * op_image.c - docker/image operations.  Images are shared and carry no
+ * owner: every peer the policy lets call these sees the same images.
+ * Whether a peer may remove images is the policy's operations list.
+ */
+#include <string.h>
+
+#include "ops_impl.h"
+
+#define IMAGE_REF_MAX 512
+
+/*
+ * An image reference: name[:tag][@digest], its path components separated
+ * by "/".  Each component starts with a letter or digit, which rules out
+ * "." and ".." segments that would change the engine path's meaning.
+ */
+static int image_ref_ok(const char *ref)
+{
+        size_t i, n = ref ? strlen(ref) : 0;
+        int start = 1;
+
+        if (n == 0 || n > IMAGE_REF_MAX)
+                return 0;
+        if (strspn(ref,
+                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/@-") != n)
+                return 0;
+        for (i = 0; i < n; i++) {
+                int alnum = (ref[i] >= 'a' && ref[i] <= 'z') ||
+                            (ref[i] >= 'A' && ref[i] <= 'Z') ||
+                            (ref[i] >= '0' && ref[i] <= '9');
+                if (start && !alnum)
+                        return 0;
+                start = ref[i] == '/';
+        }
+        return !start;
+}
+
+static const char *image_ref(struct call *c)
+{
+        const char *ref = ops_str(c, "image");
+
+        if (!image_ref_ok(ref)) {
+                call_fail(c, DG_INVALID_INPUT, "input.image: not an image reference");
+                return NULL;
+        }
+        return ref;
+}
+
+static json_t *image_item(const json_t *in)
+{
+        const json_t *labels = json_object_get(in, "Labels");
+
+        return json_pack("{s:s?,s:o,s:o,s:I,s:I,s:o}", "imageId",
+                         json_string_value(json_object_get(in, "Id")), "repoTags",
+                         ops_strings(json_object_get(in, "RepoTags")), "repoDigests",
+                         ops_strings(json_object_get(in, "RepoDigests")), "created",
+                         json_integer_value(json_object_get(in, "Created")), "size",
+                         json_integer_value(json_object_get(in, "Size")), "labels",
+                         json_is_object(labels) ? json_deep_copy(labels) : json_object());
+}
+
+static void list_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        json_t *out, *v, *item;
+        size_t i;
+
+        c->pending = NULL;
+        if (status != 200 || !json_is_array(body)) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        out = json_array();
+        json_array_foreach(body, i, v)
+        {
+                if ((item = image_item(v)) != NULL)
+                        json_array_append_new(out, item);
+        }
+        call_reply(c, out);
+}
+
+void op_image_list(struct call *c)
+{
+        ops_send(c, "GET", NULL, 0, list_done, "/images/json");
+}
+
+static void inspect_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+
+        c->pending = NULL;
+        if (status == 200 && json_is_object(body))
+                call_reply(c, json_incref(body));
+        else
+                call_fail_engine(c, status, body);
+}
+
+void op_image_inspect(struct call *c)
+{
+        const char *ref = image_ref(c);
+
+        if (ref != NULL)
+                ops_send(c, "GET", NULL, 0, inspect_done, "/images/%s/json", ref);
+}
+
+static void remove_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        json_t *out, *v;
+        const char *u, *d;
+        size_t i;
+
+        c->pending = NULL;
+        if (status == 409) {
+                /* SECURITY: the engine's text names the container using it, maybe another
+                 * peer's. */
+                call_fail(c, DG_CONFLICT, "image is in use: %s", ops_str(c, "image"));
+                return;
+        }
+        if (status != 200 || !json_is_array(body)) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        out = json_array();
+        json_array_foreach(body, i, v)
+        {
+                u = json_string_value(json_object_get(v, "Untagged"));
+                d = json_string_value(json_object_get(v, "Deleted"));
+                if (u != NULL)
+                        json_array_append_new(out, json_pack("{s:s}", "untagged", u));
+                if (d != NULL)
+                        json_array_append_new(out, json_pack("{s:s}", "deleted", d));
+        }
+        call_reply(c, out);
+}
+
+void op_image_remove(struct call *c)
+{
+        const char *ref = image_ref(c);
+
+        if (ref != NULL)
+                ops_send(c, "DELETE", NULL, 0, remove_done, "/images/%s?force=%d&noprune=0",
+                         ref, ops_bool(c, "force", 0));
+}

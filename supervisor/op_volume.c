@@ -1,0 +1,120 @@
+/*
+ * op_volume.c - docker/volume operations.  A volume belongs to the peer
+ * whose owner label the supervisor stamped at create.
+ */
+#include <string.h>
+
+#include "ops_impl.h"
+
+/*
+ * The engine answers a create for an existing name with the existing
+ * volume, labels and all: a volume that does not carry the peer's label was
+ * not made by this call.
+ */
+static void create_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        const char *name = json_string_value(json_object_get(body, "Name"));
+        const char *owner;
+
+        c->pending = NULL;
+        if ((status != 200 && status != 201) || name == NULL) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        owner = json_string_value(
+            json_object_get(json_object_get(body, "Labels"), c->policy->owner_label));
+        if (owner == NULL || strcmp(owner, c->peer->name) != 0) {
+                call_fail(c, DG_CONFLICT, "volume name already in use: %s", name);
+                return;
+        }
+        call_reply(c, json_pack("{s:s}", "volumeName", name));
+}
+
+/* Built field by field: SECURITY: never driver options (local ones bind host paths). */
+void op_volume_create(struct call *c)
+{
+        const char *name = ops_str(c, "name");
+        json_t *body;
+
+        if (name != NULL && (!ops_name_ok(name) || strlen(name) < 2)) {
+                call_fail(c, DG_INVALID_INPUT,
+                          "input.name: 2 to 128 of [A-Za-z0-9_.-], starting with a letter or "
+                          "digit");
+                return;
+        }
+        body = json_pack("{s:s,s:s,s:{s:s}}", "Name", name ? name : "", "Driver", "local",
+                         "Labels", c->policy->owner_label, c->peer->name);
+        if (body == NULL) {
+                call_fail(c, DG_INTERNAL, "out of memory");
+                return;
+        }
+        ops_send(c, "POST", body, 0, create_done, "/volumes/create");
+        json_decref(body);
+}
+
+static json_t *list_item(const json_t *in)
+{
+        const json_t *labels = json_object_get(in, "Labels");
+
+        /* Not the host mountpoint: a peer has no use for host paths. */
+        return json_pack("{s:s?,s:s?,s:s?,s:o}", "volumeName",
+                         json_string_value(json_object_get(in, "Name")), "driver",
+                         json_string_value(json_object_get(in, "Driver")), "created",
+                         json_string_value(json_object_get(in, "CreatedAt")), "labels",
+                         json_is_object(labels) ? json_deep_copy(labels) : json_object());
+}
+
+static void list_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        json_t *vols = json_object_get(body, "Volumes"), *out, *v, *item;
+        size_t i;
+
+        c->pending = NULL;
+        if (status != 200 || !json_is_object(body)) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        out = json_array();
+        json_array_foreach(vols, i, v)
+        {
+                if (!resolve_owns(c, json_object_get(v, "Labels")))
+                        continue;
+                if ((item = list_item(v)) != NULL)
+                        json_array_append_new(out, item);
+        }
+        call_reply(c, out);
+}
+
+void op_volume_list(struct call *c)
+{
+        char filter[1200];
+
+        if (ops_owner_filter(c, filter, sizeof(filter)) == -1) {
+                call_fail(c, DG_INTERNAL, "owner filter too long");
+                return;
+        }
+        ops_send(c, "GET", NULL, 0, list_done, "/volumes%s%s", filter[0] ? "?" : "", filter);
+}
+
+static void inspect_resolved(struct call *c, const char *name, json_t *inspect)
+{
+        call_reply(c, json_incref(inspect));
+}
+
+void op_volume_inspect(struct call *c)
+{
+        resolve_volume(c, ops_str(c, "volumeName"), inspect_resolved);
+}
+
+static void remove_resolved(struct call *c, const char *name, json_t *inspect)
+{
+        ops_send(c, "DELETE", NULL, 0, ops_done_empty, "/volumes/%s?force=%d", name,
+                 ops_bool(c, "force", 0));
+}
+
+void op_volume_remove(struct call *c)
+{
+        resolve_volume(c, ops_str(c, "volumeName"), remove_resolved);
+}

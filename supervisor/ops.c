@@ -1,0 +1,191 @@
+/*
+ * ops.c - the operation table, and the helpers the families (op_*.c) share.
+ *
+ * Only operations whose whole path exists are listed: the broker answers
+ * any other operation id as unavailable.  Subscriptions other than logs
+ * (stats, events, pull, exec, attach, archive) wait for worker support.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops_impl.h"
+
+const struct op_entry op_table[] = {
+    {"docker/system/ping", op_ping},
+    {"docker/system/version", op_version},
+
+    {"docker/container/create", op_container_create},
+    {"docker/container/start", op_container_start},
+    {"docker/container/stop", op_container_stop},
+    {"docker/container/restart", op_container_restart},
+    {"docker/container/kill", op_container_kill},
+    {"docker/container/pause", op_container_pause},
+    {"docker/container/unpause", op_container_unpause},
+    {"docker/container/remove", op_container_remove},
+    {"docker/container/list", op_container_list},
+    {"docker/container/inspect", op_container_inspect},
+    {"docker/container/wait", op_container_wait},
+    {"docker/container/logs", op_container_logs},
+    {"docker/container/top", op_container_top},
+    {"docker/container/resize", op_container_resize},
+
+    {"docker/image/list", op_image_list},
+    {"docker/image/inspect", op_image_inspect},
+    {"docker/image/remove", op_image_remove},
+
+    {"docker/network/create", op_network_create},
+    {"docker/network/list", op_network_list},
+    {"docker/network/inspect", op_network_inspect},
+    {"docker/network/remove", op_network_remove},
+    {"docker/network/connect", op_network_connect},
+    {"docker/network/disconnect", op_network_disconnect},
+
+    {"docker/volume/create", op_volume_create},
+    {"docker/volume/list", op_volume_list},
+    {"docker/volume/inspect", op_volume_inspect},
+    {"docker/volume/remove", op_volume_remove},
+
+    {NULL, NULL},
+};
+
+static void ops_state_free(void *p)
+{
+        struct ops_state *st = p;
+
+        json_decref(st->keep);
+        free(st);
+}
+
+struct ops_state *ops_state(struct call *c)
+{
+        struct ops_state *st;
+
+        if (c->state != NULL)
+                return c->state;
+        if ((st = calloc(1, sizeof(*st))) == NULL) {
+                call_fail(c, DG_INTERNAL, "out of memory");
+                return NULL;
+        }
+        c->state = st;
+        c->state_free = ops_state_free;
+        return st;
+}
+
+const char *ops_str(const struct call *c, const char *key)
+{
+        return json_string_value(json_object_get(c->input, key));
+}
+
+int ops_bool(const struct call *c, const char *key, int def)
+{
+        json_t *v = json_object_get(c->input, key);
+
+        return json_is_boolean(v) ? json_is_true(v) : def;
+}
+
+int64_t ops_int(const struct call *c, const char *key, int64_t def)
+{
+        json_t *v = json_object_get(c->input, key);
+
+        return json_is_integer(v) ? (int64_t)json_integer_value(v) : def;
+}
+
+int ops_has(const struct call *c, const char *key)
+{
+        json_t *v = json_object_get(c->input, key);
+
+        return v != NULL && !json_is_null(v);
+}
+
+int ops_name_ok(const char *s)
+{
+        size_t i;
+
+        if (s == NULL || s[0] == '\0')
+                return 0;
+        for (i = 0; s[i] != '\0'; i++) {
+                char ch = s[i];
+                int alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                            (ch >= '0' && ch <= '9');
+                if (i >= OPS_NAME_MAX || !(alnum || (i > 0 && strchr("_.-", ch) != NULL)))
+                        return 0;
+        }
+        return 1;
+}
+
+int ops_send(struct call *c, const char *method, json_t *body, long timeout_ms, engine_cb cb,
+             const char *fmt, ...)
+{
+        char path[2048];
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(path, sizeof(path), fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t)n >= sizeof(path)) {
+                call_fail(c, DG_INTERNAL, "engine path too long");
+                return -1;
+        }
+        c->pending = engine_request(c->engine, method, path, body, timeout_ms, cb, c);
+        if (c->pending == NULL) {
+                call_fail(c, DG_INTERNAL, "the engine request could not be started");
+                return -1;
+        }
+        return 0;
+}
+
+void ops_done_empty(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+
+        c->pending = NULL;
+        /* 304: already in the asked state (start, stop), which is what the peer wants. */
+        if ((status >= 200 && status < 300) || status == 304)
+                call_reply(c, json_object());
+        else
+                call_fail_engine(c, status, body);
+}
+
+int ops_owner_filter(const struct call *c, char *buf, size_t len)
+{
+        char label[256], esc[1024];
+        json_t *f;
+        char *txt;
+        int rc;
+
+        if (c->peer->admin) {
+                buf[0] = '\0';
+                return len > 0 ? 0 : -1;
+        }
+        if (engine_path(label, sizeof(label), "%s=%s", c->policy->owner_label, c->peer->name))
+                return -1;
+        if ((f = json_pack("{s:[s]}", "label", label)) == NULL)
+                return -1;
+        txt = json_dumps(f, JSON_COMPACT);
+        json_decref(f);
+        if (txt == NULL)
+                return -1;
+        rc = engine_escape(esc, sizeof(esc), txt);
+        free(txt);
+        if (rc == -1)
+                return -1;
+        return engine_path(buf, len, "filters=%s", esc);
+}
+
+json_t *ops_strings(const json_t *a)
+{
+        json_t *out = json_array(), *v;
+        size_t i;
+
+        if (out == NULL)
+                return NULL;
+        json_array_foreach(a, i, v)
+        {
+                if (json_is_string(v))
+                        json_array_append_new(out, json_string(json_string_value(v)));
+        }
+        return out;
+}

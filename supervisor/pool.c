@@ -1,0 +1,509 @@
+/*
+ * pool.c - spawning, pooling, talking to and reaping workers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "fdpass.h"
+#include "listener.h"
+#include "log.h"
+#include "pool.h"
+
+#define SPAWN_DEADLINE_S 10 /* a worker that cannot sandbox itself in time is killed */
+#define DYING_GRACE_S 2     /* a worker that hung up gets this long to exit */
+#define OUTQ_MAX (64u << 20)
+#define CHAN_SNDBUF (18 << 20) /* results may carry a 16 MiB frame */
+#define WORKER_SNDBUF (4 << 20)
+
+static void chan_read(evutil_socket_t fd, short what, void *arg);
+static void chan_write(evutil_socket_t fd, short what, void *arg);
+static void deadline_fired(evutil_socket_t fd, short what, void *arg);
+
+static void arm_deadline(struct worker *w, time_t seconds)
+{
+        struct timeval tv = {.tv_sec = seconds, .tv_usec = 0};
+        evtimer_add(w->ev_deadline, &tv);
+}
+
+/*
+ * The child side of a spawn.  Worker fd layout (documented in worker/main.c
+ * too): 0 and 1 /dev/null, 2 our stderr, 3 the SEQPACKET channel, nothing
+ * else.  SIGPIPE stays ignored so that a vanished peer is an EPIPE, not a
+ * death.
+ */
+static void __attribute__((noreturn)) exec_worker(struct sv *sv, int chan)
+{
+        char uid[16], gid[16];
+        int null = open("/dev/null", O_RDWR);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(chan, 3) < 0)
+                _exit(127);
+        syscall(SYS_close_range, 4, ~0U, 0);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        snprintf(uid, sizeof(uid), "%u", (unsigned)sv->worker_uid);
+        snprintf(gid, sizeof(gid), "%u", (unsigned)sv->worker_gid);
+        const char *lvlname[] = {"error", "warn", "info", "debug"};
+        char *argv[] = {sv->cfg.worker_path, "--uid", uid, "--gid", gid, "--log-level",
+                        (char *)lvlname[sv->cfg.log_level & 3], sv->cfg.syslog ? "--syslog" : NULL,
+                        NULL};
+        char *envp[] = {NULL};
+        execve(sv->cfg.worker_path, argv, envp);
+        _exit(127);
+}
+
+static struct worker *spawn(struct sv *sv)
+{
+        int sp[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+                log_warn("socketpair");
+                return NULL;
+        }
+        int big = CHAN_SNDBUF, small = WORKER_SNDBUF;
+        /* Root may exceed wmem_max; if not root, the default still works for small calls. */
+        if (setsockopt(sp[0], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) < 0)
+                setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+        if (setsockopt(sp[1], SOL_SOCKET, SO_SNDBUFFORCE, &small, sizeof(small)) < 0)
+                setsockopt(sp[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+        pid_t pid = fork();
+        if (pid < 0) {
+                log_warn("fork");
+                close(sp[0]);
+                close(sp[1]);
+                return NULL;
+        }
+        if (pid == 0)
+                exec_worker(sv, sp[1]);
+        close(sp[1]);
+
+        struct worker *w = calloc(1, sizeof(*w));
+        if (w == NULL)
+                fatal("calloc");
+        w->sv = sv;
+        w->pid = pid;
+        w->chan = sp[0];
+        w->state = W_SPAWNED;
+        TAILQ_INIT(&w->outq);
+        clock_gettime(CLOCK_MONOTONIC, &w->started);
+        evutil_make_socket_nonblocking(w->chan);
+        w->ev_read = event_new(sv->base, w->chan, EV_READ | EV_PERSIST, chan_read, w);
+        w->ev_write = event_new(sv->base, w->chan, EV_WRITE, chan_write, w);
+        w->ev_deadline = evtimer_new(sv->base, deadline_fired, w);
+        if (w->ev_read == NULL || w->ev_write == NULL || w->ev_deadline == NULL)
+                fatalx("event_new failed");
+        event_add(w->ev_read, NULL);
+        arm_deadline(w, SPAWN_DEADLINE_S);
+        TAILQ_INSERT_TAIL(&sv->workers, w, link);
+        sv->nspawning++;
+        log_debug("worker %d spawned", (int)pid);
+        return w;
+}
+
+void pool_init(struct sv *sv)
+{
+        TAILQ_INIT(&sv->workers);
+        sv->nready = sv->nspawning = 0;
+}
+
+void pool_fill(struct sv *sv)
+{
+        if (sv->shutting_down)
+                return;
+        while (sv->nready + sv->nspawning < sv->cfg.pool_size)
+                if (spawn(sv) == NULL)
+                        return; /* retried at the next reap or hand-off */
+}
+
+struct worker *pool_take(struct sv *sv)
+{
+        struct worker *w;
+        TAILQ_FOREACH(w, &sv->workers, link)
+        if (w->state == W_READY)
+                return w;
+        return NULL;
+}
+
+int pool_count(const struct sv *sv, enum worker_state st)
+{
+        int n = 0;
+        const struct worker *w;
+        TAILQ_FOREACH(w, &sv->workers, link)
+        if (w->state == st)
+                n++;
+        return n;
+}
+
+/* Drops a worker's channel; the process itself is reaped by pool_reap(). */
+static void chan_close(struct worker *w)
+{
+        struct outmsg *om;
+        if (w->call != NULL)
+                broker_cancel(w->call); /* clears w->call */
+        while ((om = TAILQ_FIRST(&w->outq)) != NULL) {
+                TAILQ_REMOVE(&w->outq, om, link);
+                if (om->fd >= 0)
+                        close(om->fd);
+                free(om->buf);
+                free(om);
+        }
+        w->outq_bytes = 0;
+        if (w->chan >= 0) {
+                event_del(w->ev_read);
+                event_del(w->ev_write);
+                close(w->chan);
+                w->chan = -1;
+        }
+}
+
+static void set_state(struct worker *w, enum worker_state st)
+{
+        struct sv *sv = w->sv;
+        if (w->state == W_SPAWNED)
+                sv->nspawning--;
+        else if (w->state == W_READY)
+                sv->nready--;
+        w->state = st;
+        if (st == W_READY)
+                sv->nready++;
+        else if (st == W_SPAWNED)
+                sv->nspawning++;
+}
+
+void pool_kill(struct worker *w, const char *reason)
+{
+        if (reason != NULL)
+                log_warnx("worker %d (peer %s): %s; killing it", (int)w->pid,
+                          w->peer[0] ? w->peer : "-", reason);
+        if (w->state != W_DYING) {
+                set_state(w, W_DYING);
+                kill(w->pid, SIGKILL);
+        }
+        chan_close(w);
+        pool_fill(w->sv);
+}
+
+static void deadline_fired(evutil_socket_t fd, short what, void *arg)
+{
+        struct worker *w = arg;
+        switch (w->state) {
+        case W_SPAWNED:
+                pool_kill(w, "not ready in time");
+                break;
+        case W_SERVING:
+                pool_kill(w, "lifetime exceeded");
+                break;
+        case W_DYING:
+                kill(w->pid, SIGKILL);
+                break;
+        case W_READY:
+                break;
+        }
+}
+
+/* The worker hung up: give it a moment to exit on its own. */
+static void chan_eof(struct worker *w)
+{
+        if (w->state != W_DYING) {
+                set_state(w, W_DYING);
+                arm_deadline(w, DYING_GRACE_S);
+        }
+        chan_close(w);
+        pool_fill(w->sv);
+}
+
+int pool_send(struct worker *w, const struct msg *m, int fd)
+{
+        char *buf;
+        size_t len;
+        if (w->chan < 0 || w->state == W_DYING) {
+                if (fd >= 0)
+                        close(fd);
+                return -1;
+        }
+        /* The encoder checks the fd against the type's schema; it stays ours. */
+        struct msg withfd = *m;
+        withfd.fd = fd;
+        if (msg_encode(&withfd, &buf, &len) < 0) {
+                log_warnx("worker %d: cannot encode %s", (int)w->pid, msg_type_name(m->type));
+                if (fd >= 0)
+                        close(fd);
+                return -1;
+        }
+        if (w->outq_bytes + len > OUTQ_MAX) {
+                free(buf);
+                if (fd >= 0)
+                        close(fd);
+                pool_kill(w, "not reading its channel");
+                return -1;
+        }
+        struct outmsg *om = calloc(1, sizeof(*om));
+        if (om == NULL)
+                fatal("calloc");
+        om->buf = buf;
+        om->len = len;
+        om->fd = fd;
+        TAILQ_INSERT_TAIL(&w->outq, om, link);
+        w->outq_bytes += len;
+        /* Arm the write event only while something is queued. */
+        event_add(w->ev_write, NULL);
+        return 0;
+}
+
+static void chan_write(evutil_socket_t fd, short what, void *arg)
+{
+        struct worker *w = arg;
+        struct outmsg *om;
+        while ((om = TAILQ_FIRST(&w->outq)) != NULL) {
+                if (fdpass_send(w->chan, om->buf, om->len, om->fd) < 0) {
+                        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                                event_add(w->ev_write, NULL);
+                                return;
+                        }
+                        log_warn("worker %d: send", (int)w->pid);
+                        chan_eof(w);
+                        return;
+                }
+                TAILQ_REMOVE(&w->outq, om, link);
+                w->outq_bytes -= om->len;
+                if (om->fd >= 0)
+                        close(om->fd);
+                free(om->buf);
+                free(om);
+        }
+}
+
+int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gid_t gid)
+{
+        struct sv *sv = w->sv;
+        struct msg m;
+        msg_init(&m, MSG_PEER);
+        snprintf(m.peer, sizeof(m.peer), "%s", peer != NULL ? peer : "");
+        m.uid = uid;
+        m.gid = gid;
+        m.authenticated = peer != NULL;
+        m.max_frame = sv->cfg.max_frame;
+        m.idle_timeout = sv->cfg.worker_idle;
+        snprintf(w->peer, sizeof(w->peer), "%s", peer != NULL ? peer : "");
+        w->peer_uid = uid;
+        w->peer_gid = gid;
+        set_state(w, W_SERVING);
+        evtimer_del(w->ev_deadline);
+        arm_deadline(w, sv->cfg.worker_lifetime);
+        int rc = pool_send(w, &m, peer_fd);
+        msg_clear(&m);
+        if (rc == 0)
+                log_info("worker %d serving peer %s (uid %u)", (int)w->pid,
+                         peer != NULL ? peer : "(unknown)", (unsigned)uid);
+        pool_fill(sv);
+        return rc;
+}
+
+/*
+ * The state table (STYLE 4): what each state permits.  Anything else is a
+ * protocol violation by a possibly compromised worker, which then dies.
+ */
+static int on_ready(struct worker *w, struct msg *m);
+static int on_call(struct worker *w, struct msg *m);
+static int on_cancel(struct worker *w, struct msg *m);
+static int on_call_end(struct worker *w, struct msg *m);
+
+static const struct transition {
+        enum worker_state state;
+        enum msg_type type;
+        int (*fn)(struct worker *, struct msg *);
+} transitions[] = {
+    {W_SPAWNED, MSG_READY, on_ready},
+    {W_SERVING, MSG_CALL, on_call},
+    {W_SERVING, MSG_CANCEL, on_cancel},
+    {W_SERVING, MSG_CALL_END, on_call_end},
+};
+
+static int on_ready(struct worker *w, struct msg *m)
+{
+        set_state(w, W_READY);
+        evtimer_del(w->ev_deadline);
+        log_debug("worker %d ready", (int)w->pid);
+        listener_drain(w->sv);
+        return 0;
+}
+
+static int on_call(struct worker *w, struct msg *m)
+{
+        if (w->open_seq != 0 || m->seq <= w->last_seq)
+                return -1; /* calls on a stream are strictly sequential */
+        struct call *c = calloc(1, sizeof(*c));
+        if (c == NULL)
+                fatal("calloc");
+        w->last_seq = w->open_seq = m->seq;
+        c->worker = w;
+        c->seq = m->seq;
+        snprintf(c->id, sizeof(c->id), "%s", m->id);
+        snprintf(c->op, sizeof(c->op), "%s", m->op);
+        c->raw = m->raw;
+        c->input = m->input;
+        m->input = NULL;
+        c->engine = w->sv->engine;
+        w->call = c;
+        log_debug("worker %d: call %llu %s", (int)w->pid, (unsigned long long)c->seq, c->op);
+        return broker_dispatch(c);
+}
+
+static int on_cancel(struct worker *w, struct msg *m)
+{
+        if (m->seq != w->open_seq)
+                return m->seq <= w->last_seq ? 0 : -1; /* a late cancel is harmless */
+        if (w->call != NULL)
+                broker_cancel(w->call);
+        return 0;
+}
+
+static int on_call_end(struct worker *w, struct msg *m)
+{
+        /* Only a call the broker already answered (or dropped) can end. */
+        if (m->seq != w->open_seq || w->call != NULL)
+                return -1;
+        log_info("call %llu by %s ended: %s, %llu bytes in, %llu bytes out",
+                 (unsigned long long)m->seq, w->peer, m->result,
+                 (unsigned long long)m->bytes_in, (unsigned long long)m->bytes_out);
+        w->open_seq = 0;
+        return 0;
+}
+
+static void chan_dispatch(struct worker *w, struct msg *m)
+{
+        for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++) {
+                if (transitions[i].state != w->state || transitions[i].type != m->type)
+                        continue;
+                if (transitions[i].fn(w, m) < 0) {
+                        char why[96];
+                        snprintf(why, sizeof(why), "%s out of order", msg_type_name(m->type));
+                        pool_kill(w, why);
+                }
+                return;
+        }
+        char why[96];
+        snprintf(why, sizeof(why), "%s not allowed in its state", msg_type_name(m->type));
+        pool_kill(w, why);
+}
+
+static void chan_read(evutil_socket_t fd, short what, void *arg)
+{
+        struct worker *w = arg;
+        /* A worker's messages are at most a peer frame plus the message's own keys. */
+        size_t max = (size_t)w->sv->cfg.max_frame + 65536;
+        for (int i = 0; i < 16 && w->chan >= 0; i++) {
+                void *buf;
+                size_t len;
+                int pfd;
+                int rc = fdpass_recv(w->chan, max, &buf, &len, &pfd);
+                if (rc < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                        return;
+                if (rc < 0) {
+                        pool_kill(w, errno == EMSGSIZE ? "message too large"
+                                                       : "unreadable message");
+                        return;
+                }
+                if (rc == 0) {
+                        chan_eof(w);
+                        return;
+                }
+                struct msg m;
+                char err[256];
+                /* SECURITY: no worker message carries an fd; msg_decode refuses one. */
+                if (msg_decode(buf, len, pfd, &m, err, sizeof(err)) < 0) {
+                        free(buf);
+                        pool_kill(w, err);
+                        return;
+                }
+                free(buf);
+                chan_dispatch(w, &m);
+                msg_clear(&m);
+        }
+}
+
+static struct worker *find_pid(struct sv *sv, pid_t pid)
+{
+        struct worker *w;
+        TAILQ_FOREACH(w, &sv->workers, link)
+        if (w->pid == pid)
+                return w;
+        return NULL;
+}
+
+static void worker_free(struct worker *w)
+{
+        chan_close(w);
+        TAILQ_REMOVE(&w->sv->workers, w, link);
+        event_free(w->ev_read);
+        event_free(w->ev_write);
+        event_free(w->ev_deadline);
+        free(w);
+}
+
+static void log_exit(const struct worker *w, int status)
+{
+        const char *peer = w->peer[0] ? w->peer : "-";
+        if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+                log_warnx("worker %d killed by SIGSYS (sandbox violation), peer %s", (int)w->pid,
+                          peer);
+        else if (WIFSIGNALED(status))
+                log_info("worker %d killed by signal %d, peer %s", (int)w->pid,
+                         WTERMSIG(status), peer);
+        else if (WEXITSTATUS(status) != 0)
+                log_warnx("worker %d exited with status %d, peer %s", (int)w->pid,
+                          WEXITSTATUS(status), peer);
+        else
+                log_debug("worker %d exited, peer %s", (int)w->pid, peer);
+}
+
+void pool_reap(struct sv *sv)
+{
+        pid_t pid;
+        int status;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+                struct worker *w = find_pid(sv, pid);
+                if (w == NULL)
+                        continue;
+                log_exit(w, status);
+                if (w->state != W_DYING)
+                        set_state(w, W_DYING);
+                worker_free(w);
+        }
+        pool_fill(sv);
+}
+
+void pool_shutdown(struct sv *sv)
+{
+        struct worker *w;
+        sv->shutting_down = 1;
+        /* Closing the channel is the worker's signal to stop. */
+        TAILQ_FOREACH(w, &sv->workers, link)
+        {
+                chan_close(w);
+                kill(w->pid, SIGTERM);
+        }
+        for (int i = 0; i < 40 && !TAILQ_EMPTY(&sv->workers); i++) {
+                pid_t pid;
+                int status;
+                while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+                        if ((w = find_pid(sv, pid)) != NULL)
+                                worker_free(w);
+                if (!TAILQ_EMPTY(&sv->workers))
+                        usleep(50000);
+        }
+        while ((w = TAILQ_FIRST(&sv->workers)) != NULL) {
+                kill(w->pid, SIGKILL);
+                waitpid(w->pid, NULL, 0);
+                worker_free(w);
+        }
+}

@@ -1,0 +1,71 @@
+/*
+ * pool.h - the supervisor's workers: spawning, the idle pool, the channel to
+ * each worker and the state table that says what a worker may send when.
+ *
+ * States: SPAWNED (exec'd, sandboxing itself) -> READY (in the pool, waiting
+ * for a peer) -> SERVING (owns one peer stream) -> reaped.  A worker is never
+ * reused for a second peer.  A message its state does not permit, or one
+ * that does not decode, kills it (SIGKILL) and only it.
+ */
+#ifndef DG_POOL_H
+#define DG_POOL_H
+
+#include <event2/event.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "msg.h"
+#include "supervisor.h"
+
+enum worker_state { W_SPAWNED, W_READY, W_SERVING, W_DYING };
+
+struct outmsg {
+        TAILQ_ENTRY(outmsg) link;
+        char *buf;
+        size_t len;
+        int fd; /* passed with the message, closed once sent; -1 if none */
+};
+
+struct call;
+
+struct worker {
+        TAILQ_ENTRY(worker) link;
+        struct sv *sv;
+        pid_t pid;
+        int chan; /* our end of the SEQPACKET pair; -1 once closed */
+        enum worker_state state;
+        struct event *ev_read, *ev_write, *ev_deadline;
+        TAILQ_HEAD(, outmsg) outq;
+        size_t outq_bytes;
+        struct timespec started; /* for hand-off and lifetime accounting */
+
+        /* identity of the peer it serves: the supervisor's own record */
+        char peer[MSG_PEER_NAME_MAX + 1];
+        uid_t peer_uid;
+        gid_t peer_gid;
+
+        uint64_t last_seq;  /* highest call number seen */
+        uint64_t open_seq;  /* call not yet ended by MSG_CALL_END, or 0 */
+        struct call *call;  /* the broker's record while it owes an answer */
+};
+
+void pool_init(struct sv *sv);
+/* Starts workers until ready + spawning reaches the configured pool size. */
+void pool_fill(struct sv *sv);
+/* An idle, sandboxed worker, or NULL when none is ready. */
+struct worker *pool_take(struct sv *sv);
+/* Hands the peer's fd (always consumed) to w with the identity; w becomes SERVING. */
+int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gid_t gid);
+/* Queues a message for w; takes ownership of fd (-1 for none).  -1 if w is gone. */
+int pool_send(struct worker *w, const struct msg *m, int fd);
+/* Kills w (SIGKILL) for reason; its call is cancelled; it is reaped later. */
+void pool_kill(struct worker *w, const char *reason);
+/* SIGCHLD: reap every exited worker, log how it ended, refill the pool. */
+void pool_reap(struct sv *sv);
+/* Shutdown: close every channel, wait briefly, kill what remains. */
+void pool_shutdown(struct sv *sv);
+int pool_count(const struct sv *sv, enum worker_state st);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * supervisor.h - the one context of dockgated, owned by main.c and passed
+ * to every module (no per-peer state lives in file-scope globals).
+ */
+#ifndef DG_SUPERVISOR_H
+#define DG_SUPERVISOR_H
+
+#include <event2/event.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "engine.h"
+#include "policy.h"
+
+#define DG_VERSION "0.1.0"
+
+struct worker;
+struct pending;
+
+struct sv {
+        struct event_base *base;
+        struct config cfg;
+        struct policy *policy; /* replaced whole on SIGHUP */
+        struct engine *engine;
+        uid_t worker_uid;
+        gid_t worker_gid;
+
+        TAILQ_HEAD(, worker) workers; /* every worker not yet reaped */
+        int nready;                   /* sandboxed, in the pool */
+        int nspawning;                /* started, not yet ready */
+
+        int listen_fd;
+        struct event *ev_accept;
+        struct event *ev_accept_resume; /* re-arms accept after EMFILE */
+        TAILQ_HEAD(, pending) pending;  /* accepted peers waiting for a worker */
+        int npending;
+
+        int shutting_down;
+};
+
+#endif
