@@ -279,6 +279,11 @@ static json_t *create_body(struct call *c, json_t *warn)
                 call_fail(c, DG_INTERNAL, "out of memory");
                 return NULL;
         }
+        /*
+         * The "local" log driver keeps output bytes as they were; json-file
+         * would turn invalid UTF-8 into U+FFFD, and logs must lose nothing.
+         */
+        json_object_set_new(hc, "LogConfig", json_pack("{s:s,s:{}}", "Type", "local", "Config"));
         json_object_set_new(cfg, "HostConfig", hc);
         json_object_set_new(cfg, "Image", json_string(ops_str(c, "image")));
         if (ops_has(c, "cmd"))
