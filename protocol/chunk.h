@@ -16,7 +16,7 @@
 enum chunk_type { CHUNK_STDIN = 0, CHUNK_STDOUT = 1, CHUNK_STDERR = 2, CHUNK_CONTROL = 3 };
 
 enum chunk_status {
-        CHUNK_PIECE = 0,   /* *piece/*piecelen hold payload bytes of the current chunk */
+        CHUNK_PIECE = 0,   /* *piece and *piecelen hold payload bytes of the current chunk */
         CHUNK_END,         /* the current chunk is complete (also returned for length 0) */
         CHUNK_NEED_MORE,   /* input exhausted */
         CHUNK_ERR_TYPE,    /* unknown type byte */
@@ -37,7 +37,9 @@ void chunk_dec_init(struct chunk_dec *d);
 /*
  * Consume input; *used is set to the bytes consumed.  On CHUNK_PIECE, *piece
  * points into `in` (no copy).  On CHUNK_END, d->type and d->len describe the
- * chunk just finished.  Errors are sticky.
+ * chunk just finished.  Errors are sticky.  After the last piece of a chunk
+ * the next call returns CHUNK_END (consuming nothing, even with len 0), so
+ * callers loop until CHUNK_NEED_MORE.
  */
 enum chunk_status chunk_dec_feed(struct chunk_dec *d, const void *in, size_t len, size_t *used,
                                  const unsigned char **piece, size_t *piecelen);

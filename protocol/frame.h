@@ -19,7 +19,8 @@ enum frame_status {
         FRAME_OK = 0,     /* a complete frame was returned */
         FRAME_NEED_MORE,  /* no complete frame buffered yet */
         FRAME_ERR_EMPTY,  /* length 0 */
-        FRAME_ERR_TOO_BIG /* length above the decoder's maximum */
+        FRAME_ERR_TOO_BIG, /* length above the decoder's maximum */
+        FRAME_ERR_NOMEM    /* the payload buffer could not be allocated */
 };
 
 struct frame_dec {
@@ -36,7 +37,7 @@ void frame_dec_init(struct frame_dec *d, uint32_t max);
 void frame_dec_free(struct frame_dec *d);
 /*
  * Consume up to len bytes of input.  *used is set to the number of bytes
- * consumed.  Returns FRAME_OK with *out/*outlen set to a malloc'd,
+ * consumed.  Returns FRAME_OK with *out and *outlen set to a malloc'd,
  * NUL-terminated payload (caller frees) as soon as one frame is complete
  * (bytes after it are left unconsumed: call again with the rest), or
  * FRAME_NEED_MORE when all input was consumed without completing a frame, or

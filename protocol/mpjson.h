@@ -14,7 +14,11 @@
 #include <jansson.h>
 #include <msgpack.h>
 
-#define MPJSON_MAX_DEPTH 32
+/*
+ * Nested containers allowed in one value.  msgpack-c's unpacker refuses more
+ * than 32 open containers, and a message spends 2 of them on [type, {body}].
+ */
+#define MPJSON_MAX_DEPTH 30
 
 /* Appends the packed form of v. 0 on success, -1 on error. */
 int mpjson_pack(msgpack_packer *pk, const json_t *v);

@@ -18,8 +18,8 @@ enum field_kind {
         F_STRING,     /* string, length in [min, max] bytes, no NUL */
         F_BOOL,
         F_INT,        /* integer in [min, max] */
-        F_STRINGS,    /* array of at most max strings, each at most 4096 bytes */
-        F_STRING_MAP, /* object of at most max string values (keys <= 256, values <= 4096) */
+        F_STRINGS,    /* array of min..max strings, each at most 4096 bytes, no NUL */
+        F_STRING_MAP, /* object of at most max string values (keys 1..256, values <= 4096) */
         F_OBJECT,     /* nested object checked against `sub` */
 };
 
