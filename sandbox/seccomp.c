@@ -1,0 +1,166 @@
+/*
+ * seccomp.c - the worker's syscall allowlist (libseccomp).
+ *
+ * SECURITY: everything not listed kills the whole process (SIGSYS), which
+ * the supervisor reports and audits.  The list is what one single-threaded
+ * libevent worker relaying already-open sockets needs, found with strace -f
+ * on real streams; no syscall that creates a descriptor from a name or an
+ * address (socket, connect, open*, accept), starts a program or a process
+ * (execve*, fork, vfork, clone*), or touches another process (ptrace, kill,
+ * process_vm_*) is in it.  Only the native architecture is accepted; on
+ * x86_64 the x32 ABI (same audit arch, syscall numbers with bit 30 set) is
+ * refused by libseccomp's generated check, since x32 is never added.
+ */
+#include <sys/mman.h>
+
+#include <errno.h>
+#include <seccomp.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "log.h"
+#include "sandbox.h"
+
+struct seccomp_rule {
+        int nr;
+        const char *name;
+};
+
+#define SC(n)                                                                                  \
+        {                                                                                      \
+                SCMP_SYS(n), #n                                                                \
+        }
+
+/*
+ * Observed with strace -f on real streams: read, write, writev, recvfrom
+ * (fdpass_recv peeks the size), recvmsg, sendmsg, close, fcntl,
+ * getsockopt, epoll_ctl, epoll_wait, poll, brk, mmap, munmap, getpid,
+ * exit_group.  The others are the same operations on other architectures,
+ * or paths a given run may not take (noted below).  Deliberately absent,
+ * though often allowed elsewhere: fstat/newfstatat (a path-taking stat would
+ * let a worker probe the file system; glibc does not stat an unbuffered
+ * stderr), ioctl, madvise (Dirty COW's other half), futex and rt_sig* (one
+ * thread, no signal handlers), getrandom (jansson is seeded before).
+ */
+static const struct seccomp_rule seccomp_allow[] = {
+    /* Relaying bytes on descriptors the worker was given (peer, engine, channel). */
+    SC(read),
+    SC(write),    /* log lines on stderr; the evil test's pipelined request */
+    SC(writev),   /* evbuffer_write towards the peer */
+    SC(recvfrom), /* fdpass_recv: MSG_PEEK for the size */
+    SC(recvmsg),  /* fdpass_recv: messages and SCM_RIGHTS from the supervisor */
+    SC(sendmsg),  /* fdpass_send */
+    SC(sendto),   /* syslog() (--syslog) sends on the socket opened before the filter */
+    SC(shutdown), /* half-close: raw-carriage relays end stdin this way */
+    SC(close),
+    SC(fcntl),      /* O_NONBLOCK on received descriptors */
+    SC(getsockopt), /* SO_TYPE check of the peer descriptor */
+
+    /* The libevent loop (epoll backend) and the blocking waits on the channel. */
+    SC(epoll_ctl),
+    SC(epoll_wait),
+    SC(epoll_pwait), /* what glibc's epoll_wait() is on arm64 */
+    SC(poll),
+    SC(ppoll), /* what glibc's poll() is on arm64 */
+
+    /* Time for timers: normally the vDSO, the syscall where the clocksource has none. */
+    SC(clock_gettime),
+    SC(gettimeofday),
+
+    /* Memory (mmap and mprotect: non-executable only, below). */
+    SC(brk),
+    SC(munmap),
+    SC(mremap), /* realloc of a large (mmap'd) block */
+
+    /* Log prefixes, and leaving. */
+    SC(getpid),
+    SC(exit_group),
+};
+
+static void seccomp_allow_rule(scmp_filter_ctx ctx, const struct seccomp_rule *r)
+{
+        int rc;
+
+        if (r->nr < 0)
+                return; /* no such syscall on this architecture: nothing to allow */
+        if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, r->nr, 0)) != 0)
+                fatalx("seccomp: allow %s: %s", r->name, strerror(-rc));
+}
+
+/*
+ * SECURITY: mmap and mprotect only without PROT_EXEC: a compromised worker
+ * cannot map or make executable memory for shellcode.  pkey_mprotect and
+ * remap_file_pages are not listed at all.
+ */
+static void seccomp_allow_noexec(scmp_filter_ctx ctx, int nr, const char *name)
+{
+        int rc;
+
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+                              SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+        if (rc != 0)
+                fatalx("seccomp: allow %s without PROT_EXEC: %s", name, strerror(-rc));
+}
+
+/*
+ * SECURITY: the filter holds the native architecture only.  seccomp_init()
+ * adds just that one, but check it rather than trust it: a second ABI (i386
+ * on x86_64, x32) would be a second, unfiltered syscall table.
+ */
+static void seccomp_check_arch(scmp_filter_ctx ctx)
+{
+        static const uint32_t foreign[] = {
+            SCMP_ARCH_X86,     SCMP_ARCH_X86_64,   SCMP_ARCH_X32,         SCMP_ARCH_ARM,
+            SCMP_ARCH_AARCH64, SCMP_ARCH_MIPS,     SCMP_ARCH_MIPS64,      SCMP_ARCH_MIPS64N32,
+            SCMP_ARCH_MIPSEL,  SCMP_ARCH_MIPSEL64, SCMP_ARCH_MIPSEL64N32, SCMP_ARCH_PPC,
+            SCMP_ARCH_PPC64,   SCMP_ARCH_PPC64LE,  SCMP_ARCH_S390,        SCMP_ARCH_S390X,
+            SCMP_ARCH_RISCV64,
+        };
+        uint32_t native = seccomp_arch_native();
+        size_t i;
+        int rc;
+
+        if ((rc = seccomp_arch_exist(ctx, SCMP_ARCH_NATIVE)) != 0)
+                fatalx("seccomp: native architecture missing from the filter: %s",
+                       strerror(-rc));
+        for (i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++) {
+                if (foreign[i] == native)
+                        continue;
+                rc = seccomp_arch_exist(ctx, foreign[i]);
+                if (rc == -EEXIST)
+                        continue;
+                if (rc != 0)
+                        fatalx("seccomp: arch check: %s", strerror(-rc));
+                if ((rc = seccomp_arch_remove(ctx, foreign[i])) != 0)
+                        fatalx("seccomp: cannot remove a foreign arch: %s", strerror(-rc));
+        }
+        /* Anything else (another arch's audit value) kills the process. */
+        rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+        if (rc != 0)
+                fatalx("seccomp: bad-arch action: %s", strerror(-rc));
+}
+
+void sandbox_seccomp(void)
+{
+        scmp_filter_ctx ctx;
+        size_t i;
+        int rc;
+
+        if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
+                fatalx("seccomp_init failed");
+        seccomp_check_arch(ctx);
+        /* no_new_privs is set by sandbox_demote(); do not let libseccomp set it silently. */
+        if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) != 0)
+                fatalx("seccomp: NNP attribute: %s", strerror(-rc));
+
+        for (i = 0; i < sizeof(seccomp_allow) / sizeof(seccomp_allow[0]); i++)
+                seccomp_allow_rule(ctx, &seccomp_allow[i]);
+        seccomp_allow_noexec(ctx, SCMP_SYS(mmap), "mmap");
+        seccomp_allow_noexec(ctx, SCMP_SYS(mprotect), "mprotect");
+
+        /* SECURITY: never fail open: no filter, no worker. */
+        if ((rc = seccomp_load(ctx)) != 0)
+                fatalx("seccomp_load: %s", strerror(-rc));
+        seccomp_release(ctx);
+        log_debug("seccomp filter loaded");
+}

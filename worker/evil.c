@@ -1,0 +1,167 @@
+/*
+ * evil.c - what a compromised worker would try (test build only).
+ *
+ * SECURITY: none of this exists in dockgate-worker: the whole file is inside
+ * #ifdef DG_EVIL, set only for build/bin/dockgate-worker-evil.
+ */
+#ifdef DG_EVIL
+
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "call.h"
+#include "evil.h"
+#include "log.h"
+#include "peer.h"
+
+#define EVIL_PREFIX "test/violate/"
+
+/*
+ * Each one is the raw syscall, so that libc cannot quietly use another
+ * (open -> openat, fork -> clone).  Returns what the kernel returned.
+ */
+static long evil_socket(void)
+{
+        return syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
+}
+
+static long evil_connect(void)
+{
+        struct sockaddr_un sun;
+
+        memset(&sun, 0, sizeof(sun));
+        sun.sun_family = AF_UNIX;
+        snprintf(sun.sun_path, sizeof(sun.sun_path), "/var/run/docker.sock");
+        /* fd 3 is a connected socket: the kernel would answer EISCONN, if asked. */
+        return syscall(SYS_connect, 3, &sun, sizeof(sun));
+}
+
+static long evil_open(void)
+{
+#ifdef SYS_open
+        return syscall(SYS_open, "/etc/passwd", O_RDONLY);
+#else
+        return syscall(SYS_openat, AT_FDCWD, "/etc/passwd", O_RDONLY);
+#endif
+}
+
+static long evil_execve(void)
+{
+        char *const argv[] = {"/bin/true", NULL};
+        char *const envp[] = {NULL};
+
+        return syscall(SYS_execve, "/bin/true", argv, envp);
+}
+
+static long evil_fork(void)
+{
+        long pid;
+
+#ifdef SYS_fork
+        pid = syscall(SYS_fork);
+#else
+        pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+#endif
+        if (pid == 0)
+                _exit(0); /* the child, if the kernel let it exist */
+        return pid;
+}
+
+static long evil_ptrace(void)
+{
+        return syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0);
+}
+
+static long evil_mmap_exec(void)
+{
+        void *p;
+
+        p = (void *)syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return p == MAP_FAILED ? -1 : 0;
+}
+
+#ifdef __x86_64__
+/* The x32 ABI: same audit arch as x86_64, syscall number with bit 30 set. */
+static long evil_x32(void)
+{
+        return syscall(0x40000000L | SYS_getpid);
+}
+#endif
+
+static const struct {
+        const char *name;
+        long (*fn)(void);
+} evil_table[] = {
+    {"socket", evil_socket},
+    {"connect", evil_connect},
+    {"open", evil_open},
+    {"execve", evil_execve},
+    {"fork", evil_fork},
+    {"ptrace", evil_ptrace},
+    {"mmap_exec", evil_mmap_exec},
+#ifdef __x86_64__
+    {"x32", evil_x32},
+#endif
+};
+
+int evil_call(struct session *s, const struct envelope *env)
+{
+        const char *name;
+        char msg[128];
+        char *json;
+        size_t i, len;
+        long rc;
+
+        if (strncmp(env->operation, EVIL_PREFIX, strlen(EVIL_PREFIX)) != 0)
+                return 0;
+        name = env->operation + strlen(EVIL_PREFIX);
+        for (i = 0; i < sizeof(evil_table) / sizeof(evil_table[0]); i++) {
+                if (strcmp(evil_table[i].name, name) != 0)
+                        continue;
+                log_warnx("evil: trying %s", name);
+                rc = evil_table[i].fn();
+                log_warnx("evil: %s survived (returned %ld, %s)", name, rc,
+                          rc == -1 ? strerror(errno) : "ok");
+                snprintf(msg, sizeof(msg), "sandbox allowed %s", name);
+                json = envelope_error(env->id, DG_INTERNAL, msg, NULL, &len);
+                if (json == NULL || peer_send(s, json, len) == -1)
+                        fatalx("evil: cannot build a frame");
+                return 1;
+        }
+        return 0;
+}
+
+void evil_stream(int fd)
+{
+        static const char body[] = "{\"Image\":\"dgtest:latest\"}";
+        char req[512];
+        int n;
+        ssize_t w;
+
+        n = snprintf(req, sizeof(req),
+                     "POST /v1.41/containers/create?name=dg-evil-pipelined HTTP/1.1\r\n"
+                     "Host: docker\r\n"
+                     "Content-Type: application/json\r\n"
+                     "Content-Length: %zu\r\n"
+                     "\r\n"
+                     "%s",
+                     sizeof(body) - 1, body);
+        if (n < 0 || (size_t)n >= sizeof(req))
+                fatalx("evil: request too long");
+        w = write(fd, req, (size_t)n);
+        log_warnx("evil: pipelined a create request on the engine connection (%zd of %d bytes)",
+                  w, n);
+}
+
+#endif /* DG_EVIL */

@@ -1,0 +1,105 @@
+/*
+ * http.c - one HTTP response read incrementally with http_parser.
+ *
+ * SECURITY: the engine connection carries bytes from containers; framing and
+ * chunked decoding are left to http_parser, never done by hand.  After the
+ * message is complete the parser is paused, so trailing bytes are ignored
+ * instead of being read as a second response.
+ */
+#include <string.h>
+
+#include "http.h"
+
+static struct http_read *http_of(http_parser *p)
+{
+        return p->data;
+}
+
+static int http_on_headers_complete(http_parser *p)
+{
+        struct http_read *r = http_of(p);
+
+        r->head_seen = 1;
+        if (r->cb->head != NULL && r->cb->head(r->arg, (int)p->status_code) == -1) {
+                r->stopped = 1;
+                return -1;
+        }
+        return 0;
+}
+
+static int http_on_body(http_parser *p, const char *at, size_t len)
+{
+        struct http_read *r = http_of(p);
+
+        if (r->cb->body != NULL && r->cb->body(r->arg, at, len) == -1) {
+                r->stopped = 1;
+                return -1;
+        }
+        return 0;
+}
+
+static int http_on_message_complete(http_parser *p)
+{
+        struct http_read *r = http_of(p);
+
+        if (p->upgrade) {
+                /* The caller takes the raw bytes that follow. */
+                r->upgraded = 1;
+                return 0;
+        }
+        r->complete = 1;
+        /* One response per connection: whatever follows is not read. */
+        http_parser_pause(p, 1);
+        if (r->cb->done != NULL && r->cb->done(r->arg) == -1) {
+                r->stopped = 1;
+                return -1;
+        }
+        return 0;
+}
+
+void http_read_init(struct http_read *r, const struct http_read_cb *cb, void *arg)
+{
+        memset(r, 0, sizeof(*r));
+        http_parser_init(&r->parser, HTTP_RESPONSE);
+        http_parser_settings_init(&r->settings);
+        r->settings.on_headers_complete = http_on_headers_complete;
+        r->settings.on_body = http_on_body;
+        r->settings.on_message_complete = http_on_message_complete;
+        r->parser.data = r;
+        r->cb = cb;
+        r->arg = arg;
+}
+
+enum http_read_status http_read_feed(struct http_read *r, const char *buf, size_t len,
+                                     size_t *used)
+{
+        size_t n;
+
+        *used = 0;
+        if (r->stopped)
+                return HTTP_READ_STOPPED;
+        if (r->complete) {
+                *used = len; /* after the one response: ignored */
+                return HTTP_READ_OK;
+        }
+        if (r->upgraded)
+                return HTTP_READ_UPGRADE;
+        n = http_parser_execute(&r->parser, &r->settings, buf, len);
+        *used = n;
+        if (r->stopped)
+                return HTTP_READ_STOPPED;
+        if (r->upgraded)
+                return HTTP_READ_UPGRADE;
+        if (r->complete) {
+                *used = len;
+                return HTTP_READ_OK;
+        }
+        if (HTTP_PARSER_ERRNO(&r->parser) != HPE_OK)
+                return HTTP_READ_ERROR;
+        return HTTP_READ_OK;
+}
+
+const char *http_read_error(const struct http_read *r)
+{
+        return http_errno_description(HTTP_PARSER_ERRNO(&r->parser));
+}

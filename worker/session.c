@@ -1,0 +1,130 @@
+/*
+ * session.c - the one stream a worker serves: setup, timers, teardown.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "chan.h"
+#include "call.h"
+#include "log.h"
+#include "peer.h"
+#include "session.h"
+#include "stream.h"
+
+/* How long a closing stream may take to flush its last frames. */
+#define SESSION_FLUSH_SECS 10
+
+static void session_on_chan(evutil_socket_t fd, short what, void *arg)
+{
+        struct session *s = arg;
+        struct msg m;
+
+        /* One message per callback: peer and engine events interleave fairly. */
+        if (s->done || !chan_recv(s->chan, &m))
+                return;
+        call_msg(s, &m);
+        msg_clear(&m);
+}
+
+static void session_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+        struct session *s = arg;
+
+        if (s->done)
+                return;
+        if (s->closing) {
+                log_debug("peer did not take its last frames and close in time");
+                session_finish(s);
+                return;
+        }
+        if (s->state == CALL_IDLE) {
+                log_debug("idle for %u seconds: closing", s->idle_timeout);
+                session_finish(s);
+        }
+}
+
+struct session *session_new(struct event_base *base, int chan, struct msg *peer)
+{
+        struct session *s;
+        socklen_t len;
+        int flags, type;
+
+        if (peer->type != MSG_PEER || peer->fd == -1)
+                fatalx("session needs MSG_PEER with a descriptor");
+        /* SECURITY: look at what we were given before serving it. */
+        len = sizeof(type);
+        if (getsockopt(peer->fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
+                fatal("peer descriptor is not a socket");
+        if (type != SOCK_STREAM)
+                fatalx("peer descriptor is not a stream socket");
+        if ((s = calloc(1, sizeof(*s))) == NULL)
+                fatal("calloc");
+        s->base = base;
+        s->chan = chan;
+        s->peer_fd = peer->fd;
+        peer->fd = -1;
+        if ((flags = fcntl(s->peer_fd, F_GETFL)) == -1 ||
+            fcntl(s->peer_fd, F_SETFL, flags | O_NONBLOCK) == -1)
+                fatal("fcntl on the peer connection");
+        memcpy(s->peer_name, peer->peer, sizeof(s->peer_name));
+        s->peer_name[sizeof(s->peer_name) - 1] = '\0';
+        s->authenticated = peer->authenticated;
+        s->max_frame = peer->max_frame;
+        s->idle_timeout = peer->idle_timeout;
+        frame_dec_init(&s->dec, s->max_frame);
+
+        s->chan_ev = event_new(base, chan, EV_READ | EV_PERSIST, session_on_chan, s);
+        s->timer = evtimer_new(base, session_on_timer, s);
+        if (s->chan_ev == NULL || s->timer == NULL || event_add(s->chan_ev, NULL) == -1)
+                fatalx("cannot set up the supervisor channel events");
+        peer_start(s);
+        session_idle(s, 1);
+        log_debug("serving peer \"%s\"%s", s->peer_name,
+                  s->authenticated ? "" : " (unauthenticated)");
+        return s;
+}
+
+void session_free(struct session *s)
+{
+        if (s == NULL)
+                return;
+        stream_drop(s);
+        peer_stop(s);
+        if (s->chan_ev != NULL)
+                event_free(s->chan_ev);
+        if (s->timer != NULL)
+                event_free(s->timer);
+        frame_dec_free(&s->dec);
+        free(s);
+}
+
+void session_idle(struct session *s, int idle)
+{
+        struct timeval tv;
+
+        event_del(s->timer);
+        if (s->closing) {
+                tv.tv_sec = SESSION_FLUSH_SECS;
+                tv.tv_usec = 0;
+        } else if (idle && s->idle_timeout > 0) {
+                tv.tv_sec = s->idle_timeout;
+                tv.tv_usec = 0;
+        } else {
+                return;
+        }
+        if (evtimer_add(s->timer, &tv) == -1)
+                fatalx("evtimer_add");
+}
+
+void session_finish(struct session *s)
+{
+        s->done = 1;
+        event_base_loopbreak(s->base);
+}

@@ -1,0 +1,65 @@
+/*
+ * session.h - everything one worker knows about its one stream.
+ *
+ * A worker serves exactly one peer connection and exits, so there is one
+ * struct session, owned by main().  All per-stream state lives here (never
+ * in file-scope variables): the peer connection and its frame decoder, the
+ * call in flight, the engine stream relaying it, and the byte counters.
+ */
+#ifndef DG_WORKER_SESSION_H
+#define DG_WORKER_SESSION_H
+
+#include <event2/event.h>
+#include <stdint.h>
+
+#include "envelope.h"
+#include "frame.h"
+#include "msg.h"
+
+struct stream;
+
+enum call_state {
+        CALL_IDLE = 0,  /* no call in flight: the peer may send the next one */
+        CALL_WAITING,   /* MSG_CALL sent, the supervisor has not answered yet */
+        CALL_STREAMING, /* relaying an engine response (MSG_STREAM) */
+};
+
+struct session {
+        struct event_base *base;
+        int chan; /* fd 3: the supervisor */
+        struct event *chan_ev;
+
+        /* The peer connection. */
+        int peer_fd;
+        struct event *peer_rd, *peer_wr;
+        struct evbuffer *out; /* frames queued towards the peer */
+        struct frame_dec dec;
+        struct event *timer; /* idle timeout, or flush deadline when closing */
+        char peer_name[MSG_PEER_NAME_MAX + 1];
+        int authenticated;
+        uint32_t max_frame;
+        uint32_t idle_timeout; /* seconds; 0: none */
+        int closing;           /* last frame queued: flush, close, exit */
+        int done;              /* the loop is being left */
+
+        /* The call in flight (or the last one). */
+        enum call_state state;
+        uint64_t seq;         /* of the call in flight; calls are numbered from 1 */
+        uint64_t aborted_seq; /* the last call the peer aborted (0: none) */
+        char id[ENV_ID_MAX + 1];
+        char op[MSG_OP_MAX + 1];
+        int raw;                      /* raw carriage: the stream closes after the call */
+        uint64_t bytes_in, bytes_out; /* peer bytes of this call, frame headers included */
+        struct stream *stream;        /* engine stream of a data-plane call, or NULL */
+};
+
+/* Takes ownership of the peer fd in m (MSG_PEER); fatal on failure. */
+struct session *session_new(struct event_base *base, int chan, struct msg *peer);
+void session_free(struct session *s);
+
+/* Arms the idle timer (no call in flight) or disarms it (a call started). */
+void session_idle(struct session *s, int idle);
+/* Leaves the event loop; main() frees and exits 0. */
+void session_finish(struct session *s);
+
+#endif

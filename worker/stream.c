@@ -1,0 +1,199 @@
+/*
+ * stream.c - the engine side of a data-plane call, and the table of kinds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "call.h"
+#include "evil.h"
+#include "log.h"
+#include "peer.h"
+#include "stream.h"
+
+/* One read from the engine; its records are queued before the next read. */
+#define STREAM_READ_MAX (64u << 10)
+
+static const struct stream_kind *const stream_kinds[] = {
+    &stream_logs_kind,
+    /* stats, events, pull, exec, attach slot in here. */
+};
+
+static const struct stream_kind *stream_kind_find(const char *name)
+{
+        size_t i;
+
+        for (i = 0; i < sizeof(stream_kinds) / sizeof(stream_kinds[0]); i++) {
+                if (strcmp(stream_kinds[i]->name, name) == 0)
+                        return stream_kinds[i];
+        }
+        return NULL;
+}
+
+static void stream_free(struct stream *st)
+{
+        if (st->rd != NULL)
+                event_free(st->rd);
+        if (st->fd != -1)
+                close(st->fd);
+        if (st->state != NULL && st->kind->free != NULL)
+                st->kind->free(st->state);
+        free(st);
+}
+
+static int stream_http_head(void *arg, int status)
+{
+        struct stream *st = arg;
+
+        if (st->kind->head != NULL && st->kind->head(st, status) == -1)
+                return -1;
+        return st->dead ? -1 : 0;
+}
+
+static int stream_http_body(void *arg, const char *buf, size_t len)
+{
+        struct stream *st = arg;
+
+        if (st->kind->body != NULL && st->kind->body(st, buf, len) == -1)
+                return -1;
+        return st->dead ? -1 : 0;
+}
+
+static int stream_http_done(void *arg)
+{
+        struct stream *st = arg;
+
+        if (st->kind->done != NULL)
+                return st->kind->done(st);
+        call_complete(st->s);
+        return -1;
+}
+
+static const struct http_read_cb stream_http_cb = {
+    stream_http_head,
+    stream_http_body,
+    stream_http_done,
+};
+
+static void stream_on_read(evutil_socket_t fd, short what, void *arg)
+{
+        struct stream *st = arg;
+        struct session *s = st->s;
+        char buf[STREAM_READ_MAX];
+        enum http_read_status rc;
+        size_t used;
+        ssize_t n;
+
+        if (s->done)
+                return;
+        n = read(fd, buf, sizeof(buf));
+        if (n == -1 && (errno == EAGAIN || errno == EINTR))
+                return;
+        if (n == -1)
+                log_debug("engine connection: %s", strerror(errno));
+
+        st->busy = 1;
+        rc = http_read_feed(&st->http, buf, n > 0 ? (size_t)n : 0, &used);
+        st->busy = 0;
+        if (st->dead) {
+                /* The kind ended the call from inside the reader. */
+                stream_free(st);
+                return;
+        }
+        if (n <= 0) {
+                /* EOF (or an error) before the response was complete. */
+                call_fail(s, DG_UNAVAILABLE, "engine connection lost", NULL);
+                return;
+        }
+        if (rc == HTTP_READ_ERROR) {
+                log_warnx("malformed engine response: %s", http_read_error(&st->http));
+                call_fail(s, DG_UNAVAILABLE, "malformed engine response", NULL);
+                return;
+        }
+        if (rc == HTTP_READ_UPGRADE)
+                call_fail(s, DG_INTERNAL, "stream kind does not take an upgraded connection",
+                          NULL);
+        else if (rc == HTTP_READ_STOPPED)
+                call_fail(s, DG_INTERNAL, "stream stopped without an answer", NULL);
+}
+
+void stream_start(struct session *s, struct msg *m)
+{
+        const struct stream_kind *kind;
+        struct stream *st;
+        char err[256];
+        int flags;
+
+        if ((kind = stream_kind_find(m->kind)) == NULL) {
+                log_warnx("stream kind \"%s\" is not supported", m->kind);
+                call_fail(s, DG_INTERNAL, "unsupported stream kind", NULL);
+                return;
+        }
+        if ((st = calloc(1, sizeof(*st))) == NULL)
+                fatal("calloc");
+        st->s = s;
+        st->kind = kind;
+        st->fd = m->fd;
+        m->fd = -1;
+        if ((flags = fcntl(st->fd, F_GETFL)) == -1 ||
+            fcntl(st->fd, F_SETFL, flags | O_NONBLOCK) == -1)
+                fatal("fcntl on the engine connection");
+        err[0] = '\0';
+        if ((st->state = kind->start(st, m->opts, err, sizeof(err))) == NULL) {
+                log_warnx("stream %s: %s", kind->name, err);
+                stream_free(st);
+                call_fail(s, DG_INTERNAL, "bad stream options", NULL);
+                return;
+        }
+        http_read_init(&st->http, &stream_http_cb, st);
+        st->rd = event_new(s->base, st->fd, EV_READ | EV_PERSIST, stream_on_read, st);
+        if (st->rd == NULL)
+                fatalx("event_new");
+#ifdef DG_EVIL
+        evil_stream(st->fd);
+#endif
+        s->stream = st;
+        s->state = CALL_STREAMING;
+        if (peer_queued(s) > PEER_OUT_HIGH)
+                st->paused = 1;
+        else if (event_add(st->rd, NULL) == -1)
+                fatalx("event_add");
+}
+
+void stream_drop(struct session *s)
+{
+        struct stream *st = s->stream;
+
+        if (st == NULL)
+                return;
+        s->stream = NULL;
+        if (st->busy) {
+                st->dead = 1;
+                event_del(st->rd);
+                return;
+        }
+        stream_free(st);
+}
+
+void stream_pause(struct session *s)
+{
+        struct stream *st = s->stream;
+
+        if (st == NULL || st->paused || st->dead)
+                return;
+        st->paused = 1;
+        event_del(st->rd);
+}
+
+void stream_resume(struct session *s)
+{
+        struct stream *st = s->stream;
+
+        if (st == NULL || !st->paused || st->dead)
+                return;
+        st->paused = 0;
+        if (event_add(st->rd, NULL) == -1)
+                fatalx("event_add");
+}
