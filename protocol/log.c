@@ -129,3 +129,15 @@ void fatalx(const char *fmt, ...)
         va_end(ap);
         exit(1);
 }
+
+/*
+ * A line another process logged (a worker, through the supervisor's pipe).
+ * The sender already applied its level; the caller has made it printable.
+ */
+void log_relay(const char *line)
+{
+        if (log_use_syslog)
+                syslog(LOG_NOTICE, "%s", line);
+        else
+                fprintf(stderr, "%s\n", line);
+}

@@ -25,4 +25,7 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));  /* + strerror */
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/* Writes a line logged by another process, as it is (see log.c). */
+void log_relay(const char *line);
+
 #endif

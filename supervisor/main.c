@@ -20,6 +20,7 @@
 #include "log.h"
 #include "pool.h"
 #include "supervisor.h"
+#include "wlog.h"
 
 static void usage(FILE *f)
 {
@@ -228,7 +229,7 @@ int main(int argc, char **argv)
         if ((sv.engine = engine_new(sv.base, sv.cfg.engine)) == NULL)
                 fatalx("cannot set up the engine client");
         pool_init(&sv);
-        if (listener_open(&sv) < 0)
+        if (wlog_open(&sv) < 0 || listener_open(&sv) < 0)
                 return 1;
 
         struct event *sigs[] = {
@@ -250,6 +251,7 @@ int main(int argc, char **argv)
         pool_shutdown(&sv);
         for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
                 event_free(sigs[i]);
+        wlog_close(&sv);
         engine_free(sv.engine);
         policy_unref(sv.policy);
         event_base_free(sv.base);

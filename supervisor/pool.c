@@ -36,7 +36,7 @@ static void arm_deadline(struct worker *w, time_t seconds)
 
 /*
  * The child side of a spawn.  Worker fd layout (documented in worker/main.c
- * too): 0 and 1 /dev/null, 2 our stderr, 3 the SEQPACKET channel, nothing
+ * too): 0 and 1 /dev/null, 2 the log pipe (wlog.c), 3 the SEQPACKET channel, nothing
  * else.  SIGPIPE stays ignored so that a vanished peer is an EPIPE, not a
  * death.
  */
@@ -44,7 +44,8 @@ static void __attribute__((noreturn)) exec_worker(struct sv *sv, int chan)
 {
         char uid[16], gid[16];
         int null = open("/dev/null", O_RDWR);
-        if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(chan, 3) < 0)
+        if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(sv->wlog_fd, 2) < 0 ||
+            dup2(chan, 3) < 0)
                 _exit(127);
         syscall(SYS_close_range, 4, ~0U, 0);
         sigset_t none;

@@ -17,6 +17,7 @@
 
 struct worker;
 struct pending;
+struct wlog;
 
 struct sv {
         struct event_base *base;
@@ -35,6 +36,9 @@ struct sv {
         struct event *ev_accept_resume; /* re-arms accept after EMFILE */
         TAILQ_HEAD(, pending) pending;  /* accepted peers waiting for a worker */
         int npending;
+
+        struct wlog *wlog; /* workers' stderr, relayed to our log */
+        int wlog_fd;       /* its write end: every worker's fd 2 */
 
         int shutting_down;
 };

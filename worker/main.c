@@ -5,7 +5,8 @@
  *
  * File descriptors, as the supervisor sets them up before exec:
  *   0, 1  /dev/null
- *   2     the supervisor's stderr (log lines, unless --syslog)
+ *   2     a pipe the supervisor reads and relays to its log (a worker may
+ *         not write files: RLIMIT_FSIZE is 0)
  *   3     SOCK_SEQPACKET channel to the supervisor (msgpack messages, fds
  *         passed with SCM_RIGHTS: the peer connection, engine connections)
  *   4...  nothing: closed at startup, whatever leaked through exec
