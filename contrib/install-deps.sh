@@ -1,0 +1,37 @@
+#!/bin/sh
+# install-deps.sh - installs what dockgate needs to build, test and run.
+#
+# Idempotent: installs only the Debian packages that are missing, and runs
+# `apt-get update` only when something is.  Needs root (or sudo) for that.
+
+set -eu
+
+PKGS="build-essential pkg-config clang clang-format curl libevent-dev
+libcurl4-openssl-dev libmsgpack-dev libjansson-dev libseccomp-dev libcmocka-dev
+libhttp-parser-dev docker.io busybox-static docker-registry python3
+python3-pytest strace tmux"
+
+missing=""
+for p in $PKGS; do
+        if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+                missing="$missing $p"
+        fi
+done
+if [ -z "$missing" ]; then
+        echo "install-deps: all packages present"
+        exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+        command -v sudo >/dev/null || {
+                echo "install-deps: missing:$missing; run as root" >&2
+                exit 1
+        }
+        SUDO=sudo
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update </dev/null
+# shellcheck disable=SC2086 # one word per package
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing </dev/null

@@ -1,0 +1,430 @@
+"""Fixtures for dockgate's integration tests.
+
+Environment (set by tests/run-integration.sh):
+  DOCKGATE_BUILD        the build directory (binaries in $DOCKGATE_BUILD/bin)
+  DOCKGATE_TEST_ENGINE  a private engine's socket with dgtest:latest imported
+Without DOCKGATE_TEST_ENGINE the session starts its own engine with
+tests/lib/engine.sh, so a single test file can be run by hand:
+  /usr/bin/python3 -m pytest -q tests/integration/test_core.py
+"""
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from engine_api import Engine  # noqa: E402
+from peer import Peer  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.abspath(os.environ.get("DOCKGATE_BUILD", os.path.join(ROOT, "build")))
+BIN = os.path.join(BUILD, "bin")
+
+ALPHA_UID = 0
+BETA_UID = 1001
+UNMAPPED_UID = 4242
+POOL = 2
+
+DEFAULT_POLICY = {
+    "peers": {
+        "alpha": {"uids": [ALPHA_UID]},
+        "beta": {"uids": [BETA_UID]},
+    }
+}
+
+
+def binary(name):
+    path = os.path.join(BIN, name)
+    if not os.access(path, os.X_OK):
+        pytest.fail("%s is not built (make all)" % path)
+    return path
+
+
+def unique(prefix="dgt"):
+    return "%s-%s" % (prefix, secrets.token_hex(4))
+
+
+# -- processes --------------------------------------------------------------
+
+def ppid_of(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except OSError:
+        return None
+    # The command may hold spaces and parentheses: split after the last ')'.
+    return int(stat[stat.rindex(")") + 2:].split()[1])
+
+
+def children_of(pid):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit() and ppid_of(int(d)) == pid:
+            out.append(int(d))
+    return out
+
+
+def proc_status(pid):
+    """/proc/<pid>/status as a dict, or None when the process is gone."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    out = {}
+    for line in lines:
+        k, _, v = line.partition(":")
+        out[k] = v.strip()
+    return out
+
+
+def alive(pid):
+    st = proc_status(pid)
+    return st is not None and not st.get("State", "").startswith("Z")
+
+
+def wait_for(pred, timeout=10.0, step=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
+        time.sleep(step)
+
+
+# -- the gateway ------------------------------------------------------------
+
+class Gateway:
+    """One dockgated process on a private socket, logging to a file."""
+
+    def __init__(self, engine_sock, policy=None, worker=None, pool=POOL, args=()):
+        self.dir = tempfile.mkdtemp(prefix="dg", dir="/tmp")
+        # Peers of other uids must reach the socket inside.
+        os.chmod(self.dir, 0o755)
+        self.socket = os.path.join(self.dir, "gw.sock")
+        self.policy_path = os.path.join(self.dir, "policy.json")
+        self.log_path = os.path.join(self.dir, "gateway.log")
+        self.policy = policy if policy is not None else DEFAULT_POLICY
+        with open(self.policy_path, "w") as f:
+            json.dump(self.policy, f)
+        self.worker = worker or binary("dockgate-worker")
+        self.pool = pool
+        self.engine_sock = engine_sock
+        self.argv = [
+            binary("dockgated"),
+            "--socket", self.socket,
+            "--engine", engine_sock,
+            "--policy", self.policy_path,
+            "--worker", self.worker,
+            "--worker-user", "nobody",
+            "--pool", str(pool),
+            "--log-level", "debug",
+        ] + list(args)
+        self.proc = None
+        self.returncode = None
+        self.leftover = []
+
+    def start(self, timeout=10.0):
+        # A pipe, not the file itself: workers run with RLIMIT_FSIZE 0, so
+        # their writes to a regular file fail (EFBIG) and their lines would
+        # be lost.  A thread copies the pipe into the log file.
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.pid = self.proc.pid
+        open(self.log_path, "wb").close()
+        self._copier = threading.Thread(target=self._copy_log, daemon=True)
+        self._copier.start()
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError("dockgated exited %s during start:\n%s"
+                                     % (self.proc.returncode, self.log_tail()))
+            if self._listening():
+                return self
+            if time.monotonic() > deadline:
+                raise AssertionError("dockgated socket not ready in %.0fs:\n%s"
+                                     % (timeout, self.log_tail()))
+            time.sleep(0.05)
+
+    def _copy_log(self):
+        with open(self.log_path, "ab", buffering=0) as f:
+            while True:
+                data = os.read(self.proc.stdout.fileno(), 65536)
+                if not data:
+                    break
+                f.write(data)
+
+    def _listening(self):
+        """True once the socket listens, seen in /proc/net/unix.
+
+        Connecting to find out would use up a worker and put a stream of its
+        own into the log, which tests read to find the worker serving them.
+        """
+        if not os.path.exists(self.socket):
+            return False
+        with open("/proc/net/unix") as f:
+            next(f)
+            for line in f:
+                cols = line.split()
+                # Num RefCount Protocol Flags Type St Inode Path;
+                # flag 0x10000 is __SO_ACCEPTCON: listen() was called.
+                if len(cols) >= 8 and cols[7] == self.socket and int(cols[3], 16) & 0x10000:
+                    return True
+        return False
+
+    # -- log ---------------------------------------------------------------
+    def log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def log_size(self):
+        return os.path.getsize(self.log_path)
+
+    def log_since(self, offset):
+        with open(self.log_path, "rb") as f:
+            f.seek(offset)
+            return f.read().decode("utf-8", "replace")
+
+    def log_tail(self, n=60):
+        return "\n".join(self.log().splitlines()[-n:])
+
+    def wait_log(self, pattern, offset=0, timeout=10.0):
+        """The first match of regex pattern in the log after offset."""
+        rx = re.compile(pattern)
+        try:
+            return wait_for(lambda: rx.search(self.log_since(offset)), timeout)
+        except AssertionError:
+            raise AssertionError("no log line /%s/ within %.0fs; log tail:\n%s"
+                                 % (pattern, timeout, self.log_tail(20))) from None
+
+    # -- processes ---------------------------------------------------------
+    def workers(self):
+        """Live children of the gateway that run the worker binary."""
+        out = []
+        real = os.path.realpath(self.worker)
+        for pid in children_of(self.pid):
+            try:
+                exe = os.readlink("/proc/%d/exe" % pid)
+            except OSError:
+                continue
+            if exe == real and alive(pid):
+                out.append(pid)
+        return out
+
+    def peer(self, uid=None):
+        return Peer(self.socket, uid=uid)
+
+    def stop(self, timeout=15.0):
+        """SIGTERM by pid; returns the exit status (negative: killed)."""
+        if self.proc is None or self.returncode is not None:
+            return self.returncode
+        workers = self.workers()
+        if self.proc.poll() is None:
+            os.kill(self.pid, signal.SIGTERM)
+        try:
+            self.returncode = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(self.pid, signal.SIGKILL)
+            self.proc.wait()
+            self.returncode = "hung: no exit within %.0fs of SIGTERM" % timeout
+        # Workers must not outlive the gateway; those that do are killed.
+        try:
+            wait_for(lambda: not [w for w in workers if alive(w)], timeout=5)
+            self.leftover = []
+        except AssertionError:
+            self.leftover = [w for w in workers if alive(w)]
+            for w in self.leftover:
+                os.kill(w, signal.SIGKILL)
+        self._copier.join(2)
+        if not self._copier.is_alive():
+            self.proc.stdout.close()
+        return self.returncode
+
+    def remove_dir(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
+
+
+def _test_failed(request):
+    rep = getattr(request.node, "rep_call", None)
+    return rep is not None and rep.failed
+
+
+# -- fixtures ---------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def engine_sock():
+    sock = os.environ.get("DOCKGATE_TEST_ENGINE")
+    if sock:
+        yield sock
+        return
+    d = tempfile.mkdtemp(prefix="dgeng", dir="/tmp")
+    script = os.path.join(ROOT, "tests", "lib", "engine.sh")
+    subprocess.run(["sh", script, "start", d], check=True)
+    try:
+        yield os.path.join(d, "docker.sock")
+    finally:
+        subprocess.run(["sh", script, "stop", d])
+
+
+@pytest.fixture(scope="session")
+def engine(engine_sock):
+    return Engine(engine_sock)
+
+
+@pytest.fixture
+def direct(engine):
+    """Creates containers straight on the engine; removes them afterwards."""
+    made = []
+
+    class Direct:
+        def create(self, **kw):
+            cid = engine.create(**kw)
+            made.append(cid)
+            return cid
+
+    yield Direct()
+    for cid in made:
+        engine.remove(cid)
+
+
+def _run_gateway(request, engine, engine_sock, **kw):
+    before = engine.labelled()
+    gw = Gateway(engine_sock, **kw)
+    started = False
+    try:
+        gw.start()
+        started = True
+        yield gw
+    finally:
+        problems = []
+        try:
+            rc = gw.stop()
+            if started and rc != 0:
+                problems.append("dockgated did not exit 0 on SIGTERM: %r" % (rc,))
+            if gw.leftover:
+                problems.append("workers %r outlived dockgated" % gw.leftover)
+        finally:
+            after = engine.labelled()
+            engine.remove_all({k: [x for x in v if x not in before[k]] for k, v in after.items()})
+            if problems or _test_failed(request):
+                print("---- gateway log (%s) ----\n%s" % (gw.log_path, gw.log_tail(80)))
+            gw.remove_dir()
+        if problems:
+            pytest.fail("; ".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def gateway(request, engine, engine_sock):
+    """A fresh dockgated with DEFAULT_POLICY (alpha = uid 0, beta = 1001)."""
+    yield from _run_gateway(request, engine, engine_sock)
+
+
+@pytest.fixture
+def make_gateway(request, engine, engine_sock):
+    """Factory for gateways with another policy, worker or pool size."""
+    gens = []
+
+    def make(**kw):
+        g = _run_gateway(request, engine, engine_sock, **kw)
+        gens.append(g)
+        return next(g)
+
+    yield make
+    first = None
+    for g in reversed(gens):
+        try:
+            for _ in g:  # runs the teardown
+                pass
+        except BaseException as e:  # tear every gateway down, then report
+            first = first or e
+    if first is not None:
+        raise first
+
+
+@pytest.fixture(scope="module")
+def shared_gateway(request, engine, engine_sock):
+    """One gateway for a whole module: its tests also prove it survives them all."""
+    yield from _run_gateway(request, engine, engine_sock)
+
+
+@pytest.fixture
+def peer(gateway):
+    """A stream as uid 0, i.e. peer "alpha"."""
+    p = gateway.peer()
+    yield p
+    p.close()
+
+
+# -- helpers used by several test files --------------------------------------
+
+def create_container(p, cmd, name=None, **extra):
+    """Creates dgtest:latest through the gateway; returns containerId."""
+    inp = {"image": "dgtest:latest", "name": name or unique(), "cmd": cmd}
+    inp.update(extra)
+    out = p.call("docker/container/create", inp)
+    assert isinstance(out, dict) and isinstance(out.get("containerId"), str), out
+    return out["containerId"]
+
+
+def run_container(p, cmd, **kw):
+    cid = create_container(p, cmd, **kw)
+    assert p.call("docker/container/start", {"containerId": cid}) == {}
+    return cid
+
+
+def records_by_stream(records):
+    """Joins log records into {"stdout": bytes, "stderr": bytes}, checking each."""
+    import base64
+    out = {"stdout": b"", "stderr": b""}
+    for r in records:
+        assert isinstance(r, dict), r
+        assert r.get("stream") in ("stdout", "stderr"), r
+        assert set(r) <= {"stream", "text", "base64", "timestamp"}, r
+        assert ("text" in r) != ("base64" in r), "exactly one of text/base64: %r" % r
+        if "text" in r:
+            assert isinstance(r["text"], str), r
+            data = r["text"].encode("utf-8")
+        else:
+            data = base64.b64decode(r["base64"], validate=True)
+            try:
+                data.decode("utf-8")
+                raise AssertionError("valid UTF-8 sent as base64: %r" % r)
+            except UnicodeDecodeError:
+                pass
+        out[r["stream"]] += data
+    return out
+
+
+def container_ids(output):
+    """Full ids in a docker/container/list output (engine summaries)."""
+    items = output
+    if isinstance(output, dict):
+        items = output.get("containers", output.get("items"))
+    assert isinstance(items, list), "list output: %r" % (output,)
+    ids = []
+    for c in items:
+        assert isinstance(c, dict), c
+        cid = c.get("Id", c.get("id", c.get("containerId")))
+        assert isinstance(cid, str), c
+        ids.append(cid)
+    return ids
