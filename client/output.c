@@ -1,0 +1,239 @@
+/*
+ * output.c - printing server output for the dockgate tool.
+ *
+ * Container bytes (log records) go out unchanged: that is what the user
+ * asked for.  Everything else printed for humans (tables, key: value) has
+ * control characters replaced, so that a container or image name cannot
+ * drive the terminal.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64.h"
+#include "output.h"
+
+#define OUTPUT_PS_COLS 4
+#define OUTPUT_PS_GAP 3
+
+void output_frame_line(const struct dgc_frame *f)
+{
+        char *text;
+
+        /* Valid JSON holds newlines only as whitespace; re-encode such a frame compactly. */
+        if (memchr(f->raw, '\n', f->rawlen) == NULL &&
+            memchr(f->raw, '\r', f->rawlen) == NULL) {
+                fwrite(f->raw, 1, f->rawlen, stdout);
+        } else if ((text = json_dumps(f->json, JSON_COMPACT | JSON_PRESERVE_ORDER)) != NULL) {
+                fputs(text, stdout);
+                free(text);
+        }
+        fputc('\n', stdout);
+        fflush(stdout);
+}
+
+int output_record(json_t *rec, char *err, size_t errlen)
+{
+        json_t *text = json_object_get(rec, "text"), *b64 = json_object_get(rec, "base64");
+        const char *stream = json_string_value(json_object_get(rec, "stream"));
+        unsigned char *buf = NULL;
+        const void *p;
+        size_t len;
+        FILE *fp;
+        int ok;
+
+        if (stream != NULL && strcmp(stream, "stdout") == 0)
+                fp = stdout;
+        else if (stream != NULL && strcmp(stream, "stderr") == 0)
+                fp = stderr;
+        else {
+                snprintf(err, errlen, "output record without a valid stream");
+                return -1;
+        }
+        if (json_is_string(text) && b64 == NULL) {
+                p = json_string_value(text);
+                len = json_string_length(text);
+        } else if (json_is_string(b64) && text == NULL) {
+                buf = b64_decode(json_string_value(b64), json_string_length(b64), &len);
+                if ((p = buf) == NULL) {
+                        snprintf(err, errlen, "output record with invalid base64");
+                        return -1;
+                }
+        } else {
+                snprintf(err, errlen, "output record without one of text or base64");
+                return -1;
+        }
+        /* Flushed per record so that stdout and stderr interleave as they came. */
+        ok = (len == 0 || fwrite(p, 1, len, fp) == len) && fflush(fp) == 0;
+        free(buf);
+        if (!ok) {
+                snprintf(err, errlen, "write %s: %s", stream, strerror(errno));
+                return -1;
+        }
+        return 0;
+}
+
+/* A malloc'd copy of s[0..len) with control characters replaced by '?'. */
+static char *output_clean(const char *s, size_t len)
+{
+        char *t;
+        size_t i;
+
+        if ((t = malloc(len + 1)) == NULL)
+                return NULL;
+        for (i = 0; i < len; i++) {
+                unsigned char ch = (unsigned char)s[i];
+                t[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+        }
+        t[len] = '\0';
+        return t;
+}
+
+static char *output_clean_json(json_t *v)
+{
+        if (!json_is_string(v))
+                return output_clean("", 0);
+        return output_clean(json_string_value(v), json_string_length(v));
+}
+
+/* Columns a string takes on a terminal, counted as code points. */
+static size_t output_width(const char *s)
+{
+        size_t w = 0;
+
+        for (; *s != '\0'; s++)
+                if (((unsigned char)*s & 0xc0) != 0x80)
+                        w++;
+        return w;
+}
+
+/* Names come as "/name" (the engine's form); print them as docker does. */
+static char *output_names(json_t *names)
+{
+        char *out, *part;
+        size_t i, len = 0;
+        json_t *n;
+
+        if ((out = calloc(1, 1)) == NULL)
+                return NULL;
+        json_array_foreach(names, i, n)
+        {
+                const char *s = json_string_value(n);
+                char *grown;
+
+                if (s == NULL)
+                        continue;
+                if (*s == '/')
+                        s++;
+                if ((part = output_clean(s, strlen(s))) == NULL ||
+                    (grown = realloc(out, len + strlen(part) + 2)) == NULL) {
+                        free(part);
+                        free(out);
+                        return NULL;
+                }
+                out = grown;
+                len += (size_t)sprintf(out + len, "%s%s", len > 0 ? "," : "", part);
+                free(part);
+        }
+        return out;
+}
+
+static int output_ps_row(json_t *c, char *cells[OUTPUT_PS_COLS])
+{
+        json_t *status = json_object_get(c, "status");
+        const char *id = json_string_value(json_object_get(c, "containerId"));
+
+        if (!json_is_string(status) || json_string_length(status) == 0)
+                status = json_object_get(c, "state");
+        cells[0] = output_clean(id != NULL ? id : "", id != NULL ? strnlen(id, 12) : 0);
+        cells[1] = output_clean_json(json_object_get(c, "image"));
+        cells[2] = output_clean_json(status);
+        cells[3] = output_names(json_object_get(c, "names"));
+        return cells[0] && cells[1] && cells[2] && cells[3] ? 0 : -1;
+}
+
+static void output_ps_print(char **cells, size_t rows, const size_t *width)
+{
+        size_t r, k, w;
+
+        for (r = 0; r < rows; r++) {
+                for (k = 0; k < OUTPUT_PS_COLS; k++) {
+                        const char *s = cells[r * OUTPUT_PS_COLS + k];
+
+                        fputs(s, stdout);
+                        if (k == OUTPUT_PS_COLS - 1)
+                                break;
+                        for (w = output_width(s); w < width[k] + OUTPUT_PS_GAP; w++)
+                                fputc(' ', stdout);
+                }
+                fputc('\n', stdout);
+        }
+}
+
+int output_ps(json_t *list)
+{
+        static const char *hdr[OUTPUT_PS_COLS] = {"CONTAINER ID", "IMAGE", "STATUS", "NAMES"};
+        size_t width[OUTPUT_PS_COLS] = {0}, rows, r, k;
+        char **cells;
+        int rc = 0;
+
+        if (!json_is_array(list))
+                return -1;
+        rows = json_array_size(list) + 1;
+        if ((cells = calloc(rows * OUTPUT_PS_COLS, sizeof(*cells))) == NULL)
+                return -1;
+        for (k = 0; k < OUTPUT_PS_COLS; k++)
+                cells[k] = strdup(hdr[k]);
+        for (r = 1; r < rows && rc == 0; r++)
+                rc = output_ps_row(json_array_get(list, r - 1), cells + r * OUTPUT_PS_COLS);
+        for (k = 0; k < rows * OUTPUT_PS_COLS && rc == 0; k++)
+                if (cells[k] == NULL)
+                        rc = -1;
+        for (k = 0; k < rows * OUTPUT_PS_COLS && rc == 0; k++)
+                if (output_width(cells[k]) > width[k % OUTPUT_PS_COLS])
+                        width[k % OUTPUT_PS_COLS] = output_width(cells[k]);
+        if (rc == 0)
+                output_ps_print(cells, rows, width);
+        for (k = 0; k < rows * OUTPUT_PS_COLS; k++)
+                free(cells[k]);
+        free(cells);
+        fflush(stdout);
+        return rc;
+}
+
+void output_json(json_t *v)
+{
+        json_dumpf(v, stdout, JSON_INDENT(4) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+        fputc('\n', stdout);
+        fflush(stdout);
+}
+
+void output_kv(json_t *obj, int depth)
+{
+        const char *key;
+        char *text;
+        json_t *v;
+
+        json_object_foreach(obj, key, v)
+        {
+                char *k = output_clean(key, strlen(key));
+
+                if (k == NULL)
+                        return;
+                printf("%*s%s:", depth * 2, "", k);
+                free(k);
+                if (json_is_object(v)) {
+                        fputc('\n', stdout);
+                        output_kv(v, depth + 1);
+                        continue;
+                }
+                if (json_is_string(v))
+                        text = output_clean_json(v);
+                else
+                        text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+                printf(" %s\n", text != NULL ? text : "?");
+                free(text);
+        }
+        fflush(stdout);
+}
