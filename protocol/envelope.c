@@ -13,24 +13,12 @@
 
 #include "b64.h"
 #include "envelope.h"
+#include "errors.h"
 #include "frame.h"
 
 #define ENV_OP_MAX 96
 #define ENV_TOKEN_MAX 512
 #define ENV_KEY_SHOWN 64 /* how much of an unknown key an error message quotes */
-
-__attribute__((format(printf, 3, 4))) static int envelope_fail(char *err, size_t errlen,
-                                                               const char *fmt, ...)
-{
-        va_list ap;
-
-        if (err != NULL && errlen > 0) {
-                va_start(ap, fmt);
-                vsnprintf(err, errlen, fmt, ap);
-                va_end(ap);
-        }
-        return -1;
-}
 
 /* A printable, bounded rendering of a peer-chosen key for error messages. */
 static const char *envelope_key_shown(const char *key, char *buf, size_t buflen)
@@ -76,7 +64,7 @@ static int envelope_only_keys(json_t *obj, const char *const *known, const char 
                         if (strcmp(key, known[i]) == 0)
                                 break;
                 if (known[i] == NULL)
-                        return envelope_fail(err, errlen, "%s%s: unknown field", prefix,
+                        return dg_errf(err, errlen, "%s%s: unknown field", prefix,
                                              envelope_key_shown(key, shown, sizeof(shown)));
         }
         return 0;
@@ -90,16 +78,16 @@ static const char *envelope_string(json_t *obj, const char *key, const char *pat
         size_t n;
 
         if (v == NULL) {
-                envelope_fail(err, errlen, "%s: missing", path);
+                dg_errf(err, errlen, "%s: missing", path);
                 return NULL;
         }
         if (!json_is_string(v)) {
-                envelope_fail(err, errlen, "%s: must be a string", path);
+                dg_errf(err, errlen, "%s: must be a string", path);
                 return NULL;
         }
         n = json_string_length(v);
         if (n < min || n > max || strlen(json_string_value(v)) != n) {
-                envelope_fail(err, errlen, "%s: must be %zu..%zu characters", path, min, max);
+                dg_errf(err, errlen, "%s: must be %zu..%zu characters", path, min, max);
                 return NULL;
         }
         return json_string_value(v);
@@ -111,7 +99,7 @@ static int envelope_auth(json_t *auth, struct envelope *env, char *err, size_t e
         const char *token;
 
         if (!json_is_object(auth))
-                return envelope_fail(err, errlen, "payload.auth: must be an object");
+                return dg_errf(err, errlen, "payload.auth: must be an object");
         if (envelope_only_keys(auth, keys, "payload.auth.", err, errlen) < 0)
                 return -1;
         token =
@@ -119,7 +107,7 @@ static int envelope_auth(json_t *auth, struct envelope *env, char *err, size_t e
         if (token == NULL)
                 return -1;
         if ((env->token = strdup(token)) == NULL)
-                return envelope_fail(err, errlen, "out of memory");
+                return dg_errf(err, errlen, "out of memory");
         return 0;
 }
 
@@ -136,15 +124,15 @@ static int envelope_call(json_t *payload, struct envelope *env, char *err, size_
         if (op == NULL)
                 return -1;
         if ((env->operation = strdup(op)) == NULL)
-                return envelope_fail(err, errlen, "out of memory");
+                return dg_errf(err, errlen, "out of memory");
 
         if ((v = json_object_get(payload, "input")) == NULL) {
                 if ((env->input = json_object()) == NULL)
-                        return envelope_fail(err, errlen, "out of memory");
+                        return dg_errf(err, errlen, "out of memory");
         } else if (json_is_object(v)) {
                 env->input = json_incref(v);
         } else {
-                return envelope_fail(err, errlen, "payload.input: must be an object");
+                return dg_errf(err, errlen, "payload.input: must be an object");
         }
 
         env->carriage = CARRIAGE_JSON;
@@ -155,7 +143,7 @@ static int envelope_call(json_t *payload, struct envelope *env, char *err, size_
                 else if (carriage != NULL && strcmp(carriage, "raw") == 0)
                         env->carriage = CARRIAGE_RAW;
                 else
-                        return envelope_fail(err, errlen,
+                        return dg_errf(err, errlen,
                                              "payload.carriage: must be \"json\" or \"raw\"");
         }
 
@@ -172,29 +160,29 @@ static int envelope_check(json_t *root, struct envelope *env, char *err, size_t 
         char shown[ENV_KEY_SHOWN + 1];
 
         if (!json_is_object(root))
-                return envelope_fail(err, errlen, "frame: must be a JSON object");
+                return dg_errf(err, errlen, "frame: must be a JSON object");
 
         /* The id first, so that even a failing frame's error can echo it. */
         if ((v = json_object_get(root, "id")) == NULL)
-                return envelope_fail(err, errlen, "id: missing");
+                return dg_errf(err, errlen, "id: missing");
         if (!json_is_string(v))
-                return envelope_fail(err, errlen, "id: must be a string");
+                return dg_errf(err, errlen, "id: must be a string");
         if (strlen(json_string_value(v)) != json_string_length(v) ||
             !envelope_id_valid(json_string_value(v)))
-                return envelope_fail(
+                return dg_errf(
                     err, errlen, "id: must be 1..%d printable ASCII characters", ENV_ID_MAX);
         memcpy(env->id, json_string_value(v), json_string_length(v) + 1);
 
         if (envelope_only_keys(root, keys, "", err, errlen) < 0)
                 return -1;
         if ((v = json_object_get(root, "type")) == NULL)
-                return envelope_fail(err, errlen, "type: missing");
+                return dg_errf(err, errlen, "type: missing");
         if ((type = json_string_value(v)) == NULL)
-                return envelope_fail(err, errlen, "type: must be a string");
+                return dg_errf(err, errlen, "type: must be a string");
         if ((payload = json_object_get(root, "payload")) == NULL)
-                return envelope_fail(err, errlen, "payload: missing");
+                return dg_errf(err, errlen, "payload: missing");
         if (!json_is_object(payload))
-                return envelope_fail(err, errlen, "payload: must be an object");
+                return dg_errf(err, errlen, "payload: must be an object");
 
         if (strcmp(type, "call.requested") == 0) {
                 env->type = ENV_CALL_REQUESTED;
@@ -203,10 +191,10 @@ static int envelope_check(json_t *root, struct envelope *env, char *err, size_t 
         if (strcmp(type, "call.aborted") == 0) {
                 env->type = ENV_CALL_ABORTED;
                 if (json_object_size(payload) != 0)
-                        return envelope_fail(err, errlen, "payload: must be an empty object");
+                        return dg_errf(err, errlen, "payload: must be an empty object");
                 return 0;
         }
-        return envelope_fail(err, errlen, "type: unknown type \"%s\"",
+        return dg_errf(err, errlen, "type: unknown type \"%s\"",
                              envelope_key_shown(type, shown, sizeof(shown)));
 }
 
@@ -221,7 +209,7 @@ int envelope_parse(const char *json, size_t len, struct envelope *env, char *err
                 err[0] = '\0';
         root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
         if (root == NULL)
-                return envelope_fail(err, errlen, "frame: invalid JSON: %s", jerr.text);
+                return dg_errf(err, errlen, "frame: invalid JSON: %s", jerr.text);
         rc = envelope_check(root, env, err, errlen);
         json_decref(root);
         return rc;

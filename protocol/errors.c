@@ -1,4 +1,6 @@
 /* errors.c - names and retryability of the PROTOCOL.md section 4 error codes. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "errors.h"
@@ -47,4 +49,16 @@ bool dg_err_retryable(enum dg_err e)
         if ((int)e < 0 || e >= DG_ERR_COUNT)
                 return false;
         return errors_table[e].retryable;
+}
+
+int dg_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (err != NULL && errlen > 0) {
+                va_start(ap, fmt);
+                vsnprintf(err, errlen, fmt, ap);
+                va_end(ap);
+        }
+        return -1;
 }

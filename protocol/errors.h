@@ -5,6 +5,7 @@
 #define DG_ERRORS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum dg_err {
         DG_OK = 0,
@@ -30,5 +31,11 @@ const char *dg_err_name(enum dg_err e);
 int dg_err_parse(const char *name);
 /* PROTOCOL.md's "retryable" column. */
 bool dg_err_retryable(enum dg_err e);
+
+/*
+ * Writes a message into err (when err is not NULL) and returns -1: the one
+ * way protocol/ decoders report why they refused something.
+ */
+int dg_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -209,19 +209,6 @@ void msg_clear(struct msg *m)
         m->fd = -1;
 }
 
-__attribute__((format(printf, 3, 4))) static int msg_fail(char *err, size_t errlen,
-                                                          const char *fmt, ...)
-{
-        va_list ap;
-
-        if (err != NULL && errlen > 0) {
-                va_start(ap, fmt);
-                vsnprintf(err, errlen, fmt, ap);
-                va_end(ap);
-        }
-        return -1;
-}
-
 static uint64_t msg_get_uint(const struct msg *m, const struct msg_field *f)
 {
         const char *p = (const char *)m + f->off;
@@ -472,42 +459,42 @@ static int msg_decode_field(const msgpack_object *v, const struct msg_field *f, 
         switch (f->kind) {
         case MK_STR:
                 if (v->type != MSGPACK_OBJECT_STR)
-                        return msg_fail(err, errlen, "%s: must be a string", f->key);
+                        return dg_errf(err, errlen, "%s: must be a string", f->key);
                 if (v->via.str.size < f->min || v->via.str.size > f->max)
-                        return msg_fail(err, errlen, "%s: length must be %llu..%llu", f->key,
+                        return dg_errf(err, errlen, "%s: length must be %llu..%llu", f->key,
                                         (unsigned long long)f->min, (unsigned long long)f->max);
                 if (memchr(v->via.str.ptr, '\0', v->via.str.size) != NULL)
-                        return msg_fail(err, errlen, "%s: must not contain NUL", f->key);
+                        return dg_errf(err, errlen, "%s: must not contain NUL", f->key);
                 dst = (char *)m + f->off;
                 memcpy(dst, v->via.str.ptr, v->via.str.size);
                 dst[v->via.str.size] = '\0';
                 if (f->check != NULL && (why = f->check(dst)) != NULL)
-                        return msg_fail(err, errlen, "%s: %s", f->key, why);
+                        return dg_errf(err, errlen, "%s: %s", f->key, why);
                 return 0;
         case MK_UINT:
                 if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 < f->min ||
                     v->via.u64 > f->max)
-                        return msg_fail(err, errlen, "%s: must be an integer in %llu..%llu",
+                        return dg_errf(err, errlen, "%s: must be an integer in %llu..%llu",
                                         f->key, (unsigned long long)f->min,
                                         (unsigned long long)f->max);
                 msg_set_uint(m, f, v->via.u64);
                 return 0;
         case MK_BOOL:
                 if (v->type != MSGPACK_OBJECT_BOOLEAN)
-                        return msg_fail(err, errlen, "%s: must be a boolean", f->key);
+                        return dg_errf(err, errlen, "%s: must be a boolean", f->key);
                 b = v->via.boolean ? 1 : 0;
                 memcpy((char *)m + f->off, &b, sizeof(b));
                 return 0;
         case MK_JSON_OBJ:
         case MK_JSON_ANY:
                 if (f->kind == MK_JSON_OBJ && v->type != MSGPACK_OBJECT_MAP)
-                        return msg_fail(err, errlen, "%s: must be a map", f->key);
+                        return dg_errf(err, errlen, "%s: must be a map", f->key);
                 if ((j = mpjson_unpack(v)) == NULL)
-                        return msg_fail(err, errlen, "%s: not a valid JSON value", f->key);
+                        return dg_errf(err, errlen, "%s: not a valid JSON value", f->key);
                 memcpy((char *)m + f->off, &j, sizeof(j));
                 return 0;
         }
-        return msg_fail(err, errlen, "%s: bad schema", f->key);
+        return dg_errf(err, errlen, "%s: bad schema", f->key);
 }
 
 static int msg_decode_body(const msgpack_object_map *body, const struct msg_schema *s,
@@ -523,25 +510,25 @@ static int msg_decode_body(const msgpack_object_map *body, const struct msg_sche
         for (i = 0; i < body->size; i++) {
                 key = &body->ptr[i].key;
                 if (key->type != MSGPACK_OBJECT_STR)
-                        return msg_fail(err, errlen, "%s: key is not a string", s->name);
+                        return dg_errf(err, errlen, "%s: key is not a string", s->name);
                 for (k = 0, f = s->fields; f->key != NULL; f++, k++)
                         if (strlen(f->key) == key->via.str.size &&
                             memcmp(f->key, key->via.str.ptr, key->via.str.size) == 0)
                                 break;
                 if (f->key == NULL)
-                        return msg_fail(err, errlen, "%s: unknown key", s->name);
+                        return dg_errf(err, errlen, "%s: unknown key", s->name);
                 if (k >= MSG_FIELDS_MAX)
-                        return msg_fail(err, errlen, "%s: bad schema", s->name);
+                        return dg_errf(err, errlen, "%s: bad schema", s->name);
                 if (seen[k]++)
-                        return msg_fail(err, errlen, "%s: duplicate key %s", s->name, f->key);
+                        return dg_errf(err, errlen, "%s: duplicate key %s", s->name, f->key);
                 if (msg_decode_field(&body->ptr[i].val, f, m, err, errlen) < 0)
                         return -1;
         }
         for (k = 0, f = s->fields; f->key != NULL; f++, k++)
                 if (f->required && !seen[k])
-                        return msg_fail(err, errlen, "%s: missing key %s", s->name, f->key);
+                        return dg_errf(err, errlen, "%s: missing key %s", s->name, f->key);
         if (s->check != NULL && (why = s->check(m)) != NULL)
-                return msg_fail(err, errlen, "%s: %s", s->name, why);
+                return dg_errf(err, errlen, "%s: %s", s->name, why);
         return 0;
 }
 
@@ -558,32 +545,32 @@ int msg_decode(const void *buf, size_t len, int fd, struct msg *m, char *err, si
         if (err != NULL && errlen > 0)
                 err[0] = '\0';
         if (buf == NULL || len == 0 || len > MSG_MAX || msg_scan(buf, len) < 0) {
-                msg_fail(err, errlen, "not exactly one msgpack value");
+                dg_errf(err, errlen, "not exactly one msgpack value");
                 msg_clear(m);
                 return -1;
         }
         msgpack_unpacked_init(&u);
         if (msgpack_unpack_next(&u, buf, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len) {
-                msg_fail(err, errlen, "not exactly one msgpack value");
+                dg_errf(err, errlen, "not exactly one msgpack value");
                 goto out;
         }
         o = &u.data;
         if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 2) {
-                msg_fail(err, errlen, "not a [type, body] array");
+                dg_errf(err, errlen, "not a [type, body] array");
                 goto out;
         }
         if (o->via.array.ptr[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
             (s = msg_schema_find(o->via.array.ptr[0].via.u64)) == NULL) {
-                msg_fail(err, errlen, "unknown message type");
+                dg_errf(err, errlen, "unknown message type");
                 goto out;
         }
         m->type = s->type;
         if (o->via.array.ptr[1].type != MSGPACK_OBJECT_MAP) {
-                msg_fail(err, errlen, "%s: body is not a map", s->name);
+                dg_errf(err, errlen, "%s: body is not a map", s->name);
                 goto out;
         }
         if (s->fd != (fd >= 0)) {
-                msg_fail(err, errlen, "%s: %s", s->name,
+                dg_errf(err, errlen, "%s: %s", s->name,
                          s->fd ? "an fd must be attached" : "no fd may be attached");
                 goto out;
         }

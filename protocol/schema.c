@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "schema.h"
+#include "errors.h"
 
 #define SCHEMA_ITEM_MAX 4096 /* each string of F_STRINGS, each F_STRING_MAP value */
 #define SCHEMA_KEY_MAX 256   /* each F_STRING_MAP key */
@@ -293,19 +294,6 @@ const struct op_schema *schema_all(void)
         return schema_table;
 }
 
-__attribute__((format(printf, 3, 4))) static int schema_fail(char *err, size_t errlen,
-                                                             const char *fmt, ...)
-{
-        va_list ap;
-
-        if (err != NULL && errlen > 0) {
-                va_start(ap, fmt);
-                vsnprintf(err, errlen, fmt, ap);
-                va_end(ap);
-        }
-        return -1;
-}
-
 /* A printable, bounded rendering of a peer-chosen key. */
 static const char *schema_key_shown(const char *key, size_t keylen, char *buf, size_t buflen)
 {
@@ -339,12 +327,12 @@ static int schema_check_list(const struct field_spec *f, const json_t *v, const 
 
         if (!json_is_array(v) || (int64_t)json_array_size(v) < f->min ||
             (int64_t)json_array_size(v) > f->max)
-                return schema_fail(err, errlen, "%s: must be an array of %lld..%lld strings",
+                return dg_errf(err, errlen, "%s: must be an array of %lld..%lld strings",
                                    path, (long long)f->min, (long long)f->max);
         json_array_foreach(v, i, item)
         {
                 if (!schema_string_ok(item, 0, SCHEMA_ITEM_MAX))
-                        return schema_fail(err, errlen,
+                        return dg_errf(err, errlen,
                                            "%s[%zu]: must be a string of at most %d bytes "
                                            "without NUL",
                                            path, i, SCHEMA_ITEM_MAX);
@@ -361,18 +349,18 @@ static int schema_check_map(const struct field_spec *f, const json_t *v, const c
         void *it;
 
         if (!json_is_object(v) || (int64_t)json_object_size(v) > f->max)
-                return schema_fail(err, errlen, "%s: must be an object of at most %lld strings",
+                return dg_errf(err, errlen, "%s: must be an object of at most %lld strings",
                                    path, (long long)f->max);
         for (it = json_object_iter((json_t *)v); it != NULL;
              it = json_object_iter_next((json_t *)v, it)) {
                 key = json_object_iter_key(it);
                 keylen = json_object_iter_key_len(it);
                 if (keylen < 1 || keylen > SCHEMA_KEY_MAX || strlen(key) != keylen)
-                        return schema_fail(err, errlen,
+                        return dg_errf(err, errlen,
                                            "%s: keys must be 1..%d bytes without NUL", path,
                                            SCHEMA_KEY_MAX);
                 if (!schema_string_ok(json_object_iter_value(it), 0, SCHEMA_ITEM_MAX))
-                        return schema_fail(err, errlen,
+                        return dg_errf(err, errlen,
                                            "%s.%s: must be a string of at most %d bytes "
                                            "without NUL",
                                            path,
@@ -393,18 +381,18 @@ static int schema_check_value(const struct field_spec *f, const json_t *v, const
         switch (f->kind) {
         case F_STRING:
                 if (!schema_string_ok(v, f->min, f->max))
-                        return schema_fail(
+                        return dg_errf(
                             err, errlen, "%s: must be a string of %lld..%lld bytes without NUL",
                             path, (long long)f->min, (long long)f->max);
                 return 0;
         case F_BOOL:
                 if (!json_is_boolean(v))
-                        return schema_fail(err, errlen, "%s: must be a boolean", path);
+                        return dg_errf(err, errlen, "%s: must be a boolean", path);
                 return 0;
         case F_INT:
                 /* json_is_integer: reals and booleans are refused */
                 if (!json_is_integer(v) || (i = json_integer_value(v)) < f->min || i > f->max)
-                        return schema_fail(err, errlen,
+                        return dg_errf(err, errlen,
                                            "%s: must be an integer between %lld and %lld", path,
                                            (long long)f->min, (long long)f->max);
                 return 0;
@@ -414,10 +402,10 @@ static int schema_check_value(const struct field_spec *f, const json_t *v, const
                 return schema_check_map(f, v, path, err, errlen);
         case F_OBJECT:
                 if (!json_is_object(v))
-                        return schema_fail(err, errlen, "%s: must be an object", path);
+                        return dg_errf(err, errlen, "%s: must be an object", path);
                 return schema_check_object(f->sub, v, path, err, errlen);
         }
-        return schema_fail(err, errlen, "%s: bad schema", path);
+        return dg_errf(err, errlen, "%s: bad schema", path);
 }
 
 static const struct field_spec *schema_field(const struct field_spec *fields, const char *key)
@@ -446,7 +434,7 @@ static int schema_check_object(const struct field_spec *fields, const json_t *ob
                 /* A key with an embedded NUL is never a field name. */
                 f = strlen(key) == keylen ? schema_field(fields, key) : NULL;
                 if (f == NULL)
-                        return schema_fail(err, errlen, "%s.%s: unknown field", path,
+                        return dg_errf(err, errlen, "%s.%s: unknown field", path,
                                            schema_key_shown(key, keylen, shown, sizeof(shown)));
                 snprintf(sub, sizeof(sub), "%s.%s", path, f->name);
                 if (schema_check_value(f, json_object_iter_value(it), sub, err, errlen) < 0)
@@ -454,7 +442,7 @@ static int schema_check_object(const struct field_spec *fields, const json_t *ob
         }
         for (f = fields; f != NULL && f->name != NULL; f++)
                 if (f->required && json_object_get(obj, f->name) == NULL)
-                        return schema_fail(err, errlen, "%s.%s: missing (required)", path,
+                        return dg_errf(err, errlen, "%s.%s: missing (required)", path,
                                            f->name);
         return 0;
 }
@@ -464,8 +452,8 @@ int schema_check(const struct op_schema *op, const json_t *input, char *err, siz
         if (err != NULL && errlen > 0)
                 err[0] = '\0';
         if (op == NULL)
-                return schema_fail(err, errlen, "unknown operation");
+                return dg_errf(err, errlen, "unknown operation");
         if (!json_is_object(input))
-                return schema_fail(err, errlen, "input: must be an object");
+                return dg_errf(err, errlen, "input: must be an object");
         return schema_check_object(op->fields, input, "input", err, errlen);
 }
