@@ -9,7 +9,7 @@ BUILD   ?= build
 O       ?= -O2
 CFLAGS  ?= $(O) -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
-           -Wno-unused-parameter -fno-strict-aliasing -Iprotocol -Isandbox \
+           -Wno-unused-parameter -fno-strict-aliasing -Iprotocol -Isandbox -Iaudit \
            $(shell pkg-config --cflags jansson msgpack libevent)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ifeq ($(SAN),1)
@@ -18,15 +18,18 @@ LDFLAGS += $(SANFLAGS)
 endif
 
 LIB_PROTO  = $(shell pkg-config --libs jansson msgpack)
-LIB_SUP    = $(LIB_PROTO) $(shell pkg-config --libs libevent libcurl) -levent_extra
+LIB_SUP    = $(LIB_PROTO) $(shell pkg-config --libs libevent libcurl libcrypto) -levent_extra
 LIB_WORKER = $(LIB_PROTO) $(shell pkg-config --libs libevent libseccomp) -lhttp_parser
-LIB_CLIENT = $(LIB_PROTO)
+LIB_CLIENT = $(LIB_PROTO) $(shell pkg-config --libs libcrypto)
 
 PROTO_SRC   = $(wildcard protocol/*.c)
 SANDBOX_SRC = $(wildcard sandbox/*.c)
 WORKER_SRC  = $(filter-out worker/main.c,$(wildcard worker/*.c))
 SUP_SRC     = $(filter-out supervisor/main.c,$(wildcard supervisor/*.c))
 CLIENT_SRC  = $(filter-out client/main.c,$(wildcard client/*.c))
+# audit/: the audit log's seal (SHA-256), for dockgated and dockgate only:
+# the worker never links it, nor libcrypto.
+AUDIT_SRC   = $(wildcard audit/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 PROTO_OBJ   = $(call obj,$(PROTO_SRC))
@@ -34,6 +37,7 @@ SANDBOX_OBJ = $(call obj,$(SANDBOX_SRC))
 WORKER_OBJ  = $(call obj,$(WORKER_SRC))
 SUP_OBJ     = $(call obj,$(SUP_SRC))
 CLIENT_OBJ  = $(call obj,$(CLIENT_SRC))
+AUDIT_OBJ   = $(call obj,$(AUDIT_SRC))
 EVIL_OBJ    = $(patsubst %.c,$(BUILD)/evil/%.o,$(WORKER_SRC) worker/main.c)
 
 BINS = $(BUILD)/bin/dockgated $(BUILD)/bin/dockgate-worker $(BUILD)/bin/dockgate
@@ -54,7 +58,7 @@ $(BUILD)/evil/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DDG_EVIL -MMD -MP -c -o $@ $<
 
-$(BUILD)/bin/dockgated: $(call obj,supervisor/main.c) $(SUP_OBJ) $(PROTO_OBJ)
+$(BUILD)/bin/dockgated: $(call obj,supervisor/main.c) $(SUP_OBJ) $(AUDIT_OBJ) $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_SUP)
 
@@ -66,14 +70,15 @@ $(BUILD)/bin/dockgate-worker-evil: $(EVIL_OBJ) $(SANDBOX_OBJ) $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_WORKER)
 
-$(BUILD)/bin/dockgate: $(call obj,client/main.c) $(CLIENT_OBJ) $(PROTO_OBJ)
+$(BUILD)/bin/dockgate: $(call obj,client/main.c) $(CLIENT_OBJ) $(AUDIT_OBJ) $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CLIENT)
 
 # Unit tests link protocol/ plus whichever non-main modules they test.
-$(BUILD)/tests/%: tests/unit/%.c $(PROTO_OBJ) $(WORKER_OBJ) $(CLIENT_OBJ)
+$(BUILD)/tests/%: tests/unit/%.c $(PROTO_OBJ) $(WORKER_OBJ) $(CLIENT_OBJ) $(AUDIT_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -Iworker -Iclient $(LDFLAGS) -o $@ $^ $(LIB_WORKER) -lcmocka
+	$(CC) $(CFLAGS) -Itests/unit -Iworker -Iclient $(LDFLAGS) -o $@ $^ $(LIB_WORKER) \
+		$(shell pkg-config --libs libcrypto) -lcmocka
 
 deps:
 	sh contrib/install-deps.sh
@@ -98,6 +103,7 @@ test:
 	$(MAKE) unit
 	$(MAKE) unit-san
 	$(MAKE) check-boundary
+	$(MAKE) fuzz-smoke
 	$(MAKE) integration
 
 run:
@@ -107,6 +113,17 @@ run:
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# libFuzzer harnesses: `make fuzz` (FUZZ_SECONDS each), `make fuzz-smoke`.
+include tests/fuzz/fuzz.mk
+
+# Direct socket vs dockgate, side by side (bench/run.sh; needs root).
+$(BUILD)/bench/dgbench: bench/dgbench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lhttp_parser -lpthread
+
+bench: all $(BUILD)/bench/dgbench
+	sh bench/run.sh $(BUILD)
 
 clean:
 	rm -rf build

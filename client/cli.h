@@ -36,6 +36,14 @@ int cli_usage(struct cli *cli, const char *usage);
 /* container.c: logs of a container to stdout/stderr, as `logs` and run print them. */
 int container_follow_logs(struct cli *cli, const char *container, int follow);
 
+/*
+ * each.c: runs op on each of names[0..n), input {key: name} plus extra
+ * (borrowed, may be NULL), printing each name that succeeded; goes on after
+ * a failure and returns the first one.
+ */
+int each_call(struct cli *cli, const char *op, const char *key, char **names, int n,
+              json_t *extra);
+
 /* Verbs: argv[0] is the verb's name; each returns an exit status. */
 int invoke_verb(struct cli *cli, int argc, char **argv);
 int container_ps(struct cli *cli, int argc, char **argv);
@@ -45,7 +53,25 @@ int container_start(struct cli *cli, int argc, char **argv);
 int container_stop(struct cli *cli, int argc, char **argv);
 int container_inspect(struct cli *cli, int argc, char **argv);
 int run_verb(struct cli *cli, int argc, char **argv);
+int exec_verb(struct cli *cli, int argc, char **argv);     /* exec.c */
+int attach_verb(struct cli *cli, int argc, char **argv);   /* exec.c */
+int exec_run_verb(struct cli *cli, int argc, char **argv); /* exec.c: run -it, else run_verb */
+int cp_verb(struct cli *cli, int argc, char **argv);       /* cp.c */
 int system_version(struct cli *cli, int argc, char **argv);
 int system_ping(struct cli *cli, int argc, char **argv);
+int usage_verb(struct cli *cli, int argc, char **argv); /* usage.c */
+int audit_verb(struct cli *cli, int argc, char **argv); /* audit.c: offline, no server */
+int lifecycle_wait(struct cli *cli, int argc, char **argv); /* lifecycle.c */
+int lifecycle_kill(struct cli *cli, int argc, char **argv);
+int lifecycle_restart(struct cli *cli, int argc, char **argv);
+int lifecycle_pause(struct cli *cli, int argc, char **argv);
+int lifecycle_unpause(struct cli *cli, int argc, char **argv);
+int lifecycle_top(struct cli *cli, int argc, char **argv);
+int image_pull(struct cli *cli, int argc, char **argv); /* image.c */
+int image_list(struct cli *cli, int argc, char **argv);
+int watch_stats(struct cli *cli, int argc, char **argv); /* watch.c */
+int watch_events(struct cli *cli, int argc, char **argv);
+int network_verb(struct cli *cli, int argc, char **argv); /* network.c */
+int volume_verb(struct cli *cli, int argc, char **argv);  /* volume.c */
 
 #endif

@@ -82,41 +82,11 @@ int container_logs(struct cli *cli, int argc, char **argv)
         return container_follow_logs(cli, argv[optind], follow);
 }
 
-/*
- * Runs op on each container named in argv[first..argc), input {containerId}
- * plus `extra` (borrowed, may be NULL), printing each name that succeeded
- * as docker does.  Goes on after a failure; returns the first failure.
- */
+/* Runs op on each container named in argv[first..argc) (each.c). */
 static int container_each(struct cli *cli, const char *op, int first, int argc, char **argv,
                           json_t *extra)
 {
-        int i, rc, worst = CLI_OK;
-        json_t *in, *out;
-
-        for (i = first; i < argc; i++) {
-                if ((in = json_pack("{s:s}", "containerId", argv[i])) == NULL ||
-                    (extra != NULL && json_object_update(in, extra) == -1)) {
-                        json_decref(in);
-                        cli_seterr(cli, "invalid container name");
-                        return CLI_USAGE;
-                }
-                rc = invoke_query(cli, op, in, &out);
-                json_decref(in);
-                json_decref(out);
-                if (rc == CLI_OK) {
-                        printf("%s\n", argv[i]);
-                        fflush(stdout);
-                        continue;
-                }
-                if (rc == CLI_ABORTED || rc == CLI_CLOSED || rc == CLI_USAGE)
-                        return rc;
-                /* Report this one now; the next call clears cli->err. */
-                if (i < argc - 1)
-                        cli_warn("%s: %s", argv[i], cli->err);
-                if (worst == CLI_OK)
-                        worst = rc;
-        }
-        return worst;
+        return each_call(cli, op, "containerId", argv + first, argc - first, extra);
 }
 
 int container_rm(struct cli *cli, int argc, char **argv)

@@ -117,6 +117,16 @@ void dgc_close(struct dgc *c)
         free(c);
 }
 
+int dgc_fd(const struct dgc *c)
+{
+        return c->fd;
+}
+
+size_t dgc_buffered(const struct dgc *c)
+{
+        return c->rlen - c->rpos;
+}
+
 const char *dgc_errmsg(const struct dgc *c)
 {
         return c->err;

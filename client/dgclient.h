@@ -83,6 +83,14 @@ enum dgc_status dgc_abort(struct dgc *c, const char *id);
 enum dgc_status dgc_read_frame(struct dgc *c, struct dgc_frame *f);
 void dgc_frame_clear(struct dgc_frame *f);
 
+/*
+ * The stream's descriptor, to poll it beside other input (raw sessions);
+ * and the bytes already read from it but not decoded yet, which a poll
+ * would not report: decode those first.
+ */
+int dgc_fd(const struct dgc *c);
+size_t dgc_buffered(const struct dgc *c);
+
 /* Raw carriage: valid only after a raw call's call.responded. */
 enum dgc_status dgc_send_chunk(struct dgc *c, enum chunk_type type, const void *buf,
                                size_t len);

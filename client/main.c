@@ -28,15 +28,45 @@ static const struct main_verb main_verbs[] = {
     {"call", invoke_verb, "call OPERATION [JSON-INPUT|-]",
      "send one call, print each frame received as a JSON line"},
     {"ps", container_ps, "ps [-a]", "list containers (-a: stopped ones too)"},
-    {"run", run_verb, "run [--rm] [--name NAME] [-e KEY=VALUE]... IMAGE [CMD...]",
-     "create and start a container, print its output, exit with its code"},
+    {"run", exec_run_verb, "run [-i] [-t] [--rm] [--name NAME] [-e KEY=VALUE]... IMAGE [CMD...]",
+     "create and start a container, print its output (-it: interactively), exit with its code"},
+    {"exec", exec_verb, "exec [-i] [-t] [-e KEY=VALUE]... [-w DIR] [-u USER] CONTAINER CMD...",
+     "run a command in a running container (-i: stdin, -t: terminal), exit with its code"},
+    {"attach", attach_verb, "attach [--no-stdin] CONTAINER",
+     "connect to a container's main process, exit with its code"},
+    {"cp", cp_verb, "cp CONTAINER:SRC DEST|-  or  cp SRC|- CONTAINER:DEST",
+     "copy files or directories between a container and here"},
     {"logs", container_logs, "logs [-f] CONTAINER", "print a container's output (-f: follow)"},
     {"start", container_start, "start CONTAINER...", "start containers"},
     {"stop", container_stop, "stop [-t SECONDS] CONTAINER...", "stop containers"},
     {"rm", container_rm, "rm [-f] CONTAINER...", "remove containers (-f: running ones too)"},
     {"inspect", container_inspect, "inspect CONTAINER", "print a container's details"},
+    {"wait", lifecycle_wait, "wait CONTAINER...",
+     "wait for containers to stop, print their exit codes"},
+    {"kill", lifecycle_kill, "kill [-s SIGNAL] CONTAINER...",
+     "send containers a signal (default SIGKILL)"},
+    {"restart", lifecycle_restart, "restart [-t SECONDS] CONTAINER...", "restart containers"},
+    {"pause", lifecycle_pause, "pause CONTAINER...", "pause all processes in containers"},
+    {"unpause", lifecycle_unpause, "unpause CONTAINER...", "unpause containers"},
+    {"top", lifecycle_top, "top CONTAINER", "list a container's processes"},
+    {"stats", watch_stats, "stats [--no-stream] CONTAINER",
+     "a line of resource usage per sample (--no-stream: one)"},
+    {"events", watch_events, "events [--since TIME] [--until TIME] [--type TYPE]...",
+     "a line per event about your containers (TIME: UNIX seconds, 10m, RFC 3339)"},
+    {"pull", image_pull, "pull IMAGE[:TAG|@DIGEST]", "pull an image, showing progress"},
+    {"images", image_list, "images", "list images"},
+    {"network", network_verb,
+     "network create [--internal] NAME | ls | inspect NETWORK | rm NETWORK...\n"
+     "       dockgate network connect|disconnect NETWORK CONTAINER",
+     "manage your networks"},
+    {"volume", volume_verb, "volume create [NAME] | ls | inspect VOLUME | rm [-f] VOLUME...",
+     "manage your volumes"},
     {"version", system_version, "version", "print engine and dockgate versions"},
     {"ping", system_ping, "ping", "check that the engine answers"},
+    {"usage", usage_verb, "usage [--peer NAME] [--json]",
+     "print a peer's accounting (--peer: admins only)"},
+    {"audit", audit_verb, "audit verify FILE...",
+     "check an audit log's hash chain, oldest file first (offline)"},
     {"help", main_help, "help [VERB]", "list verbs, or show one verb's usage"},
 };
 
@@ -66,7 +96,7 @@ static void main_list(FILE *fp)
                 fprintf(fp, "  %-8s %s\n", main_verbs[i].name, main_verbs[i].help);
         fprintf(fp, "\nexit status: 0 success, 1 call.error, 2 usage or connection error,\n"
                     "3 stream closed before the call ended, 130 interrupted;\n"
-                    "run exits with the container's exit code.\n");
+                    "run exits with the container's exit code (wait prints it and exits 0).\n");
 }
 
 static int main_help(struct cli *cli, int argc, char **argv)

@@ -75,18 +75,26 @@ int output_record(json_t *rec, char *err, size_t errlen)
 }
 
 /* A malloc'd copy of s[0..len) with control characters replaced by '?'. */
-static char *output_clean(const char *s, size_t len)
+char *output_clean(const char *s, size_t len)
 {
         char *t;
-        size_t i;
+        size_t i, j;
 
         if ((t = malloc(len + 1)) == NULL)
                 return NULL;
-        for (i = 0; i < len; i++) {
+        for (i = 0, j = 0; i < len; i++) {
                 unsigned char ch = (unsigned char)s[i];
-                t[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+
+                /* C1 controls too (U+0080..U+009F, UTF-8 C2 80..C2 9F): U+009B is a CSI. */
+                if (ch == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+                    (unsigned char)s[i + 1] <= 0x9f) {
+                        t[j++] = '?';
+                        i++;
+                        continue;
+                }
+                t[j++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
         }
-        t[len] = '\0';
+        t[j] = '\0';
         return t;
 }
 
@@ -98,7 +106,7 @@ static char *output_clean_json(json_t *v)
 }
 
 /* Columns a string takes on a terminal, counted as code points. */
-static size_t output_width(const char *s)
+size_t output_width(const char *s)
 {
         size_t w = 0;
 

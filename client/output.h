@@ -19,6 +19,13 @@ void output_frame_line(const struct dgc_frame *f);
 int output_record(json_t *rec, char *err, size_t errlen);
 /* docker/container/list's output as a table; -1 when it is not an array. */
 int output_ps(json_t *list);
+/*
+ * A malloc'd copy of s[0..len) with control characters replaced by '?':
+ * for engine-provided strings printed to a terminal.  NULL: out of memory.
+ */
+char *output_clean(const char *s, size_t len);
+/* Columns a string takes on a terminal, counted as code points. */
+size_t output_width(const char *s);
 /* Any JSON value, indented. */
 void output_json(json_t *v);
 /* An object as "key: value" lines, nested objects indented. */

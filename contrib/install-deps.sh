@@ -8,8 +8,9 @@ set -eu
 
 PKGS="build-essential pkg-config clang clang-format curl libevent-dev
 libcurl4-openssl-dev libmsgpack-dev libjansson-dev libseccomp-dev libcmocka-dev
-libhttp-parser-dev docker.io busybox-static docker-registry python3
-python3-pytest strace tmux"
+libhttp-parser-dev libssl-dev docker.io busybox-static docker-registry python3
+python3-pytest python3-prometheus-client strace tmux iproute2
+libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -79,9 +79,19 @@ int mpjson_pack(msgpack_packer *pk, const json_t *v)
 
 static json_t *mpjson_unpack_depth(const msgpack_object *o, int depth);
 
+/*
+ * msgpack-c leaves via.str.ptr NULL (or pointing at an earlier value) for an
+ * empty string, and jansson refuses a NULL string even of length 0.
+ */
+static const char *mpjson_str_ptr(const msgpack_object *o)
+{
+        return o->via.str.size > 0 ? o->via.str.ptr : "";
+}
+
 static json_t *mpjson_unpack_map(const msgpack_object_map *map, int depth)
 {
         const msgpack_object_kv *kv;
+        const char *key;
         json_t *obj, *val;
         uint32_t i;
 
@@ -89,14 +99,15 @@ static json_t *mpjson_unpack_map(const msgpack_object_map *map, int depth)
                 return NULL;
         for (i = 0; i < map->size; i++) {
                 kv = &map->ptr[i];
-                if (kv->key.type != MSGPACK_OBJECT_STR ||
-                    !utf8_valid(kv->key.via.str.ptr, kv->key.via.str.size) ||
-                    json_object_getn(obj, kv->key.via.str.ptr, kv->key.via.str.size) != NULL)
+                if (kv->key.type != MSGPACK_OBJECT_STR)
+                        goto bad;
+                key = mpjson_str_ptr(&kv->key);
+                if (!utf8_valid(key, kv->key.via.str.size) ||
+                    json_object_getn(obj, key, kv->key.via.str.size) != NULL)
                         goto bad;
                 if ((val = mpjson_unpack_depth(&kv->val, depth + 1)) == NULL)
                         goto bad;
-                if (json_object_setn_new(obj, kv->key.via.str.ptr, kv->key.via.str.size, val) <
-                    0)
+                if (json_object_setn_new(obj, key, kv->key.via.str.size, val) < 0)
                         goto bad;
         }
         return obj;
@@ -138,9 +149,9 @@ static json_t *mpjson_unpack_depth(const msgpack_object *o, int depth)
         case MSGPACK_OBJECT_FLOAT64:
                 return json_real(o->via.f64); /* NULL for NaN and infinities */
         case MSGPACK_OBJECT_STR:
-                if (!utf8_valid(o->via.str.ptr, o->via.str.size))
+                if (!utf8_valid(mpjson_str_ptr(o), o->via.str.size))
                         return NULL;
-                return json_stringn(o->via.str.ptr, o->via.str.size);
+                return json_stringn(mpjson_str_ptr(o), o->via.str.size);
         case MSGPACK_OBJECT_ARRAY:
                 if (depth >= MPJSON_MAX_DEPTH)
                         return NULL;

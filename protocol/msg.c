@@ -55,6 +55,12 @@ struct msg_schema {
                 k, MK_STR, lo, hi, offsetof(struct msg, member),                               \
                     sizeof(((struct msg *)0)->member), 1, chk                                  \
         }
+/* An optional string: absent when empty, and then never encoded. */
+#define M_STR_OPT(k, member, lo, hi, chk)                                                      \
+        {                                                                                      \
+                k, MK_STR, lo, hi, offsetof(struct msg, member),                               \
+                    sizeof(((struct msg *)0)->member), 0, chk                                  \
+        }
 #define M_UINT(k, member, lo, hi)                                                              \
         {                                                                                      \
                 k, MK_UINT, lo, hi, offsetof(struct msg, member),                              \
@@ -99,13 +105,29 @@ static const char *msg_check_id(const char *s)
         return envelope_id_valid(s) ? NULL : "must be printable ASCII";
 }
 
-/* The identity is all or nothing: a name exactly when authenticated. */
+static const char *msg_check_transport(const char *s)
+{
+        return strcmp(s, "unix") == 0 || strcmp(s, "tcp") == 0 ? NULL
+                                                               : "must be \"unix\" or \"tcp\"";
+}
+
+static const char *msg_check_refusal(const char *s)
+{
+        return s[0] == '\0' ? NULL : msg_check_code(s);
+}
+
+/*
+ * The identity is all or nothing: a name exactly when authenticated.  A TCP
+ * stream has no identity of its own: each call's token names the peer.
+ */
 static const char *msg_check_peer(const struct msg *m)
 {
         if (m->authenticated && m->peer[0] == '\0')
                 return "peer: must be set when authenticated";
         if (!m->authenticated && m->peer[0] != '\0')
                 return "peer: must be empty when not authenticated";
+        if (strcmp(m->transport, "tcp") == 0 && m->authenticated)
+                return "authenticated: a TCP stream is authenticated per call";
         return NULL;
 }
 
@@ -116,6 +138,8 @@ static const struct msg_field msg_f_peer[] = {
     M_BOOL("authenticated", authenticated),
     M_UINT("max_frame", max_frame, 1, 16u << 20),
     M_UINT("idle_timeout", idle_timeout, 0, UINT32_MAX),
+    M_STR("transport", transport, 3, 4, msg_check_transport),
+    M_STR("refusal", refusal, 0, sizeof(((struct msg *)0)->refusal) - 1, msg_check_refusal),
     M_END,
 };
 static const struct msg_field msg_f_result[] = {
@@ -146,6 +170,7 @@ static const struct msg_field msg_f_call[] = {
     M_STR("op", op, 1, MSG_OP_MAX, NULL),
     M_BOOL("raw", raw),
     M_JSON("input", MK_JSON_OBJ, input, 1),
+    M_STR_OPT("token", token, 1, MSG_TOKEN_MAX, NULL),
     M_END,
 };
 static const struct msg_field msg_f_cancel[] = {
@@ -160,6 +185,17 @@ static const struct msg_field msg_f_call_end[] = {
     M_END,
 };
 
+static const struct msg_field msg_f_stream_end[] = {
+    M_SEQ,
+    M_END,
+};
+static const struct msg_field msg_f_resize[] = {
+    M_SEQ,
+    M_UINT("rows", rows, 1, MSG_TTY_MAX),
+    M_UINT("cols", cols, 1, MSG_TTY_MAX),
+    M_END,
+};
+
 static const struct msg_schema msg_table[] = {
     {MSG_PEER, "MSG_PEER", 1, msg_f_peer, msg_check_peer},
     {MSG_RESULT, "MSG_RESULT", 0, msg_f_result, NULL},
@@ -169,9 +205,11 @@ static const struct msg_schema msg_table[] = {
     {MSG_CALL, "MSG_CALL", 0, msg_f_call, NULL},
     {MSG_CANCEL, "MSG_CANCEL", 0, msg_f_cancel, NULL},
     {MSG_CALL_END, "MSG_CALL_END", 0, msg_f_call_end, NULL},
+    {MSG_STREAM_END, "MSG_STREAM_END", 0, msg_f_stream_end, NULL},
+    {MSG_RESIZE, "MSG_RESIZE", 0, msg_f_resize, NULL},
 };
 
-#define MSG_FIELDS_MAX 8 /* most fields of any type, for the seen[] array */
+#define MSG_FIELDS_MAX 12 /* most fields of any type, for the seen[] array */
 
 static const struct msg_schema *msg_schema_find(uint64_t type)
 {
@@ -255,6 +293,8 @@ static const char *msg_field_valid(const struct msg *m, const struct msg_field *
         case MK_STR:
                 s = (const char *)m + f->off;
                 n = strnlen(s, f->size);
+                if (!f->required && n == 0)
+                        return NULL; /* absent */
                 if (n == f->size || n < f->min || n > f->max)
                         return "string length out of range";
                 return f->check != NULL ? f->check(s) : NULL;
@@ -307,6 +347,8 @@ static int msg_field_present(const struct msg *m, const struct msg_field *f)
 {
         if (f->required)
                 return 1;
+        if (f->kind == MK_STR)
+                return ((const char *)m + f->off)[0] != '\0';
         return msg_get_json(m, f) != NULL;
 }
 

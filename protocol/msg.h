@@ -24,6 +24,8 @@
 #define MSG_OP_MAX 96
 #define MSG_TEXT_MAX 4096   /* error messages */
 #define MSG_KIND_MAX 32
+#define MSG_TOKEN_MAX 512 /* a peer's bearer token, as envelope.c accepts it */
+#define MSG_TTY_MAX 10000 /* rows or columns of a TTY, as schema.c's resize */
 
 enum msg_type {
         /* supervisor -> worker */
@@ -36,6 +38,8 @@ enum msg_type {
         MSG_CALL = 21,     /* a broker request */
         MSG_CANCEL = 22,   /* the peer aborted or left: stop call `seq` */
         MSG_CALL_END = 23, /* the worker sent the call's terminal frame */
+        MSG_STREAM_END = 24, /* a kept stream's output ended: what is the exit code? */
+        MSG_RESIZE = 25,     /* TTY size for the kept stream's exec or attach */
 };
 
 /* A decoded message.  Strings point into storage owned by the struct. */
@@ -49,11 +53,14 @@ struct msg {
         int authenticated; /* 0: answer every call with UNAUTHENTICATED */
         uint32_t max_frame; /* largest frame accepted from the peer */
         uint32_t idle_timeout; /* seconds without a call before the worker closes */
+        char transport[8];     /* "unix", or "tcp": then each call carries its token */
+        char refusal[32];      /* "" or an error code: answer the first call so, and close */
 
         /* MSG_READY */
         uint32_t version; /* MSG_VERSION */
 
-        /* MSG_CALL, MSG_RESULT, MSG_FAIL, MSG_STREAM, MSG_CANCEL, MSG_CALL_END */
+        /* MSG_CALL, MSG_RESULT, MSG_FAIL, MSG_STREAM, MSG_CANCEL, MSG_CALL_END,
+         * MSG_STREAM_END, MSG_RESIZE */
         uint64_t seq; /* per-stream call number chosen by the worker, from 1 */
 
         /* MSG_CALL */
@@ -61,6 +68,7 @@ struct msg {
         char op[MSG_OP_MAX + 1];
         int raw;               /* carriage raw */
         json_t *input;         /* an object (owned) */
+        char token[MSG_TOKEN_MAX + 1]; /* auth.token on a TCP stream; "" (absent) otherwise */
 
         /* MSG_RESULT */
         json_t *output;        /* any JSON value (owned) */
@@ -77,6 +85,9 @@ struct msg {
         /* MSG_CALL_END */
         char result[32];       /* "OK" or an error code name */
         uint64_t bytes_in, bytes_out;
+
+        /* MSG_RESIZE */
+        uint32_t rows, cols; /* 1..MSG_TTY_MAX */
 };
 
 void msg_init(struct msg *m, enum msg_type type); /* zeroes, fd = -1 */

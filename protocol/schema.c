@@ -80,6 +80,7 @@ static const struct field_spec f_create[] = {
     S_STR("user", 1, 256, 0),
     S_BOOL("tty"),
     S_BOOL("openStdin"),
+    S_BOOL("stdinOnce"),
     S_OBJ("limits", f_limits),
     S_STR("network", 1, 256, 0),
     S_BOOL("readOnlyRootfs"),
@@ -188,6 +189,7 @@ static const struct field_spec f_image_remove[] = {
 static const struct field_spec f_network_create[] = {
     S_STR("name", 1, 256, 1),
     S_BOOL("internal"),
+    S_MAP("labels", 64),
     S_END,
 };
 
@@ -204,6 +206,7 @@ static const struct field_spec f_network_connect[] = {
 
 static const struct field_spec f_volume_create[] = {
     S_STR("name", 1, 256, 0),
+    S_MAP("labels", 64),
     S_END,
 };
 

@@ -11,10 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
+#include "auditrec.h"
 #include "broker.h"
 #include "log.h"
 #include "msg.h"
 #include "pool.h"
+#include "quota.h"
 #include "schema.h"
 
 void call_free(struct call *c)
@@ -28,16 +31,28 @@ void call_free(struct call *c)
         free(c);
 }
 
-/* The broker owes nothing more for c: detach it from its worker and free it. */
-static void finish(struct call *c)
+/*
+ * The worker no longer points at c.  Done before pool_send(): a send that
+ * overflows kills the worker, and killing cancels (frees) the worker's call.
+ */
+static void detach(struct call *c)
 {
         if (c->worker != NULL && c->worker->call == c)
                 c->worker->call = NULL;
+}
+
+/* The broker owes nothing more for c: detach it from its worker and free it. */
+static void finish(struct call *c)
+{
+        detach(c);
         call_free(c);
 }
 
 void broker_cancel(struct call *c)
 {
+        /* A kept stream that did not end releases what it started in the engine. */
+        if (c->kept != NULL && !c->end_seen && c->kept->cancel != NULL)
+                c->kept->cancel(c);
         if (c->pending != NULL) {
                 engine_cancel(c->pending);
                 c->pending = NULL;
@@ -52,7 +67,10 @@ void call_reply(struct call *c, json_t *output)
         msg_init(&m, MSG_RESULT);
         m.seq = c->seq;
         m.output = output != NULL ? output : json_object();
-        if (pool_send(c->worker, &m, -1) < 0)
+        /* Invariant 7: the answer waits until its audit record is on disk. */
+        uint64_t ticket = auditrec_decision(c, "OK", NULL, NULL, m.output);
+        detach(c);
+        if (pool_send_held(c->worker, &m, -1, ticket) < 0)
                 log_warnx("call %llu (%s): result not delivered", (unsigned long long)c->seq,
                           c->op);
         msg_clear(&m);
@@ -70,7 +88,9 @@ static void fail_v(struct call *c, enum dg_err code, json_t *details, const char
         m.details = details;
         log_info("call %llu (%s) by %s: %s: %s", (unsigned long long)c->seq, c->op,
                  c->peer != NULL ? c->peer->name : "-", m.code, m.text);
-        pool_send(c->worker, &m, -1);
+        uint64_t ticket = c->unaudited ? 0 : auditrec_decision(c, m.code, m.text, NULL, NULL);
+        detach(c);
+        pool_send_held(c->worker, &m, -1, ticket);
         msg_clear(&m);
         finish(c);
 }
@@ -123,12 +143,61 @@ void call_stream(struct call *c, int fd, const char *kind, json_t *opts)
         m.seq = c->seq;
         snprintf(m.kind, sizeof(m.kind), "%s", kind);
         m.opts = opts != NULL ? opts : json_object();
+        uint64_t ticket = auditrec_decision(c, "OK", NULL, kind, NULL);
         /* pool_send owns fd from here on, delivered or not. */
-        if (pool_send(c->worker, &m, fd) < 0)
+        detach(c);
+        if (pool_send_held(c->worker, &m, fd, ticket) < 0)
                 log_warnx("call %llu (%s): stream not delivered", (unsigned long long)c->seq,
                           c->op);
         msg_clear(&m);
         finish(c);
+}
+
+void call_stream_keep(struct call *c, int fd, const char *kind, json_t *opts,
+                      const struct call_stream_ops *ops)
+{
+        struct msg m;
+        msg_init(&m, MSG_STREAM);
+        m.seq = c->seq;
+        snprintf(m.kind, sizeof(m.kind), "%s", kind);
+        m.opts = opts != NULL ? opts : json_object();
+        c->kept = ops;
+        uint64_t ticket = auditrec_decision(c, "OK", NULL, kind, NULL);
+        detach(c);
+        if (pool_send_held(c->worker, &m, fd, ticket) < 0) {
+                /* The worker is gone (or being killed): nothing will end this call. */
+                log_warnx("call %llu (%s): stream not delivered", (unsigned long long)c->seq,
+                          c->op);
+                msg_clear(&m);
+                broker_cancel(c);
+                return;
+        }
+        msg_clear(&m);
+        c->worker->call = c; /* still owed: the exit code, after MSG_STREAM_END */
+}
+
+int broker_stream_end(struct call *c)
+{
+        if (c->kept == NULL || c->end_seen || c->pending != NULL)
+                return -1;
+        c->end_seen = 1;
+        log_debug("call %llu (%s): stream ended", (unsigned long long)c->seq, c->op);
+        c->kept->end(c);
+        return 0;
+}
+
+int broker_resize(struct call *c, uint32_t rows, uint32_t cols)
+{
+        if (c->kept == NULL || c->end_seen)
+                return -1;
+        if (c->kept->resize != NULL)
+                c->kept->resize(c, rows, cols);
+        return 0;
+}
+
+void call_set_resource(struct call *c, const char *id)
+{
+        snprintf(c->resource, sizeof(c->resource), "%s", id != NULL ? id : "");
 }
 
 static const struct op_entry *op_lookup(const char *name)
@@ -139,6 +208,89 @@ static const struct op_entry *op_lookup(const char *name)
         return NULL;
 }
 
+/*
+ * A unix stream was identified at hand-off and carries no tokens; a TCP
+ * stream's every call carries one; a refused stream carries no call.
+ */
+static int broker_transport_ok(const struct worker *w, const struct call *c)
+{
+        if (w->refused)
+                return 0;
+        return w->tcp ? c->token[0] != '\0' : w->peer[0] != '\0' && c->token[0] == '\0';
+}
+
+/*
+ * Who is calling, against the policy now in force.  A unix stream is
+ * looked up again by the kernel's uid and gid (a reload may have changed
+ * the mapping); a TCP call by its token, which also binds the stream to
+ * that peer at its first call (one stream, one peer; the stream quota is
+ * checked then).  Returns -1 after answering the call.
+ */
+static int broker_identify(struct call *c)
+{
+        struct worker *w = c->worker;
+        const struct peer_policy *pp;
+        char id[POLICY_TOKEN_ID_LEN + 1] = "";
+
+        if (!w->tcp) {
+                c->peer = policy_by_cred(c->policy, w->peer_uid, w->peer_gid);
+                if (c->peer == NULL || strcmp(c->peer->name, w->peer) != 0) {
+                        c->peer = NULL;
+                        call_fail(c, DG_UNAUTHENTICATED,
+                                  "this connection is no longer peer %s in the policy; "
+                                  "connect again",
+                                  w->peer);
+                        return -1;
+                }
+                return 0;
+        }
+        pp = policy_by_token(c->policy, c->token, id);
+        explicit_bzero(c->token, sizeof(c->token));
+        if (pp == NULL) {
+                call_fail(c, DG_UNAUTHENTICATED, "the token is not known to the policy");
+                return -1;
+        }
+        c->peer = pp;
+        if (w->peer[0] != '\0' && strcmp(w->peer, pp->name) != 0) {
+                call_fail(c, DG_UNAUTHENTICATED,
+                          "this stream belongs to another peer; open a new stream for this "
+                          "token");
+                return -1;
+        }
+        if (w->peer[0] != '\0')
+                return 0;
+        if (pp->quotas.streams > 0 && quota_streams(w->sv, pp->name, w) >= pp->quotas.streams) {
+                call_fail_details(c, DG_QUOTA_EXCEEDED,
+                                  json_pack("{s:s,s:I}", "quota", "streams", "limit",
+                                            (json_int_t)pp->quotas.streams),
+                                  "quota streams: peer %s has %lld concurrent streams open "
+                                  "already",
+                                  pp->name, (long long)pp->quotas.streams);
+                return -1;
+        }
+        snprintf(w->peer, sizeof(w->peer), "%s", pp->name);
+        snprintf(w->token_id, sizeof(w->token_id), "%s", id);
+        snprintf(w->open_peer, sizeof(w->open_peer), "%s", pp->name); /* audit's record */
+        log_info("worker %d: TCP stream bound to peer %s (token %s)", (int)w->pid, pp->name,
+                 id);
+        return 0;
+}
+
+/* The peer's calls per second (invariant 6): RATE_LIMITED with when to retry. */
+static int broker_rate(struct call *c)
+{
+        long retry_ms;
+
+        if (c->worker->sv->quota == NULL ||
+            quota_rate(c->worker->sv->quota, c->peer, &retry_ms) == 0)
+                return 0;
+        call_fail_details(c, DG_RATE_LIMITED,
+                          json_pack("{s:I}", "retryAfterMs", (json_int_t)retry_ms),
+                          "peer %s is over its rate of %lld calls per second; retry in %ld ms",
+                          c->peer->name, (long long)c->peer->quotas.calls_per_second, retry_ms);
+        return -1;
+}
+
 int broker_dispatch(struct call *c)
 {
         struct worker *w = c->worker;
@@ -147,22 +299,28 @@ int broker_dispatch(struct call *c)
 
         /* What the worker's own checks refuse must never arrive here. */
         if (os == NULL || (c->raw ? !os->carriage_raw : !os->carriage_json) ||
-            schema_check(os, c->input, err, sizeof(err)) < 0 || w->peer[0] == '\0') {
+            schema_check(os, c->input, err, sizeof(err)) < 0 || !broker_transport_ok(w, c)) {
                 log_warnx("worker %d forwarded a call its checks must refuse (%s)", (int)w->pid,
                           c->op);
                 finish(c);
                 return -1;
         }
-        c->policy = policy_ref(w->sv->policy);
-        c->peer = policy_by_name(c->policy, w->peer);
-        if (c->peer == NULL) {
-                call_fail(c, DG_UNAUTHENTICATED, "peer %s is no longer known to the policy",
-                          w->peer);
+        if (!audit_ok(w->sv->audit)) {
+                /* Refused before any effect, so there is nothing to audit or hold. */
+                c->unaudited = 1;
+                call_fail(c, DG_UNAVAILABLE, "the audit log cannot be written; try again");
                 return 0;
         }
+        c->policy = policy_ref(w->sv->policy);
+        if (broker_identify(c) < 0 || broker_rate(c) < 0)
+                return 0;
         if (!policy_allows(c->peer, c->op)) {
                 call_fail(c, DG_FORBIDDEN, "operation %s is not allowed for peer %s", c->op,
                           c->peer->name);
+                return 0;
+        }
+        if (policy_check_call(c->peer, c->op, c->input, err, sizeof(err)) < 0) {
+                call_fail(c, DG_FORBIDDEN, "%s", err);
                 return 0;
         }
         const struct op_entry *e = op_lookup(c->op);
@@ -171,6 +329,7 @@ int broker_dispatch(struct call *c)
                           c->op);
                 return 0;
         }
+        c->allowed = 1;
         e->handler(c);
         return 0;
 }

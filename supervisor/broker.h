@@ -18,9 +18,26 @@
 
 #include "engine.h"
 #include "errors.h"
+#include "msg.h"
 #include "policy.h"
 
 struct worker;
+struct call;
+
+/*
+ * A kept stream (call_stream_keep): the worker relays the engine connection
+ * and comes back with MSG_STREAM_END when the output ended, and with
+ * MSG_RESIZE for TTY size changes.  end answers the call (call_reply with
+ * {"exitCode": N}, or call_fail).  resize may be NULL (MSG_RESIZE is then
+ * ignored).  cancel, if set, runs when the call goes away before end was
+ * called (the peer left or aborted, the worker died or ended the call
+ * itself): it releases what the stream started inside the engine.
+ */
+struct call_stream_ops {
+        void (*end)(struct call *c);
+        void (*resize)(struct call *c, uint32_t rows, uint32_t cols);
+        void (*cancel)(struct call *c);
+};
 
 struct call {
         struct worker *worker;         /* the stream's worker */
@@ -36,6 +53,13 @@ struct call {
         void *state;                   /* handler's own state; freed with state_free */
         void (*state_free)(void *);
         int answered;
+        const struct call_stream_ops *kept; /* set by call_stream_keep() */
+        int end_seen;                       /* MSG_STREAM_END arrived */
+        /* for the audit log (auditrec.c) */
+        int allowed;        /* policy let it through to its handler */
+        int unaudited;      /* refused because the audit log cannot be written */
+        char resource[257]; /* full ID of what it acts on, once known */
+        char token[MSG_TOKEN_MAX + 1]; /* TCP: the call's bearer token, wiped once checked */
 };
 
 typedef void (*op_handler)(struct call *c);
@@ -62,8 +86,24 @@ void call_fail_details(struct call *c, enum dg_err code, json_t *details, const 
  * details.status and the engine's message.
  */
 void call_fail_engine(struct call *c, int status, json_t *body);
+/* The full ID of the resource c acts on, for its audit record (resolve.c). */
+void call_set_resource(struct call *c, const char *id);
 /* Passes fd (an engine connection with the request written) to the worker. */
 void call_stream(struct call *c, int fd, const char *kind, json_t *opts /* stolen */);
+
+/*
+ * Like call_stream(), but the call stays open: the worker will send
+ * MSG_STREAM_END (then ops->end answers it) and possibly MSG_RESIZE.
+ */
+void call_stream_keep(struct call *c, int fd, const char *kind, json_t *opts /* stolen */,
+                      const struct call_stream_ops *ops);
+/*
+ * The worker's MSG_STREAM_END and MSG_RESIZE for c (pool.c checked the
+ * seq).  -1 when c is not a kept stream, or its end was already seen: the
+ * caller kills the worker.
+ */
+int broker_stream_end(struct call *c);
+int broker_resize(struct call *c, uint32_t rows, uint32_t cols);
 
 /*
  * Called by the worker channel with a call it just decoded.  Returns -1 when

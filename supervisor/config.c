@@ -44,6 +44,9 @@ void config_defaults(struct config *c, const char *argv0)
         c->worker_lifetime = 86400;
         c->log_level = LOG_LVL_INFO;
         c->syslog = 0;
+        c->audit_rotate_bytes = 64ull << 20;
+        c->audit_sync = 1;
+        c->accounting_interval = 5;
 }
 
 static int set_str(char *dst, size_t dstlen, json_t *v, const char *key, char *err, size_t errlen)
@@ -91,6 +94,9 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
                 if (strcmp(key, "socket") == 0) {
                         if (set_str(c->socket, sizeof(c->socket), v, key, err, errlen) < 0)
                                 goto out;
+                } else if (strcmp(key, "tcp") == 0) {
+                        if (set_str(c->tcp, sizeof(c->tcp), v, key, err, errlen) < 0)
+                                goto out;
                 } else if (strcmp(key, "engine") == 0) {
                         if (set_str(c->engine, sizeof(c->engine), v, key, err, errlen) < 0)
                                 goto out;
@@ -123,6 +129,33 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
                                 goto out;
                         }
                         c->log_level = lvl;
+                } else if (strcmp(key, "audit") == 0) {
+                        if (set_str(c->audit, sizeof(c->audit), v, key, err, errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "auditRotateBytes") == 0) {
+                        /* 0 never rotates; else at least a few records per file */
+                        if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+                            (json_integer_value(v) > 0 && json_integer_value(v) < 4096)) {
+                                snprintf(err, errlen, "%s: must be 0 or at least 4096", key);
+                                goto out;
+                        }
+                        c->audit_rotate_bytes = (uint64_t)json_integer_value(v);
+                } else if (strcmp(key, "auditSync") == 0) {
+                        if (!json_is_boolean(v)) {
+                                snprintf(err, errlen, "%s: must be true or false", key);
+                                goto out;
+                        }
+                        c->audit_sync = json_is_true(v);
+                } else if (strcmp(key, "adminSocket") == 0) {
+                        if (set_str(c->admin_socket, sizeof(c->admin_socket), v, key, err,
+                                    errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "stateDir") == 0) {
+                        if (set_str(c->state_dir, sizeof(c->state_dir), v, key, err, errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "accountingIntervalSeconds") == 0) {
+                        if (set_uint(&c->accounting_interval, v, key, 1, 3600, err, errlen) < 0)
+                                goto out;
                 } else if (strcmp(key, "syslog") == 0) {
                         if (!json_is_boolean(v)) {
                                 snprintf(err, errlen, "%s: must be true or false", key);

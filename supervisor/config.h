@@ -4,7 +4,9 @@
  *
  * Config file keys (all optional; unknown keys are an error):
  *   socket, engine, policy, workerPath, workerUser, poolSize, maxFrameBytes,
- *   workerIdleSeconds, workerLifetimeSeconds, logLevel, syslog
+ *   workerIdleSeconds, workerLifetimeSeconds, logLevel, syslog, tcp,
+ *   audit, auditRotateBytes, auditSync, adminSocket, stateDir,
+ *   accountingIntervalSeconds (docs/audit.md)
  */
 #ifndef DG_CONFIG_H
 #define DG_CONFIG_H
@@ -14,6 +16,7 @@
 
 struct config {
         char socket[108];      /* peers' unix listener */
+        char tcp[64];          /* "[HOST:]PORT" of the TCP listener (token auth); "" for none */
         char engine[108];      /* the Docker socket */
         char policy[4096];     /* policy file */
         char worker_path[4096];
@@ -24,6 +27,12 @@ struct config {
         uint32_t worker_lifetime; /* seconds before a worker is killed, whatever it does */
         int log_level;
         int syslog;
+        char audit[4096];            /* the audit log; "" for none */
+        uint64_t audit_rotate_bytes; /* rotate past this size; 0: never */
+        int audit_sync;              /* fdatasync before answering (0: benchmarks only) */
+        char admin_socket[108];      /* /metrics and /ready; "" for none */
+        char state_dir[4096];        /* persisted accounting; "" keeps it in memory */
+        uint32_t accounting_interval; /* seconds between engine samples */
 };
 
 void config_defaults(struct config *c, const char *argv0);

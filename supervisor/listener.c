@@ -1,13 +1,21 @@
 /*
- * listener.c - accepting peers on the unix socket.
+ * listener.c - accepting peers on the unix socket, and on TCP if configured.
  *
- * The peer's identity is learned here, from the kernel (SO_PEERCRED), before
- * a single byte is read; the supervisor never reads peer bytes at all.  An
- * unmapped uid is still handed to a worker, which answers its first call
- * with UNAUTHENTICATED (the id echoed needs a parsed frame, which is the
- * worker's job).
+ * A unix peer's identity is learned here, from the kernel (SO_PEERCRED),
+ * before a single byte is read; the supervisor never reads peer bytes at
+ * all.  An unmapped uid is still handed to a worker, which answers its
+ * first call with UNAUTHENTICATED (the id echoed needs a parsed frame, which
+ * is the worker's job).  A peer already at its stream quota is handed over
+ * with a refusal, which the worker answers the same way.
+ *
+ * A TCP peer has no identity at accept: each of its calls carries a bearer
+ * token, which the worker forwards and the broker checks (broker.c).
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +29,10 @@
 #include "listener.h"
 #include "log.h"
 #include "pool.h"
+#include "quota.h"
 
-#define PENDING_MAX 256     /* peers waiting for a worker */
-#define PENDING_WAIT_S 10   /* then they get UNAVAILABLE */
+#define PENDING_MAX 256   /* peers waiting for a worker */
+#define PENDING_WAIT_S 10 /* then they get UNAVAILABLE */
 #define ACCEPT_BACKOFF_MS 100
 
 struct pending {
@@ -32,6 +41,7 @@ struct pending {
         int fd;
         uid_t uid;
         gid_t gid;
+        int tcp;
         struct event *ev_timeout;
 };
 
@@ -54,12 +64,6 @@ static void refuse(int fd, const char *message)
         close(fd);
 }
 
-static const char *peer_name(struct sv *sv, uid_t uid)
-{
-        const struct peer_policy *pp = policy_by_uid(sv->policy, uid);
-        return pp != NULL ? pp->name : NULL;
-}
-
 static void pending_free(struct pending *p)
 {
         TAILQ_REMOVE(&p->sv->pending, p, link);
@@ -71,21 +75,37 @@ static void pending_free(struct pending *p)
 static void pending_timeout(evutil_socket_t fd, short what, void *arg)
 {
         struct pending *p = arg;
-        log_warnx("no worker became ready for uid %u in %d s", (unsigned)p->uid, PENDING_WAIT_S);
+        log_warnx("no worker became ready for uid %u in %d s", (unsigned)p->uid,
+                  PENDING_WAIT_S);
         refuse(p->fd, "no worker available; try again");
         pending_free(p);
 }
 
-static void hand(struct sv *sv, struct worker *w, int fd, uid_t uid, gid_t gid)
+static void hand(struct sv *sv, struct worker *w, int fd, uid_t uid, gid_t gid, int tcp)
 {
+        const struct peer_policy *pp;
+        const char *refusal = NULL;
+
+        if (tcp) {
+                pool_hand_off(w, fd, NULL, (uid_t)-1, (gid_t)-1, 1, NULL);
+                return;
+        }
         /* Identity is looked up at hand-off, against the policy now in force. */
-        pool_hand_off(w, fd, peer_name(sv, uid), uid, gid);
+        pp = policy_by_cred(sv->policy, uid, gid);
+        if (pp != NULL && pp->quotas.streams > 0 &&
+            quota_streams(sv, pp->name, NULL) >= pp->quotas.streams) {
+                log_info("peer %s is at its quota of %lld concurrent streams: refusing one",
+                         pp->name, (long long)pp->quotas.streams);
+                refusal = "QUOTA_EXCEEDED";
+        }
+        pool_hand_off(w, fd, pp != NULL ? pp->name : NULL, uid, gid, 0, refusal);
 }
 
-static void queue_peer(struct sv *sv, int fd, uid_t uid, gid_t gid)
+static void queue_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp)
 {
         if (sv->npending >= PENDING_MAX) {
-                log_warnx("too many peers waiting for a worker; refusing uid %u", (unsigned)uid);
+                log_warnx("too many peers waiting for a worker; refusing uid %u",
+                          (unsigned)uid);
                 refuse(fd, "server at capacity; try again");
                 return;
         }
@@ -98,6 +118,7 @@ static void queue_peer(struct sv *sv, int fd, uid_t uid, gid_t gid)
         p->fd = fd;
         p->uid = uid;
         p->gid = gid;
+        p->tcp = tcp;
         p->ev_timeout = evtimer_new(sv->base, pending_timeout, p);
         struct timeval tv = {PENDING_WAIT_S, 0};
         evtimer_add(p->ev_timeout, &tv);
@@ -110,7 +131,7 @@ void listener_drain(struct sv *sv)
         struct pending *p;
         struct worker *w;
         while ((p = TAILQ_FIRST(&sv->pending)) != NULL && (w = pool_take(sv)) != NULL) {
-                hand(sv, w, p->fd, p->uid, p->gid);
+                hand(sv, w, p->fd, p->uid, p->gid, p->tcp);
                 pending_free(p);
         }
 }
@@ -119,6 +140,61 @@ static void accept_resume(evutil_socket_t fd, short what, void *arg)
 {
         struct sv *sv = arg;
         event_add(sv->ev_accept, NULL);
+        if (sv->ev_tcp_accept != NULL)
+                event_add(sv->ev_tcp_accept, NULL);
+}
+
+/* Who a TCP peer is, for the log only: its address says nothing of its rights. */
+static void tcp_peer_note(int fd)
+{
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        char host[NI_MAXHOST] = "?", port[NI_MAXSERV] = "?";
+        int one = 1;
+
+        /* Small frames, answered at once: no Nagle delay. */
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+                (void)getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), port,
+                                  sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
+        log_debug("TCP connection from %s port %s", host, port);
+}
+
+static void accept_backoff(struct sv *sv)
+{
+        log_warn("accept");
+        event_del(sv->ev_accept);
+        if (sv->ev_tcp_accept != NULL)
+                event_del(sv->ev_tcp_accept);
+        struct timeval tv = {0, ACCEPT_BACKOFF_MS * 1000};
+        evtimer_add(sv->ev_accept_resume, &tv);
+}
+
+static void on_accept_tcp(evutil_socket_t lfd, short what, void *arg)
+{
+        struct sv *sv = arg;
+        for (int i = 0; i < 64; i++) {
+                int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+                if (fd < 0) {
+                        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+                            errno == ENOMEM)
+                                accept_backoff(sv);
+                        else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+                                 errno != ECONNABORTED)
+                                log_warn("accept (tcp)");
+                        return;
+                }
+                tcp_peer_note(fd);
+                if (sv->shutting_down) {
+                        refuse(fd, "server shutting down");
+                        continue;
+                }
+                struct worker *w = TAILQ_EMPTY(&sv->pending) ? pool_take(sv) : NULL;
+                if (w != NULL)
+                        hand(sv, w, fd, (uid_t)-1, (gid_t)-1, 1);
+                else
+                        queue_peer(sv, fd, (uid_t)-1, (gid_t)-1, 1);
+        }
 }
 
 static void on_accept(evutil_socket_t lfd, short what, void *arg)
@@ -130,12 +206,9 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
                         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
                             errno == ENOMEM) {
                                 /* Out of descriptors: back off instead of spinning. */
-                                log_warn("accept");
-                                event_del(sv->ev_accept);
-                                struct timeval tv = {0, ACCEPT_BACKOFF_MS * 1000};
-                                evtimer_add(sv->ev_accept_resume, &tv);
-                        } else if (errno != EAGAIN && errno != EWOULDBLOCK &&
-                                   errno != EINTR && errno != ECONNABORTED) {
+                                accept_backoff(sv);
+                        } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+                                   errno != ECONNABORTED) {
                                 log_warn("accept");
                         }
                         return;
@@ -154,10 +227,96 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
                 }
                 struct worker *w = TAILQ_EMPTY(&sv->pending) ? pool_take(sv) : NULL;
                 if (w != NULL)
-                        hand(sv, w, fd, cred.uid, cred.gid);
+                        hand(sv, w, fd, cred.uid, cred.gid, 0);
                 else
-                        queue_peer(sv, fd, cred.uid, cred.gid);
+                        queue_peer(sv, fd, cred.uid, cred.gid, 0);
         }
+}
+
+/* "PORT", "HOST:PORT" or "[V6HOST]:PORT" into host and port; the host defaults to loopback. */
+static int tcp_split(const char *spec, char *host, size_t hlen, char *port, size_t plen)
+{
+        const char *colon = strrchr(spec, ':');
+        size_t n;
+
+        if (colon == NULL) {
+                snprintf(host, hlen, "127.0.0.1");
+                colon = spec - 1;
+        } else {
+                n = (size_t)(colon - spec);
+                if (n >= 2 && spec[0] == '[' && spec[n - 1] == ']') {
+                        spec++;
+                        n -= 2;
+                }
+                if (n == 0 || n >= hlen)
+                        return -1;
+                memcpy(host, spec, n);
+                host[n] = '\0';
+        }
+        n = strlen(colon + 1);
+        if (n == 0 || n >= plen || strspn(colon + 1, "0123456789") != n)
+                return -1;
+        memcpy(port, colon + 1, n + 1);
+        return 0;
+}
+
+static int tcp_loopback(const struct sockaddr *sa)
+{
+        if (sa->sa_family == AF_INET)
+                return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+        if (sa->sa_family == AF_INET6)
+                return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+        return 0;
+}
+
+/*
+ * The TCP listener: numeric addresses only (no resolver in the supervisor).
+ * The port actually bound is logged, so that port 0 (any free port) works.
+ */
+static int listener_open_tcp(struct sv *sv)
+{
+        struct addrinfo hints = {0}, *ai = NULL;
+        struct sockaddr_storage ss;
+        socklen_t sslen = sizeof(ss);
+        char host[64], port[16], shost[NI_MAXHOST], sport[NI_MAXSERV];
+        int fd = -1, one = 1, rc;
+
+        if (tcp_split(sv->cfg.tcp, host, sizeof(host), port, sizeof(port)) < 0) {
+                log_warnx("tcp %s: not PORT, HOST:PORT or [HOST]:PORT", sv->cfg.tcp);
+                return -1;
+        }
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+        if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
+                log_warnx("tcp %s: %s (give a numeric address)", sv->cfg.tcp, gai_strerror(rc));
+                return -1;
+        }
+        fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+            bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 512) < 0 ||
+            getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0) {
+                log_warn("tcp listener on %s", sv->cfg.tcp);
+                if (fd >= 0)
+                        close(fd);
+                freeaddrinfo(ai);
+                return -1;
+        }
+        if (!tcp_loopback(ai->ai_addr))
+                log_warnx("the TCP listener on %s is not on loopback: bearer tokens travel "
+                          "in clear text; put TLS in front of it",
+                          sv->cfg.tcp);
+        freeaddrinfo(ai);
+        if (getnameinfo((struct sockaddr *)&ss, sslen, shost, sizeof(shost), sport,
+                        sizeof(sport), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+                snprintf(sport, sizeof(sport), "?");
+        sv->tcp_fd = fd;
+        sv->ev_tcp_accept = event_new(sv->base, fd, EV_READ | EV_PERSIST, on_accept_tcp, sv);
+        if (sv->ev_tcp_accept == NULL)
+                fatalx("event_new failed");
+        event_add(sv->ev_tcp_accept, NULL);
+        log_info("listening on tcp %s port %s (bearer tokens)", shost, sport);
+        return 0;
 }
 
 int listener_open(struct sv *sv)
@@ -202,6 +361,12 @@ int listener_open(struct sv *sv)
         sv->ev_accept_resume = evtimer_new(sv->base, accept_resume, sv);
         event_add(sv->ev_accept, NULL);
         log_info("listening on %s", sv->cfg.socket);
+        sv->tcp_fd = -1;
+        sv->ev_tcp_accept = NULL;
+        if (sv->cfg.tcp[0] != '\0' && listener_open_tcp(sv) < 0) {
+                listener_close(sv);
+                return -1;
+        }
         return 0;
 }
 
@@ -210,6 +375,12 @@ void listener_close(struct sv *sv)
         struct pending *p;
         if (sv->listen_fd < 0)
                 return;
+        if (sv->ev_tcp_accept != NULL) {
+                event_free(sv->ev_tcp_accept);
+                sv->ev_tcp_accept = NULL;
+                close(sv->tcp_fd);
+                sv->tcp_fd = -1;
+        }
         event_free(sv->ev_accept);
         event_free(sv->ev_accept_resume);
         close(sv->listen_fd);

@@ -5,14 +5,19 @@
  * resolves containerId to a full ID owned by the peer first (resolve.c) and
  * then names only that full ID to the engine.  create builds the engine's
  * body field by field from the inputs it knows, stamps the owner label, and
- * always sets the confinement and the limits; nothing the peer sent is
- * copied through as a whole.
+ * always sets the confinement and the limits (the peer's defaults, never
+ * above its ceilings); nothing the peer sent is copied through as a whole.
+ * Names are the peer's own (names.h); inspect answers are redacted
+ * (redact.h); creates and starts are checked against the peer's quotas,
+ * read from the engine (quota.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "ops_impl.h"
+#include "redact.h"
 
 #define CONTAINER_WAIT_TIMEOUT_MS (3600L * 1000) /* a wait holds one engine connection */
 #define CONTAINER_STOP_GRACE_MS 30000L           /* beyond the stop timeout itself */
@@ -74,24 +79,24 @@ static int create_labels(struct call *c, json_t *cfg)
         return 0;
 }
 
-/*
- * The peer's policy value is both the default and the ceiling: a larger or
- * absent request gets the policy value, and a lowered request is noted in
- * the warnings so that the peer is not surprised.
- */
-static json_int_t create_limit(struct call *c, const char *key, int64_t ceiling, json_t *warn)
+/* The peer's default when it asks for nothing; refused above its ceiling. */
+static int create_limit(struct call *c, const char *key, int64_t dflt, int64_t ceiling,
+                        int64_t *out)
 {
         json_t *v = json_object_get(json_object_get(c->input, "limits"), key);
-        json_int_t asked = json_is_integer(v) ? json_integer_value(v) : 0;
+        char why[160];
 
-        if (ceiling <= 0)
-                return asked > 0 ? asked : 0;
-        if (asked > ceiling)
-                json_array_append_new(warn, json_sprintf("limits.%s lowered to %lld by policy",
-                                                         key, (long long)ceiling));
-        if (asked <= 0 || asked > ceiling)
-                return ceiling;
-        return asked;
+        *out = dflt;
+        if (!json_is_integer(v))
+                return 0;
+        if (json_integer_value(v) > ceiling) {
+                snprintf(why, sizeof(why), "%lld is above this peer's ceiling of %lld",
+                         (long long)json_integer_value(v), (long long)ceiling);
+                call_fail(c, DG_FORBIDDEN, "input.limits.%s: %s", key, why);
+                return -1;
+        }
+        *out = json_integer_value(v);
+        return 0;
 }
 
 /* An absolute path in the container, for tmpfs and volume mounts. */
@@ -220,6 +225,11 @@ static int create_volumes(struct call *c, json_t *todo)
         json_object_foreach(in, path, v)
         {
                 s = json_string_value(v) ? json_string_value(v) : "";
+                /* SECURITY: a volume is named; a path would be a bind mount of the host. */
+                if (s[0] == '/' || s[0] == '.' || s[0] == '~')
+                        return create_fail(c, DG_FORBIDDEN, "volumes",
+                                           "bind mounts of host paths are not allowed; name "
+                                           "one of your volumes");
                 colon = strchr(s, ':');
                 ro = colon != NULL && strcmp(colon + 1, "ro") == 0;
                 if (!create_path_ok(path) || strcmp(path, "/") == 0)
@@ -247,19 +257,51 @@ static int create_unsupported(struct call *c, const char *key)
         return create_fail(c, DG_INVALID_INPUT, key, "not supported yet");
 }
 
-/* The confinement every container gets, whoever asks (invariant 5). */
-static json_t *create_host_config(struct call *c, json_t *warn)
+/*
+ * The confinement every container gets, whoever asks (invariant 5): no
+ * privilege, every capability dropped but the policy's list, no new
+ * privileges, private namespaces, no devices, and always the limits.
+ */
+static json_t *create_host_config(struct call *c)
 {
-        json_int_t mem = create_limit(c, "memoryBytes", c->peer->memory_bytes, warn);
+        const struct peer_policy *pp = c->peer;
+        json_t *hc, *caps;
+        int64_t mem, cpus, pids;
+        int ro = ops_bool(c, "readOnlyRootfs", pp->read_only_default);
 
-        return json_pack("{s:s,s:[s],s:[s],s:b,s:b,s:s,s:I,s:I,s:I,s:I,s:b}", "NetworkMode",
-                         c->peer->network[0] ? c->peer->network : "none", "CapDrop", "ALL",
-                         "SecurityOpt", "no-new-privileges", "Privileged", 0, "ReadonlyRootfs",
-                         ops_bool(c, "readOnlyRootfs", 0), "IpcMode", "private", "Memory", mem,
-                         "MemorySwap", mem, /* no swap beyond the memory limit */
-                         "NanoCpus", create_limit(c, "nanoCpus", c->peer->nano_cpus, warn),
-                         "PidsLimit", create_limit(c, "pidsLimit", c->peer->pids_limit, warn),
-                         "PublishAllPorts", 0);
+        if (create_limit(c, "memoryBytes", pp->defaults.memory_bytes, pp->ceilings.memory_bytes,
+                         &mem) < 0 ||
+            create_limit(c, "nanoCpus", pp->defaults.nano_cpus, pp->ceilings.nano_cpus, &cpus) <
+                0 ||
+            create_limit(c, "pidsLimit", pp->defaults.pids_limit, pp->ceilings.pids_limit,
+                         &pids) < 0)
+                return NULL;
+        if (pp->read_only_forced && ops_has(c, "readOnlyRootfs") && !ro) {
+                call_fail(c, DG_FORBIDDEN,
+                          "input.readOnlyRootfs: this peer's containers always have a "
+                          "read-only root filesystem");
+                return NULL;
+        }
+        hc = json_pack("{s:s,s:[s],s:[s],s:b,s:b,s:s,s:s,s:I,s:I,s:I,s:I,s:b,s:[],s:b}",
+                       "NetworkMode", pp->network, "CapDrop", "ALL", "SecurityOpt",
+                       "no-new-privileges", "Privileged", 0, "ReadonlyRootfs",
+                       ro || pp->read_only_forced, "IpcMode", "private", "CgroupnsMode",
+                       "private", "Memory", (json_int_t)mem, "MemorySwap",
+                       (json_int_t)mem, /* no swap beyond the memory limit */
+                       "NanoCpus", (json_int_t)cpus, "PidsLimit", (json_int_t)pids,
+                       "PublishAllPorts", 0, "Devices", "OomKillDisable", 0);
+        if (hc == NULL) {
+                call_fail(c, DG_INTERNAL, "out of memory");
+                return NULL;
+        }
+        if (pp->ncaps > 0 && (caps = json_array()) != NULL) {
+                for (size_t i = 0; i < pp->ncaps; i++)
+                        json_array_append_new(caps, json_string(pp->caps[i]));
+                json_object_set_new(hc, "CapAdd", caps);
+        }
+        if (pp->runtime[0] != '\0')
+                json_object_set_new(hc, "Runtime", json_string(pp->runtime));
+        return hc;
 }
 
 static void create_copy_str(struct call *c, json_t *cfg, const char *in, const char *out)
@@ -270,20 +312,24 @@ static void create_copy_str(struct call *c, json_t *cfg, const char *in, const c
                 json_object_set_new(cfg, out, json_string(s));
 }
 
-static json_t *create_body(struct call *c, json_t *warn)
+static json_t *create_body(struct call *c)
 {
         json_t *cfg, *hc;
 
-        if ((cfg = json_object()) == NULL || (hc = create_host_config(c, warn)) == NULL) {
-                json_decref(cfg);
+        if ((cfg = json_object()) == NULL) {
                 call_fail(c, DG_INTERNAL, "out of memory");
+                return NULL;
+        }
+        if ((hc = create_host_config(c)) == NULL) {
+                json_decref(cfg);
                 return NULL;
         }
         /*
          * The "local" log driver keeps output bytes as they were; json-file
          * would turn invalid UTF-8 into U+FFFD, and logs must lose nothing.
          */
-        json_object_set_new(hc, "LogConfig", json_pack("{s:s,s:{}}", "Type", "local", "Config"));
+        json_object_set_new(hc, "LogConfig",
+                            json_pack("{s:s,s:{}}", "Type", "local", "Config"));
         json_object_set_new(cfg, "HostConfig", hc);
         json_object_set_new(cfg, "Image", json_string(ops_str(c, "image")));
         if (ops_has(c, "cmd"))
@@ -295,13 +341,17 @@ static json_t *create_body(struct call *c, json_t *warn)
         create_copy_str(c, cfg, "user", "User");
         json_object_set_new(cfg, "Tty", json_boolean(ops_bool(c, "tty", 0)));
         json_object_set_new(cfg, "OpenStdin", json_boolean(ops_bool(c, "openStdin", 0)));
-        json_object_set_new(cfg, "StdinOnce", json_false());
+        /* Closes the container's stdin when the one attached client ends its input. */
+        json_object_set_new(cfg, "StdinOnce", json_boolean(ops_bool(c, "stdinOnce", 0)));
         if (create_env(c, cfg) == -1 || create_labels(c, cfg) == -1 ||
             create_tmpfs(c, hc) == -1 || create_restart(c, hc) == -1 ||
             create_unsupported(c, "ports") == -1) {
                 json_decref(cfg);
                 return NULL;
         }
+        quota_stamp(c, json_object_get(cfg, "Labels"),
+                    json_integer_value(json_object_get(hc, "Memory")),
+                    json_integer_value(json_object_get(hc, "NanoCpus")));
         return cfg;
 }
 
@@ -314,7 +364,7 @@ static void create_done(int status, json_t *body, const char *raw, size_t rawlen
 
         c->pending = NULL;
         if (status == 409) {
-                /* SECURITY: the engine's text names the holder's ID, maybe another peer's. */
+                /* Names are per peer (names.h): the holder can only be the caller's own. */
                 call_fail(c, DG_CONFLICT, "container name already in use: %s", st->name);
                 return;
         }
@@ -324,7 +374,7 @@ static void create_done(int status, json_t *body, const char *raw, size_t rawlen
         }
         id = json_string_value(json_object_get(body, "Id"));
         if (status != 201 || id == NULL) {
-                call_fail_engine(c, status, body);
+                ops_fail_engine(c, status, body);
                 return;
         }
         w = ops_strings(json_object_get(body, "Warnings"));
@@ -337,12 +387,14 @@ static void create_send(struct call *c)
 {
         struct ops_state *st = c->state;
         json_t *body = json_object_get(st->keep, "body");
+        char name[OPS_NAME_MAX + POLICY_NAME_MAX + 2];
 
-        if (st->name[0] != '\0')
-                ops_send(c, "POST", body, 0, create_done, "/containers/create?name=%s",
-                         st->name);
-        else
-                ops_send(c, "POST", body, 0, create_done, "/containers/create");
+        /* The checked shape of names needs no escaping: [A-Za-z0-9_.-] only. */
+        if (names_engine(c, st->name, name, sizeof(name)) < 0) {
+                call_fail(c, DG_INVALID_INPUT, "input.name: too long");
+                return;
+        }
+        ops_send(c, "POST", body, 0, create_done, "/containers/create?name=%s", name);
 }
 
 static void create_continue(struct call *c);
@@ -360,6 +412,10 @@ static void create_on_network(struct call *c, const char *id, json_t *inspect)
                 return;
         }
         json_object_set_new(hc, "NetworkMode", json_string(id));
+        /* On its own network a container answers to the name its peer gave it. */
+        json_object_set_new(
+            json_object_get(st->keep, "body"), "NetworkingConfig",
+            json_pack("{s:{s:{s:[s]}}}", "EndpointsConfig", id, "Aliases", st->name));
         create_send(c);
 }
 
@@ -391,18 +447,52 @@ static void create_continue(struct call *c)
                     create_on_volume);
                 return;
         }
-        if (net != NULL && strcmp(net, "none") != 0 && strcmp(net, c->peer->network) != 0) {
+        if (net != NULL && !policy_network_allowed(c->peer, net)) {
                 resolve_network(c, net, create_on_network);
                 return;
         }
         create_send(c);
 }
 
+/*
+ * The network input: "none", an engine-wide network the policy lists, or
+ * one of the peer's own (resolved later).  Never the host's namespaces,
+ * never another container's.
+ */
+static int create_network_ok(struct call *c, const char *net)
+{
+        if (net == NULL)
+                return 0;
+        if (net[0] == '\0')
+                return create_fail(c, DG_INVALID_INPUT, "network", "a network name or ID");
+        if (strcmp(net, "host") == 0)
+                return create_fail(c, DG_FORBIDDEN, "network",
+                                   "host networking is not allowed");
+        if (strncmp(net, "container:", 10) == 0 || strchr(net, ':') != NULL)
+                return create_fail(c, DG_FORBIDDEN, "network",
+                                   "joining another container's network namespace is not "
+                                   "allowed");
+        if ((strcmp(net, "bridge") == 0 || strcmp(net, "default") == 0) &&
+            !policy_network_allowed(c->peer, net))
+                return create_fail(c, DG_FORBIDDEN, "network",
+                                   "this peer may not use the engine's bridge network");
+        return 0;
+}
+
+static void create_quota_ok(struct call *c)
+{
+        struct ops_state *st = c->state;
+
+        st->num = 0; /* from here on: the volume being resolved */
+        create_continue(c);
+}
+
 void op_container_create(struct call *c)
 {
         const char *name = ops_str(c, "name"), *net = ops_str(c, "network");
+        char engine_name[OPS_NAME_MAX + POLICY_NAME_MAX + 2];
         struct ops_state *st;
-        json_t *warn, *body, *todo;
+        json_t *warn, *body = NULL, *todo, *hc;
 
         if (ops_str(c, "image") == NULL || ops_str(c, "image")[0] == '\0') {
                 call_fail(c, DG_INVALID_INPUT, "input.image: required");
@@ -414,45 +504,73 @@ void op_container_create(struct call *c)
                           "digit");
                 return;
         }
-        if (net != NULL && net[0] == '\0') {
-                call_fail(c, DG_INVALID_INPUT, "input.network: a network name or ID");
+        if (create_network_ok(c, net) < 0 || (st = ops_state(c)) == NULL)
+                return;
+        if (name != NULL)
+                snprintf(st->name, sizeof(st->name), "%s", name);
+        else if (names_random(st->name, sizeof(st->name), "ctr-", 12) < 0) {
+                call_fail(c, DG_INTERNAL, "no randomness for a name");
                 return;
         }
-        if ((st = ops_state(c)) == NULL)
-                return;
-        snprintf(st->name, sizeof(st->name), "%s", name ? name : "");
         warn = json_array();
         todo = json_array();
-        if (warn == NULL || todo == NULL) {
-                call_fail(c, DG_INTERNAL, "out of memory");
-                goto fail;
-        }
-        if (create_volumes(c, todo) == -1 || (body = create_body(c, warn)) == NULL)
-                goto fail;
-        st->keep = json_pack("{s:o,s:o,s:o}", "body", body, "warnings", warn, "volumes", todo);
-        if (st->keep == NULL) {
+        st->keep = json_pack("{s:o,s:o}", "warnings", warn, "volumes", todo);
+        if (warn == NULL || todo == NULL || st->keep == NULL) {
                 call_fail(c, DG_INTERNAL, "out of memory");
                 return;
         }
+        if (create_volumes(c, todo) == -1 || (body = create_body(c)) == NULL)
+                return;
+        json_object_set_new(st->keep, "body", body);
+        hc = json_object_get(body, "HostConfig");
         if (json_array_size(todo) > 0)
-                json_object_set_new(json_object_get(body, "HostConfig"), "Mounts",
-                                    json_array());
-        if (net != NULL && (strcmp(net, "none") == 0 || strcmp(net, c->peer->network) == 0))
-                json_object_set_new(json_object_get(body, "HostConfig"), "NetworkMode",
-                                    json_string(net));
-        st->num = 0;
-        create_continue(c);
-        return;
-fail:
-        json_decref(warn);
-        json_decref(todo);
+                json_object_set_new(hc, "Mounts", json_array());
+        if (net != NULL && policy_network_allowed(c->peer, net))
+                json_object_set_new(hc, "NetworkMode", json_string(net));
+        if (names_engine(c, st->name, engine_name, sizeof(engine_name)) < 0) {
+                call_fail(c, DG_INVALID_INPUT, "input.name: too long");
+                return;
+        }
+        quota_check_create(c, engine_name, json_integer_value(json_object_get(hc, "Memory")),
+                           json_integer_value(json_object_get(hc, "NanoCpus")),
+                           create_quota_ok);
 }
 
 /* --- simple actions on one owned container --- */
 
+static void start_go(struct call *c)
+{
+        struct ops_state *st = c->state;
+
+        ops_send(c, "POST", NULL, 0, ops_done_empty, "/containers/%s/start", st->id);
+}
+
+/*
+ * A container that is not live yet adds its memory and CPUs to the peer's
+ * live total: checked against the quotas first (quota.h).
+ */
+static void start_checked(struct call *c, const char *id, json_t *inspect,
+                          void (*go)(struct call *c))
+{
+        struct ops_state *st = c->state;
+        json_t *state = json_object_get(inspect, "State");
+        json_t *hc = json_object_get(inspect, "HostConfig");
+        json_int_t mem = json_integer_value(json_object_get(hc, "Memory"));
+        json_int_t cpus = json_integer_value(json_object_get(hc, "NanoCpus"));
+
+        snprintf(st->id, sizeof(st->id), "%s", id);
+        if (json_is_true(json_object_get(state, "Running"))) {
+                go(c);
+                return;
+        }
+        /* Made outside dockgate without limits: it counts at the peer's defaults. */
+        quota_check_start(c, id, mem > 0 ? mem : c->peer->defaults.memory_bytes,
+                          cpus > 0 ? cpus : c->peer->defaults.nano_cpus, go);
+}
+
 static void start_resolved(struct call *c, const char *id, json_t *inspect)
 {
-        ops_send(c, "POST", NULL, 0, ops_done_empty, "/containers/%s/start", id);
+        start_checked(c, id, inspect, start_go);
 }
 
 void op_container_start(struct call *c)
@@ -479,9 +597,16 @@ static void stop_resolved(struct call *c, const char *id, json_t *inspect)
         stop_or_restart(c, id, "stop");
 }
 
+static void restart_go(struct call *c)
+{
+        struct ops_state *st = c->state;
+
+        stop_or_restart(c, st->id, "restart");
+}
+
 static void restart_resolved(struct call *c, const char *id, json_t *inspect)
 {
-        stop_or_restart(c, id, "restart");
+        start_checked(c, id, inspect, restart_go);
 }
 
 void op_container_stop(struct call *c)
@@ -537,6 +662,12 @@ static void pause_resolved(struct call *c, const char *id, json_t *inspect)
 
 static void unpause_resolved(struct call *c, const char *id, json_t *inspect)
 {
+        /* The engine answers 500 for this conflict; say it as pause's 409 does. */
+        if (!json_is_true(json_object_get(json_object_get(inspect, "State"), "Paused"))) {
+                call_fail(c, DG_CONFLICT, "container %s is not paused",
+                          ops_str(c, "containerId"));
+                return;
+        }
         ops_send(c, "POST", NULL, 0, ops_done_empty, "/containers/%s/unpause", id);
 }
 
@@ -583,7 +714,8 @@ void op_container_resize(struct call *c)
 
 static void inspect_resolved(struct call *c, const char *id, json_t *inspect)
 {
-        /* resolve.c fetched this very document, ownership checked. */
+        /* resolve.c fetched this very document, ownership checked; now the host's paths go. */
+        redact_container(c, inspect);
         call_reply(c, json_incref(inspect));
 }
 
@@ -616,16 +748,19 @@ void op_container_top(struct call *c)
         resolve_container(c, ops_str(c, "containerId"), top_resolved);
 }
 
-static json_t *list_item(const json_t *in)
+static json_t *list_item(const struct call *c, const json_t *in)
 {
         json_t *names = json_array(), *v, *labels = json_object_get(in, "Labels");
         const char *s;
         size_t i;
+        int slash;
 
         json_array_foreach(json_object_get(in, "Names"), i, v)
         {
-                if ((s = json_string_value(v)) != NULL)
-                        json_array_append_new(names, json_string(s[0] == '/' ? s + 1 : s));
+                /* The peer's own names, as it gave them; never another peer's. */
+                if (json_is_string(v) &&
+                    (s = names_view(c, json_string_value(v), &slash)) != NULL)
+                        json_array_append_new(names, json_string(s));
         }
         return json_pack("{s:s?,s:o,s:s?,s:s?,s:s?,s:I,s:o}", "containerId",
                          json_string_value(json_object_get(in, "Id")), "names", names, "image",
@@ -653,7 +788,7 @@ static void list_done(int status, json_t *body, const char *raw, size_t rawlen, 
                 /* The engine filtered by label; check again, it costs nothing. */
                 if (!resolve_owns(c, json_object_get(v, "Labels")))
                         continue;
-                if ((item = list_item(v)) != NULL)
+                if ((item = list_item(c, v)) != NULL)
                         json_array_append_new(out, item);
         }
         call_reply(c, out);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ops_impl.h"
+#include "redact.h"
 
 #define IMAGE_REF_MAX 512
 
@@ -89,9 +90,10 @@ static void inspect_done(int status, json_t *body, const char *raw, size_t rawle
         struct call *c = arg;
 
         c->pending = NULL;
-        if (status == 200 && json_is_object(body))
+        if (status == 200 && json_is_object(body)) {
+                redact_image(body);
                 call_reply(c, json_incref(body));
-        else
+        } else
                 call_fail_engine(c, status, body);
 }
 
@@ -141,4 +143,64 @@ void op_image_remove(struct call *c)
         if (ref != NULL)
                 ops_send(c, "DELETE", NULL, 0, remove_done, "/images/%s?force=%d&noprune=0",
                          ref, ops_bool(c, "force", 0));
+}
+
+/* --- pull: data plane, the worker reads the progress (worker/stream_pull.c) --- */
+
+/* A tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}) or a digest (sha256:<64 hex>). */
+static int image_tag_ok(const char *t)
+{
+        size_t n = strlen(t);
+
+        if (strncmp(t, "sha256:", 7) == 0)
+                return n == 7 + 64 && strspn(t + 7, "0123456789abcdef") == 64;
+        return n >= 1 && n <= 128 && t[0] != '.' && t[0] != '-' &&
+               strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+                   n;
+}
+
+/* Has the reference's last component a tag, or the reference a digest? */
+static int image_ref_tagged(const char *ref)
+{
+        const char *slash = strrchr(ref, '/');
+
+        return strchr(ref, '@') != NULL || strchr(slash ? slash : ref, ':') != NULL;
+}
+
+/*
+ * The engine pulls every tag of a repository when neither the reference
+ * nor tag names one: an untagged reference means ":latest" here, as it
+ * does for the docker CLI.  The engine answers 200 at once and reports
+ * failures inside the stream, which only the worker reads.
+ */
+void op_image_pull(struct call *c)
+{
+        const char *ref = image_ref(c), *tag;
+        char eref[IMAGE_REF_MAX * 3 + 1], etag[128 * 3 + 1],
+            path[sizeof(eref) + sizeof(etag) + 64];
+        int fd;
+
+        if (ref == NULL)
+                return; /* answered, and c is gone */
+        tag = ops_str(c, "tag");
+        if (tag != NULL && (image_ref_tagged(ref) || !image_tag_ok(tag))) {
+                call_fail(c, DG_INVALID_INPUT,
+                          "input.tag: a tag or sha256 digest, for an image reference without "
+                          "one");
+                return;
+        }
+        if (tag == NULL && !image_ref_tagged(ref))
+                tag = "latest";
+        if (engine_escape(eref, sizeof(eref), ref) == -1 ||
+            engine_escape(etag, sizeof(etag), tag ? tag : "") == -1 ||
+            engine_path(path, sizeof(path), "/images/create?fromImage=%s%s%s", eref,
+                        tag ? "&tag=" : "", etag) == -1) {
+                call_fail(c, DG_INTERNAL, "engine path too long");
+                return;
+        }
+        if ((fd = engine_dial(c->engine, "POST", path, "Content-Length: 0\r\n", NULL)) == -1) {
+                call_fail(c, DG_UNAVAILABLE, "the Docker Engine cannot be reached");
+                return;
+        }
+        call_stream(c, fd, "pull", json_object());
 }

@@ -2,11 +2,14 @@
  * op_network.c - docker/network operations.  A network belongs to the peer
  * whose owner label the supervisor stamped at create; connect and
  * disconnect need both the network and the container to be the peer's.
+ * Its name is the peer's own (names.h: "<peer>.<name>" on the engine).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "names.h"
 #include "ops_impl.h"
+#include "redact.h"
 
 static void create_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
@@ -15,6 +18,7 @@ static void create_done(int status, json_t *body, const char *raw, size_t rawlen
 
         c->pending = NULL;
         if (status == 409) {
+                /* Names are per peer: the holder can only be the caller's own. */
                 call_fail(c, DG_CONFLICT, "network name already in use: %s",
                           ops_str(c, "name"));
                 return;
@@ -30,18 +34,20 @@ static void create_done(int status, json_t *body, const char *raw, size_t rawlen
 void op_network_create(struct call *c)
 {
         const char *name = ops_str(c, "name");
-        json_t *body;
+        char engine_name[OPS_NAME_MAX + POLICY_NAME_MAX + 2];
+        json_t *body, *labels;
 
-        if (!ops_name_ok(name)) {
+        if (!ops_name_ok(name) || names_engine(c, name, engine_name, sizeof(engine_name)) < 0) {
                 call_fail(c, DG_INVALID_INPUT,
                           "input.name: 1 to 128 of [A-Za-z0-9_.-], starting with a letter or "
                           "digit");
                 return;
         }
-        body =
-            json_pack("{s:s,s:b,s:s,s:b,s:b,s:b,s:{s:s}}", "Name", name, "CheckDuplicate", 1,
-                      "Driver", "bridge", "Internal", ops_bool(c, "internal", 0), "Attachable",
-                      0, "EnableIPv6", 0, "Labels", c->policy->owner_label, c->peer->name);
+        if ((labels = ops_labels(c)) == NULL)
+                return;
+        body = json_pack("{s:s,s:b,s:s,s:b,s:b,s:b,s:o}", "Name", engine_name, "CheckDuplicate",
+                         1, "Driver", "bridge", "Internal", ops_bool(c, "internal", 0),
+                         "Attachable", 0, "EnableIPv6", 0, "Labels", labels);
         if (body == NULL) {
                 call_fail(c, DG_INTERNAL, "out of memory");
                 return;
@@ -50,13 +56,16 @@ void op_network_create(struct call *c)
         json_decref(body);
 }
 
-static json_t *list_item(const json_t *in)
+static json_t *list_item(const struct call *c, const json_t *in)
 {
         const json_t *labels = json_object_get(in, "Labels");
+        const char *name = json_string_value(json_object_get(in, "Name"));
+        int slash;
 
+        if (name != NULL && (name = names_view(c, name, &slash)) == NULL)
+                return NULL;
         return json_pack("{s:s?,s:s?,s:s?,s:b,s:s?,s:o}", "networkId",
-                         json_string_value(json_object_get(in, "Id")), "name",
-                         json_string_value(json_object_get(in, "Name")), "driver",
+                         json_string_value(json_object_get(in, "Id")), "name", name, "driver",
                          json_string_value(json_object_get(in, "Driver")), "internal",
                          json_is_true(json_object_get(in, "Internal")), "created",
                          json_string_value(json_object_get(in, "Created")), "labels",
@@ -79,7 +88,7 @@ static void list_done(int status, json_t *body, const char *raw, size_t rawlen, 
         {
                 if (!resolve_owns(c, json_object_get(v, "Labels")))
                         continue;
-                if ((item = list_item(v)) != NULL)
+                if ((item = list_item(c, v)) != NULL)
                         json_array_append_new(out, item);
         }
         call_reply(c, out);
@@ -98,6 +107,7 @@ void op_network_list(struct call *c)
 
 static void inspect_resolved(struct call *c, const char *id, json_t *inspect)
 {
+        redact_network(c, inspect);
         call_reply(c, json_incref(inspect));
 }
 
@@ -106,9 +116,23 @@ void op_network_inspect(struct call *c)
         resolve_network(c, ops_str(c, "networkId"), inspect_resolved);
 }
 
+/* The engine answers 403 for a network with containers still on it: a conflict. */
+static void remove_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+
+        if (status == 403) {
+                c->pending = NULL;
+                call_fail(c, DG_CONFLICT, "network %s is in use by containers",
+                          ops_str(c, "networkId"));
+                return;
+        }
+        ops_done_empty(status, body, raw, rawlen, arg);
+}
+
 static void remove_resolved(struct call *c, const char *id, json_t *inspect)
 {
-        ops_send(c, "DELETE", NULL, 0, ops_done_empty, "/networks/%s", id);
+        ops_send(c, "DELETE", NULL, 0, remove_done, "/networks/%s", id);
 }
 
 void op_network_remove(struct call *c)
@@ -118,10 +142,10 @@ void op_network_remove(struct call *c)
 
 /* connect / disconnect: the network first, then the container. */
 
-static void attach_container(struct call *c, const char *cid, const char *verb)
+static void attach_container(struct call *c, const char *cid, json_t *inspect, const char *verb)
 {
         struct ops_state *st = c->state;
-        json_t *body = json_pack("{s:s}", "Container", cid);
+        json_t *body = json_pack("{s:s}", "Container", cid), *alias;
 
         if (body == NULL) {
                 call_fail(c, DG_INTERNAL, "out of memory");
@@ -129,25 +153,38 @@ static void attach_container(struct call *c, const char *cid, const char *verb)
         }
         if (strcmp(verb, "disconnect") == 0)
                 json_object_set_new(body, "Force", json_false());
+        /* On the network, the container answers to the name its peer gave it. */
+        else if (st->num && (alias = names_view_json(c, json_string_value(json_object_get(
+                                                            inspect, "Name")))) != NULL) {
+                const char *a = json_string_value(alias);
+                json_object_set_new(body, "EndpointConfig",
+                                    json_pack("{s:[s]}", "Aliases", a[0] == '/' ? a + 1 : a));
+                json_decref(alias);
+        }
         ops_send(c, "POST", body, 0, ops_done_empty, "/networks/%s/%s", st->id, verb);
         json_decref(body);
 }
 
 static void connect_container(struct call *c, const char *cid, json_t *inspect)
 {
-        attach_container(c, cid, "connect");
+        attach_container(c, cid, inspect, "connect");
 }
 
 static void disconnect_container(struct call *c, const char *cid, json_t *inspect)
 {
-        attach_container(c, cid, "disconnect");
+        attach_container(c, cid, inspect, "disconnect");
 }
 
 static void connect_network(struct call *c, const char *nid, json_t *inspect)
 {
         struct ops_state *st = c->state;
+        const char *name = json_string_value(json_object_get(inspect, "Name"));
 
         snprintf(st->id, sizeof(st->id), "%s", nid);
+        /* Aliases only on a user network: the engine refuses them on its default ones. */
+        st->num = json_object_get(json_object_get(inspect, "Labels"), c->policy->owner_label) !=
+                      NULL &&
+                  name != NULL && strcmp(name, "bridge") != 0;
         resolve_container(c, ops_str(c, "containerId"), connect_container);
 }
 

@@ -1,10 +1,15 @@
 /*
  * op_volume.c - docker/volume operations.  A volume belongs to the peer
- * whose owner label the supervisor stamped at create.
+ * whose owner label the supervisor stamped at create.  Its name is the
+ * peer's own (names.h: "<peer>.<name>" on the engine); a volume created
+ * without a name gets 64 random hex digits, as the engine would give it.
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "names.h"
 #include "ops_impl.h"
+#include "redact.h"
 
 /*
  * The engine answers a create for an existing name with the existing
@@ -14,6 +19,7 @@
 static void create_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
         struct call *c = arg;
+        struct ops_state *st = c->state;
         const char *name = json_string_value(json_object_get(body, "Name"));
         const char *owner;
 
@@ -25,17 +31,19 @@ static void create_done(int status, json_t *body, const char *raw, size_t rawlen
         owner = json_string_value(
             json_object_get(json_object_get(body, "Labels"), c->policy->owner_label));
         if (owner == NULL || strcmp(owner, c->peer->name) != 0) {
-                call_fail(c, DG_CONFLICT, "volume name already in use: %s", name);
+                call_fail(c, DG_CONFLICT, "volume name already in use: %s", st->name);
                 return;
         }
-        call_reply(c, json_pack("{s:s}", "volumeName", name));
+        call_reply(c, json_pack("{s:s}", "volumeName", st->name));
 }
 
 /* Built field by field: SECURITY: never driver options (local ones bind host paths). */
 void op_volume_create(struct call *c)
 {
         const char *name = ops_str(c, "name");
-        json_t *body;
+        char engine_name[OPS_NAME_MAX + POLICY_NAME_MAX + 2];
+        struct ops_state *st;
+        json_t *body, *labels;
 
         if (name != NULL && (!ops_name_ok(name) || strlen(name) < 2)) {
                 call_fail(c, DG_INVALID_INPUT,
@@ -43,8 +51,22 @@ void op_volume_create(struct call *c)
                           "digit");
                 return;
         }
-        body = json_pack("{s:s,s:s,s:{s:s}}", "Name", name ? name : "", "Driver", "local",
-                         "Labels", c->policy->owner_label, c->peer->name);
+        if ((st = ops_state(c)) == NULL)
+                return;
+        if (name != NULL)
+                snprintf(st->name, sizeof(st->name), "%s", name);
+        else if (names_random(st->name, sizeof(st->name), "", 64) < 0) {
+                call_fail(c, DG_INTERNAL, "no randomness for a name");
+                return;
+        }
+        if (names_engine(c, st->name, engine_name, sizeof(engine_name)) < 0) {
+                call_fail(c, DG_INVALID_INPUT, "input.name: too long");
+                return;
+        }
+        if ((labels = ops_labels(c)) == NULL)
+                return;
+        body = json_pack("{s:s,s:s,s:o}", "Name", engine_name, "Driver", "local", "Labels",
+                         labels);
         if (body == NULL) {
                 call_fail(c, DG_INTERNAL, "out of memory");
                 return;
@@ -53,13 +75,16 @@ void op_volume_create(struct call *c)
         json_decref(body);
 }
 
-static json_t *list_item(const json_t *in)
+static json_t *list_item(const struct call *c, const json_t *in)
 {
         const json_t *labels = json_object_get(in, "Labels");
+        const char *name = json_string_value(json_object_get(in, "Name"));
+        int slash;
 
+        if (name != NULL && (name = names_view(c, name, &slash)) == NULL)
+                return NULL;
         /* Not the host mountpoint: a peer has no use for host paths. */
-        return json_pack("{s:s?,s:s?,s:s?,s:o}", "volumeName",
-                         json_string_value(json_object_get(in, "Name")), "driver",
+        return json_pack("{s:s?,s:s?,s:s?,s:o}", "volumeName", name, "driver",
                          json_string_value(json_object_get(in, "Driver")), "created",
                          json_string_value(json_object_get(in, "CreatedAt")), "labels",
                          json_is_object(labels) ? json_deep_copy(labels) : json_object());
@@ -81,7 +106,7 @@ static void list_done(int status, json_t *body, const char *raw, size_t rawlen, 
         {
                 if (!resolve_owns(c, json_object_get(v, "Labels")))
                         continue;
-                if ((item = list_item(v)) != NULL)
+                if ((item = list_item(c, v)) != NULL)
                         json_array_append_new(out, item);
         }
         call_reply(c, out);
@@ -100,6 +125,7 @@ void op_volume_list(struct call *c)
 
 static void inspect_resolved(struct call *c, const char *name, json_t *inspect)
 {
+        redact_volume(c, inspect);
         call_reply(c, json_incref(inspect));
 }
 

@@ -2,8 +2,7 @@
  * ops.c - the operation table, and the helpers the families (op_*.c) share.
  *
  * Only operations whose whole path exists are listed: the broker answers
- * any other operation id as unavailable.  Subscriptions other than logs
- * (stats, events, pull, exec, attach, archive) wait for worker support.
+ * any other operation id as unavailable.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +14,9 @@
 const struct op_entry op_table[] = {
     {"docker/system/ping", op_ping},
     {"docker/system/version", op_version},
+    {"docker/system/events", op_system_events},
+    {"gateway/usage", op_usage},
+    {"gateway/whoami", op_gateway_whoami},
 
     {"docker/container/create", op_container_create},
     {"docker/container/start", op_container_start},
@@ -30,10 +32,16 @@ const struct op_entry op_table[] = {
     {"docker/container/logs", op_container_logs},
     {"docker/container/top", op_container_top},
     {"docker/container/resize", op_container_resize},
+    {"docker/container/stats", op_container_stats},
+    {"docker/container/exec", op_container_exec},
+    {"docker/container/attach", op_container_attach},
+    {"docker/container/archive/get", op_container_archive_get},
+    {"docker/container/archive/put", op_container_archive_put},
 
     {"docker/image/list", op_image_list},
     {"docker/image/inspect", op_image_inspect},
     {"docker/image/remove", op_image_remove},
+    {"docker/image/pull", op_image_pull},
 
     {"docker/network/create", op_network_create},
     {"docker/network/list", op_network_list},
@@ -55,6 +63,8 @@ static void ops_state_free(void *p)
         struct ops_state *st = p;
 
         json_decref(st->keep);
+        quota_release(st->hold);
+        op_stream_free(st->stream);
         free(st);
 }
 
@@ -146,6 +156,17 @@ void ops_done_empty(int status, json_t *body, const char *raw, size_t rawlen, vo
         if ((status >= 200 && status < 300) || status == 304)
                 call_reply(c, json_object());
         else
+                ops_fail_engine(c, status, body);
+}
+
+void ops_fail_engine(struct call *c, int status, json_t *body)
+{
+        const char *text = json_string_value(json_object_get(body, "message"));
+
+        /* 400 is the engine refusing a value the peer gave ("Invalid signal: X"). */
+        if (status == 400 && text != NULL)
+                call_fail(c, DG_INVALID_INPUT, "%s", text);
+        else
                 call_fail_engine(c, status, body);
 }
 
@@ -173,6 +194,35 @@ int ops_owner_filter(const struct call *c, char *buf, size_t len)
         if (rc == -1)
                 return -1;
         return engine_path(buf, len, "filters=%s", esc);
+}
+
+/* SECURITY: the owner label's key is reserved, and so is every key it prefixes. */
+json_t *ops_labels(struct call *c)
+{
+        json_t *in = json_object_get(c->input, "labels"), *out, *v;
+        const char *owner = c->policy->owner_label, *k;
+
+        if ((out = json_object()) == NULL) {
+                call_fail(c, DG_INTERNAL, "out of memory");
+                return NULL;
+        }
+        json_object_foreach(in, k, v)
+        {
+                if (strncmp(k, owner, strlen(owner)) == 0) {
+                        json_decref(out);
+                        call_fail(c, DG_FORBIDDEN, "input.labels: the label prefix %s is reserved",
+                                  owner);
+                        return NULL;
+                }
+                if (!json_is_string(v)) {
+                        json_decref(out);
+                        call_fail(c, DG_INVALID_INPUT, "input.labels: values must be strings");
+                        return NULL;
+                }
+                json_object_set_new(out, k, json_string(json_string_value(v)));
+        }
+        json_object_set_new(out, owner, json_string(c->peer->name));
+        return out;
 }
 
 json_t *ops_strings(const json_t *a)

@@ -16,10 +16,28 @@
 #include <stdint.h>
 
 #include "broker.h"
+#include "quota.h"
 #include "resolve.h"
+
+struct sv;
 
 #define OPS_REF_MAX 256  /* a peer's reference to a container, network or volume */
 #define OPS_NAME_MAX 128 /* a name the peer gives a new resource */
+
+/*
+ * What a kept stream's handler (exec, attach) keeps until the stream ends
+ * (op_exec.c): the engine IDs, and the TTY resize in flight; at most one
+ * is, a newer size waits for it and replaces any older waiting one.
+ */
+struct op_stream {
+        struct call *c;
+        char cid[65]; /* the container */
+        char eid[65]; /* the exec instance; "" for attach */
+        struct engine_req *resize;
+        uint32_t want_rows, want_cols; /* a size waiting for the one in flight; 0: none */
+        struct event *retry;           /* exec: polling until the exit code is recorded */
+        int tries;
+};
 
 /* What a multi-step handler keeps between engine callbacks. */
 struct ops_state {
@@ -27,11 +45,14 @@ struct ops_state {
         resolve_cb next;
         const void *kind;
         char ref[OPS_REF_MAX + 1];
+        int rstep; /* which reading of ref is being tried */
         /* the handler's */
         char id[65]; /* a resolved ID kept for a later step */
         char name[OPS_NAME_MAX + 1];
         json_t *keep; /* a document kept for a later step (owned) */
         int64_t num;
+        struct quota_hold *hold; /* quota.c's, released with the state */
+        struct op_stream *stream; /* exec and attach (op_exec.c); freed with the state */
 };
 
 /* c's state, made on first use; NULL (and the call answered INTERNAL) when out of memory. */
@@ -55,14 +76,28 @@ int ops_send(struct call *c, const char *method, json_t *body, long timeout_ms, 
              const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* An engine callback answering {} on 2xx and 304, else the engine's error. */
 void ops_done_empty(int status, json_t *body, const char *raw, size_t rawlen, void *arg);
+/* call_fail_engine(), but the engine's 400 (a bad value) is INVALID_INPUT. */
+void ops_fail_engine(struct call *c, int status, json_t *body);
 /* Writes "filters=<escaped {"label":["owner=peer"]}>", or "" for admins; -1 if too long. */
 int ops_owner_filter(const struct call *c, char *buf, size_t len);
+/*
+ * The labels of a new resource: the peer's (input "labels"; none may be
+ * under the reserved owner label, FORBIDDEN) and the owner label.  A new
+ * object, or NULL after answering the call.
+ */
+json_t *ops_labels(struct call *c);
 /* A new array of the string elements of a (may be NULL). */
 json_t *ops_strings(const json_t *a);
 
+/* gateway/whoami (op_gateway.c) */
+void op_gateway_whoami(struct call *c);
+/* gateway/usage (op_usage.c); the streams now served for peer */
+void op_usage(struct call *c);
+int op_usage_streams(const struct sv *sv, const char *peer);
 /* docker/system */
 void op_ping(struct call *c);
 void op_version(struct call *c);
+void op_system_events(struct call *c); /* op_watch.c */
 /* docker/container */
 void op_container_create(struct call *c);
 void op_container_start(struct call *c);
@@ -78,10 +113,24 @@ void op_container_wait(struct call *c);
 void op_container_logs(struct call *c);
 void op_container_top(struct call *c);
 void op_container_resize(struct call *c);
+void op_container_stats(struct call *c); /* op_watch.c */
+/* docker/container exec, attach, archive (op_exec.c, op_attach.c, op_archive.c) */
+void op_container_exec(struct call *c);
+void op_container_attach(struct call *c);
+void op_container_archive_get(struct call *c);
+void op_container_archive_put(struct call *c);
+/* A kept stream's state, made in c's ops_state; NULL after answering INTERNAL. */
+struct op_stream *op_stream_new(struct call *c, const char *cid);
+void op_stream_free(struct op_stream *os);
+/* MSG_RESIZE of a kept exec or attach: POST .../resize, one at a time. */
+void op_stream_resize(struct call *c, uint32_t rows, uint32_t cols);
+/* The detach keys every TTY exec and attach gets (see op_exec.c). */
+extern const char op_detach_keys[];
 /* docker/image */
 void op_image_list(struct call *c);
 void op_image_inspect(struct call *c);
 void op_image_remove(struct call *c);
+void op_image_pull(struct call *c);
 /* docker/network */
 void op_network_create(struct call *c);
 void op_network_list(struct call *c);

@@ -1,31 +1,359 @@
 /*
- * policy.c - loading and querying the policy file.
+ * policy.c - loading, checking and querying the policy file.
  *
- * Every problem is reported with its location in the file, in words an
- * operator understands; unknown keys are errors, so that a typo never
- * silently loosens or tightens a rule.
+ * Every problem is reported with its location in the file (a path such as
+ * peers.alpha.quotas.streams), in words an operator understands, and the
+ * check goes on after a problem so that one run lists them all.  Unknown
+ * keys are errors, so that a typo never silently loosens or tightens a
+ * rule; the nearest known key is suggested.
  */
+#include <ctype.h>
 #include <fnmatch.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 #include "policy.h"
+#include "schema.h"
 
 /* An ordinary tenant may do everything but remove shared images. */
 static const char *const default_ops[] = {
-    "docker/system/*",     "docker/container/*",  "docker/image/pull", "docker/image/list",
-    "docker/image/inspect", "docker/network/*",    "docker/volume/*",   "gateway/*",
+    "docker/system/*",
+    "docker/container/*",
+    "docker/image/pull",
+    "docker/image/list",
+    "docker/image/inspect",
+    "docker/network/*",
+    "docker/volume/*",
+    "gateway/*",
     NULL,
 };
 
-#define DEF_MEMORY (512LL << 20)
+#define MIB (1LL << 20)
+#define DEF_MEMORY (512 * MIB)
 #define DEF_NANOCPUS 1000000000LL
 #define DEF_PIDS 256LL
+#define DEF_Q_CONTAINERS 256
+#define DEF_Q_STREAMS 1024
+#define DEF_Q_RATE 1000
+
+/* The container limits, in the order of struct policy_limits. */
+static const struct limit_row {
+        const char *key;
+        long long lo, hi;
+        int bytes; /* accepts "512MiB" and is shown that way */
+} limit_rows[] = {
+    {"memoryBytes", 4 * MIB, 1LL << 40, 1},
+    {"nanoCpus", 1000000LL, 1000000000000LL, 0},
+    {"pidsLimit", 1, 1000000, 0},
+};
+#define NLIMITS 3
+
+/* Capabilities a peer may be given back; anything else is a typo. */
+static const char *const known_caps[] = {
+    "AUDIT_CONTROL",   "AUDIT_READ",   "AUDIT_WRITE",
+    "BLOCK_SUSPEND",   "BPF",          "CHECKPOINT_RESTORE",
+    "CHOWN",           "DAC_OVERRIDE", "DAC_READ_SEARCH",
+    "FOWNER",          "FSETID",       "IPC_LOCK",
+    "IPC_OWNER",       "KILL",         "LEASE",
+    "LINUX_IMMUTABLE", "MAC_ADMIN",    "MAC_OVERRIDE",
+    "MKNOD",           "NET_ADMIN",    "NET_BIND_SERVICE",
+    "NET_BROADCAST",   "NET_RAW",      "PERFMON",
+    "SETFCAP",         "SETGID",       "SETPCAP",
+    "SETUID",          "SYSLOG",       "SYS_ADMIN",
+    "SYS_BOOT",        "SYS_CHROOT",   "SYS_MODULE",
+    "SYS_NICE",        "SYS_PACCT",    "SYS_PTRACE",
+    "SYS_RAWIO",       "SYS_RESOURCE", "SYS_TIME",
+    "SYS_TTY_CONFIG",  "WAKE_ALARM",   NULL,
+};
+
+/* Given back, these undo much of the confinement: the check warns. */
+static const char *const risky_caps[] = {
+    "SYS_ADMIN",
+    "SYS_MODULE",
+    "SYS_PTRACE",
+    "SYS_RAWIO",
+    "DAC_READ_SEARCH",
+    "BPF",
+    "PERFMON",
+    "NET_ADMIN",
+    "MAC_ADMIN",
+    "MAC_OVERRIDE",
+    "SYS_BOOT",
+    "SYSLOG",
+    "SYS_TIME",
+    "MKNOD",
+    "SETFCAP",
+    "LINUX_IMMUTABLE",
+    NULL,
+};
+
+/* --- reporting --- */
+
+static void report_add(struct policy_report *r, const char *kind, const char *where,
+                       const char *fmt, va_list ap)
+{
+        char line[1024];
+        int n;
+
+        n = snprintf(line, sizeof(line), "%s%s%s", kind, where, where[0] ? ": " : "");
+        if (n < 0 || (size_t)n >= sizeof(line))
+                n = 0;
+        vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+        if (r->len + strlen(line) + 2 < sizeof(r->text)) {
+                memcpy(r->text + r->len, line, strlen(line));
+                r->len += strlen(line);
+                r->text[r->len++] = '\n';
+                r->text[r->len] = '\0';
+        }
+}
+
+__attribute__((format(printf, 3, 4))) static int perr(struct policy_report *r,
+                                                      const char *where, const char *fmt, ...)
+{
+        va_list ap;
+
+        r->errors++;
+        va_start(ap, fmt);
+        report_add(r, "", where, fmt, ap);
+        va_end(ap);
+        return -1;
+}
+
+__attribute__((format(printf, 3, 4))) static void pwarn(struct policy_report *r,
+                                                        const char *where, const char *fmt, ...)
+{
+        va_list ap;
+
+        r->warnings++;
+        va_start(ap, fmt);
+        report_add(r, "warning: ", where, fmt, ap);
+        va_end(ap);
+}
+
+/* What the file holds, briefly, for "(found ...)". */
+static const char *shown(const json_t *v, char *buf, size_t len)
+{
+        switch (json_typeof(v)) {
+        case JSON_STRING:
+                snprintf(buf, len, "the string \"%.40s%s\"", json_string_value(v),
+                         json_string_length(v) > 40 ? "..." : "");
+                break;
+        case JSON_INTEGER:
+                snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+                break;
+        case JSON_REAL:
+                snprintf(buf, len, "%g", json_real_value(v));
+                break;
+        case JSON_TRUE:
+        case JSON_FALSE:
+                snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
+                break;
+        case JSON_NULL:
+                snprintf(buf, len, "null");
+                break;
+        case JSON_OBJECT:
+                snprintf(buf, len, "an object");
+                break;
+        case JSON_ARRAY:
+                snprintf(buf, len, "a list");
+                break;
+        }
+        return buf;
+}
+
+/* "512 MiB" when v is a whole number of KiB, MiB, GiB or TiB, else bytes. */
+static const char *human_bytes(long long v, char *buf, size_t len)
+{
+        static const char *const units[] = {"TiB", "GiB", "MiB", "KiB"};
+        int i;
+
+        for (i = 0; i < 4; i++) {
+                long long u = 1LL << (10 * (4 - i));
+                if (v >= u && v % u == 0) {
+                        snprintf(buf, len, "%lld %s", v / u, units[i]);
+                        return buf;
+                }
+        }
+        snprintf(buf, len, "%lld bytes", v);
+        return buf;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+        size_t la = strlen(a), lb = strlen(b), prev[64], cur[64], i, j;
+
+        if (la >= 63 || lb >= 63)
+                return 99;
+        for (j = 0; j <= lb; j++)
+                prev[j] = j;
+        for (i = 1; i <= la; i++) {
+                cur[0] = i;
+                for (j = 1; j <= lb; j++) {
+                        size_t sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) !=
+                                                    tolower((unsigned char)b[j - 1]));
+                        size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+                        cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+                }
+                memcpy(prev, cur, sizeof(prev));
+        }
+        return prev[lb];
+}
+
+/* An unknown key: name the known ones, and the one probably meant. */
+static int unknown_key(struct policy_report *r, const char *where, const char *key,
+                       const char *const *known)
+{
+        char list[512] = "", hint[128] = "";
+        size_t best = 3, d, i;
+
+        for (i = 0; known[i] != NULL; i++) {
+                if (strlen(list) + strlen(known[i]) + 3 < sizeof(list)) {
+                        strcat(list, i ? ", " : "");
+                        strcat(list, known[i]);
+                }
+                if ((d = edit_distance(key, known[i])) < best) {
+                        best = d;
+                        snprintf(hint, sizeof(hint), " (did you mean \"%s\"?)", known[i]);
+                }
+        }
+        return perr(r, where, "unknown setting \"%.64s\"%s; known settings: %s", key, hint,
+                    list);
+}
+
+/* where + ".key" or "[i]" into at; a location too long to show is cut, never overrun. */
+static void locate(char *at, size_t len, const char *where, const char *key, long idx)
+{
+        int n = idx < 0 ? snprintf(at, len, "%s.%.64s", where, key)
+                        : snprintf(at, len, "%s[%ld]", where, idx);
+
+        if (n < 0 || (size_t)n >= len)
+                at[len - 1] = '\0';
+}
+
+/* --- values --- */
+
+static int get_bool(json_t *v, const char *where, int *out, struct policy_report *r)
+{
+        char b[80];
+
+        if (!json_is_boolean(v))
+                return perr(r, where, "must be true or false (found %s)",
+                            shown(v, b, sizeof(b)));
+        *out = json_is_true(v);
+        return 0;
+}
+
+static int get_int(json_t *v, const char *where, long long lo, long long hi, int64_t *out,
+                   struct policy_report *r)
+{
+        char b[80];
+
+        if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+                return perr(r, where, "must be a whole number from %lld to %lld (found %s)", lo,
+                            hi, shown(v, b, sizeof(b)));
+        *out = json_integer_value(v);
+        return 0;
+}
+
+/* "512MiB", "1 g", "64k": binary units, as docker's --memory. */
+static int parse_size(const char *s, long long *out)
+{
+        static const struct {
+                const char *sfx;
+                int shift;
+        } units[] = {{"", 0},     {"b", 0},   {"k", 10},   {"kb", 10},  {"kib", 10},
+                     {"m", 20},   {"mb", 20}, {"mib", 20}, {"g", 30},   {"gb", 30},
+                     {"gib", 30}, {"t", 40},  {"tb", 40},  {"tib", 40}, {NULL, 0}};
+        char *end, sfx[8];
+        unsigned long long n;
+        size_t i;
+
+        if (!isdigit((unsigned char)s[0]))
+                return -1;
+        n = strtoull(s, &end, 10);
+        while (*end == ' ')
+                end++;
+        if (strlen(end) >= sizeof(sfx))
+                return -1;
+        for (i = 0; end[i] != '\0'; i++)
+                sfx[i] = (char)tolower((unsigned char)end[i]);
+        sfx[i] = '\0';
+        for (i = 0; units[i].sfx != NULL; i++)
+                if (strcmp(sfx, units[i].sfx) == 0) {
+                        if (n > (1ULL << 50) >> units[i].shift)
+                                return -1;
+                        *out = (long long)(n << units[i].shift);
+                        return 0;
+                }
+        return -1;
+}
+
+static int get_bytes(json_t *v, const char *where, long long lo, long long hi, int64_t *out,
+                     struct policy_report *r)
+{
+        char b[80], l1[32], l2[32];
+        long long n;
+
+        if (json_is_integer(v))
+                n = json_integer_value(v);
+        else if (!json_is_string(v) || parse_size(json_string_value(v), &n) < 0)
+                n = -1;
+        if (n < lo || n > hi)
+                return perr(r, where,
+                            "must be a size from %s to %s, as a number of bytes or a string "
+                            "such as \"512MiB\" (found %s)",
+                            human_bytes(lo, l1, sizeof(l1)), human_bytes(hi, l2, sizeof(l2)),
+                            shown(v, b, sizeof(b)));
+        *out = n;
+        return 0;
+}
+
+/*
+ * A list of strings, each checked by ok() (which returns NULL or why not),
+ * strdup'ed into out[].  Bad items are reported one by one.
+ */
+static int get_strings(json_t *v, const char *where, size_t max, const char *what,
+                       const char *(*ok)(const char *), char **out, size_t *n,
+                       struct policy_report *r)
+{
+        char b[80], at[300];
+        const char *why;
+        json_t *item;
+        size_t i;
+        int rc = 0;
+
+        if (!json_is_array(v) || json_array_size(v) > max)
+                return perr(r, where, "must be a list of at most %zu %s (found %s)", max, what,
+                            shown(v, b, sizeof(b)));
+        json_array_foreach(v, i, item)
+        {
+                locate(at, sizeof(at), where, NULL, (long)i);
+                if (!json_is_string(item) ||
+                    strlen(json_string_value(item)) != json_string_length(item)) {
+                        rc = perr(r, at, "must be a string (found %s)",
+                                  shown(item, b, sizeof(b)));
+                        continue;
+                }
+                if ((why = ok(json_string_value(item))) != NULL) {
+                        rc = perr(r, at, "%s (found \"%.80s\")", why, json_string_value(item));
+                        continue;
+                }
+                if ((out[*n] = strdup(json_string_value(item))) == NULL)
+                        return perr(r, at, "out of memory");
+                (*n)++;
+        }
+        return rc;
+}
 
 static int name_valid(const char *s)
 {
         size_t n = strlen(s);
+
         if (n == 0 || n > POLICY_NAME_MAX)
                 return 0;
         for (size_t i = 0; i < n; i++) {
@@ -41,7 +369,8 @@ static int name_valid(const char *s)
 static int label_valid(const char *s)
 {
         size_t n = strlen(s);
-        if (n == 0 || n >= 128)
+
+        if (n == 0 || n >= 100)
                 return 0;
         for (size_t i = 0; i < n; i++) {
                 char ch = s[i];
@@ -52,253 +381,690 @@ static int label_valid(const char *s)
         return 1;
 }
 
-static int get_limit(json_t *v, const char *where, const char *key, long long lo, long long hi,
-                     int64_t *out, char *err, size_t errlen)
+static const char *pattern_ok(const char *s)
 {
-        if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-                snprintf(err, errlen, "%s.%s: must be an integer from %lld to %lld", where, key, lo,
-                         hi);
+        size_t n = strlen(s);
+
+        if (n == 0 || n > 256)
+                return "must be a pattern of 1 to 256 characters";
+        for (size_t i = 0; i < n; i++)
+                if (s[i] <= ' ' || s[i] > '~')
+                        return "must not contain spaces or control characters";
+        return NULL;
+}
+
+static const char *network_ok(const char *s)
+{
+        size_t n = strlen(s);
+
+        if (strcmp(s, "host") == 0)
+                return "the host network is never allowed: it would give containers the host's "
+                       "network stack";
+        if (n == 0 || n > POLICY_NAME_MAX || !isalnum((unsigned char)s[0]) ||
+            strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
+                return "must be the name of an engine network, such as \"bridge\"";
+        return NULL;
+}
+
+/* Stored as the engine spells them, without "CAP_". */
+static const char *cap_ok(const char *s)
+{
+        const char *name = strncmp(s, "CAP_", 4) == 0 ? s + 4 : s;
+
+        for (size_t i = 0; known_caps[i] != NULL; i++)
+                if (strcmp(name, known_caps[i]) == 0)
+                        return NULL;
+        return "must be a Linux capability such as \"CHOWN\" or \"NET_BIND_SERVICE\" "
+               "(upper case)";
+}
+
+static int hexval(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+static int parse_digest(const char *s, unsigned char out[32])
+{
+        if (strncmp(s, "sha256:", 7) != 0 || strlen(s) != 7 + 64)
                 return -1;
+        for (size_t i = 0; i < 32; i++) {
+                int hi = hexval(s[7 + 2 * i]), lo = hexval(s[8 + 2 * i]);
+                if (hi < 0 || lo < 0)
+                        return -1;
+                out[i] = (unsigned char)(hi << 4 | lo);
         }
-        *out = json_integer_value(v);
         return 0;
 }
 
-static int parse_uids(struct peer_policy *pp, json_t *v, const char *where, char *err,
-                      size_t errlen)
+/* --- a peer --- */
+
+/* What the file said of a peer's limits, before defaults are filled in. */
+struct limits_in {
+        int64_t v[NLIMITS];
+        int set[NLIMITS];
+};
+
+struct peer_in {
+        struct limits_in flat, defaults, ceilings;
+        int have_ops, have_images, have_net, flat_net, have_rate, have_burst;
+        char net[POLICY_NAME_MAX + 1];
+};
+
+static int64_t *limit_field(struct policy_limits *l, int i)
 {
-        if (!json_is_array(v) || json_array_size(v) > POLICY_MAX_IDS) {
-                snprintf(err, errlen, "%s.uids: must be a list of at most %d uids", where,
-                         POLICY_MAX_IDS);
-                return -1;
+        return i == 0 ? &l->memory_bytes : i == 1 ? &l->nano_cpus : &l->pids_limit;
+}
+
+static int parse_limits(json_t *v, const char *where, struct limits_in *out, int with_extra,
+                        struct peer_in *in, struct peer_policy *pp, struct policy_report *r)
+{
+        static const char *const known_d[] = {"memoryBytes", "nanoCpus",       "pidsLimit",
+                                              "network",     "readOnlyRootfs", NULL};
+        static const char *const known_c[] = {"memoryBytes", "nanoCpus", "pidsLimit", NULL};
+        char at[300], b[80];
+        const char *key;
+        json_t *x;
+        int rc = 0, i;
+
+        if (!json_is_object(v))
+                return perr(r, where, "must be an object (found %s)", shown(v, b, sizeof(b)));
+        json_object_foreach(v, key, x)
+        {
+                locate(at, sizeof(at), where, key, -1);
+                for (i = 0; i < NLIMITS; i++)
+                        if (strcmp(key, limit_rows[i].key) == 0)
+                                break;
+                if (i < NLIMITS) {
+                        const struct limit_row *lr = &limit_rows[i];
+                        if ((lr->bytes ? get_bytes(x, at, lr->lo, lr->hi, &out->v[i], r)
+                                       : get_int(x, at, lr->lo, lr->hi, &out->v[i], r)) == 0)
+                                out->set[i] = 1;
+                        else
+                                rc = -1;
+                } else if (with_extra && strcmp(key, "network") == 0) {
+                        const char *why = json_is_string(x) ? network_ok(json_string_value(x))
+                                                            : "must be a network name";
+                        if (json_is_string(x) && strcmp(json_string_value(x), "none") == 0)
+                                why = NULL;
+                        if (why != NULL) {
+                                rc = perr(r, at, "%s (found %s)", why, shown(x, b, sizeof(b)));
+                                continue;
+                        }
+                        snprintf(in->net, sizeof(in->net), "%s", json_string_value(x));
+                        in->have_net = 1;
+                } else if (with_extra && strcmp(key, "readOnlyRootfs") == 0) {
+                        rc |= get_bool(x, at, &pp->read_only_default, r);
+                } else {
+                        rc = unknown_key(r, at, key, with_extra ? known_d : known_c);
+                }
         }
-        size_t i;
+        return rc;
+}
+
+static int parse_container(json_t *v, const char *where, struct peer_in *in,
+                           struct peer_policy *pp, struct policy_report *r)
+{
+        static const char *const known[] = {"defaults",     "ceilings", "networks",
+                                            "capabilities", "runtime",  "forceReadOnlyRootfs",
+                                            "refuseRoot",   NULL};
+        char at[300], b[80];
+        const char *key;
+        json_t *x;
+        int rc = 0;
+
+        if (!json_is_object(v))
+                return perr(r, where, "must be an object (found %s)", shown(v, b, sizeof(b)));
+        json_object_foreach(v, key, x)
+        {
+                locate(at, sizeof(at), where, key, -1);
+                if (strcmp(key, "defaults") == 0) {
+                        rc |= parse_limits(x, at, &in->defaults, 1, in, pp, r);
+                } else if (strcmp(key, "ceilings") == 0) {
+                        rc |= parse_limits(x, at, &in->ceilings, 0, in, pp, r);
+                } else if (strcmp(key, "networks") == 0) {
+                        rc |= get_strings(x, at, POLICY_MAX_NETWORKS, "network names",
+                                          network_ok, pp->networks, &pp->nnetworks, r);
+                } else if (strcmp(key, "capabilities") == 0) {
+                        rc |= get_strings(x, at, POLICY_MAX_CAPS, "capability names", cap_ok,
+                                          pp->caps, &pp->ncaps, r);
+                        for (size_t i = 0; i < pp->ncaps; i++)
+                                if (strncmp(pp->caps[i], "CAP_", 4) == 0)
+                                        memmove(pp->caps[i], pp->caps[i] + 4,
+                                                strlen(pp->caps[i]) - 3);
+                } else if (strcmp(key, "runtime") == 0) {
+                        const char *s = json_string_value(x);
+                        if (s == NULL || !name_valid(s)) {
+                                rc =
+                                    perr(r, at,
+                                         "must be the name of an OCI runtime the engine knows, "
+                                         "such as \"runc\" or \"runsc\" (found %s)",
+                                         shown(x, b, sizeof(b)));
+                                continue;
+                        }
+                        snprintf(pp->runtime, sizeof(pp->runtime), "%s", s);
+                } else if (strcmp(key, "forceReadOnlyRootfs") == 0) {
+                        rc |= get_bool(x, at, &pp->read_only_forced, r);
+                } else if (strcmp(key, "refuseRoot") == 0) {
+                        rc |= get_bool(x, at, &pp->refuse_root, r);
+                } else {
+                        rc = unknown_key(r, at, key, known);
+                }
+        }
+        return rc;
+}
+
+/* A quota: a positive whole number, or null for "no limit". */
+static int get_quota(json_t *v, const char *where, int bytes, long long hi, int64_t *out,
+                     struct policy_report *r)
+{
+        char b[80];
+        long long n = -1;
+
+        if (json_is_null(v)) {
+                *out = 0;
+                return 0;
+        }
+        if (json_is_integer(v))
+                n = json_integer_value(v);
+        else if (bytes && json_is_string(v) && parse_size(json_string_value(v), &n) < 0)
+                n = -1;
+        if (n < 1 || n > hi)
+                return perr(
+                    r, where, "must be %s from 1 to %lld, or null for no limit (found %s)",
+                    bytes ? "a size (bytes, or a string such as \"4GiB\")" : "a whole number",
+                    hi, shown(v, b, sizeof(b)));
+        *out = n;
+        return 0;
+}
+
+static int parse_quotas(json_t *v, const char *where, struct peer_in *in,
+                        struct policy_quotas *q, struct policy_report *r)
+{
+        static const char *const known[] = {"containers", "memoryBytes",    "nanoCpus",
+                                            "streams",    "callsPerSecond", "burst",
+                                            NULL};
+        char at[300], b[80];
+        const char *key;
+        json_t *x;
+        int rc = 0;
+
+        if (!json_is_object(v))
+                return perr(r, where, "must be an object (found %s)", shown(v, b, sizeof(b)));
+        json_object_foreach(v, key, x)
+        {
+                locate(at, sizeof(at), where, key, -1);
+                if (strcmp(key, "containers") == 0) {
+                        rc |= get_quota(x, at, 0, 100000, &q->containers, r);
+                } else if (strcmp(key, "memoryBytes") == 0) {
+                        rc |= get_quota(x, at, 1, 1LL << 50, &q->memory_bytes, r);
+                } else if (strcmp(key, "nanoCpus") == 0) {
+                        rc |= get_quota(x, at, 0, 1000000000000000LL, &q->nano_cpus, r);
+                } else if (strcmp(key, "streams") == 0) {
+                        rc |= get_quota(x, at, 0, 1000000, &q->streams, r);
+                } else if (strcmp(key, "callsPerSecond") == 0) {
+                        rc |= get_quota(x, at, 0, 1000000, &q->calls_per_second, r);
+                        in->have_rate = 1;
+                } else if (strcmp(key, "burst") == 0) {
+                        rc |= get_int(x, at, 1, 10000000, &q->burst, r);
+                        in->have_burst = 1;
+                } else {
+                        rc = unknown_key(r, at, key, known);
+                }
+        }
+        return rc;
+}
+
+static int parse_ids(json_t *v, const char *where, const char *what, uint32_t *out, size_t *n,
+                     struct policy_report *r)
+{
+        char at[300], b[80];
         json_t *u;
+        size_t i;
+        int rc = 0;
+
+        if (!json_is_array(v) || json_array_size(v) > POLICY_MAX_IDS)
+                return perr(r, where, "must be a list of at most %d %ss (found %s)",
+                            POLICY_MAX_IDS, what, shown(v, b, sizeof(b)));
         json_array_foreach(v, i, u)
         {
+                locate(at, sizeof(at), where, NULL, (long)i);
                 if (!json_is_integer(u) || json_integer_value(u) < 0 ||
                     json_integer_value(u) >= 4294967295LL) {
-                        snprintf(err, errlen, "%s.uids[%zu]: must be a uid from 0 to 4294967294",
-                                 where, i);
-                        return -1;
+                        rc = perr(r, at,
+                                  "must be a %s, a number from 0 to 4294967294 (found %s)",
+                                  what, shown(u, b, sizeof(b)));
+                        continue;
                 }
-                pp->uids[pp->nuids++] = (uid_t)json_integer_value(u);
+                out[(*n)++] = (uint32_t)json_integer_value(u);
         }
-        return 0;
+        return rc;
 }
 
-static int parse_ops(struct peer_policy *pp, json_t *v, const char *where, char *err,
-                     size_t errlen)
+static int parse_tokens(json_t *v, const char *where, struct peer_policy *pp,
+                        struct policy_report *r)
 {
-        if (!json_is_array(v) || json_array_size(v) > POLICY_MAX_PATTERNS) {
-                snprintf(err, errlen, "%s.operations: must be a list of at most %d patterns",
-                         where, POLICY_MAX_PATTERNS);
-                return -1;
-        }
+        char at[300], b[80];
+        json_t *t;
         size_t i;
-        json_t *o;
-        json_array_foreach(v, i, o)
+        int rc = 0;
+
+        if (!json_is_array(v) || json_array_size(v) > POLICY_MAX_TOKENS)
+                return perr(r, where, "must be a list of at most %d token hashes (found %s)",
+                            POLICY_MAX_TOKENS, shown(v, b, sizeof(b)));
+        json_array_foreach(v, i, t)
         {
-                if (!json_is_string(o) || json_string_length(o) == 0 ||
-                    json_string_length(o) > 128) {
-                        snprintf(err, errlen,
-                                 "%s.operations[%zu]: must be an operation pattern such as "
-                                 "\"docker/container/*\"",
-                                 where, i);
-                        return -1;
+                locate(at, sizeof(at), where, NULL, (long)i);
+                if (!json_is_string(t) ||
+                    parse_digest(json_string_value(t), pp->tokens[pp->ntokens]) < 0) {
+                        rc = perr(r, at,
+                                  "must be \"sha256:\" followed by the 64 hex digits of the "
+                                  "token's SHA-256, never the token itself (make one with: "
+                                  "dockgated --hash-token)");
+                        continue;
                 }
-                if ((pp->operations[pp->noperations] = strdup(json_string_value(o))) == NULL) {
-                        snprintf(err, errlen, "out of memory");
-                        return -1;
-                }
-                pp->noperations++;
+                pp->ntokens++;
         }
-        return 0;
+        return rc;
 }
 
-static int set_default_ops(struct peer_policy *pp, char *err, size_t errlen)
+static int copy_patterns(const char *const *src, char **out, size_t *n)
 {
-        const char *const admin_ops[] = {"*", NULL};
-        const char *const *src = pp->admin ? admin_ops : default_ops;
         for (size_t i = 0; src[i] != NULL; i++) {
-                if ((pp->operations[pp->noperations] = strdup(src[i])) == NULL) {
-                        snprintf(err, errlen, "out of memory");
+                if ((out[*n] = strdup(src[i])) == NULL)
                         return -1;
-                }
-                pp->noperations++;
+                (*n)++;
         }
         return 0;
 }
 
-static int parse_peer(struct peer_policy *pp, const char *name, json_t *obj, char *err,
-                      size_t errlen)
+/* Defaults and ceilings of each limit, from what the file said. */
+static int settle_limits(struct peer_policy *pp, const struct peer_in *in, const char *where,
+                         struct policy_report *r)
 {
-        char where[128];
-        snprintf(where, sizeof(where), "peers.%s", name);
-        if (!name_valid(name)) {
-                snprintf(err, errlen,
-                         "%s: a peer name is 1 to %d characters of a-z, 0-9, '-' and '_', "
-                         "starting with a letter or digit",
-                         where, POLICY_NAME_MAX);
-                return -1;
+        char l1[32], l2[32];
+        int rc = 0;
+
+        for (int i = 0; i < NLIMITS; i++) {
+                const struct limit_row *lr = &limit_rows[i];
+                int64_t *d = limit_field(&pp->defaults, i), *c = limit_field(&pp->ceilings, i);
+                int64_t builtin = i == 0 ? DEF_MEMORY : i == 1 ? DEF_NANOCPUS : DEF_PIDS;
+
+                if (in->flat.set[i] && (in->defaults.set[i] || in->ceilings.set[i])) {
+                        rc = perr(r, where,
+                                  "%s is given both as %s (the default and the ceiling at "
+                                  "once) and in container.defaults or container.ceilings: "
+                                  "keep one",
+                                  lr->key, lr->key);
+                        continue;
+                }
+                if (in->flat.set[i]) {
+                        *d = *c = in->flat.v[i];
+                        continue;
+                }
+                *c = in->ceilings.set[i] ? in->ceilings.v[i] : 0;
+                *d = in->defaults.set[i] ? in->defaults.v[i]
+                                         : (*c > 0 && *c < builtin ? *c : builtin);
+                if (!in->ceilings.set[i])
+                        *c = *d;
+                if (*d > *c) {
+                        if (lr->bytes)
+                                rc = perr(r, where,
+                                          "container.defaults.%s (%s) is above "
+                                          "container.ceilings.%s (%s): a default must be "
+                                          "allowed",
+                                          lr->key, human_bytes(*d, l1, sizeof(l1)), lr->key,
+                                          human_bytes(*c, l2, sizeof(l2)));
+                        else
+                                rc = perr(r, where,
+                                          "container.defaults.%s (%lld) is above "
+                                          "container.ceilings.%s (%lld): a default must be "
+                                          "allowed",
+                                          lr->key, (long long)*d, lr->key, (long long)*c);
+                }
         }
-        if (!json_is_object(obj)) {
-                snprintf(err, errlen, "%s: must be an object", where);
-                return -1;
+        return rc;
+}
+
+/* The default network is "none" or one the peer may join. */
+static int settle_network(struct peer_policy *pp, const struct peer_in *in, const char *where,
+                          struct policy_report *r)
+{
+        snprintf(pp->network, sizeof(pp->network), "%s", in->have_net ? in->net : "none");
+        if (strcmp(pp->network, "none") == 0 || policy_network_allowed(pp, pp->network))
+                return 0;
+        /* The old shorthand "network": "bridge" also allowed it. */
+        if (in->flat_net && pp->nnetworks < POLICY_MAX_NETWORKS) {
+                if ((pp->networks[pp->nnetworks] = strdup(pp->network)) == NULL)
+                        return perr(r, where, "out of memory");
+                pp->nnetworks++;
+                return 0;
         }
-        snprintf(pp->name, sizeof(pp->name), "%s", name);
-        pp->memory_bytes = DEF_MEMORY;
-        pp->nano_cpus = DEF_NANOCPUS;
-        pp->pids_limit = DEF_PIDS;
-        snprintf(pp->network, sizeof(pp->network), "none");
-        int have_ops = 0;
+        return perr(r, where,
+                    "container.defaults.network \"%s\" is not in container.networks, so "
+                    "containers could not join it: add it there",
+                    pp->network);
+}
+
+static void settle_quotas(struct peer_policy *pp, const struct peer_in *in, const char *where,
+                          struct policy_report *r)
+{
+        char l1[32], l2[32];
+        struct policy_quotas *q = &pp->quotas;
+
+        if (in->have_burst && q->calls_per_second == 0)
+                pwarn(r, where, "quotas.burst has no effect without quotas.callsPerSecond");
+        if (!in->have_burst)
+                q->burst = q->calls_per_second * 2;
+        else if (q->burst < q->calls_per_second)
+                pwarn(r, where,
+                      "quotas.burst (%lld) is below quotas.callsPerSecond (%lld): the peer can "
+                      "never use its full rate in one second",
+                      (long long)q->burst, (long long)q->calls_per_second);
+        if (q->memory_bytes > 0 && q->memory_bytes < pp->defaults.memory_bytes)
+                pwarn(r, where,
+                      "quotas.memoryBytes (%s) is below the container default (%s): a "
+                      "container with default limits could never start",
+                      human_bytes(q->memory_bytes, l1, sizeof(l1)),
+                      human_bytes(pp->defaults.memory_bytes, l2, sizeof(l2)));
+        if (q->nano_cpus > 0 && q->nano_cpus < pp->defaults.nano_cpus)
+                pwarn(r, where,
+                      "quotas.nanoCpus (%lld) is below the container default (%lld): a "
+                      "container with default limits could never start",
+                      (long long)q->nano_cpus, (long long)pp->defaults.nano_cpus);
+}
+
+static void warn_peer(const struct peer_policy *pp, const char *where, struct policy_report *r)
+{
+        if (pp->nuids == 0 && pp->ngids == 0 && pp->ntokens == 0)
+                pwarn(r, where,
+                      "lists no uids, gids or tokens: nobody can connect as this peer");
+        for (size_t i = 0; i < pp->ncaps; i++)
+                for (size_t j = 0; risky_caps[j] != NULL; j++)
+                        if (strcmp(pp->caps[i], risky_caps[j]) == 0)
+                                pwarn(r, where,
+                                      "container.capabilities gives back %s, which undoes "
+                                      "much of the containers' confinement",
+                                      pp->caps[i]);
+        for (size_t i = 0; i < pp->noperations; i++) {
+                const struct op_schema *os;
+                for (os = schema_all(); os->name != NULL; os++)
+                        if (fnmatch(pp->operations[i], os->name, 0) == 0)
+                                break;
+                if (os->name == NULL)
+                        pwarn(r, where, "operations[%zu] \"%s\" matches no operation (a typo?)",
+                              i, pp->operations[i]);
+        }
+}
+
+static int parse_peer_key(struct peer_policy *pp, struct peer_in *in, const char *key,
+                          json_t *v, const char *where, struct policy_report *r)
+{
+        static const char *const known[] = {
+            "uids",      "gids",      "tokens", "admin",       "operations",
+            "images",    "container", "quotas", "memoryBytes", "nanoCpus",
+            "pidsLimit", "network",   NULL,
+        };
+        char at[300];
+        int i;
+
+        locate(at, sizeof(at), where, key, -1);
+        if (strcmp(key, "uids") == 0)
+                return parse_ids(v, at, "uid", pp->uids, &pp->nuids, r);
+        if (strcmp(key, "gids") == 0)
+                return parse_ids(v, at, "gid", pp->gids, &pp->ngids, r);
+        if (strcmp(key, "tokens") == 0)
+                return parse_tokens(v, at, pp, r);
+        if (strcmp(key, "admin") == 0)
+                return get_bool(v, at, &pp->admin, r);
+        if (strcmp(key, "operations") == 0) {
+                in->have_ops = 1;
+                return get_strings(v, at, POLICY_MAX_PATTERNS, "operation patterns", pattern_ok,
+                                   pp->operations, &pp->noperations, r);
+        }
+        if (strcmp(key, "images") == 0) {
+                in->have_images = 1;
+                return get_strings(v, at, POLICY_MAX_PATTERNS, "image patterns", pattern_ok,
+                                   pp->images, &pp->nimages, r);
+        }
+        if (strcmp(key, "container") == 0)
+                return parse_container(v, at, in, pp, r);
+        if (strcmp(key, "quotas") == 0)
+                return parse_quotas(v, at, in, &pp->quotas, r);
+        if (strcmp(key, "network") == 0) {
+                /* Shorthand: the default network, which the peer may then join. */
+                const char *s = json_string_value(v);
+                const char *why = s == NULL                ? "must be a network name"
+                                  : strcmp(s, "none") == 0 ? NULL
+                                                           : network_ok(s);
+                if (why != NULL)
+                        return perr(r, at, "%s", why);
+                if (in->have_net)
+                        return perr(r, at,
+                                    "given here and as container.defaults.network: keep one");
+                snprintf(in->net, sizeof(in->net), "%s", s);
+                in->have_net = in->flat_net = 1;
+                return 0;
+        }
+        for (i = 0; i < NLIMITS; i++)
+                if (strcmp(key, limit_rows[i].key) == 0) {
+                        const struct limit_row *lr = &limit_rows[i];
+                        int rc = lr->bytes ? get_bytes(v, at, lr->lo, lr->hi, &in->flat.v[i], r)
+                                           : get_int(v, at, lr->lo, lr->hi, &in->flat.v[i], r);
+                        in->flat.set[i] = rc == 0;
+                        return rc;
+                }
+        return unknown_key(r, at, key, known);
+}
+
+static int parse_peer(struct peer_policy *pp, const char *name, json_t *obj,
+                      struct policy_report *r)
+{
+        char where[128], b[80];
+        struct peer_in in;
         const char *key;
         json_t *v;
+        int rc = 0;
+
+        memset(&in, 0, sizeof(in));
+        snprintf(where, sizeof(where), "peers.%.64s", name);
+        snprintf(pp->name, sizeof(pp->name), "%s", name);
+        if (!name_valid(name))
+                rc = perr(r, where,
+                          "a peer name is 1 to %d characters of a-z, 0-9, '-' and '_', "
+                          "starting with a letter or digit",
+                          POLICY_NAME_MAX);
+        if (!json_is_object(obj))
+                return perr(r, where, "must be an object of the peer's settings (found %s)",
+                            shown(obj, b, sizeof(b)));
+        pp->quotas.containers = DEF_Q_CONTAINERS;
+        pp->quotas.streams = DEF_Q_STREAMS;
+        pp->quotas.calls_per_second = DEF_Q_RATE;
         json_object_foreach(obj, key, v)
         {
-                int rc = 0;
-                if (strcmp(key, "uids") == 0) {
-                        rc = parse_uids(pp, v, where, err, errlen);
-                } else if (strcmp(key, "admin") == 0) {
-                        if (!json_is_boolean(v)) {
-                                snprintf(err, errlen, "%s.admin: must be true or false", where);
-                                return -1;
-                        }
-                        pp->admin = json_is_true(v);
-                } else if (strcmp(key, "operations") == 0) {
-                        rc = parse_ops(pp, v, where, err, errlen);
-                        have_ops = 1;
-                } else if (strcmp(key, "memoryBytes") == 0) {
-                        rc = get_limit(v, where, key, 4LL << 20, 1LL << 40, &pp->memory_bytes, err,
-                                       errlen);
-                } else if (strcmp(key, "nanoCpus") == 0) {
-                        rc = get_limit(v, where, key, 1000000LL, 1000000000000LL, &pp->nano_cpus,
-                                       err, errlen);
-                } else if (strcmp(key, "pidsLimit") == 0) {
-                        rc = get_limit(v, where, key, 1, 1000000, &pp->pids_limit, err, errlen);
-                } else if (strcmp(key, "network") == 0) {
-                        if (!json_is_string(v) || (strcmp(json_string_value(v), "none") != 0 &&
-                                                   strcmp(json_string_value(v), "bridge") != 0)) {
-                                snprintf(err, errlen,
-                                         "%s.network: must be \"none\" or \"bridge\"", where);
-                                return -1;
-                        }
-                        snprintf(pp->network, sizeof(pp->network), "%s", json_string_value(v));
-                } else {
-                        snprintf(err, errlen,
-                                 "%s.%s: unknown setting (known: uids, admin, operations, "
-                                 "memoryBytes, nanoCpus, pidsLimit, network)",
-                                 where, key);
-                        return -1;
-                }
-                if (rc < 0)
-                        return -1;
+                if (parse_peer_key(pp, &in, key, v, where, r) < 0)
+                        rc = -1;
         }
-        if (!have_ops && set_default_ops(pp, err, errlen) < 0)
-                return -1;
-        return 0;
+        if (!in.have_ops &&
+            copy_patterns(pp->admin ? (const char *const[]){"*", NULL} : default_ops,
+                          pp->operations, &pp->noperations) < 0)
+                return perr(r, where, "out of memory");
+        if (!in.have_images &&
+            copy_patterns((const char *const[]){"*", NULL}, pp->images, &pp->nimages) < 0)
+                return perr(r, where, "out of memory");
+        rc |= settle_limits(pp, &in, where, r);
+        rc |= settle_network(pp, &in, where, r);
+        settle_quotas(pp, &in, where, r);
+        warn_peer(pp, where, r);
+        return rc;
 }
 
-/* SECURITY: one uid names one peer; an ambiguous mapping is refused outright. */
-static int check_unique_uids(const struct policy *p, char *err, size_t errlen)
+/* SECURITY: one uid, gid or token names one peer; an ambiguous mapping is refused. */
+static int check_unique(const struct policy *p, struct policy_report *r)
 {
-        for (size_t a = 0; a < p->npeers; a++)
-                for (size_t i = 0; i < p->peers[a].nuids; i++)
-                        for (size_t b = a; b < p->npeers; b++)
-                                for (size_t j = (b == a ? i + 1 : 0); j < p->peers[b].nuids; j++)
-                                        if (p->peers[a].uids[i] == p->peers[b].uids[j]) {
-                                                snprintf(err, errlen,
-                                                         "peers.%s.uids: uid %u is also given "
-                                                         "to peer %s",
-                                                         p->peers[b].name,
-                                                         (unsigned)p->peers[a].uids[i],
-                                                         p->peers[a].name);
-                                                return -1;
-                                        }
-        return 0;
+        char where[128];
+        int rc = 0;
+
+        for (size_t a = 0; a < p->npeers; a++) {
+                const struct peer_policy *x = &p->peers[a];
+                snprintf(where, sizeof(where), "peers.%s", x->name);
+                for (size_t b = 0; b <= a; b++) {
+                        const struct peer_policy *y = &p->peers[b];
+                        for (size_t i = 0; i < x->nuids; i++)
+                                for (size_t j = 0; j < (b == a ? i : y->nuids); j++)
+                                        if (x->uids[i] == y->uids[j])
+                                                rc = perr(r, where,
+                                                          "uid %u is also given to peer %s; "
+                                                          "a uid must name one peer",
+                                                          (unsigned)x->uids[i], y->name);
+                        for (size_t i = 0; i < x->ngids; i++)
+                                for (size_t j = 0; j < (b == a ? i : y->ngids); j++)
+                                        if (x->gids[i] == y->gids[j])
+                                                rc = perr(r, where,
+                                                          "gid %u is also given to peer %s; "
+                                                          "a gid must name one peer",
+                                                          (unsigned)x->gids[i], y->name);
+                        for (size_t i = 0; i < x->ntokens; i++)
+                                for (size_t j = 0; j < (b == a ? i : y->ntokens); j++)
+                                        if (memcmp(x->tokens[i], y->tokens[j], 32) == 0)
+                                                rc = perr(r, where,
+                                                          "tokens[%zu] is also given to peer "
+                                                          "%s; a token must name one peer",
+                                                          i, y->name);
+                }
+        }
+        return rc;
 }
 
-struct policy *policy_parse(json_t *root, char *err, size_t errlen)
+struct policy *policy_parse(json_t *root, struct policy_report *r)
 {
+        static const char *const known[] = {"peers", "ownerLabel", NULL};
+        struct policy *p;
+        json_t *peers = NULL, *v;
+        const char *key;
+        char b[80];
+
         if (!json_is_object(root)) {
-                snprintf(err, errlen, "the policy must be a JSON object with a \"peers\" object");
+                perr(r, "", "the policy must be a JSON object with a \"peers\" object");
                 return NULL;
         }
-        struct policy *p = calloc(1, sizeof(*p));
-        if (p == NULL) {
-                snprintf(err, errlen, "out of memory");
+        if ((p = calloc(1, sizeof(*p))) == NULL) {
+                perr(r, "", "out of memory");
                 return NULL;
         }
         p->refs = 1;
         snprintf(p->owner_label, sizeof(p->owner_label), "dockgate.owner");
-        json_t *peers = NULL;
-        const char *key;
-        json_t *v;
         json_object_foreach(root, key, v)
         {
                 if (strcmp(key, "peers") == 0) {
                         peers = v;
                 } else if (strcmp(key, "ownerLabel") == 0) {
                         if (!json_is_string(v) || !label_valid(json_string_value(v))) {
-                                snprintf(err, errlen,
-                                         "ownerLabel: must be a label key of a-z, 0-9, '.', '-' "
-                                         "and '_', shorter than 128 characters");
-                                goto fail;
+                                perr(r, "ownerLabel",
+                                     "must be a label key of a-z, 0-9, '.', '-' and '_', "
+                                     "shorter than 100 characters (found %s)",
+                                     shown(v, b, sizeof(b)));
+                                continue;
                         }
                         snprintf(p->owner_label, sizeof(p->owner_label), "%s",
                                  json_string_value(v));
                 } else {
-                        snprintf(err, errlen, "%s: unknown setting (known: peers, ownerLabel)",
-                                 key);
-                        goto fail;
+                        unknown_key(r, key, key, known);
                 }
         }
         if (!json_is_object(peers) || json_object_size(peers) == 0) {
-                snprintf(err, errlen, "peers: must be an object naming at least one peer");
-                goto fail;
+                perr(r, "peers",
+                     "must be an object naming at least one peer, such as "
+                     "{\"alpha\": {\"uids\": [1001]}}");
+        } else if ((p->peers = calloc(json_object_size(peers), sizeof(*p->peers))) == NULL) {
+                perr(r, "", "out of memory");
+        } else {
+                json_object_foreach(peers, key, v)
+                {
+                        parse_peer(&p->peers[p->npeers++], key, v, r);
+                }
+                check_unique(p, r);
         }
-        p->peers = calloc(json_object_size(peers), sizeof(*p->peers));
-        if (p->peers == NULL) {
-                snprintf(err, errlen, "out of memory");
-                goto fail;
+        if (r->errors > 0) {
+                policy_free(p);
+                return NULL;
         }
-        json_object_foreach(peers, key, v)
-        {
-                if (parse_peer(&p->peers[p->npeers++], key, v, err, errlen) < 0)
-                        goto fail;
-        }
-        if (check_unique_uids(p, err, errlen) < 0)
-                goto fail;
         return p;
-fail:
-        policy_free(p);
-        return NULL;
+}
+
+struct policy *policy_check_file(const char *path, struct policy_report *r)
+{
+        json_error_t jerr;
+        struct policy *p;
+        json_t *root;
+
+        memset(r, 0, sizeof(*r));
+        root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+        if (root == NULL) {
+                if (jerr.line > 0)
+                        perr(r, "", "line %d, column %d: %s", jerr.line, jerr.column,
+                             jerr.text);
+                else
+                        perr(r, "", "%s", jerr.text);
+                return NULL;
+        }
+        p = policy_parse(root, r);
+        json_decref(root);
+        return p;
 }
 
 struct policy *policy_load(const char *path, char *err, size_t errlen)
 {
-        json_error_t jerr;
-        json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-        if (root == NULL) {
-                snprintf(err, errlen, "%s: line %d, column %d: %s", path, jerr.line, jerr.column,
-                         jerr.text);
+        struct policy_report *r = calloc(1, sizeof(*r));
+        struct policy *p;
+        char *nl;
+
+        if (r == NULL) {
+                snprintf(err, errlen, "%s: out of memory", path);
                 return NULL;
         }
-        char inner[512];
-        struct policy *p = policy_parse(root, inner, sizeof(inner));
-        json_decref(root);
-        if (p == NULL)
-                snprintf(err, errlen, "%s: %s", path, inner);
+        if ((p = policy_check_file(path, r)) == NULL) {
+                /* The first error line; warnings come before it only if reported so. */
+                char *line = r->text;
+                while (strncmp(line, "warning: ", 9) == 0 && (nl = strchr(line, '\n')) != NULL)
+                        line = nl + 1;
+                if ((nl = strchr(line, '\n')) != NULL)
+                        *nl = '\0';
+                if (r->errors > 1)
+                        snprintf(err, errlen,
+                                 "%s: %s (and %d more problem%s: run dockgated --check-policy "
+                                 "%s)",
+                                 path, line, r->errors - 1, r->errors > 2 ? "s" : "", path);
+                else
+                        snprintf(err, errlen, "%s: %s", path, line);
+        }
+        free(r);
         return p;
+}
+
+static void free_strings(char **a, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                free(a[i]);
 }
 
 void policy_free(struct policy *p)
 {
         if (p == NULL)
                 return;
-        for (size_t i = 0; i < p->npeers; i++)
-                for (size_t j = 0; j < p->peers[i].noperations; j++)
-                        free(p->peers[i].operations[j]);
+        for (size_t i = 0; i < p->npeers; i++) {
+                struct peer_policy *pp = &p->peers[i];
+                free_strings(pp->operations, pp->noperations);
+                free_strings(pp->images, pp->nimages);
+                free_strings(pp->networks, pp->nnetworks);
+                free_strings(pp->caps, pp->ncaps);
+                OPENSSL_cleanse(pp->tokens, sizeof(pp->tokens));
+        }
         free(p->peers);
         free(p);
 }
@@ -315,6 +1081,8 @@ void policy_unref(struct policy *p)
                 policy_free(p);
 }
 
+/* --- queries --- */
+
 const struct peer_policy *policy_by_uid(const struct policy *p, uid_t uid)
 {
         for (size_t i = 0; i < p->npeers; i++)
@@ -322,6 +1090,65 @@ const struct peer_policy *policy_by_uid(const struct policy *p, uid_t uid)
                         if (p->peers[i].uids[j] == uid)
                                 return &p->peers[i];
         return NULL;
+}
+
+const struct peer_policy *policy_by_cred(const struct policy *p, uid_t uid, gid_t gid)
+{
+        const struct peer_policy *pp = policy_by_uid(p, uid);
+
+        if (pp != NULL)
+                return pp;
+        for (size_t i = 0; i < p->npeers; i++)
+                for (size_t j = 0; j < p->peers[i].ngids; j++)
+                        if (p->peers[i].gids[j] == gid)
+                                return &p->peers[i];
+        return NULL;
+}
+
+static int sha256(const void *data, size_t len, unsigned char out[32])
+{
+        unsigned int n = 0;
+
+        return EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1 && n == 32 ? 0 : -1;
+}
+
+int policy_hash_token(const char *token, char *out, size_t outlen)
+{
+        unsigned char md[32];
+        size_t i;
+
+        if (outlen < 7 + 64 + 1 || sha256(token, strlen(token), md) < 0)
+                return -1;
+        memcpy(out, "sha256:", 7);
+        for (i = 0; i < 32; i++)
+                snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+        OPENSSL_cleanse(md, sizeof(md));
+        return 0;
+}
+
+/*
+ * SECURITY: every stored digest is compared, in constant time, whatever
+ * matched before, so the time taken says nothing about which peer (if any)
+ * holds the token.
+ */
+const struct peer_policy *policy_by_token(const struct policy *p, const char *token, char *id)
+{
+        const struct peer_policy *found = NULL;
+        unsigned char md[32];
+        size_t i, j, k;
+
+        if (token == NULL || token[0] == '\0' || sha256(token, strlen(token), md) < 0)
+                return NULL;
+        for (i = 0; i < p->npeers; i++)
+                for (j = 0; j < p->peers[i].ntokens; j++)
+                        if (CRYPTO_memcmp(md, p->peers[i].tokens[j], 32) == 0)
+                                found = &p->peers[i];
+        if (found != NULL && id != NULL) {
+                for (k = 0; k < POLICY_TOKEN_ID_LEN / 2; k++)
+                        snprintf(id + 2 * k, 3, "%02x", md[k]);
+        }
+        OPENSSL_cleanse(md, sizeof(md));
+        return found;
 }
 
 const struct peer_policy *policy_by_name(const struct policy *p, const char *name)
@@ -338,4 +1165,170 @@ int policy_allows(const struct peer_policy *pp, const char *op)
                 if (fnmatch(pp->operations[i], op, 0) == 0) /* '*' spans '/' too */
                         return 1;
         return 0;
+}
+
+/* Has the last path component a tag, or the reference a digest? */
+static int image_has_tag(const char *ref)
+{
+        const char *slash = strrchr(ref, '/');
+
+        return strchr(ref, '@') != NULL || strchr(slash ? slash : ref, ':') != NULL;
+}
+
+int policy_image_allowed(const struct peer_policy *pp, const char *image, const char *tag)
+{
+        char ref[1024];
+        int n;
+
+        if (image == NULL)
+                return 0;
+        if (tag != NULL && tag[0] != '\0')
+                n = snprintf(ref, sizeof(ref), "%s%c%s", image,
+                             strncmp(tag, "sha256:", 7) == 0 ? '@' : ':', tag);
+        else
+                n = snprintf(ref, sizeof(ref), "%s%s", image,
+                             image_has_tag(image) ? "" : ":latest");
+        if (n < 0 || (size_t)n >= sizeof(ref))
+                return 0;
+        for (size_t i = 0; i < pp->nimages; i++)
+                if (fnmatch(pp->images[i], ref, 0) == 0)
+                        return 1;
+        return 0;
+}
+
+int policy_network_allowed(const struct peer_policy *pp, const char *name)
+{
+        if (strcmp(name, "none") == 0)
+                return 1;
+        for (size_t i = 0; i < pp->nnetworks; i++)
+                if (strcmp(pp->networks[i], name) == 0)
+                        return 1;
+        return 0;
+}
+
+/* A decimal id: digits only, at most 10 of them, below 2^32 - 1. */
+static int numeric_id(const char *s, size_t n, unsigned long long *out)
+{
+        char buf[16];
+
+        if (n == 0 || n > 10 || strspn(s, "0123456789") < n)
+                return 0;
+        memcpy(buf, s, n);
+        buf[n] = '\0';
+        *out = strtoull(buf, NULL, 10);
+        return *out < 4294967295ULL;
+}
+
+int policy_check_user(const struct peer_policy *pp, const char *user, char *err, size_t errlen)
+{
+        const char *colon;
+        unsigned long long uid, gid;
+        size_t ulen;
+
+        if (!pp->refuse_root)
+                return 0;
+        if (user == NULL || user[0] == '\0') {
+                snprintf(err, errlen,
+                         "this peer may not run as root, and the image's default user may be "
+                         "root: give a numeric uid other than 0, such as \"1000\" or "
+                         "\"1000:1000\"");
+                return -1;
+        }
+        colon = strchr(user, ':');
+        ulen = colon ? (size_t)(colon - user) : strlen(user);
+        if (!numeric_id(user, ulen, &uid)) {
+                snprintf(err, errlen,
+                         "this peer must name its user by a numeric uid: a name is looked up "
+                         "inside the image, where any name can be root");
+                return -1;
+        }
+        if (uid == 0) {
+                snprintf(err, errlen, "uid 0 is root, which this peer may not run as");
+                return -1;
+        }
+        if (colon == NULL)
+                return 0;
+        if (!numeric_id(colon + 1, strlen(colon + 1), &gid)) {
+                snprintf(err, errlen, "the group after ':' must be a numeric gid");
+                return -1;
+        }
+        if (gid == 0) {
+                snprintf(err, errlen, "gid 0 is root's group, which this peer may not run as");
+                return -1;
+        }
+        return 0;
+}
+
+int policy_check_call(const struct peer_policy *pp, const char *op, const json_t *input,
+                      char *err, size_t errlen)
+{
+        const char *image = json_string_value(json_object_get(input, "image"));
+        const char *tag = json_string_value(json_object_get(input, "tag"));
+        const char *user = json_string_value(json_object_get(input, "user"));
+        int create = strcmp(op, "docker/container/create") == 0;
+        char why[256];
+
+        if ((create || strcmp(op, "docker/image/pull") == 0) &&
+            !policy_image_allowed(pp, image, create ? NULL : tag)) {
+                snprintf(err, errlen,
+                         "input.image: %.300s%s%.130s is not among the images peer %s may use",
+                         image != NULL ? image : "", !create && tag != NULL ? ":" : "",
+                         !create && tag != NULL ? tag : "", pp->name);
+                return -1;
+        }
+        /*
+         * An exec without a user would run as the container's, which may be
+         * root (made before the switch was on, or by an admin): it must name one.
+         */
+        if ((create || strcmp(op, "docker/container/exec") == 0) &&
+            policy_check_user(pp, user, why, sizeof(why)) < 0) {
+                snprintf(err, errlen, "input.user: %s", why);
+                return -1;
+        }
+        return 0;
+}
+
+static json_t *strings_json(char *const *a, size_t n)
+{
+        json_t *out = json_array();
+
+        for (size_t i = 0; out != NULL && i < n; i++)
+                json_array_append_new(out, json_string(a[i]));
+        return out;
+}
+
+static json_t *limits_json(const struct policy_limits *l)
+{
+        return json_pack("{s:I,s:I,s:I}", "memoryBytes", (json_int_t)l->memory_bytes,
+                         "nanoCpus", (json_int_t)l->nano_cpus, "pidsLimit",
+                         (json_int_t)l->pids_limit);
+}
+
+static json_t *quota_json(int64_t v)
+{
+        return v > 0 ? json_integer(v) : json_null();
+}
+
+json_t *policy_peer_json(const struct peer_policy *pp)
+{
+        const struct policy_quotas *q = &pp->quotas;
+        json_t *defaults = limits_json(&pp->defaults);
+
+        json_object_set_new(defaults, "network", json_string(pp->network));
+        json_object_set_new(defaults, "readOnlyRootfs",
+                            json_boolean(pp->read_only_default || pp->read_only_forced));
+        return json_pack(
+            "{s:b,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:b,s:b},s:{s:o,s:o,s:o,s:o,s:o,s:o}}",
+            "admin", pp->admin, "operationPatterns",
+            strings_json(pp->operations, pp->noperations), "images",
+            strings_json(pp->images, pp->nimages), "container", "defaults", defaults,
+            "ceilings", limits_json(&pp->ceilings), "networks",
+            strings_json(pp->networks, pp->nnetworks), "capabilities",
+            strings_json(pp->caps, pp->ncaps), "runtime",
+            pp->runtime[0] ? json_string(pp->runtime) : json_null(), "forceReadOnlyRootfs",
+            pp->read_only_forced, "refuseRoot", pp->refuse_root, "quotas", "containers",
+            quota_json(q->containers), "memoryBytes", quota_json(q->memory_bytes), "nanoCpus",
+            quota_json(q->nano_cpus), "streams", quota_json(q->streams), "callsPerSecond",
+            quota_json(q->calls_per_second), "burst",
+            q->calls_per_second > 0 ? json_integer(q->burst) : json_null());
 }

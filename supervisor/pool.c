@@ -4,14 +4,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "account.h"
+#include "audit.h"
+#include "auditrec.h"
 #include "broker.h"
 #include "fdpass.h"
 #include "listener.h"
@@ -23,6 +26,14 @@
 #define OUTQ_MAX (64u << 20)
 #define CHAN_SNDBUF (18 << 20) /* results may carry a 16 MiB frame */
 #define WORKER_SNDBUF (4 << 20)
+/*
+ * Spawning (fork, then the child's exec and sandboxing: milliseconds of
+ * CPU) is kept off the path of the stream just handed over: the pool is
+ * topped up REFILL_DELAY_US later, REFILL_BATCH workers per turn of the
+ * loop, at once only when it runs low.
+ */
+#define REFILL_DELAY_US 2000
+#define REFILL_BATCH 4
 
 static void chan_read(evutil_socket_t fd, short what, void *arg);
 static void chan_write(evutil_socket_t fd, short what, void *arg);
@@ -35,23 +46,23 @@ static void arm_deadline(struct worker *w, time_t seconds)
 }
 
 /*
- * The child side of a spawn.  Worker fd layout (documented in worker/main.c
- * too): 0 and 1 /dev/null, 2 the log pipe (wlog.c), 3 the SEQPACKET channel, nothing
- * else.  SIGPIPE stays ignored so that a vanished peer is an EPIPE, not a
- * death.
+ * Starts the worker program on chan.  Worker fd layout (documented in
+ * worker/main.c too): 0 and 1 /dev/null, 2 the log pipe (wlog.c), 3 the
+ * SEQPACKET channel, nothing else.  SIGPIPE stays ignored (exec keeps an
+ * ignored signal ignored) so that a vanished peer is an EPIPE, not a death.
+ * posix_spawn, not fork: glibc's vfork-style clone neither copies our page
+ * tables nor makes every page we touch afterwards copy-on-write, which at a
+ * spawn per stream is most of what spawning costs the supervisor.
  */
-static void __attribute__((noreturn)) exec_worker(struct sv *sv, int chan)
+static pid_t exec_worker(struct sv *sv, int chan)
 {
-        char uid[16], gid[16];
-        int null = open("/dev/null", O_RDWR);
-        if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(sv->wlog_fd, 2) < 0 ||
-            dup2(chan, 3) < 0)
-                _exit(127);
-        syscall(SYS_close_range, 4, ~0U, 0);
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t at;
         sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGPIPE, SIG_IGN);
+        char uid[16], gid[16];
+        pid_t pid = -1;
+        int rc;
+
         snprintf(uid, sizeof(uid), "%u", (unsigned)sv->worker_uid);
         snprintf(gid, sizeof(gid), "%u", (unsigned)sv->worker_gid);
         const char *lvlname[] = {"error", "warn", "info", "debug"};
@@ -59,8 +70,30 @@ static void __attribute__((noreturn)) exec_worker(struct sv *sv, int chan)
                         (char *)lvlname[sv->cfg.log_level & 3], sv->cfg.syslog ? "--syslog" : NULL,
                         NULL};
         char *envp[] = {NULL};
-        execve(sv->cfg.worker_path, argv, envp);
-        _exit(127);
+
+        if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
+                errno = rc;
+                return -1;
+        }
+        if ((rc = posix_spawnattr_init(&at)) != 0) {
+                posix_spawn_file_actions_destroy(&fa);
+                errno = rc;
+                return -1;
+        }
+        sigemptyset(&none);
+        if ((rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0)) != 0 ||
+            (rc = posix_spawn_file_actions_adddup2(&fa, 0, 1)) != 0 ||
+            (rc = posix_spawn_file_actions_adddup2(&fa, sv->wlog_fd, 2)) != 0 ||
+            (rc = posix_spawn_file_actions_adddup2(&fa, chan, 3)) != 0 ||
+            (rc = posix_spawn_file_actions_addclosefrom_np(&fa, 4)) != 0 ||
+            (rc = posix_spawnattr_setsigmask(&at, &none)) != 0 ||
+            (rc = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK)) != 0 ||
+            (rc = posix_spawn(&pid, sv->cfg.worker_path, &fa, &at, argv, envp)) != 0)
+                pid = -1;
+        posix_spawnattr_destroy(&at);
+        posix_spawn_file_actions_destroy(&fa);
+        errno = rc;
+        return pid;
 }
 
 static struct worker *spawn(struct sv *sv)
@@ -76,16 +109,13 @@ static struct worker *spawn(struct sv *sv)
                 setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
         if (setsockopt(sp[1], SOL_SOCKET, SO_SNDBUFFORCE, &small, sizeof(small)) < 0)
                 setsockopt(sp[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
-        pid_t pid = fork();
+        pid_t pid = exec_worker(sv, sp[1]);
+        close(sp[1]);
         if (pid < 0) {
-                log_warn("fork");
+                log_warn("spawning %s", sv->cfg.worker_path);
                 close(sp[0]);
-                close(sp[1]);
                 return NULL;
         }
-        if (pid == 0)
-                exec_worker(sv, sp[1]);
-        close(sp[1]);
 
         struct worker *w = calloc(1, sizeof(*w));
         if (w == NULL)
@@ -125,6 +155,37 @@ void pool_fill(struct sv *sv)
                         return; /* retried at the next reap or hand-off */
 }
 
+static void refill_fired(evutil_socket_t fd, short what, void *arg);
+
+/* pool_fill(), soon: see REFILL_DELAY_US. */
+static void pool_refill(struct sv *sv)
+{
+        int urgent = sv->nready <= sv->cfg.pool_size / 4 || sv->npending > 0;
+        struct timeval tv = {0, urgent ? 0 : REFILL_DELAY_US};
+
+        if (sv->shutting_down || sv->nready + sv->nspawning >= sv->cfg.pool_size)
+                return;
+        if (sv->ev_refill == NULL &&
+            (sv->ev_refill = evtimer_new(sv->base, refill_fired, sv)) == NULL) {
+                pool_fill(sv);
+                return;
+        }
+        if (urgent || !evtimer_pending(sv->ev_refill, NULL))
+                evtimer_add(sv->ev_refill, &tv);
+}
+
+static void refill_fired(evutil_socket_t fd, short what, void *arg)
+{
+        struct sv *sv = arg;
+
+        for (int i = 0; i < REFILL_BATCH && !sv->shutting_down &&
+                        sv->nready + sv->nspawning < sv->cfg.pool_size;
+             i++)
+                if (spawn(sv) == NULL)
+                        return; /* retried at the next reap or hand-off */
+        pool_refill(sv);
+}
+
 struct worker *pool_take(struct sv *sv)
 {
         struct worker *w;
@@ -150,6 +211,14 @@ static void chan_close(struct worker *w)
         struct outmsg *om;
         if (w->call != NULL)
                 broker_cancel(w->call); /* clears w->call */
+        if (w->open_seq != 0 && !w->lost_call) {
+                /* The call ends with its channel, without the worker's MSG_CALL_END. */
+                const char *res =
+                    w->open_cancelled || w->sv->shutting_down ? "ABORTED" : "INTERNAL";
+                auditrec_end(w, res, 0, 0, 0);
+                account_call_end(w->sv->account, w->open_peer, w->open_op, res, 0, 0);
+                w->lost_call = 1;
+        }
         while ((om = TAILQ_FIRST(&w->outq)) != NULL) {
                 TAILQ_REMOVE(&w->outq, om, link);
                 if (om->fd >= 0)
@@ -186,11 +255,14 @@ void pool_kill(struct worker *w, const char *reason)
                 log_warnx("worker %d (peer %s): %s; killing it", (int)w->pid,
                           w->peer[0] ? w->peer : "-", reason);
         if (w->state != W_DYING) {
+                if (reason != NULL)
+                        auditrec_worker(w, "killed", reason);
                 set_state(w, W_DYING);
+                w->killed = 1;
                 kill(w->pid, SIGKILL);
         }
         chan_close(w);
-        pool_fill(w->sv);
+        pool_refill(w->sv);
 }
 
 static void deadline_fired(evutil_socket_t fd, short what, void *arg)
@@ -204,6 +276,7 @@ static void deadline_fired(evutil_socket_t fd, short what, void *arg)
                 pool_kill(w, "lifetime exceeded");
                 break;
         case W_DYING:
+                w->killed = 1;
                 kill(w->pid, SIGKILL);
                 break;
         case W_READY:
@@ -219,10 +292,15 @@ static void chan_eof(struct worker *w)
                 arm_deadline(w, DYING_GRACE_S);
         }
         chan_close(w);
-        pool_fill(w->sv);
+        pool_refill(w->sv);
 }
 
 int pool_send(struct worker *w, const struct msg *m, int fd)
+{
+        return pool_send_held(w, m, fd, 0);
+}
+
+int pool_send_held(struct worker *w, const struct msg *m, int fd, uint64_t ticket)
 {
         char *buf;
         size_t len;
@@ -253,10 +331,20 @@ int pool_send(struct worker *w, const struct msg *m, int fd)
         om->buf = buf;
         om->len = len;
         om->fd = fd;
+        om->ticket = ticket > audit_durable(w->sv->audit) ? ticket : 0;
+        int was_empty = TAILQ_EMPTY(&w->outq);
         TAILQ_INSERT_TAIL(&w->outq, om, link);
         w->outq_bytes += len;
-        /* Arm the write event only while something is queued. */
-        event_add(w->ev_write, NULL);
+        /*
+         * Arm the write event only while something is queued.  A message
+         * alone in the queue is written as soon as the current callback
+         * returns, without a round through epoll (the channel is almost
+         * always writable): hand-offs and answers are latency.
+         */
+        if (was_empty && om->ticket == 0)
+                event_active(w->ev_write, EV_WRITE, 1);
+        else
+                event_add(w->ev_write, NULL);
         return 0;
 }
 
@@ -265,6 +353,9 @@ static void chan_write(evutil_socket_t fd, short what, void *arg)
         struct worker *w = arg;
         struct outmsg *om;
         while ((om = TAILQ_FIRST(&w->outq)) != NULL) {
+                /* Invariant 7: held until its audit record is durable (pool_release). */
+                if (om->ticket > audit_durable(w->sv->audit))
+                        return;
                 if (fdpass_send(w->chan, om->buf, om->len, om->fd) < 0) {
                         if (errno == EAGAIN || errno == EWOULDBLOCK) {
                                 event_add(w->ev_write, NULL);
@@ -283,10 +374,13 @@ static void chan_write(evutil_socket_t fd, short what, void *arg)
         }
 }
 
-int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gid_t gid)
+int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gid_t gid,
+                  int tcp, const char *refusal)
 {
         struct sv *sv = w->sv;
         struct msg m;
+        if (tcp)
+                peer = NULL; /* named by each call's token */
         msg_init(&m, MSG_PEER);
         snprintf(m.peer, sizeof(m.peer), "%s", peer != NULL ? peer : "");
         m.uid = uid;
@@ -294,18 +388,25 @@ int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gi
         m.authenticated = peer != NULL;
         m.max_frame = sv->cfg.max_frame;
         m.idle_timeout = sv->cfg.worker_idle;
+        snprintf(m.transport, sizeof(m.transport), "%s", tcp ? "tcp" : "unix");
+        snprintf(m.refusal, sizeof(m.refusal), "%s", refusal != NULL ? refusal : "");
         snprintf(w->peer, sizeof(w->peer), "%s", peer != NULL ? peer : "");
         w->peer_uid = uid;
         w->peer_gid = gid;
+        w->tcp = tcp;
+        w->refused = refusal != NULL;
         set_state(w, W_SERVING);
         evtimer_del(w->ev_deadline);
         arm_deadline(w, sv->cfg.worker_lifetime);
         int rc = pool_send(w, &m, peer_fd);
         msg_clear(&m);
-        if (rc == 0)
-                log_info("worker %d serving peer %s (uid %u)", (int)w->pid,
-                         peer != NULL ? peer : "(unknown)", (unsigned)uid);
-        pool_fill(sv);
+        if (rc == 0 && tcp)
+                log_info("worker %d serving a TCP peer (identified per call)", (int)w->pid);
+        else if (rc == 0)
+                log_info("worker %d serving peer %s (uid %u)%s%s", (int)w->pid,
+                         peer != NULL ? peer : "(unknown)", (unsigned)uid,
+                         refusal != NULL ? ", refused: " : "", refusal != NULL ? refusal : "");
+        pool_refill(sv);
         return rc;
 }
 
@@ -317,6 +418,8 @@ static int on_ready(struct worker *w, struct msg *m);
 static int on_call(struct worker *w, struct msg *m);
 static int on_cancel(struct worker *w, struct msg *m);
 static int on_call_end(struct worker *w, struct msg *m);
+static int on_stream_end(struct worker *w, struct msg *m);
+static int on_resize(struct worker *w, struct msg *m);
 
 static const struct transition {
         enum worker_state state;
@@ -327,6 +430,9 @@ static const struct transition {
     {W_SERVING, MSG_CALL, on_call},
     {W_SERVING, MSG_CANCEL, on_cancel},
     {W_SERVING, MSG_CALL_END, on_call_end},
+    /* Only while a kept stream (broker.h call_stream_keep) is open; checked there. */
+    {W_SERVING, MSG_STREAM_END, on_stream_end},
+    {W_SERVING, MSG_RESIZE, on_resize},
 };
 
 static int on_ready(struct worker *w, struct msg *m)
@@ -353,8 +459,17 @@ static int on_call(struct worker *w, struct msg *m)
         c->raw = m->raw;
         c->input = m->input;
         m->input = NULL;
+        memcpy(c->token, m->token, sizeof(c->token));
+        explicit_bzero(m->token, sizeof(m->token));
         c->engine = w->sv->engine;
         w->call = c;
+        /* Our record of the call, for its end record (it outlives c). */
+        snprintf(w->open_op, sizeof(w->open_op), "%s", m->op);
+        snprintf(w->open_id, sizeof(w->open_id), "%s", m->id);
+        snprintf(w->open_peer, sizeof(w->open_peer), "%s", w->peer);
+        w->open_resource[0] = '\0';
+        w->open_cancelled = 0;
+        clock_gettime(CLOCK_MONOTONIC, &w->open_t0);
         log_debug("worker %d: call %llu %s", (int)w->pid, (unsigned long long)c->seq, c->op);
         return broker_dispatch(c);
 }
@@ -363,6 +478,7 @@ static int on_cancel(struct worker *w, struct msg *m)
 {
         if (m->seq != w->open_seq)
                 return m->seq <= w->last_seq ? 0 : -1; /* a late cancel is harmless */
+        w->open_cancelled = 1;
         if (w->call != NULL)
                 broker_cancel(w->call);
         return 0;
@@ -370,14 +486,49 @@ static int on_cancel(struct worker *w, struct msg *m)
 
 static int on_call_end(struct worker *w, struct msg *m)
 {
-        /* Only a call the broker already answered (or dropped) can end. */
-        if (m->seq != w->open_seq || w->call != NULL)
+        /*
+         * Only a call the broker already answered (or dropped) can end, or a
+         * kept stream the worker ends early (an error, the peer's abort):
+         * that one is cancelled, which releases what it started.
+         */
+        if (m->seq != w->open_seq)
                 return -1;
+        if (w->call != NULL) {
+                if (w->call->kept == NULL)
+                        return -1;
+                broker_cancel(w->call);
+        }
         log_info("call %llu by %s ended: %s, %llu bytes in, %llu bytes out",
                  (unsigned long long)m->seq, w->peer, m->result,
                  (unsigned long long)m->bytes_in, (unsigned long long)m->bytes_out);
+        /* Operation and peer are our own record; result and bytes are the worker's word. */
+        auditrec_end(w, m->result, m->bytes_in, m->bytes_out, 1);
+        account_call_end(w->sv->account, w->open_peer, w->open_op, m->result, m->bytes_in,
+                         m->bytes_out);
         w->open_seq = 0;
         return 0;
+}
+
+/* The kept stream of the call in flight, or NULL when m is not about one. */
+static struct call *kept_call(struct worker *w, const struct msg *m)
+{
+        if (m->seq != w->open_seq || w->call == NULL || w->call->seq != m->seq)
+                return NULL;
+        return w->call;
+}
+
+static int on_stream_end(struct worker *w, struct msg *m)
+{
+        struct call *c = kept_call(w, m);
+
+        return c != NULL ? broker_stream_end(c) : -1;
+}
+
+static int on_resize(struct worker *w, struct msg *m)
+{
+        struct call *c = kept_call(w, m);
+
+        return c != NULL ? broker_resize(c, m->rows, m->cols) : -1;
 }
 
 static void chan_dispatch(struct worker *w, struct msg *m)
@@ -467,6 +618,35 @@ static void log_exit(const struct worker *w, int status)
                 log_debug("worker %d exited, peer %s", (int)w->pid, peer);
 }
 
+/* Invariant 1 and STYLE 12: a violation or a crash is audited, naming peer and call. */
+static void audit_exit(struct worker *w, int status)
+{
+        char detail[64];
+
+        if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
+                auditrec_worker(w, "sandbox-violation", "killed by SIGSYS");
+        } else if (WIFSIGNALED(status) && !w->killed) {
+                snprintf(detail, sizeof(detail), "killed by signal %d", WTERMSIG(status));
+                auditrec_worker(w, "crash", detail);
+        } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+                snprintf(detail, sizeof(detail), "exited with status %d", WEXITSTATUS(status));
+                auditrec_worker(w, "crash", detail);
+        }
+}
+
+/* The audit log is durable further: wake the workers whose next message it held. */
+void pool_release(void *arg)
+{
+        struct sv *sv = arg;
+        struct worker *w;
+        TAILQ_FOREACH(w, &sv->workers, link)
+        {
+                struct outmsg *om = TAILQ_FIRST(&w->outq);
+                if (om != NULL && om->ticket != 0 && w->chan >= 0)
+                        event_add(w->ev_write, NULL);
+        }
+}
+
 void pool_reap(struct sv *sv)
 {
         pid_t pid;
@@ -476,17 +656,22 @@ void pool_reap(struct sv *sv)
                 if (w == NULL)
                         continue;
                 log_exit(w, status);
+                audit_exit(w, status);
                 if (w->state != W_DYING)
                         set_state(w, W_DYING);
                 worker_free(w);
         }
-        pool_fill(sv);
+        pool_refill(sv);
 }
 
 void pool_shutdown(struct sv *sv)
 {
         struct worker *w;
         sv->shutting_down = 1;
+        if (sv->ev_refill != NULL) {
+                event_free(sv->ev_refill);
+                sv->ev_refill = NULL;
+        }
         /* Closing the channel is the worker's signal to stop. */
         TAILQ_FOREACH(w, &sv->workers, link)
         {

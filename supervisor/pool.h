@@ -26,6 +26,7 @@ struct outmsg {
         char *buf;
         size_t len;
         int fd; /* passed with the message, closed once sent; -1 if none */
+        uint64_t ticket; /* held until the audit log is durable up to it; 0: not held */
 };
 
 struct call;
@@ -45,10 +46,26 @@ struct worker {
         char peer[MSG_PEER_NAME_MAX + 1];
         uid_t peer_uid;
         gid_t peer_gid;
+        int tcp;       /* a TCP stream: each call's token names the peer, bound at the first */
+        int refused;   /* handed off only to be refused: not one of the peer's streams */
+        char token_id[16]; /* TCP: the short id of the token the stream is bound to */
 
         uint64_t last_seq;  /* highest call number seen */
         uint64_t open_seq;  /* call not yet ended by MSG_CALL_END, or 0 */
         struct call *call;  /* the broker's record while it owes an answer */
+
+        /*
+         * The open (or last) call as recorded at MSG_CALL, kept past the
+         * broker's answer for its end record and accounting (auditrec.c).
+         */
+        char open_op[MSG_OP_MAX + 1];
+        char open_id[128 + 1];
+        char open_peer[MSG_PEER_NAME_MAX + 1]; /* who the broker served it as */
+        char open_resource[256 + 1];
+        struct timespec open_t0;
+        int open_cancelled; /* MSG_CANCEL seen for it */
+        int lost_call;      /* the channel closed while it was open */
+        int killed;         /* we sent SIGKILL: its death is not a crash */
 };
 
 void pool_init(struct sv *sv);
@@ -56,10 +73,23 @@ void pool_init(struct sv *sv);
 void pool_fill(struct sv *sv);
 /* An idle, sandboxed worker, or NULL when none is ready. */
 struct worker *pool_take(struct sv *sv);
-/* Hands the peer's fd (always consumed) to w with the identity; w becomes SERVING. */
-int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gid_t gid);
+/*
+ * Hands the peer's fd (always consumed) to w with the identity; w becomes
+ * SERVING.  tcp: no identity yet (peer NULL), each call carries a token.
+ * refusal: NULL, or the error code the worker answers the first call with
+ * before closing (a peer over its stream quota).
+ */
+int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gid_t gid,
+                  int tcp, const char *refusal);
 /* Queues a message for w; takes ownership of fd (-1 for none).  -1 if w is gone. */
 int pool_send(struct worker *w, const struct msg *m, int fd);
+/*
+ * The same, but the message (and every later one to w) waits until the
+ * audit log is durable up to ticket (audit.h); 0 holds nothing.
+ */
+int pool_send_held(struct worker *w, const struct msg *m, int fd, uint64_t ticket);
+/* The audit log became durable further: send what it held. */
+void pool_release(void *sv);
 /* Kills w (SIGKILL) for reason; its call is cancelled; it is reaped later. */
 void pool_kill(struct worker *w, const char *reason);
 /* SIGCHLD: reap every exited worker, log how it ended, refill the pool. */

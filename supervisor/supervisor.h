@@ -18,6 +18,11 @@
 struct worker;
 struct pending;
 struct wlog;
+struct quota;
+struct audit;
+struct account;
+struct sampler;
+struct admin;
 
 struct sv {
         struct event_base *base;
@@ -30,8 +35,12 @@ struct sv {
         TAILQ_HEAD(, worker) workers; /* every worker not yet reaped */
         int nready;                   /* sandboxed, in the pool */
         int nspawning;                /* started, not yet ready */
+        struct event *ev_refill;      /* tops the pool up off the hand-off path (pool.c) */
 
         int listen_fd;
+        int tcp_fd;                  /* the TCP listener (config "tcp"), or -1 */
+        struct event *ev_tcp_accept; /* its accept event, or NULL */
+        struct quota *quota;         /* per-peer rate buckets and quota holds (quota.h) */
         struct event *ev_accept;
         struct event *ev_accept_resume; /* re-arms accept after EMFILE */
         TAILQ_HEAD(, pending) pending;  /* accepted peers waiting for a worker */
@@ -39,6 +48,11 @@ struct sv {
 
         struct wlog *wlog; /* workers' stderr, relayed to our log */
         int wlog_fd;       /* its write end: every worker's fd 2 */
+
+        struct audit *audit;     /* NULL: no audit log (audit.h) */
+        struct account *account; /* per-peer accounting (account.h) */
+        struct sampler *sampler; /* engine sampling for accounting */
+        struct admin *admin;     /* the admin socket, or NULL */
 
         int shutting_down;
 };

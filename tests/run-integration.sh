@@ -1,6 +1,7 @@
 #!/bin/sh
-# run-integration.sh BUILD - runs tests/integration against the binaries in
-# BUILD/bin and one private Docker Engine started for the whole run.
+# run-integration.sh BUILD [PYTEST-ARGS...] - runs tests/integration against
+# the binaries in BUILD/bin and one private Docker Engine started for the
+# whole run.  Extra arguments go to pytest (e.g. -k tenancy, or a file).
 #
 # The engine lives in a mktemp dir and is stopped on every exit path.  The
 # exit status is pytest's.  POSIX sh: the Makefile runs it with `sh`.
@@ -8,6 +9,7 @@
 set -eu
 
 BUILD=${1:-build}
+[ $# -gt 0 ] && shift
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 case "$BUILD" in
@@ -44,8 +46,10 @@ export DOCKGATE_TEST_ENGINE="$DIR/eng/docker.sock"
 set +e
 # -p no:cacheprovider: no .pytest_cache in the work tree.  Each test has a
 # timeout of its own (peer.py); the run as a whole stays in a few minutes.
-"$PY" -m pytest -q -p no:cacheprovider -o console_output_style=classic \
-        "$ROOT/tests/integration"
+if [ $# -eq 0 ]; then
+        set -- "$ROOT/tests/integration"
+fi
+"$PY" -m pytest -q -p no:cacheprovider -o console_output_style=classic "$@"
 rc=$?
 set -e
 exit $rc

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "ops.h"
 #include "peer.h"
+#include "raw.h"
 #include "stream.h"
 
 /* Queues a call.error frame for id (which need not be the call in flight). */
@@ -81,8 +82,22 @@ static void call_requested(struct session *s, struct envelope *env, size_t nbyte
                 call_protocol_error(s, env->id, "a call is already in flight on this stream");
                 return;
         }
-        if (!s->authenticated) {
-                call_send_error(s, env->id, DG_UNAUTHENTICATED, "peer not known to the policy",
+        if (s->refusal[0] != '\0') {
+                /* The supervisor refused the stream (a quota): say so once, then close. */
+                int code = dg_err_parse(s->refusal);
+                call_send_error(s, env->id, code > DG_OK ? (enum dg_err)code : DG_UNAVAILABLE,
+                                code == DG_QUOTA_EXCEEDED
+                                    ? "quota streams: this peer has as many concurrent streams "
+                                      "open as its quota allows; close one and retry"
+                                    : "stream refused",
+                                NULL);
+                peer_close(s);
+                return;
+        }
+        if (s->tcp ? env->token == NULL : !s->authenticated) {
+                call_send_error(s, env->id, DG_UNAUTHENTICATED,
+                                s->tcp ? "auth.token is required on every call over TCP"
+                                       : "peer not known to the policy",
                                 NULL);
                 peer_close(s);
                 return;
@@ -109,7 +124,8 @@ static void call_requested(struct session *s, struct envelope *env, size_t nbyte
         s->bytes_out = 0;
         session_idle(s, 0);
         log_debug("call %" PRIu64 ": %s", s->seq, s->op);
-        chan_call(s->chan, s->seq, s->id, s->op, s->raw, env->input);
+        /* SECURITY: the token is the supervisor's to judge; a unix stream sends none. */
+        chan_call(s->chan, s->seq, s->id, s->op, s->raw, env->input, s->tcp ? env->token : NULL);
 }
 
 static void call_aborted(struct session *s, struct envelope *env, size_t nbytes)
@@ -183,8 +199,17 @@ void call_complete(struct session *s)
 
 void call_fail(struct session *s, enum dg_err code, const char *message, json_t *details)
 {
-        call_send_error(s, s->id, code, message, details);
+        /* After a raw call's call.responded, only chunks: the error is a control chunk. */
+        if (s->raw_started)
+                raw_send_error(s, code, message);
+        else
+                call_send_error(s, s->id, code, message, details);
         call_end(s, dg_err_name(code));
+}
+
+void call_finish_raw(struct session *s, enum dg_err result)
+{
+        call_end(s, dg_err_name(result));
 }
 
 static void call_result(struct session *s, struct msg *m)
@@ -205,6 +230,9 @@ static void call_failed(struct session *s, struct msg *m)
         if (code <= DG_OK || code >= DG_ERR_COUNT)
                 fatalx("MSG_FAIL with unknown code \"%s\"", m->code);
         call_fail(s, (enum dg_err)code, m->text, m->details);
+        /* A caller the policy does not know gets no further tries on this stream. */
+        if (code == DG_UNAUTHENTICATED)
+                peer_close(s);
 }
 
 void call_msg(struct session *s, struct msg *m)
@@ -227,10 +255,14 @@ void call_msg(struct session *s, struct msg *m)
         }
         switch (m->type) {
         case MSG_RESULT:
-                call_result(s, m);
-                break;
         case MSG_FAIL:
-                call_failed(s, m);
+                /* A kept stream (exec, attach) gets its exit code while streaming. */
+                if (s->state == CALL_STREAMING)
+                        stream_msg(s, m);
+                else if (m->type == MSG_RESULT)
+                        call_result(s, m);
+                else
+                        call_failed(s, m);
                 break;
         case MSG_STREAM:
                 if (s->state != CALL_WAITING)

@@ -35,5 +35,11 @@ void call_msg(struct session *s, struct msg *m);
 int call_respond(struct session *s, json_t *output);
 void call_complete(struct session *s);
 void call_fail(struct session *s, enum dg_err code, const char *message, json_t *details);
+/*
+ * Raw carriage, after call.responded: the last chunk (control exit or
+ * error) is queued; end the call with result (MSG_CALL_END) and close.
+ * call_fail() then sends a control error chunk instead of call.error.
+ */
+void call_finish_raw(struct session *s, enum dg_err result);
 
 #endif

@@ -91,19 +91,24 @@ void chan_ready(int chan)
         msg_clear(&m);
 }
 
-void chan_call(int chan, uint64_t seq, const char *id, const char *op, int raw, json_t *input)
+void chan_call(int chan, uint64_t seq, const char *id, const char *op, int raw, json_t *input,
+               const char *token)
 {
         struct msg m;
 
         msg_init(&m, MSG_CALL);
         m.seq = seq;
-        if (strlen(id) >= sizeof(m.id) || strlen(op) >= sizeof(m.op))
-                fatalx("call id or operation too long for MSG_CALL");
+        if (strlen(id) >= sizeof(m.id) || strlen(op) >= sizeof(m.op) ||
+            (token != NULL && strlen(token) >= sizeof(m.token)))
+                fatalx("call id, operation or token too long for MSG_CALL");
         strcpy(m.id, id);
         strcpy(m.op, op);
+        if (token != NULL)
+                strcpy(m.token, token);
         m.raw = raw;
         m.input = json_incref(input);
         chan_send(chan, &m);
+        explicit_bzero(m.token, sizeof(m.token));
         msg_clear(&m);
 }
 

@@ -25,7 +25,9 @@ int chan_recv(int chan, struct msg *m);
 void chan_recv_wait(int chan, struct msg *m);
 
 void chan_ready(int chan);
-void chan_call(int chan, uint64_t seq, const char *id, const char *op, int raw, json_t *input);
+/* token: the call's auth.token on a TCP stream, else NULL; never judged here. */
+void chan_call(int chan, uint64_t seq, const char *id, const char *op, int raw, json_t *input,
+               const char *token);
 void chan_cancel(int chan, uint64_t seq);
 void chan_call_end(int chan, uint64_t seq, const char *result, uint64_t bytes_in,
                    uint64_t bytes_out);

@@ -85,7 +85,8 @@ enum http_read_status http_read_feed(struct http_read *r, const char *buf, size_
         if (r->upgraded)
                 return HTTP_READ_UPGRADE;
         n = http_parser_execute(&r->parser, &r->settings, buf, len);
-        *used = n;
+        /* At EOF (len 0) in mid-message, http_parser reports 1 byte "parsed". */
+        *used = n > len ? len : n;
         if (r->stopped)
                 return HTTP_READ_STOPPED;
         if (r->upgraded)

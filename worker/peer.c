@@ -17,9 +17,11 @@
 #include "call.h"
 #include "log.h"
 #include "peer.h"
+#include "raw.h"
 #include "stream.h"
 
 #define PEER_READ_MAX (64u << 10)
+#define PEER_COPY_MAX (16u << 10) /* frames up to this size are copied (peer_send) */
 
 static void peer_unref(const void *data, size_t len, void *arg)
 {
@@ -33,6 +35,11 @@ static void peer_consume(struct session *s, const unsigned char *p, size_t len)
         size_t used, jlen;
 
         while (len > 0 && !s->closing && !s->done) {
+                /* After a raw call.requested, every byte is a chunk (PROTOCOL.md 3). */
+                if (s->raw && s->state != CALL_IDLE) {
+                        raw_peer_input(s, p, len);
+                        return;
+                }
                 st = frame_dec_feed(&s->dec, p, len, &used, &json, &jlen);
                 p += used;
                 len -= used;
@@ -155,9 +162,21 @@ int peer_send(struct session *s, char *json, size_t len)
                 return -1;
         }
         frame_put_header(hdr, (uint32_t)len);
-        if (evbuffer_add(s->out, hdr, sizeof(hdr)) == -1 ||
-            evbuffer_add_reference(s->out, json, len, peer_unref, NULL) == -1)
+        if (evbuffer_add(s->out, hdr, sizeof(hdr)) == -1)
                 fatalx("out of memory queueing a frame");
+        /*
+         * Small frames (a log record, an answer) are copied: they then share
+         * the evbuffer's chains, and a writev carries hundreds of them, where
+         * a chain per frame would cost a malloc each and write a few KiB per
+         * call.  Big frames are passed by reference, not copied.
+         */
+        if (len <= PEER_COPY_MAX) {
+                if (evbuffer_add(s->out, json, len) == -1)
+                        fatalx("out of memory queueing a frame");
+                free(json);
+        } else if (evbuffer_add_reference(s->out, json, len, peer_unref, NULL) == -1) {
+                fatalx("out of memory queueing a frame");
+        }
         s->bytes_out += FRAME_HDR + len;
         if (event_add(s->peer_wr, NULL) == -1)
                 fatalx("event_add");

@@ -15,6 +15,7 @@
 #include "call.h"
 #include "log.h"
 #include "peer.h"
+#include "raw.h"
 #include "session.h"
 #include "stream.h"
 
@@ -76,6 +77,9 @@ struct session *session_new(struct event_base *base, int chan, struct msg *peer)
         memcpy(s->peer_name, peer->peer, sizeof(s->peer_name));
         s->peer_name[sizeof(s->peer_name) - 1] = '\0';
         s->authenticated = peer->authenticated;
+        s->tcp = strcmp(peer->transport, "tcp") == 0;
+        memcpy(s->refusal, peer->refusal, sizeof(s->refusal));
+        s->refusal[sizeof(s->refusal) - 1] = '\0';
         s->max_frame = peer->max_frame;
         s->idle_timeout = peer->idle_timeout;
         frame_dec_init(&s->dec, s->max_frame);
@@ -86,8 +90,12 @@ struct session *session_new(struct event_base *base, int chan, struct msg *peer)
                 fatalx("cannot set up the supervisor channel events");
         peer_start(s);
         session_idle(s, 1);
-        log_debug("serving peer \"%s\"%s", s->peer_name,
-                  s->authenticated ? "" : " (unauthenticated)");
+        if (s->tcp)
+                log_debug("serving a TCP peer (a token on each call)");
+        else
+                log_debug("serving peer \"%s\"%s%s", s->peer_name,
+                          s->authenticated ? "" : " (unauthenticated)",
+                          s->refusal[0] ? " (refused)" : "");
         return s;
 }
 
@@ -96,6 +104,7 @@ void session_free(struct session *s)
         if (s == NULL)
                 return;
         stream_drop(s);
+        raw_session_free(s);
         peer_stop(s);
         if (s->chan_ev != NULL)
                 event_free(s->chan_ev);

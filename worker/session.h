@@ -17,6 +17,7 @@
 #include "msg.h"
 
 struct stream;
+struct raw_in;
 
 enum call_state {
         CALL_IDLE = 0,  /* no call in flight: the peer may send the next one */
@@ -37,6 +38,8 @@ struct session {
         struct event *timer; /* idle timeout, or flush deadline when closing */
         char peer_name[MSG_PEER_NAME_MAX + 1];
         int authenticated;
+        int tcp;               /* each call must carry auth.token, forwarded unjudged */
+        char refusal[32];      /* "" or the error code the first call gets before closing */
         uint32_t max_frame;
         uint32_t idle_timeout; /* seconds; 0: none */
         int closing;           /* last frame queued: flush, close, exit */
@@ -51,6 +54,8 @@ struct session {
         int raw;                      /* raw carriage: the stream closes after the call */
         uint64_t bytes_in, bytes_out; /* peer bytes of this call, frame headers included */
         struct stream *stream;        /* engine stream of a data-plane call, or NULL */
+        struct raw_in *rawin; /* raw carriage: the peer's chunks (raw.c), once some came */
+        int raw_started;      /* raw carriage: call.responded sent, chunks only from now */
 };
 
 /* Takes ownership of the peer fd in m (MSG_PEER); fatal on failure. */

@@ -12,13 +12,23 @@
 #include "log.h"
 #include "peer.h"
 #include "stream.h"
+#include "stream_events.h"
+#include "stream_pull.h"
+#include "stream_stats.h"
 
 /* One read from the engine; its records are queued before the next read. */
 #define STREAM_READ_MAX (64u << 10)
 
 static const struct stream_kind *const stream_kinds[] = {
     &stream_logs_kind,
-    /* stats, events, pull, exec, attach slot in here. */
+    &stream_exec_kind,
+    &raw_exec_kind,
+    &raw_attach_kind,
+    &raw_archive_get_kind,
+    &raw_archive_put_kind,
+    &stream_stats_kind,
+    &stream_events_kind,
+    &stream_pull_kind,
 };
 
 static const struct stream_kind *stream_kind_find(const char *name)
@@ -36,10 +46,11 @@ static void stream_free(struct stream *st)
 {
         if (st->rd != NULL)
                 event_free(st->rd);
-        if (st->fd != -1)
-                close(st->fd);
+        /* The kind's own events on fd go before fd does. */
         if (st->state != NULL && st->kind->free != NULL)
                 st->kind->free(st->state);
+        if (st->fd != -1)
+                close(st->fd);
         free(st);
 }
 
@@ -102,6 +113,11 @@ static void stream_on_read(evutil_socket_t fd, short what, void *arg)
                 stream_free(st);
                 return;
         }
+        if (st->http.complete) {
+                /* The kind's done() waits for the supervisor: nothing more to read. */
+                event_del(st->rd);
+                return;
+        }
         if (n <= 0) {
                 /* EOF (or an error) before the response was complete. */
                 call_fail(s, DG_UNAVAILABLE, "engine connection lost", NULL);
@@ -160,6 +176,19 @@ void stream_start(struct session *s, struct msg *m)
                 st->paused = 1;
         else if (event_add(st->rd, NULL) == -1)
                 fatalx("event_add");
+        if (kind->started != NULL)
+                kind->started(st); /* last: it may end the call and free st */
+}
+
+void stream_msg(struct session *s, struct msg *m)
+{
+        struct stream *st = s->stream;
+
+        /* Only a kind that asked (done() returned 0 at the end) gets an answer now. */
+        if (st == NULL || st->dead || st->kind->msg == NULL || !st->http.complete)
+                fatalx("%s for call %llu while its stream runs", msg_type_name(m->type),
+                       (unsigned long long)m->seq);
+        st->kind->msg(st, m);
 }
 
 void stream_drop(struct session *s)
@@ -191,7 +220,7 @@ void stream_resume(struct session *s)
 {
         struct stream *st = s->stream;
 
-        if (st == NULL || !st->paused || st->dead)
+        if (st == NULL || !st->paused || st->dead || st->http.complete)
                 return;
         st->paused = 0;
         if (event_add(st->rd, NULL) == -1)

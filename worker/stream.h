@@ -27,7 +27,12 @@ struct stream;
  * kind's state (NULL with err filled: the call fails INTERNAL).  head, body
  * and done follow the HTTP response; each returns 0 to go on or -1 to stop,
  * which it must do once it has ended the call (call_complete/call_fail).
- * done may be NULL: the call then completes when the message does.
+ * done may be NULL: the call then completes when the message does.  A
+ * done that returns 0 without ending the call waits for the supervisor:
+ * the engine is no longer read, and msg() gets the MSG_RESULT or MSG_FAIL
+ * that follows the kind's MSG_STREAM_END (exec's exit code).  started, if
+ * set, runs once the stream is in place (s->stream set); it may end the
+ * call.
  */
 struct stream_kind {
         const char *name;
@@ -36,6 +41,8 @@ struct stream_kind {
         int (*body)(struct stream *st, const char *buf, size_t len);
         int (*done)(struct stream *st);
         void (*free)(void *state);
+        void (*started)(struct stream *st);
+        void (*msg)(struct stream *st, struct msg *m);
 };
 
 struct stream {
@@ -51,9 +58,29 @@ struct stream {
 };
 
 extern const struct stream_kind stream_logs_kind;
+extern const struct stream_kind stream_exec_kind;     /* stream_exec.c */
+extern const struct stream_kind raw_exec_kind;        /* raw.c, and the three below */
+extern const struct stream_kind raw_attach_kind;      /* "attach" */
+extern const struct stream_kind raw_archive_get_kind; /* "archive_get" */
+extern const struct stream_kind raw_archive_put_kind; /* "archive_put" */
+
+/*
+ * stream_logs.c's records for other kinds whose output reads like logs
+ * (stream_exec.c): the same demultiplexing, text/base64 records and error
+ * mapping.  flush sends what is held at the end of the body; like the
+ * other two it returns -1 once it has ended the call (an engine error).
+ */
+struct logs;
+struct logs *stream_logs_new(struct stream *st, int tty);
+int stream_logs_head_of(struct logs *l, int status);
+int stream_logs_feed(struct logs *l, const char *buf, size_t len);
+int stream_logs_flush(struct logs *l);
+void stream_logs_free(void *state);
 
 /* Starts relaying m's fd (taken from m) for the call in flight. */
 void stream_start(struct session *s, struct msg *m);
+/* MSG_RESULT or MSG_FAIL for a streaming call: the kind's msg(), or fatal. */
+void stream_msg(struct session *s, struct msg *m);
 /* Drops s->stream, closing the engine connection (deferred inside callbacks). */
 void stream_drop(struct session *s);
 /* Back-pressure, driven by peer.c; no-ops without a stream. */

@@ -22,13 +22,16 @@
 #include "stream.h"
 
 #define LOGS_HDR 8
+#define LOGS_TS_MAX 64 /* RFC3339Nano is 30-35 bytes */
+/* Overridable only so that the fuzz build (tests/fuzz) can reach the splits. */
+#ifndef LOGS_FRAME_MAX
 #define LOGS_FRAME_MAX (8u << 20) /* one record's payload at most */
 #define LOGS_ERR_MAX (64u << 10)  /* error body kept for its message */
-#define LOGS_TS_MAX 64            /* RFC3339Nano is 30-35 bytes */
 #define LOGS_KEEP_MAX (1u << 20)  /* reassembly buffer kept between frames */
 #define LOGS_TEXT_ESCAPED_MAX                                                                  \
         (12u << 20) /* escaped text per record, under FRAME_MAX_SERVER                         \
                      */
+#endif
 
 struct logs {
         struct stream *st;
@@ -75,7 +78,8 @@ static int stream_logs_record1(struct logs *l, const unsigned char *p, size_t n,
                 fatalx("out of memory");
         stream_logs_set(o, "stream", json_string(l->name));
         if (text) {
-                stream_logs_set(o, "text", json_stringn((const char *)p, n));
+                /* utf8_valid() passed: jansson need not check it again. */
+                stream_logs_set(o, "text", json_stringn_nocheck((const char *)p, n));
         } else {
                 if ((b = b64_encode(p, n)) == NULL)
                         fatalx("out of memory");
@@ -115,6 +119,8 @@ static size_t stream_logs_text_cut(const unsigned char *p, size_t n)
 {
         size_t i, cost = 0, last = 0;
 
+        if (n <= LOGS_TEXT_ESCAPED_MAX / 6)
+                return n; /* fits even if every byte took six: no need to count */
         for (i = 0; i < n; i++) {
                 if ((p[i] & 0xc0) != 0x80)
                         last = i; /* a character starts here */
@@ -424,18 +430,20 @@ static void *stream_logs_start(struct stream *st, const json_t *opts, char *err,
         return l;
 }
 
-static int stream_logs_head(struct stream *st, int status)
+int stream_logs_head_of(struct logs *l, int status)
 {
-        struct logs *l = st->state;
-
         if (status < 200 || status > 299)
                 l->status = status;
         return 0;
 }
 
-static int stream_logs_body(struct stream *st, const char *buf, size_t len)
+static int stream_logs_head(struct stream *st, int status)
 {
-        struct logs *l = st->state;
+        return stream_logs_head_of(st->state, status);
+}
+
+int stream_logs_feed(struct logs *l, const char *buf, size_t len)
+{
         size_t take;
 
         if (l->status != 0) {
@@ -455,10 +463,13 @@ static int stream_logs_body(struct stream *st, const char *buf, size_t len)
         return stream_logs_demux(l, (const unsigned char *)buf, len);
 }
 
-static int stream_logs_done(struct stream *st)
+static int stream_logs_body(struct stream *st, const char *buf, size_t len)
 {
-        struct logs *l = st->state;
+        return stream_logs_feed(st->state, buf, len);
+}
 
+int stream_logs_flush(struct logs *l)
+{
         if (l->status != 0)
                 return stream_logs_error_done(l);
         if (l->carry_len > 0 && stream_logs_record(l, l->carry, l->carry_len) == -1)
@@ -469,11 +480,30 @@ static int stream_logs_done(struct stream *st)
                 if (l->blen > 0 && stream_logs_piece(l, l->buf, l->blen) == -1)
                         return -1;
         }
+        return 0;
+}
+
+static int stream_logs_done(struct stream *st)
+{
+        if (stream_logs_flush(st->state) == -1)
+                return -1;
         call_complete(st->s);
         return -1;
 }
 
-static void stream_logs_free(void *state)
+struct logs *stream_logs_new(struct stream *st, int tty)
+{
+        struct logs *l;
+
+        if ((l = calloc(1, sizeof(*l))) == NULL)
+                fatal("calloc");
+        l->st = st;
+        l->tty = tty;
+        l->name = "stdout";
+        return l;
+}
+
+void stream_logs_free(void *state)
 {
         struct logs *l = state;
 
@@ -485,4 +515,5 @@ static void stream_logs_free(void *state)
 const struct stream_kind stream_logs_kind = {
     "logs",           stream_logs_start, stream_logs_head,
     stream_logs_body, stream_logs_done,  stream_logs_free,
+    NULL,             NULL,
 };

@@ -41,7 +41,8 @@ def test_container_lifecycle(make_gateway, engine, direct):
     # What the engine really holds.
     doc = engine.inspect(cid)
     assert doc is not None, "created container is not on the engine"
-    assert doc["Name"] == "/" + name
+    # Names are per peer: "<peer>.<name>" on the engine (docs/policy.md).
+    assert doc["Name"] == "/alpha." + name
     labels = doc["Config"]["Labels"]
     assert labels.get("dockgate.owner") == "alpha", labels
     assert labels.get("purpose") == "lifecycle", labels

@@ -16,8 +16,10 @@
 #include "mpjson.h"
 #include "msg.h"
 
-static const enum msg_type all_types[] = {MSG_PEER,  MSG_RESULT, MSG_FAIL,   MSG_STREAM,
-                                          MSG_READY, MSG_CALL,   MSG_CANCEL, MSG_CALL_END};
+static const enum msg_type all_types[] = {MSG_PEER,   MSG_RESULT,     MSG_FAIL,
+                                          MSG_STREAM, MSG_READY,      MSG_CALL,
+                                          MSG_CANCEL, MSG_CALL_END,   MSG_STREAM_END,
+                                          MSG_RESIZE};
 #define NTYPES (sizeof(all_types) / sizeof(all_types[0]))
 
 static int fd_is_open(int fd)
@@ -51,6 +53,8 @@ static void fill_valid(struct msg *m, enum msg_type t)
                 m->authenticated = 1;
                 m->max_frame = 1u << 20;
                 m->idle_timeout = 300;
+                strcpy(m->transport, "unix");
+                strcpy(m->refusal, "QUOTA_EXCEEDED");
                 break;
         case MSG_RESULT:
                 m->seq = 7;
@@ -77,6 +81,7 @@ static void fill_valid(struct msg *m, enum msg_type t)
                 strcpy(m->op, "docker/container/create");
                 m->raw = 1;
                 m->input = json_pack("{s:s}", "image", "busybox");
+                strcpy(m->token, "a token \x01 of any bytes");
                 break;
         case MSG_CANCEL:
                 m->seq = 3;
@@ -86,6 +91,14 @@ static void fill_valid(struct msg *m, enum msg_type t)
                 strcpy(m->result, "OK");
                 m->bytes_in = 0;
                 m->bytes_out = (uint64_t)1 << 40;
+                break;
+        case MSG_STREAM_END:
+                m->seq = 5;
+                break;
+        case MSG_RESIZE:
+                m->seq = 6;
+                m->rows = 1;
+                m->cols = MSG_TTY_MAX;
                 break;
         }
 }
@@ -99,6 +112,9 @@ static void assert_same(const struct msg *a, const struct msg *b)
         assert_int_equal(a->authenticated, b->authenticated);
         assert_int_equal(a->max_frame, b->max_frame);
         assert_int_equal(a->idle_timeout, b->idle_timeout);
+        assert_string_equal(a->transport, b->transport);
+        assert_string_equal(a->refusal, b->refusal);
+        assert_string_equal(a->token, b->token);
         assert_int_equal(a->version, b->version);
         assert_true(a->seq == b->seq);
         assert_string_equal(a->id, b->id);
@@ -118,6 +134,8 @@ static void assert_same(const struct msg *a, const struct msg *b)
         assert_string_equal(a->result, b->result);
         assert_true(a->bytes_in == b->bytes_in);
         assert_true(a->bytes_out == b->bytes_out);
+        assert_int_equal(a->rows, b->rows);
+        assert_int_equal(a->cols, b->cols);
 }
 
 static void test_round_trip_each_type(void **state)
@@ -237,15 +255,17 @@ static const struct {
 } valid_bodies[] = {
     {MSG_PEER,
      "{\"peer\":\"bob\",\"uid\":1,\"gid\":2,\"authenticated\":true,\"max_frame\":1024,"
-     "\"idle_timeout\":0}"},
+     "\"idle_timeout\":0,\"transport\":\"unix\",\"refusal\":\"\"}"},
     {MSG_RESULT, "{\"seq\":1,\"output\":{\"ok\":true}}"},
     {MSG_FAIL, "{\"seq\":1,\"code\":\"CONFLICT\",\"text\":\"busy\",\"details\":{}}"},
     {MSG_STREAM, "{\"seq\":1,\"kind\":\"attach\",\"opts\":{\"tty\":true}}"},
     {MSG_READY, "{\"version\":1}"},
     {MSG_CALL, "{\"seq\":9,\"id\":\"a\",\"op\":\"docker/system/ping\",\"raw\":false,"
-               "\"input\":{}}"},
+               "\"input\":{},\"token\":\"t\"}"},
     {MSG_CANCEL, "{\"seq\":2}"},
     {MSG_CALL_END, "{\"seq\":2,\"result\":\"TIMEOUT\",\"bytes_in\":10,\"bytes_out\":0}"},
+    {MSG_STREAM_END, "{\"seq\":3}"},
+    {MSG_RESIZE, "{\"seq\":3,\"rows\":24,\"cols\":80}"},
 };
 
 static void test_valid_bodies(void **state)
@@ -284,7 +304,7 @@ static void test_each_key_missing_wrong_unknown(void **state)
                         /* missing */
                         c = json_deep_copy(b);
                         json_object_del(c, key);
-                        if (strcmp(key, "details") == 0) {
+                        if (strcmp(key, "details") == 0 || strcmp(key, "token") == 0) {
                                 assert_int_equal(try_body(t, c, err, sizeof(err)), 0);
                         } else {
                                 if (try_body(t, c, err, sizeof(err)) != -1)
@@ -450,6 +470,47 @@ static void test_ranges_and_strings(void **state)
         assert_int_equal(try_with(call, "input", "[]", err, sizeof(err)), -1);
         assert_int_equal(try_with(call, "input", "\"{}\"", err, sizeof(err)), -1);
         assert_int_equal(try_with(call, "raw", "0", err, sizeof(err)), -1);
+        /* transport, refusal, token */
+        assert_int_equal(try_with(peer, "transport", "\"tcp\"", err, sizeof(err)),
+                         -1); /* tcp is authenticated per call, never at hand-off */
+        assert_int_equal(try_with(peer, "transport", "\"udp\"", err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "transport"));
+        assert_int_equal(try_with(peer, "transport", "\"\"", err, sizeof(err)), -1);
+        assert_int_equal(try_with(peer, "refusal", "\"QUOTA_EXCEEDED\"", err, sizeof(err)), 0);
+        assert_int_equal(try_with(peer, "refusal", "\"OK\"", err, sizeof(err)), -1);
+        assert_int_equal(try_with(peer, "refusal", "\"quota\"", err, sizeof(err)), -1);
+        {
+                json_error_t e;
+                json_t *b = json_loads(valid_bodies[peer].body, 0, &e);
+
+                json_object_set_new(b, "peer", json_string(""));
+                json_object_set_new(b, "authenticated", json_false());
+                json_object_set_new(b, "transport", json_string("tcp"));
+                assert_int_equal(try_body(MSG_PEER, b, err, sizeof(err)), 0);
+                json_decref(b);
+        }
+        assert_int_equal(try_with(call, "token", "\"\"", err, sizeof(err)),
+                         -1); /* absent, never empty */
+        memset(big, 'k', sizeof(big));
+        big[0] = '"';
+        big[513] = '"';
+        big[514] = '\0';
+        assert_int_equal(try_with(call, "token", big, err, sizeof(err)), 0); /* 512 */
+        big[513] = 'k';
+        big[514] = '"';
+        big[515] = '\0';
+        assert_int_equal(try_with(call, "token", big, err, sizeof(err)), -1); /* 513 */
+        /* TTY sizes: 1..MSG_TTY_MAX each */
+        {
+                size_t rs = idx_of(MSG_RESIZE), se = idx_of(MSG_STREAM_END);
+
+                assert_int_equal(try_with(rs, "rows", "0", err, sizeof(err)), -1);
+                assert_non_null(strstr(err, "rows"));
+                assert_int_equal(try_with(rs, "cols", "10001", err, sizeof(err)), -1);
+                assert_int_equal(try_with(rs, "cols", "10000", err, sizeof(err)), 0);
+                assert_int_equal(try_with(rs, "rows", "true", err, sizeof(err)), -1);
+                assert_int_equal(try_with(se, "seq", "0", err, sizeof(err)), -1);
+        }
         /* output may be anything, even null */
         assert_int_equal(try_with(result, "output", "null", err, sizeof(err)), 0);
         assert_int_equal(try_with(result, "output", "[1,\"x\"]", err, sizeof(err)), 0);
@@ -733,6 +794,9 @@ static void test_type_names(void **state)
         (void)state;
         assert_string_equal(msg_type_name(MSG_PEER), "MSG_PEER");
         assert_string_equal(msg_type_name(MSG_CALL_END), "MSG_CALL_END");
+        assert_string_equal(msg_type_name(MSG_STREAM_END), "MSG_STREAM_END");
+        assert_string_equal(msg_type_name(MSG_RESIZE), "MSG_RESIZE");
+        assert_string_equal(msg_type_name((enum msg_type)26), "unknown");
         assert_string_equal(msg_type_name((enum msg_type)0), "unknown");
         assert_string_equal(msg_type_name((enum msg_type)19), "unknown");
 }

@@ -1,0 +1,1323 @@
+/*
+ * dgbench - load generator for `make bench`: the same workloads straight on
+ * the Docker Engine's socket and through dockgate, alternating, in one run.
+ *
+ * Direct: HTTP/1.1 on the engine's unix socket (responses read with
+ * http_parser).  Gateway: PROTOCOL.md frames on dockgate's socket.  Every
+ * call uses a fresh connection, as a coordinator that connects per call
+ * does; rounds alternate direct and gateway so that drift (page cache, CPU
+ * frequency, the engine's own state) hits both alike.  Results are printed
+ * one per line:  name  direct  gateway  ratio  (see print_row()).
+ *
+ *   dgbench latency  OP    calls rounds gap_us  (OP: ping | inspect)
+ *   dgbench rate     OP    conc  rounds seconds
+ *   dgbench logs     rounds
+ *   dgbench handoff  calls
+ *   dgbench idle     streams steps pings
+ *   dgbench exec     calls rounds
+ *   dgbench attach   mbytes rounds
+ * with the sockets, the container ids and the supervisor's pid given in the
+ * environment: DGB_ENGINE, DGB_GATEWAY, DGB_CONTAINER (inspect, exec), DGB_LOGS
+ * (the 200 MB one), DGB_ATTACH (a container running `cat`), DGB_PID.
+ */
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <http_parser.h>
+
+#define API "/v1.41"
+#define READ_MAX (256u << 10)
+#define MAX_ROUNDS 64
+
+static const char *engine_sock, *gateway_sock, *container, *logs_container, *attach_container;
+static pid_t sv_pid;
+
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        fprintf(stderr, "dgbench: ");
+        vfprintf(stderr, fmt, ap);
+        fprintf(stderr, "\n");
+        va_end(ap);
+        exit(1);
+}
+
+static uint64_t now_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int unix_connect(const char *path)
+{
+        struct sockaddr_un sun;
+        int fd;
+
+        memset(&sun, 0, sizeof(sun));
+        sun.sun_family = AF_UNIX;
+        if (strlen(path) >= sizeof(sun.sun_path))
+                die("socket path too long: %s", path);
+        memcpy(sun.sun_path, path, strlen(path) + 1);
+        if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+                die("socket: %s", strerror(errno));
+        if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+        ssize_t n;
+
+        while (len > 0) {
+                if ((n = write(fd, p, len)) == -1 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+/* --- direct: one HTTP request, the response read with http_parser --- */
+
+struct hresp {
+        int done;
+        int status;
+        uint64_t body; /* body bytes */
+        int demux;     /* count Docker's multiplexed stream */
+        unsigned char hdr[8];
+        unsigned hdr_have;
+        uint32_t left;    /* payload bytes of the frame in progress */
+        uint64_t payload; /* demultiplexed payload bytes */
+        uint64_t frames;
+        char *keep; /* when set, the body is kept here (keepcap bytes) */
+        size_t keepcap, keeplen;
+};
+
+static int h_headers(http_parser *p)
+{
+        struct hresp *r = p->data;
+
+        r->status = (int)p->status_code;
+        return 0;
+}
+
+static int h_body(http_parser *p, const char *at, size_t len)
+{
+        struct hresp *r = p->data;
+        size_t take;
+
+        r->body += len;
+        while (r->demux && len > 0) {
+                if (r->left == 0 && r->hdr_have < 8) {
+                        take = 8 - r->hdr_have;
+                        take = take < len ? take : len;
+                        memcpy(r->hdr + r->hdr_have, at, take);
+                        r->hdr_have += (unsigned)take;
+                        at += take;
+                        len -= take;
+                        if (r->hdr_have == 8) {
+                                r->left = (uint32_t)r->hdr[4] << 24 |
+                                          (uint32_t)r->hdr[5] << 16 | (uint32_t)r->hdr[6] << 8 |
+                                          r->hdr[7];
+                                r->hdr_have = 0;
+                                r->frames++;
+                        }
+                        continue;
+                }
+                take = len < r->left ? len : r->left;
+                r->payload += take;
+                r->left -= (uint32_t)take;
+                at += take;
+                len -= take;
+        }
+        return 0;
+}
+
+/* A small body kept whole (exec create, exec inspect), NUL-terminated. */
+static int h_body_keep(http_parser *p, const char *at, size_t len)
+{
+        struct hresp *r = p->data;
+
+        r->body += len;
+        if (len > r->keepcap - 1 - r->keeplen)
+                len = r->keepcap - 1 - r->keeplen;
+        memcpy(r->keep + r->keeplen, at, len);
+        r->keeplen += len;
+        r->keep[r->keeplen] = '\0';
+        return 0;
+}
+
+static int h_complete(http_parser *p)
+{
+        struct hresp *r = p->data;
+
+        r->done = 1;
+        return 0;
+}
+
+/* Sends req on a fresh connection; reads the whole response.  0 when 2xx. */
+static int direct_call(const char *req, size_t reqlen, struct hresp *r, char *buf, size_t bufsz)
+{
+        http_parser_settings set;
+        http_parser p;
+        ssize_t n;
+        struct hresp in = *r;
+        int fd;
+
+        memset(r, 0, sizeof(*r));
+        r->demux = in.demux;
+        r->keep = in.keep;
+        r->keepcap = in.keepcap;
+        if (r->keep != NULL)
+                r->keep[0] = '\0';
+        if ((fd = unix_connect(engine_sock)) == -1)
+                return -1;
+        if (write_all(fd, req, reqlen) == -1) {
+                close(fd);
+                return -1;
+        }
+        http_parser_settings_init(&set);
+        set.on_headers_complete = h_headers;
+        set.on_body = r->keep != NULL ? h_body_keep : h_body;
+        set.on_message_complete = h_complete;
+        http_parser_init(&p, HTTP_RESPONSE);
+        p.data = r;
+        while (!r->done) {
+                n = read(fd, buf, bufsz);
+                if (n == -1 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        break;
+                if (http_parser_execute(&p, &set, buf, (size_t)n) != (size_t)n && !r->done)
+                        break;
+                if (n == 0)
+                        break;
+        }
+        close(fd);
+        return r->done && r->status >= 200 && r->status < 300 ? 0 : -1;
+}
+
+/* --- gateway: frames --- */
+
+struct frd {
+        int fd;
+        char *buf;
+        size_t cap, len, off;
+};
+
+static void frd_init(struct frd *r, int fd, char *buf, size_t cap)
+{
+        r->fd = fd;
+        r->buf = buf;
+        r->cap = cap;
+        r->len = r->off = 0;
+}
+
+/* Makes want bytes available at r->buf + r->off; 0, or -1 on EOF/error. */
+static int frd_fill(struct frd *r, size_t want)
+{
+        ssize_t n;
+
+        while (r->len - r->off < want) {
+                if (r->off + want > r->cap) {
+                        memmove(r->buf, r->buf + r->off, r->len - r->off);
+                        r->len -= r->off;
+                        r->off = 0;
+                        if (want > r->cap)
+                                return -1; /* our buffer bounds the frames we take */
+                }
+                n = read(r->fd, r->buf + r->len, r->cap - r->len);
+                if (n == -1 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                r->len += (size_t)n;
+        }
+        return 0;
+}
+
+enum ftype { F_RESPONDED, F_COMPLETED, F_ERROR, F_OTHER };
+
+/* The next frame's type (the server writes "type" first); *len its length. */
+static int frd_next(struct frd *r, enum ftype *t, const char **json, uint32_t *len)
+{
+        const unsigned char *h;
+        const char *j;
+
+        if (frd_fill(r, 4) == -1)
+                return -1;
+        h = (const unsigned char *)r->buf + r->off;
+        *len = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+        if (frd_fill(r, 4 + (size_t)*len) == -1)
+                return -1;
+        j = r->buf + r->off + 4;
+        r->off += 4 + (size_t)*len;
+        *json = j;
+        if (*len > 25 && memcmp(j, "{\"type\":\"call.", 14) == 0) {
+                if (memcmp(j + 14, "responded\"", 10) == 0)
+                        *t = F_RESPONDED;
+                else if (memcmp(j + 14, "completed\"", 10) == 0)
+                        *t = F_COMPLETED;
+                else if (memcmp(j + 14, "error\"", 6) == 0)
+                        *t = F_ERROR;
+                else
+                        *t = F_OTHER;
+        } else {
+                *t = F_OTHER;
+        }
+        return 0;
+}
+
+static size_t frame_build(char *out, size_t cap, const char *op, const char *input,
+                          const char *carriage)
+{
+        int n =
+            snprintf(out + 4, cap - 4,
+                     "{\"type\":\"call.requested\",\"id\":\"b\",\"payload\":{\"operationId\":"
+                     "\"%s\",\"input\":%s%s%s%s}}",
+                     op, input, carriage ? ",\"carriage\":\"" : "", carriage ? carriage : "",
+                     carriage ? "\"" : "");
+
+        if (n < 0 || (size_t)n >= cap - 4)
+                die("frame too long");
+        out[0] = (char)((unsigned)n >> 24);
+        out[1] = (char)((unsigned)n >> 16);
+        out[2] = (char)((unsigned)n >> 8);
+        out[3] = (char)n;
+        return (size_t)n + 4;
+}
+
+struct gresp {
+        uint64_t frames; /* call.responded frames */
+        uint64_t bytes;  /* all frame bytes, headers included */
+};
+
+/* Reads frames until the terminal one.  0 on call.completed. */
+static int gw_read_call(struct frd *rd, struct gresp *g)
+{
+        const char *json;
+        enum ftype t;
+        uint32_t len;
+
+        for (;;) {
+                if (frd_next(rd, &t, &json, &len) == -1)
+                        return -1;
+                g->bytes += 4 + (uint64_t)len;
+                if (t == F_RESPONDED) {
+                        g->frames++;
+                        continue;
+                }
+                if (t == F_ERROR && getenv("DGB_VERBOSE") != NULL)
+                        fprintf(stderr, "dgbench: %.*s\n", (int)(len > 300 ? 300 : len), json);
+                return t == F_COMPLETED ? 0 : -1;
+        }
+}
+
+/* One call on a fresh stream. */
+static int gw_call(const char *frame, size_t flen, struct gresp *g, char *buf, size_t bufsz)
+{
+        struct frd rd;
+        int fd, rc;
+
+        memset(g, 0, sizeof(*g));
+        if ((fd = unix_connect(gateway_sock)) == -1)
+                return -1;
+        if (write_all(fd, frame, flen) == -1) {
+                close(fd);
+                return -1;
+        }
+        frd_init(&rd, fd, buf, bufsz);
+        rc = gw_read_call(&rd, g);
+        close(fd);
+        return rc;
+}
+
+/* --- the two sides of one operation --- */
+
+struct op {
+        char req[1024];
+        size_t reqlen;
+        char frame[1024];
+        size_t flen;
+};
+
+static void op_setup(struct op *o, const char *name)
+{
+        int n;
+
+        if (strcmp(name, "ping") == 0) {
+                n = snprintf(o->req, sizeof(o->req),
+                             "GET " API "/_ping HTTP/1.1\r\nHost: docker\r\n\r\n");
+                o->flen =
+                    frame_build(o->frame, sizeof(o->frame), "docker/system/ping", "{}", NULL);
+        } else if (strcmp(name, "inspect") == 0) {
+                char input[256];
+
+                if (container == NULL)
+                        die("inspect needs DGB_CONTAINER");
+                n = snprintf(o->req, sizeof(o->req),
+                             "GET " API "/containers/%s/json HTTP/1.1\r\nHost: docker\r\n\r\n",
+                             container);
+                snprintf(input, sizeof(input), "{\"containerId\":\"%s\"}", container);
+                o->flen = frame_build(o->frame, sizeof(o->frame), "docker/container/inspect",
+                                      input, NULL);
+        } else {
+                die("unknown operation %s", name);
+        }
+        o->reqlen = (size_t)n;
+}
+
+/* side 0: direct, 1: gateway */
+static int op_call(const struct op *o, int side, char *buf, size_t bufsz)
+{
+        struct hresp h;
+        struct gresp g;
+
+        if (side == 0) {
+                memset(&h, 0, sizeof(h));
+                return direct_call(o->req, o->reqlen, &h, buf, bufsz);
+        }
+        return gw_call(o->frame, o->flen, &g, buf, bufsz);
+}
+
+/* --- statistics --- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+        return x < y ? -1 : x > y;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+
+        return x < y ? -1 : x > y;
+}
+
+static double pct(uint64_t *v, size_t n, double p)
+{
+        size_t i;
+
+        if (n == 0)
+                return 0;
+        qsort(v, n, sizeof(*v), cmp_u64);
+        i = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
+        return (double)v[i];
+}
+
+static double median(double *v, size_t n)
+{
+        if (n == 0)
+                return 0;
+        qsort(v, n, sizeof(*v), cmp_dbl);
+        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * One result line.  lower: smaller is better (latency: ratio = gw/direct);
+ * else higher is better (throughput: ratio = gw/direct too).  target: the
+ * DESIGN.md bound on the ratio, 0 for none.
+ */
+static void print_row(const char *name, const char *unit, double d, double g, int lower,
+                      double target)
+{
+        double ratio = d > 0 ? g / d : 0;
+        const char *verdict = "";
+
+        if (target > 0)
+                verdict = (lower ? ratio <= target : ratio >= target) ? "ok" : "MISSED";
+        printf("%-34s %12.3f %12.3f %-6s %6.2fx  %s%s%.2fx %s\n", name, d, g, unit, ratio,
+               target > 0 ? "target " : "", target > 0 ? (lower ? "<= " : ">= ") : "", target,
+               verdict);
+        fflush(stdout);
+}
+
+static void sleep_us(unsigned us)
+{
+        struct timespec ts = {us / 1000000, (long)(us % 1000000) * 1000};
+
+        while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+                ;
+}
+
+/* --- latency: sequential calls, paced, rounds alternating --- */
+
+static void bench_latency(const char *opname, int calls, int rounds, unsigned gap_us)
+{
+        uint64_t *lat[2];
+        size_t nlat[2] = {0, 0};
+        char *buf = malloc(READ_MAX);
+        struct op o;
+        char name[64];
+
+        op_setup(&o, opname);
+        for (int s = 0; s < 2; s++)
+                if ((lat[s] = calloc((size_t)calls * (size_t)rounds, sizeof(uint64_t))) == NULL)
+                        die("calloc");
+        /* Warm both paths (connections, caches, the pool) before measuring. */
+        for (int i = 0; i < 20; i++)
+                for (int s = 0; s < 2; s++) {
+                        if (op_call(&o, s, buf, READ_MAX) == -1)
+                                die("%s warm-up call failed on the %s side", opname,
+                                    s ? "gateway" : "direct");
+                        sleep_us(gap_us);
+                }
+        for (int r = 0; r < rounds; r++)
+                for (int k = 0; k < 2; k++) {
+                        int s = (r + k) % 2; /* who goes first alternates too */
+
+                        for (int i = 0; i < calls; i++) {
+                                uint64_t t0 = now_ns();
+
+                                if (op_call(&o, s, buf, READ_MAX) == -1)
+                                        die("%s call failed on the %s side", opname,
+                                            s ? "gateway" : "direct");
+                                lat[s][nlat[s]++] = now_ns() - t0;
+                                sleep_us(gap_us);
+                        }
+                }
+        snprintf(name, sizeof(name), "%s latency p50", opname);
+        print_row(name, "ms", pct(lat[0], nlat[0], 50) / 1e6, pct(lat[1], nlat[1], 50) / 1e6, 1,
+                  1.3);
+        snprintf(name, sizeof(name), "%s latency p99", opname);
+        print_row(name, "ms", pct(lat[0], nlat[0], 99) / 1e6, pct(lat[1], nlat[1], 99) / 1e6, 1,
+                  1.3);
+        free(lat[0]);
+        free(lat[1]);
+        free(buf);
+}
+
+/* --- throughput: conc closed-loop clients for `seconds` --- */
+
+struct rate_arg {
+        const struct op *o;
+        int side;
+        uint64_t deadline;
+        uint64_t done, failed;
+};
+
+static void *rate_thread(void *p)
+{
+        struct rate_arg *a = p;
+        char *buf = malloc(READ_MAX);
+
+        while (now_ns() < a->deadline) {
+                if (op_call(a->o, a->side, buf, READ_MAX) == 0)
+                        a->done++;
+                else
+                        a->failed++;
+        }
+        free(buf);
+        return NULL;
+}
+
+static double rate_round(const struct op *o, int side, int conc, double seconds,
+                         uint64_t *failed)
+{
+        pthread_t th[256];
+        struct rate_arg a[256];
+        uint64_t t0 = now_ns(), total = 0;
+
+        for (int i = 0; i < conc; i++) {
+                a[i] = (struct rate_arg){o, side, t0 + (uint64_t)(seconds * 1e9), 0, 0};
+                if (pthread_create(&th[i], NULL, rate_thread, &a[i]) != 0)
+                        die("pthread_create");
+        }
+        for (int i = 0; i < conc; i++) {
+                pthread_join(th[i], NULL);
+                total += a[i].done;
+                *failed += a[i].failed;
+        }
+        return (double)total / ((double)(now_ns() - t0) / 1e9);
+}
+
+static void bench_rate(const char *opname, int conc, int rounds, double seconds)
+{
+        double v[2][MAX_ROUNDS];
+        uint64_t failed[2] = {0, 0};
+        struct op o;
+        char name[64];
+
+        if (conc < 1 || conc > 256 || rounds < 1 || rounds > MAX_ROUNDS)
+                die("rate: conc 1..256, rounds 1..%d", MAX_ROUNDS);
+        op_setup(&o, opname);
+        for (int r = 0; r < rounds; r++)
+                for (int k = 0; k < 2; k++) {
+                        int s = (r + k) % 2;
+
+                        v[s][r] = rate_round(&o, s, conc, seconds, &failed[s]);
+                        sleep_us(300000); /* let the pool refill between rounds */
+                }
+        snprintf(name, sizeof(name), "%s throughput c=%d", opname, conc);
+        print_row(name, "call/s", median(v[0], (size_t)rounds), median(v[1], (size_t)rounds), 0,
+                  0.75);
+        if (failed[0] || failed[1])
+                printf("  (failed calls: direct %llu, gateway %llu)\n",
+                       (unsigned long long)failed[0], (unsigned long long)failed[1]);
+}
+
+/* --- throughput on kept streams: the per-call cost without the per-stream one --- */
+
+struct kept_arg {
+        const struct op *o;
+        int side;
+        uint64_t deadline;
+        uint64_t done;
+        int failed;
+};
+
+/* One response on a kept-alive engine connection. */
+static int direct_kept(int fd, const struct op *o, char *buf, size_t bufsz)
+{
+        http_parser_settings set;
+        http_parser p;
+        struct hresp r;
+        ssize_t n;
+
+        if (write_all(fd, o->req, o->reqlen) == -1)
+                return -1;
+        memset(&r, 0, sizeof(r));
+        http_parser_settings_init(&set);
+        set.on_headers_complete = h_headers;
+        set.on_body = h_body;
+        set.on_message_complete = h_complete;
+        http_parser_init(&p, HTTP_RESPONSE);
+        p.data = &r;
+        while (!r.done) {
+                if ((n = read(fd, buf, bufsz)) <= 0)
+                        return -1;
+                if (http_parser_execute(&p, &set, buf, (size_t)n) != (size_t)n)
+                        return -1;
+        }
+        return r.status == 200 ? 0 : -1;
+}
+
+static void *kept_thread(void *p)
+{
+        struct kept_arg *a = p;
+        char *buf = malloc(READ_MAX);
+        struct gresp g;
+        struct frd rd;
+        int fd = unix_connect(a->side ? gateway_sock : engine_sock);
+
+        frd_init(&rd, fd, buf, READ_MAX);
+        while (fd != -1 && now_ns() < a->deadline) {
+                int rc;
+
+                if (a->side == 0) {
+                        rc = direct_kept(fd, a->o, buf, READ_MAX);
+                } else {
+                        memset(&g, 0, sizeof(g));
+                        rc = write_all(fd, a->o->frame, a->o->flen) == -1
+                                 ? -1
+                                 : gw_read_call(&rd, &g);
+                }
+                if (rc == -1) {
+                        a->failed = 1;
+                        break;
+                }
+                a->done++;
+        }
+        if (fd != -1)
+                close(fd);
+        free(buf);
+        return NULL;
+}
+
+static void bench_kept(const char *opname, int conc, int rounds, double seconds)
+{
+        double v[2][MAX_ROUNDS];
+        pthread_t th[256];
+        struct kept_arg a[256];
+        struct op o;
+        char name[64];
+        int failed = 0;
+
+        if (conc < 1 || conc > 256 || rounds < 1 || rounds > MAX_ROUNDS)
+                die("kept: conc 1..256, rounds 1..%d", MAX_ROUNDS);
+        op_setup(&o, opname);
+        for (int r = 0; r < rounds; r++)
+                for (int k = 0; k < 2; k++) {
+                        int s = (r + k) % 2;
+                        uint64_t t0 = now_ns(), total = 0;
+
+                        for (int i = 0; i < conc; i++) {
+                                a[i] = (struct kept_arg){&o, s, t0 + (uint64_t)(seconds * 1e9),
+                                                         0, 0};
+                                if (pthread_create(&th[i], NULL, kept_thread, &a[i]) != 0)
+                                        die("pthread_create");
+                        }
+                        for (int i = 0; i < conc; i++) {
+                                pthread_join(th[i], NULL);
+                                total += a[i].done;
+                                failed |= a[i].failed;
+                        }
+                        v[s][r] = (double)total / ((double)(now_ns() - t0) / 1e9);
+                        sleep_us(300000);
+                }
+        snprintf(name, sizeof(name), "%s throughput c=%d, kept streams", opname, conc);
+        print_row(name, "call/s", median(v[0], (size_t)rounds), median(v[1], (size_t)rounds), 0,
+                  0);
+        if (failed)
+                printf("  (some kept streams failed)\n");
+}
+
+/* --- logs: read all of a big container's logs --- */
+
+static void bench_logs(int rounds)
+{
+        double v[2][MAX_ROUNDS];
+        char req[512], frame[512], input[256], *buf = malloc(READ_MAX);
+        size_t reqlen, flen;
+        uint64_t payload = 0, frames = 0;
+        struct hresp h;
+        struct gresp g;
+
+        if (logs_container == NULL)
+                die("logs needs DGB_LOGS");
+        reqlen =
+            (size_t)snprintf(req, sizeof(req),
+                             "GET " API "/containers/%s/logs?stdout=1&stderr=1 HTTP/1.1\r\n"
+                             "Host: docker\r\n\r\n",
+                             logs_container);
+        snprintf(input, sizeof(input), "{\"containerId\":\"%s\"}", logs_container);
+        flen = frame_build(frame, sizeof(frame), "docker/container/logs", input, NULL);
+        for (int r = 0; r < rounds && r < MAX_ROUNDS; r++)
+                for (int k = 0; k < 2; k++) {
+                        int s = (r + k) % 2;
+                        uint64_t t0 = now_ns();
+
+                        if (s == 0) {
+                                memset(&h, 0, sizeof(h));
+                                h.demux = 1;
+                                if (direct_call(req, reqlen, &h, buf, READ_MAX) == -1)
+                                        die("direct logs failed (status %d)", h.status);
+                                payload = h.payload;
+                                frames = h.frames;
+                        } else if (gw_call(frame, flen, &g, buf, READ_MAX) == -1) {
+                                die("gateway logs failed");
+                        }
+                        v[s][r] = (double)now_ns() - (double)t0;
+                        if (s == 1 && frames != 0 && g.frames != frames)
+                                die("gateway gave %llu records for %llu engine frames",
+                                    (unsigned long long)g.frames, (unsigned long long)frames);
+                }
+        /* Throughput of container output: the same bytes on both sides. */
+        for (int s = 0; s < 2; s++)
+                for (int r = 0; r < rounds; r++)
+                        v[s][r] = (double)payload / (v[s][r] / 1e9) / 1e6;
+        printf("  (logs: %.1f MB of output in %llu records)\n", (double)payload / 1e6,
+               (unsigned long long)frames);
+        print_row("logs throughput (200 MB)", "MB/s", median(v[0], (size_t)rounds),
+                  median(v[1], (size_t)rounds), 0, 0.8);
+        free(buf);
+}
+
+/* --- hand-off: first call on a fresh stream vs the same call on a served one --- */
+
+static void bench_handoff(int calls)
+{
+        uint64_t *fresh = calloc((size_t)calls, sizeof(uint64_t)),
+                 *again = calloc((size_t)calls, sizeof(uint64_t));
+        char frame[512], *buf = malloc(READ_MAX);
+        size_t flen;
+        struct gresp g;
+        struct frd rd;
+        double f50, a50;
+
+        /* An operation no worker knows: answered by the worker alone (INVALID_INPUT). */
+        flen = frame_build(frame, sizeof(frame), "bench/none", "{}", NULL);
+        for (int i = 0; i < calls; i++) {
+                uint64_t t0 = now_ns(), t1;
+                int fd = unix_connect(gateway_sock);
+
+                if (fd == -1 || write_all(fd, frame, flen) == -1)
+                        die("handoff: cannot reach the gateway");
+                frd_init(&rd, fd, buf, READ_MAX);
+                memset(&g, 0, sizeof(g));
+                if (gw_read_call(&rd, &g) != -1)
+                        die("handoff: bench/none did not fail");
+                t1 = now_ns();
+                fresh[i] = t1 - t0;
+                if (write_all(fd, frame, flen) == -1 || gw_read_call(&rd, &g) != -1)
+                        die("handoff: second call failed");
+                again[i] = now_ns() - t1;
+                close(fd);
+                sleep_us(10000); /* a ready worker waits for the next one */
+        }
+        f50 = pct(fresh, (size_t)calls, 50);
+        a50 = pct(again, (size_t)calls, 50);
+        printf("%-34s %12s %12.3f %-6s          target well under 1 ms %s\n",
+               "hand-off, accept to first read", "-", (f50 - a50) / 1e6, "ms",
+               (f50 - a50) / 1e6 < 0.5 ? "ok" : "MISSED");
+        printf("  (first call on a fresh stream p50 %.3f ms p99 %.3f ms; same call on a served "
+               "stream p50 %.3f ms)\n",
+               f50 / 1e6, pct(fresh, (size_t)calls, 99) / 1e6, a50 / 1e6);
+        free(fresh);
+        free(again);
+        free(buf);
+}
+
+/* --- memory with many idle streams --- */
+
+static long proc_kb(pid_t pid, const char *file, const char *key)
+{
+        char path[64], line[256];
+        size_t klen = strlen(key);
+        long v = -1;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+        if ((f = fopen(path, "r")) == NULL)
+                return -1;
+        while (fgets(line, sizeof(line), f) != NULL)
+                if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+                        v = strtol(line + klen + 1, NULL, 10);
+                        break;
+                }
+        fclose(f);
+        return v;
+}
+
+static int proc_fds(pid_t pid)
+{
+        char path[64];
+        struct dirent *d;
+        DIR *dir;
+        int n = 0;
+
+        snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+        if ((dir = opendir(path)) == NULL)
+                return -1;
+        while ((d = readdir(dir)) != NULL)
+                n += d->d_name[0] != '.';
+        closedir(dir);
+        return n;
+}
+
+/* Children of sv_pid: count, summed RSS and PSS (kB). */
+static int workers_mem(long *rss, long *pss)
+{
+        char path[64], buf[512], *p;
+        struct dirent *d;
+        DIR *dir;
+        int n = 0;
+        FILE *f;
+
+        *rss = *pss = 0;
+        if ((dir = opendir("/proc")) == NULL)
+                return 0;
+        while ((d = readdir(dir)) != NULL) {
+                if (d->d_name[0] < '1' || d->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%.16s/stat", d->d_name);
+                if ((f = fopen(path, "r")) == NULL)
+                        continue;
+                p = fgets(buf, sizeof(buf), f);
+                fclose(f);
+                if (p == NULL || (p = strrchr(buf, ')')) == NULL)
+                        continue;
+                if (p[1] != ' ' || p[2] == 'Z' || strtol(p + 4, NULL, 10) != sv_pid)
+                        continue;
+                pid_t pid = (pid_t)atoi(d->d_name);
+                long r = proc_kb(pid, "status", "VmRSS"),
+                     s = proc_kb(pid, "smaps_rollup", "Pss");
+
+                if (r > 0) {
+                        n++;
+                        *rss += r;
+                        *pss += s > 0 ? s : 0;
+                }
+        }
+        closedir(dir);
+        return n;
+}
+
+struct idle_arg {
+        int n;
+        int *fds;
+        int failed;
+};
+
+/* Opens a->n streams, each served (one ping answered), left open and idle. */
+static void *idle_thread(void *p)
+{
+        struct idle_arg *a = p;
+        char frame[256], *buf = malloc(64 << 10);
+        size_t flen = frame_build(frame, sizeof(frame), "docker/system/ping", "{}", NULL);
+        struct gresp g;
+        struct frd rd;
+
+        for (int i = 0; i < a->n; i++) {
+                int fd = unix_connect(gateway_sock);
+
+                a->fds[i] = fd;
+                if (fd == -1 || write_all(fd, frame, flen) == -1) {
+                        a->failed++;
+                        continue;
+                }
+                frd_init(&rd, fd, buf, 64 << 10);
+                memset(&g, 0, sizeof(g));
+                if (gw_read_call(&rd, &g) == -1)
+                        a->failed++;
+        }
+        free(buf);
+        return NULL;
+}
+
+static void ping_sample(int n, double *p50, double *p99)
+{
+        uint64_t *lat = calloc((size_t)n, sizeof(uint64_t));
+        char *buf = malloc(READ_MAX);
+        struct op o;
+
+        op_setup(&o, "ping");
+        for (int i = 0; i < n; i++) {
+                uint64_t t0 = now_ns();
+
+                if (op_call(&o, 1, buf, READ_MAX) == -1)
+                        die("ping through the gateway failed with idle streams open");
+                lat[i] = now_ns() - t0;
+                sleep_us(5000);
+        }
+        *p50 = pct(lat, (size_t)n, 50) / 1e6;
+        *p99 = pct(lat, (size_t)n, 99) / 1e6;
+        free(lat);
+        free(buf);
+}
+
+static void bench_idle(int streams, int steps, int pings)
+{
+        struct rlimit rl = {(rlim_t)streams + 1024, (rlim_t)streams + 1024};
+        enum { THREADS = 16 };
+        pthread_t th[THREADS];
+        struct idle_arg a[THREADS];
+        int *fds, open_now = 0;
+        long sv0 = 0, wr, wp;
+        double p50, p99, base50 = 0;
+
+        if (sv_pid <= 0)
+                die("idle needs DGB_PID");
+        struct rlimit cur;
+
+        if (getrlimit(RLIMIT_NOFILE, &cur) == 0 && cur.rlim_max < rl.rlim_max)
+                rl.rlim_cur = rl.rlim_max = cur.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < (rlim_t)streams + 64)
+                die("RLIMIT_NOFILE: need %d descriptors", streams + 64);
+        if ((fds = calloc((size_t)streams, sizeof(int))) == NULL)
+                die("calloc");
+        printf("  idle streams: %6s %10s %8s %9s %12s %12s %10s %10s\n", "open", "sv RSS kB",
+               "sv fds", "workers", "wk RSS kB/ea", "wk PSS kB/ea", "ping p50", "ping p99");
+        for (int step = 0; step <= steps; step++) {
+                int target = streams * step / steps, want = target - open_now, failed = 0;
+
+                for (int t = 0; t < THREADS && want > 0; t++) {
+                        a[t].n = want / THREADS + (t < want % THREADS);
+                        a[t].fds = fds + open_now;
+                        a[t].failed = 0;
+                        open_now += a[t].n;
+                        if (pthread_create(&th[t], NULL, idle_thread, &a[t]) != 0)
+                                die("pthread_create");
+                }
+                for (int t = 0; t < THREADS && want > 0; t++) {
+                        pthread_join(th[t], NULL);
+                        failed += a[t].failed;
+                }
+                if (failed > 0)
+                        die("%d of %d streams could not be opened and served", failed, want);
+                sleep_us(500000); /* let the pool settle */
+                ping_sample(pings, &p50, &p99);
+                long sv = proc_kb(sv_pid, "status", "VmRSS");
+                int nw = workers_mem(&wr, &wp);
+
+                if (step == 0) {
+                        sv0 = sv;
+                        base50 = p50;
+                }
+                printf("  idle streams: %6d %10ld %8d %9d %12ld %12ld %9.3fms %9.3fms\n",
+                       open_now, sv, proc_fds(sv_pid), nw, nw ? wr / nw : 0, nw ? wp / nw : 0,
+                       p50, p99);
+                fflush(stdout);
+                if (step == steps) {
+                        printf("  supervisor: %.2f kB per idle stream (RSS %ld -> %ld kB); a "
+                               "worker: %ld kB RSS, %ld kB PSS\n",
+                               open_now ? (double)(sv - sv0) / open_now : 0, sv0, sv,
+                               nw ? wr / nw : 0, nw ? wp / nw : 0);
+                        print_row("ping p50 with N idle vs none", "ms", base50, p50, 1, 1.3);
+                }
+        }
+        for (int i = 0; i < open_now; i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+        free(fds);
+}
+
+/* --- exec: run `true` in a running container, get its exit code --- */
+
+/* The string value of "key" in a small JSON text (ids, no escapes). */
+static int json_grab(const char *json, const char *key, char *out, size_t outlen)
+{
+        char pat[64];
+        const char *p, *e;
+
+        snprintf(pat, sizeof(pat), "\"%s\":", key);
+        if ((p = strstr(json, pat)) == NULL)
+                return -1;
+        p += strlen(pat);
+        while (*p == ' ')
+                p++;
+        if (*p == '"')
+                p++;
+        e = p + strcspn(p, "\",}");
+        if ((size_t)(e - p) >= outlen || e == p)
+                return -1;
+        memcpy(out, p, (size_t)(e - p));
+        out[e - p] = '\0';
+        return 0;
+}
+
+static size_t http_post(char *out, size_t cap, const char *path, const char *body)
+{
+        int n = snprintf(out, cap,
+                         "POST " API "%s HTTP/1.1\r\nHost: docker\r\nContent-Type: "
+                         "application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                         path, strlen(body), body);
+
+        if (n < 0 || (size_t)n >= cap)
+                die("request too long");
+        return (size_t)n;
+}
+
+/* What `docker exec CT true` does: create, start (hijacked, read to EOF), inspect. */
+static int exec_direct(char *buf, size_t bufsz)
+{
+        char req[1024], path[256], keep[4096], id[128], code[32];
+        struct hresp h;
+        size_t n;
+
+        memset(&h, 0, sizeof(h));
+        h.keep = keep;
+        h.keepcap = sizeof(keep);
+        snprintf(path, sizeof(path), "/containers/%s/exec", container);
+        n = http_post(req, sizeof(req), path,
+                      "{\"Cmd\":[\"true\"],\"AttachStdout\":true,\"AttachStderr\":true}");
+        if (direct_call(req, n, &h, buf, bufsz) == -1 || json_grab(keep, "Id", id, sizeof(id)))
+                return -1;
+        snprintf(path, sizeof(path), "/exec/%s/start", id);
+        n = http_post(req, sizeof(req), path, "{\"Detach\":false,\"Tty\":false}");
+        memset(&h, 0, sizeof(h));
+        h.demux = 1;
+        if (direct_call(req, n, &h, buf, bufsz) == -1)
+                return -1;
+        n = (size_t)snprintf(req, sizeof(req),
+                             "GET " API "/exec/%s/json HTTP/1.1\r\nHost: docker\r\n\r\n", id);
+        memset(&h, 0, sizeof(h));
+        h.keep = keep;
+        h.keepcap = sizeof(keep);
+        if (direct_call(req, n, &h, buf, bufsz) == -1 ||
+            json_grab(keep, "ExitCode", code, sizeof(code)) == -1 || strcmp(code, "0") != 0)
+                return -1;
+        return 0;
+}
+
+static void bench_exec(int calls, int rounds)
+{
+        uint64_t *lat[2];
+        size_t nlat[2] = {0, 0};
+        char frame[512], input[256], *buf = malloc(READ_MAX);
+        size_t flen;
+        struct gresp g;
+
+        if (container == NULL)
+                die("exec needs DGB_CONTAINER (running)");
+        snprintf(input, sizeof(input), "{\"containerId\":\"%s\",\"cmd\":[\"true\"]}",
+                 container);
+        flen = frame_build(frame, sizeof(frame), "docker/container/exec", input, NULL);
+        for (int s = 0; s < 2; s++)
+                if ((lat[s] = calloc((size_t)calls * (size_t)rounds, sizeof(uint64_t))) == NULL)
+                        die("calloc");
+        if (gw_call(frame, flen, &g, buf, READ_MAX) == -1) {
+                printf("exec round trip: skipped (the gateway refused it; DGB_VERBOSE=1 says "
+                       "why)\n");
+                return;
+        }
+        if (exec_direct(buf, READ_MAX) == -1)
+                die("direct exec failed");
+        for (int r = 0; r < rounds; r++)
+                for (int k = 0; k < 2; k++) {
+                        int s = (r + k) % 2;
+
+                        for (int i = 0; i < calls; i++) {
+                                uint64_t t0 = now_ns();
+
+                                if ((s == 0 ? exec_direct(buf, READ_MAX)
+                                            : gw_call(frame, flen, &g, buf, READ_MAX)) == -1)
+                                        die("exec failed on the %s side",
+                                            s ? "gateway" : "direct");
+                                lat[s][nlat[s]++] = now_ns() - t0;
+                                sleep_us(3000);
+                        }
+                }
+        print_row("exec round trip p50", "ms", pct(lat[0], nlat[0], 50) / 1e6,
+                  pct(lat[1], nlat[1], 50) / 1e6, 1, 1.3);
+        print_row("exec round trip p99", "ms", pct(lat[0], nlat[0], 99) / 1e6,
+                  pct(lat[1], nlat[1], 99) / 1e6, 1, 1.3);
+        free(lat[0]);
+        free(lat[1]);
+        free(buf);
+}
+
+/* --- attach: stdin to a container running `cat`, its stdout back --- */
+
+struct pump {
+        int fd;
+        uint64_t total;
+        int chunked; /* gateway: stdin chunks; direct: raw bytes */
+        int failed;
+};
+
+static void *pump_thread(void *p)
+{
+        struct pump *a = p;
+        static const size_t piece = 64u << 10;
+        char *buf = malloc(piece + 5);
+        uint64_t sent = 0;
+
+        memset(buf, 'a', piece + 5);
+        for (size_t i = 0; i < piece; i += 64)
+                buf[5 + i] = '\n';
+        while (sent < a->total) {
+                size_t n = a->total - sent < piece ? (size_t)(a->total - sent) : piece;
+
+                if (a->chunked) {
+                        buf[0] = 0;
+                        buf[1] = (char)(n >> 24);
+                        buf[2] = (char)(n >> 16);
+                        buf[3] = (char)(n >> 8);
+                        buf[4] = (char)n;
+                        if (write_all(a->fd, buf, n + 5) == -1)
+                                break;
+                } else if (write_all(a->fd, buf + 5, n) == -1) {
+                        break;
+                }
+                sent += n;
+        }
+        a->failed = sent < a->total;
+        free(buf);
+        return NULL;
+}
+
+/* Direct: the hijacked attach; the request as the supervisor writes it. */
+static int attach_direct(uint64_t total, char *buf, size_t bufsz)
+{
+        char req[512];
+        struct hresp h;
+        struct pump pu;
+        pthread_t th;
+        size_t have = 0, n;
+        ssize_t got;
+        char *end;
+        int fd;
+
+        n = (size_t)snprintf(req, sizeof(req),
+                             "POST " API
+                             "/containers/%s/attach?stream=1&stdin=1&stdout=1&stderr=1"
+                             " HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n",
+                             attach_container);
+        if ((fd = unix_connect(engine_sock)) == -1 || write_all(fd, req, n) == -1)
+                return -1;
+        /* The answer's head first: stdin written before it is dropped (DESIGN.md). */
+        while ((end = memmem(buf, have, "\r\n\r\n", 4)) == NULL) {
+                if (have == bufsz || (got = read(fd, buf + have, bufsz - have)) <= 0) {
+                        close(fd);
+                        return -1;
+                }
+                have += (size_t)got;
+        }
+        if (memcmp(buf, "HTTP/1.1 200", 12) != 0 && memcmp(buf, "HTTP/1.1 101", 12) != 0) {
+                close(fd);
+                return -1;
+        }
+        memset(&h, 0, sizeof(h));
+        h.demux = 1;
+        pu = (struct pump){fd, total, 0, 0};
+        if (pthread_create(&th, NULL, pump_thread, &pu) != 0)
+                die("pthread_create");
+        {
+                http_parser fake; /* h_body only reads p->data */
+
+                fake.data = &h;
+                n = have - (size_t)(end + 4 - buf);
+                h_body(&fake, end + 4, n);
+                while (h.payload < total) {
+                        if ((got = read(fd, buf, bufsz)) <= 0)
+                                break;
+                        h_body(&fake, buf, (size_t)got);
+                }
+        }
+        shutdown(fd, SHUT_RDWR);
+        pthread_join(th, NULL);
+        close(fd);
+        return h.payload >= total ? 0 : -1;
+}
+
+/* Gateway: raw carriage; after the one JSON answer, chunks both ways. */
+static int attach_gateway(uint64_t total, char *buf, size_t bufsz)
+{
+        char frame[512], input[256];
+        const char *json;
+        uint64_t out = 0;
+        struct pump pu;
+        struct frd rd;
+        pthread_t th;
+        enum ftype t;
+        uint32_t len, left;
+        size_t flen, take;
+        int fd;
+
+        snprintf(input, sizeof(input), "{\"containerId\":\"%s\",\"stdin\":true}",
+                 attach_container);
+        flen = frame_build(frame, sizeof(frame), "docker/container/attach", input, "raw");
+        if ((fd = unix_connect(gateway_sock)) == -1 || write_all(fd, frame, flen) == -1)
+                return -1;
+        frd_init(&rd, fd, buf, bufsz);
+        if (frd_next(&rd, &t, &json, &len) == -1 || t != F_RESPONDED) {
+                close(fd);
+                return -1;
+        }
+        pu = (struct pump){fd, total, 1, 0};
+        if (pthread_create(&th, NULL, pump_thread, &pu) != 0)
+                die("pthread_create");
+        while (out < total) {
+                if (frd_fill(&rd, 5) == -1)
+                        break;
+                const unsigned char *h = (const unsigned char *)rd.buf + rd.off;
+
+                if (h[0] != 1 && h[0] != 2)
+                        break; /* control: the session ended */
+                left = (uint32_t)h[1] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 8 | h[4];
+                rd.off += 5;
+                while (left > 0) {
+                        if (rd.len == rd.off && frd_fill(&rd, 1) == -1)
+                                goto out;
+                        take = rd.len - rd.off < left ? rd.len - rd.off : left;
+                        rd.off += take;
+                        left -= (uint32_t)take;
+                        out += take;
+                }
+        }
+out:
+        shutdown(fd, SHUT_RDWR);
+        pthread_join(th, NULL);
+        close(fd);
+        return out >= total ? 0 : -1;
+}
+
+static void bench_attach(int mbytes, int rounds)
+{
+        double v[2][MAX_ROUNDS];
+        uint64_t total = (uint64_t)mbytes << 20;
+        char *buf = malloc(READ_MAX);
+
+        if (attach_container == NULL)
+                die("attach needs DGB_ATTACH (a running `cat` with open stdin)");
+        if (attach_gateway(1u << 20, buf, READ_MAX) == -1) {
+                printf("attach throughput: skipped (the gateway refused a raw attach)\n");
+                return;
+        }
+        if (attach_direct(1u << 20, buf, READ_MAX) == -1)
+                die("direct attach failed");
+        for (int r = 0; r < rounds && r < MAX_ROUNDS; r++)
+                for (int k = 0; k < 2; k++) {
+                        int s = (r + k) % 2;
+                        uint64_t t0 = now_ns();
+
+                        if ((s == 0 ? attach_direct(total, buf, READ_MAX)
+                                    : attach_gateway(total, buf, READ_MAX)) == -1)
+                                die("attach failed on the %s side", s ? "gateway" : "direct");
+                        v[s][r] = (double)total / ((double)(now_ns() - t0) / 1e9) / 1e6;
+                }
+        print_row("attach throughput (stdin->cat->stdout)", "MB/s",
+                  median(v[0], (size_t)rounds), median(v[1], (size_t)rounds), 0, 0.8);
+        free(buf);
+}
+
+static void usage(void)
+{
+        fprintf(
+            stderr,
+            "usage: dgbench latency OP CALLS ROUNDS GAP_US | rate OP CONC ROUNDS SECONDS\n"
+            "       | logs ROUNDS | handoff CALLS | idle STREAMS STEPS PINGS\n"
+            "       | exec CALLS ROUNDS | attach MBYTES ROUNDS | kept OP CONC ROUNDS SECONDS\n"
+            "(sockets and ids in DGB_ENGINE, DGB_GATEWAY, DGB_CONTAINER, DGB_LOGS, "
+            "DGB_ATTACH, DGB_PID)\n");
+        exit(2);
+}
+
+static int num(const char *s)
+{
+        char *end;
+        long v = strtol(s, &end, 10);
+
+        if (*end != '\0' || v < 0 || v > 100000000)
+                usage();
+        return (int)v;
+}
+
+int main(int argc, char **argv)
+{
+        signal(SIGPIPE, SIG_IGN);
+        engine_sock = getenv("DGB_ENGINE");
+        gateway_sock = getenv("DGB_GATEWAY");
+        container = getenv("DGB_CONTAINER");
+        logs_container = getenv("DGB_LOGS");
+        attach_container = getenv("DGB_ATTACH");
+        sv_pid = getenv("DGB_PID") ? (pid_t)atoi(getenv("DGB_PID")) : 0;
+        if (argc < 2 || gateway_sock == NULL)
+                usage();
+        if (strcmp(argv[1], "latency") == 0 && argc == 6 && engine_sock)
+                bench_latency(argv[2], num(argv[3]), num(argv[4]), (unsigned)num(argv[5]));
+        else if (strcmp(argv[1], "rate") == 0 && argc == 6 && engine_sock)
+                bench_rate(argv[2], num(argv[3]), num(argv[4]), atof(argv[5]));
+        else if (strcmp(argv[1], "kept") == 0 && argc == 6 && engine_sock)
+                bench_kept(argv[2], num(argv[3]), num(argv[4]), atof(argv[5]));
+        else if (strcmp(argv[1], "logs") == 0 && argc == 3 && engine_sock)
+                bench_logs(num(argv[2]));
+        else if (strcmp(argv[1], "handoff") == 0 && argc == 3)
+                bench_handoff(num(argv[2]));
+        else if (strcmp(argv[1], "exec") == 0 && argc == 4 && engine_sock)
+                bench_exec(num(argv[2]), num(argv[3]));
+        else if (strcmp(argv[1], "attach") == 0 && argc == 4 && engine_sock)
+                bench_attach(num(argv[2]), num(argv[3]));
+        else if (strcmp(argv[1], "idle") == 0 && argc == 5)
+                bench_idle(num(argv[2]), num(argv[3]), num(argv[4]));
+        else
+                usage();
+        return 0;
+}

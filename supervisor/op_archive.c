@@ -1,0 +1,79 @@
+/*
+ * op_archive.c - docker/container/archive/get and .../put (raw carriage):
+ * copying files out of and into a container as tar.
+ *
+ * get: GET /containers/{id}/archive?path=P; the worker relays the tar body
+ * as stdout chunks.  put: PUT /containers/{id}/archive?path=P with a
+ * chunked body; the worker writes the body from the peer's stdin chunks,
+ * checking each tar header before its bytes go on (worker/tar.c), and ends
+ * it with the last chunk when the peer's input ends.  P must name an
+ * existing directory for put.  noOverwriteDirNonDir is set, as docker cp
+ * does: an entry may not replace a directory with a non-directory or the
+ * reverse.
+ *
+ * SECURITY (invariant 2): the request line and headers are written here,
+ * with "Connection: close"; the worker writes only the body.  Were a
+ * compromised worker to end the chunked body and write a second request
+ * after it, the engine would not read it (checked on 20.10, and tested in
+ * tests/integration/test_raw.py).
+ */
+#include <stdio.h>
+
+#include "ops_impl.h"
+
+#define ARCHIVE_PATH_ESC_MAX (3 * 4096 + 1) /* schema.c: path is at most 4096 bytes */
+
+static int archive_path(struct call *c, const char *id, const char *extra, char *path,
+                        size_t len)
+{
+        char esc[ARCHIVE_PATH_ESC_MAX];
+
+        if (engine_escape(esc, sizeof(esc), ops_str(c, "path")) == -1 ||
+            engine_path(path, len, "/containers/%s/archive?path=%s%s", id, esc, extra) == -1) {
+                call_fail(c, DG_INTERNAL, "engine path too long");
+                return -1;
+        }
+        return 0;
+}
+
+static void archive_get_resolved(struct call *c, const char *id, json_t *inspect)
+{
+        char path[ARCHIVE_PATH_ESC_MAX + 256];
+        int fd;
+
+        if (archive_path(c, id, "", path, sizeof(path)) == -1)
+                return;
+        if ((fd = engine_dial(c->engine, "GET", path, NULL, NULL)) == -1) {
+                call_fail(c, DG_UNAVAILABLE, "the Docker Engine cannot be reached");
+                return;
+        }
+        call_stream(c, fd, "archive_get", json_object());
+}
+
+static void archive_put_resolved(struct call *c, const char *id, json_t *inspect)
+{
+        char path[ARCHIVE_PATH_ESC_MAX + 256];
+        int fd;
+
+        if (archive_path(c, id, "&noOverwriteDirNonDir=true", path, sizeof(path)) == -1)
+                return;
+        fd = engine_dial(c->engine, "PUT", path,
+                         "Content-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n",
+                         NULL);
+        if (fd == -1) {
+                call_fail(c, DG_UNAVAILABLE, "the Docker Engine cannot be reached");
+                return;
+        }
+        call_stream(c, fd, "archive_put", json_object());
+}
+
+/* The path is the container's: any string, but no NUL (schema.c) and not empty. */
+void op_container_archive_get(struct call *c)
+{
+        resolve_container(c, ops_str(c, "containerId"), archive_get_resolved);
+}
+
+void op_container_archive_put(struct call *c)
+{
+        resolve_container(c, ops_str(c, "containerId"), archive_put_resolved);
+}

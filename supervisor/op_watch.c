@@ -1,0 +1,186 @@
+/*
+ * op_watch.c - subscriptions that watch the engine: docker/container/stats
+ * and docker/system/events.  Both are data plane: the request is written
+ * here and the connection goes to the worker, which parses the engine's
+ * JSON stream (worker/stream_stats.c, worker/stream_events.c).
+ *
+ * SECURITY (invariant 3): what a peer may see of the engine's events is
+ * decided here, in the filter written into the request, never by the
+ * worker, which is the peer's side.  A non-admin peer's filter names its
+ * owner label and the types container, network and volume: the engine then
+ * sends only events whose actor carries that label.  Engine 20.10 puts
+ * labels in the attributes of container events only; network and volume
+ * events carry none, so a non-admin peer gets no network or volume events
+ * at all (never another peer's, never an unlabelled actor's).  Admins get
+ * every event they ask for.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops_impl.h"
+
+#define WATCH_FILTER_MAX 2048 /* the escaped filters value */
+
+/* Opens the engine connection and hands it over as kind; answers the call either way. */
+static void watch_stream(struct call *c, const char *path, const char *kind, json_t *opts)
+{
+        int fd;
+
+        if ((fd = engine_dial(c->engine, "GET", path, NULL, NULL)) == -1) {
+                json_decref(opts);
+                call_fail(c, DG_UNAVAILABLE, "the Docker Engine cannot be reached");
+                return;
+        }
+        call_stream(c, fd, kind, opts);
+}
+
+/* --- stats --- */
+
+static void stats_resolved(struct call *c, const char *id, json_t *inspect)
+{
+        int stream = ops_bool(c, "stream", 1);
+        char path[256];
+
+        if (engine_path(path, sizeof(path), "/containers/%s/stats?stream=%d", id, stream) ==
+            -1) {
+                call_fail(c, DG_INTERNAL, "engine path too long");
+                return;
+        }
+        watch_stream(c, path, "stats", json_pack("{s:b}", "stream", stream));
+}
+
+/* stream (default true, as the engine's): samples every second until the container stops. */
+void op_container_stats(struct call *c)
+{
+        resolve_container(c, ops_str(c, "containerId"), stats_resolved);
+}
+
+/* --- events --- */
+
+static int events_type_known(const char *t)
+{
+        static const char *const types[] = {"container", "image",  "volume", "network",
+                                            "daemon",    "plugin", "node",   "service",
+                                            "secret",    "config", NULL};
+        size_t i;
+
+        for (i = 0; types[i] != NULL; i++)
+                if (strcmp(t, types[i]) == 0)
+                        return 1;
+        return 0;
+}
+
+/* The types a non-admin peer owns actors of. */
+static int events_type_owned(const char *t)
+{
+        return strcmp(t, "container") == 0 || strcmp(t, "network") == 0 ||
+               strcmp(t, "volume") == 0;
+}
+
+/*
+ * {"type": [...], "label": ["<owner>=<peer>"]} (no label for admins), or
+ * NULL after answering the call.
+ */
+static json_t *events_filter(struct call *c)
+{
+        json_t *in = json_object_get(c->input, "types"), *types, *f, *v;
+        char label[256];
+        const char *t;
+        size_t i;
+
+        if ((f = json_object()) == NULL || (types = json_array()) == NULL) {
+                json_decref(f);
+                call_fail(c, DG_INTERNAL, "out of memory");
+                return NULL;
+        }
+        json_object_set_new(f, "type", types);
+        json_array_foreach(in, i, v)
+        {
+                t = json_string_value(v);
+                if (t == NULL || !events_type_known(t)) {
+                        json_decref(f);
+                        call_fail(c, DG_INVALID_INPUT,
+                                  "input.types: each one of container, image, volume, network, "
+                                  "daemon, plugin, node, service, secret, config");
+                        return NULL;
+                }
+                if (!c->peer->admin && !events_type_owned(t)) {
+                        json_decref(f);
+                        call_fail(c, DG_FORBIDDEN,
+                                  "input.types: peer %s sees events about its containers, "
+                                  "networks and volumes only",
+                                  c->peer->name);
+                        return NULL;
+                }
+                json_array_append_new(types, json_string(t));
+        }
+        if (c->peer->admin) {
+                if (json_array_size(types) == 0)
+                        json_object_del(f, "type");
+                return f;
+        }
+        if (json_array_size(types) == 0) {
+                json_array_append_new(types, json_string("container"));
+                json_array_append_new(types, json_string("network"));
+                json_array_append_new(types, json_string("volume"));
+        }
+        if (engine_path(label, sizeof(label), "%s=%s", c->policy->owner_label, c->peer->name) ==
+            -1) {
+                json_decref(f);
+                call_fail(c, DG_INTERNAL, "owner label too long");
+                return NULL;
+        }
+        json_object_set_new(f, "label", json_pack("[s]", label));
+        return f;
+}
+
+/* "&since=N" and "&until=N" as asked; both are checked integers (schema.c). */
+static int events_times(struct call *c, char *buf, size_t len)
+{
+        int64_t since = ops_int(c, "since", -1), until = ops_int(c, "until", -1);
+        char s[40] = "", u[40] = "";
+
+        if (since >= 0 && until >= 0 && until < since) {
+                call_fail(c, DG_INVALID_INPUT, "input.until: not before input.since");
+                return -1;
+        }
+        if (since >= 0)
+                snprintf(s, sizeof(s), "&since=%lld", (long long)since);
+        if (until >= 0)
+                snprintf(u, sizeof(u), "&until=%lld", (long long)until);
+        if (engine_path(buf, len, "%s%s", s, u) == -1) {
+                call_fail(c, DG_INTERNAL, "engine path too long");
+                return -1;
+        }
+        return 0;
+}
+
+/*
+ * Without until the subscription runs until the peer aborts it; with one,
+ * the engine ends the stream once until has passed: call.completed.
+ */
+void op_system_events(struct call *c)
+{
+        char times[100], esc[WATCH_FILTER_MAX], path[WATCH_FILTER_MAX + 200];
+        json_t *f;
+        char *txt;
+        int rc;
+
+        if (events_times(c, times, sizeof(times)) == -1 || (f = events_filter(c)) == NULL)
+                return;
+        txt = json_dumps(f, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(f);
+        if (txt == NULL) {
+                call_fail(c, DG_INTERNAL, "out of memory");
+                return;
+        }
+        rc = engine_escape(esc, sizeof(esc), txt);
+        free(txt);
+        if (rc == -1 ||
+            engine_path(path, sizeof(path), "/events?filters=%s%s", esc, times) == -1) {
+                call_fail(c, DG_INTERNAL, "events filter too long");
+                return;
+        }
+        watch_stream(c, path, "events", json_object());
+}

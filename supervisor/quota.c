@@ -1,0 +1,448 @@
+/*
+ * quota.c - quotas read from the engine, holds for calls in flight, and
+ * the per-peer call rate (quota.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "ops_impl.h"
+#include "pool.h"
+#include "quota.h"
+
+struct quota_hold;
+
+/* One peer's counters; entries live as long as the table. */
+struct quota_entry {
+        struct quota_entry *next;
+        char name[POLICY_NAME_MAX + 1];
+        struct quota_hold *holds; /* active holds of calls in flight */
+        /* token bucket */
+        double tokens;
+        struct timespec last;
+        int primed;
+};
+
+struct quota {
+        struct quota_entry *entries;
+};
+
+enum hold_kind { HOLD_USAGE, HOLD_CREATE, HOLD_START };
+
+struct quota_hold {
+        struct quota_hold *next_hold, **prev_hold; /* in e->holds while active */
+        struct quota_entry *e;
+        enum hold_kind kind;
+        int active;
+        /* what the call adds: create, its container; start, its live limits */
+        int64_t containers, memory_bytes, nano_cpus;
+        /* which container: the engine-side name (create) or the full ID (start) */
+        char ref[OPS_NAME_MAX + POLICY_NAME_MAX + 2];
+        /* other calls' holds the engine's answer does not show yet */
+        int64_t others_containers, others_memory, others_cpus;
+        void (*next)(struct call *c);
+        quota_usage_cb usage_cb;
+};
+
+struct quota *quota_new(void)
+{
+        return calloc(1, sizeof(struct quota));
+}
+
+void quota_free(struct quota *q)
+{
+        struct quota_entry *e, *n;
+
+        if (q == NULL)
+                return;
+        for (e = q->entries; e != NULL; e = n) {
+                n = e->next;
+                free(e);
+        }
+        free(q);
+}
+
+static struct quota_entry *quota_entry(struct quota *q, const char *name)
+{
+        struct quota_entry *e;
+
+        for (e = q->entries; e != NULL; e = e->next)
+                if (strcmp(e->name, name) == 0)
+                        return e;
+        if ((e = calloc(1, sizeof(*e))) == NULL)
+                return NULL;
+        snprintf(e->name, sizeof(e->name), "%s", name);
+        e->next = q->entries;
+        q->entries = e;
+        return e;
+}
+
+/* --- rate --- */
+
+int quota_rate(struct quota *q, const struct peer_policy *pp, long *retry_ms)
+{
+        struct quota_entry *e;
+        struct timespec now;
+        double rate = (double)pp->quotas.calls_per_second, burst = (double)pp->quotas.burst;
+        double dt;
+
+        *retry_ms = 0;
+        if (pp->quotas.calls_per_second <= 0)
+                return 0;
+        if (burst < 1)
+                burst = 1;
+        /* Out of memory for a counter: let the call through rather than refuse everyone. */
+        if ((e = quota_entry(q, pp->name)) == NULL)
+                return 0;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (!e->primed) {
+                e->tokens = burst;
+                e->primed = 1;
+        } else {
+                dt = (double)(now.tv_sec - e->last.tv_sec) +
+                     (double)(now.tv_nsec - e->last.tv_nsec) / 1e9;
+                e->tokens += dt > 0 ? dt * rate : 0;
+        }
+        e->last = now;
+        /* A reload may have lowered the burst. */
+        if (e->tokens > burst)
+                e->tokens = burst;
+        if (e->tokens >= 1.0) {
+                e->tokens -= 1.0;
+                return 0;
+        }
+        /* Whole milliseconds, rounded up: retrying then always finds a token. */
+        dt = (1.0 - e->tokens) / rate * 1000.0;
+        *retry_ms = (long)dt + ((double)(long)dt < dt);
+        if (*retry_ms < 1)
+                *retry_ms = 1;
+        return -1;
+}
+
+/* --- streams --- */
+
+int quota_streams(const struct sv *sv, const char *peer, const struct worker *except)
+{
+        const struct worker *w;
+        int n = 0;
+
+        TAILQ_FOREACH(w, &sv->workers, link)
+        {
+                if (w != except && w->state == W_SERVING && !w->refused &&
+                    strcmp(w->peer, peer) == 0)
+                        n++;
+        }
+        return n;
+}
+
+/* --- usage --- */
+
+static const char *const live_states[] = {"running", "paused", "restarting", NULL};
+
+static int is_live(const json_t *item)
+{
+        const char *state = json_string_value(json_object_get(item, "State"));
+
+        for (size_t k = 0; state != NULL && live_states[k] != NULL; k++)
+                if (strcmp(state, live_states[k]) == 0)
+                        return 1;
+        return 0;
+}
+
+/*
+ * Does the engine's list already show what hold h is for?  Then counting
+ * the hold too would count it twice: a create's container is listed under
+ * its name, a start's container is listed live.
+ */
+static int hold_shown(const struct quota_hold *h, const json_t *list)
+{
+        const json_t *v, *n;
+        size_t i, j;
+
+        json_array_foreach(list, i, v)
+        {
+                if (h->kind == HOLD_START) {
+                        const char *id = json_string_value(json_object_get(v, "Id"));
+                        if (id != NULL && strcmp(id, h->ref) == 0 && is_live(v))
+                                return 1;
+                        continue;
+                }
+                json_array_foreach(json_object_get(v, "Names"), j, n)
+                {
+                        const char *s = json_string_value(n);
+                        if (s != NULL && s[0] == '/' && strcmp(s + 1, h->ref) == 0)
+                                return 1;
+                }
+        }
+        return 0;
+}
+
+/* The other calls' holds, less what the listing shows already. */
+static void others_held(struct quota_hold *mine, const json_t *list)
+{
+        const struct quota_hold *h;
+
+        mine->others_containers = mine->others_memory = mine->others_cpus = 0;
+        for (h = mine->e->holds; h != NULL; h = h->next_hold) {
+                if (h == mine || hold_shown(h, list))
+                        continue;
+                /* A create adds a container; only a start adds to the live totals. */
+                if (h->kind == HOLD_CREATE) {
+                        mine->others_containers += h->containers;
+                        continue;
+                }
+                mine->others_memory += h->memory_bytes;
+                mine->others_cpus += h->nano_cpus;
+        }
+}
+
+static int64_t label_int(const json_t *labels, const char *owner, const char *suffix,
+                         int64_t dflt)
+{
+        char key[160];
+        const char *s;
+        char *end;
+        long long v;
+
+        snprintf(key, sizeof(key), "%s.%s", owner, suffix);
+        s = json_string_value(json_object_get(labels, key));
+        if (s == NULL || s[0] == '\0')
+                return dflt;
+        v = strtoll(s, &end, 10);
+        return *end == '\0' && v >= 0 ? (int64_t)v : dflt;
+}
+
+static void usage_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        struct ops_state *st = c->state;
+        struct quota_hold *h = st->hold;
+        const char *owner = c->policy->owner_label, *who;
+        struct quota_usage u = {0, 0, 0, 0};
+        json_t *v, *labels;
+        size_t i;
+
+        c->pending = NULL;
+        if (status != 200 || !json_is_array(body)) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        json_array_foreach(body, i, v)
+        {
+                labels = json_object_get(v, "Labels");
+                /* The engine filtered by label; check again, it costs nothing. */
+                who = json_string_value(json_object_get(labels, owner));
+                if (who == NULL || strcmp(who, c->peer->name) != 0)
+                        continue;
+                u.containers++;
+                if (!is_live(v))
+                        continue;
+                u.live++;
+                /* Made outside dockgate, without the labels: count the peer's defaults. */
+                u.memory_bytes +=
+                    label_int(labels, owner, "memory", c->peer->defaults.memory_bytes);
+                u.nano_cpus +=
+                    label_int(labels, owner, "nanocpus", c->peer->defaults.nano_cpus);
+        }
+        others_held(h, body);
+        h->usage_cb(c, &u);
+}
+
+static struct quota_hold *hold_new(struct call *c, enum hold_kind kind)
+{
+        struct ops_state *st = ops_state(c);
+        struct quota *q = c->worker->sv->quota;
+        struct quota_hold *h;
+
+        if (st == NULL)
+                return NULL;
+        if (st->hold != NULL) {
+                call_fail(c, DG_INTERNAL, "a second quota check in one call");
+                return NULL;
+        }
+        if ((h = calloc(1, sizeof(*h))) == NULL ||
+            (h->e = quota_entry(q, c->peer->name)) == NULL) {
+                free(h);
+                call_fail(c, DG_INTERNAL, "out of memory");
+                return NULL;
+        }
+        h->kind = kind;
+        st->hold = h;
+        return h;
+}
+
+static void usage_start(struct call *c, struct quota_hold *h)
+{
+        char label[256], esc[1024], *txt;
+        json_t *f;
+
+        if (engine_path(label, sizeof(label), "%s=%s", c->policy->owner_label, c->peer->name) ==
+                -1 ||
+            (f = json_pack("{s:[s]}", "label", label)) == NULL) {
+                call_fail(c, DG_INTERNAL, "owner filter too long");
+                return;
+        }
+        txt = json_dumps(f, JSON_COMPACT);
+        json_decref(f);
+        if (txt == NULL || engine_escape(esc, sizeof(esc), txt) == -1) {
+                free(txt);
+                call_fail(c, DG_INTERNAL, "owner filter too long");
+                return;
+        }
+        free(txt);
+        ops_send(c, "GET", NULL, 0, usage_done, "/containers/json?all=1&filters=%s", esc);
+}
+
+void quota_usage(struct call *c, quota_usage_cb cb)
+{
+        struct quota_hold *h = hold_new(c, HOLD_USAGE);
+
+        if (h == NULL)
+                return;
+        h->usage_cb = cb;
+        usage_start(c, h);
+}
+
+static void human(int64_t v, int bytes, char *buf, size_t len)
+{
+        if (!bytes)
+                snprintf(buf, len, "%.3g CPUs", (double)v / 1e9);
+        else if (v >= (1LL << 30) && v % (1LL << 30) == 0)
+                snprintf(buf, len, "%lld GiB", (long long)(v >> 30));
+        else if (v >= (1LL << 20) && v % (1LL << 20) == 0)
+                snprintf(buf, len, "%lld MiB", (long long)(v >> 20));
+        else
+                snprintf(buf, len, "%lld bytes", (long long)v);
+}
+
+static void exceeded(struct call *c, const char *quota, int64_t limit, int64_t used,
+                     int64_t asked, const char *fmt_noun, int bytes)
+{
+        json_t *d = json_pack("{s:s,s:I,s:I,s:I}", "quota", quota, "limit", (json_int_t)limit,
+                              "used", (json_int_t)used, "asked", (json_int_t)asked);
+        char l[48], u[48], a[48];
+
+        if (fmt_noun == NULL) {
+                human(limit, bytes, l, sizeof(l));
+                human(used, bytes, u, sizeof(u));
+                human(asked, bytes, a, sizeof(a));
+                if (used == 0 && asked > limit)
+                        call_fail_details(c, DG_QUOTA_EXCEEDED, d,
+                                          "quota %s: this container needs %s, more than the "
+                                          "whole quota of %s",
+                                          quota, a, l);
+                else
+                        call_fail_details(c, DG_QUOTA_EXCEEDED, d,
+                                          "quota %s: live containers use %s of %s; this one "
+                                          "needs %s",
+                                          quota, u, l, a);
+                return;
+        }
+        call_fail_details(c, DG_QUOTA_EXCEEDED, d, "quota %s: %lld of %lld %s already", quota,
+                          (long long)used, (long long)limit, fmt_noun);
+}
+
+/* Usage plus other calls' holds against the quotas; answers and returns -1 when over. */
+static int over(struct call *c, struct quota_hold *h, const struct quota_usage *u)
+{
+        const struct policy_quotas *q = &c->peer->quotas;
+        int start = h->kind == HOLD_START;
+        int64_t used_mem = start ? u->memory_bytes + h->others_memory : 0;
+        int64_t used_cpus = start ? u->nano_cpus + h->others_cpus : 0;
+
+        if (h->containers > 0 && q->containers > 0 &&
+            u->containers + h->others_containers + h->containers > q->containers) {
+                exceeded(c, "containers", q->containers, u->containers + h->others_containers,
+                         h->containers, "containers exist", 0);
+                return -1;
+        }
+        if (q->memory_bytes > 0 && used_mem + h->memory_bytes > q->memory_bytes) {
+                exceeded(c, "memoryBytes", q->memory_bytes, used_mem, h->memory_bytes, NULL, 1);
+                return -1;
+        }
+        if (q->nano_cpus > 0 && used_cpus + h->nano_cpus > q->nano_cpus) {
+                exceeded(c, "nanoCpus", q->nano_cpus, used_cpus, h->nano_cpus, NULL, 0);
+                return -1;
+        }
+        return 0;
+}
+
+static void checked(struct call *c, const struct quota_usage *u)
+{
+        struct ops_state *st = c->state;
+        struct quota_hold *h = st->hold;
+
+        if (over(c, h, u) < 0)
+                return;
+        h->active = 1;
+        h->next_hold = h->e->holds;
+        if (h->next_hold != NULL)
+                h->next_hold->prev_hold = &h->next_hold;
+        h->prev_hold = &h->e->holds;
+        h->e->holds = h;
+        h->next(c);
+}
+
+/*
+ * A create holds a container (its memory and CPUs count once it runs,
+ * but a container that could never start within the quota is refused
+ * now); a start holds the memory and CPUs it brings to the live total.
+ */
+static void check(struct call *c, enum hold_kind kind, const char *ref, int64_t memory,
+                  int64_t nano_cpus, void (*next)(struct call *c))
+{
+        const struct policy_quotas *q = &c->peer->quotas;
+        struct quota_hold *h;
+
+        if (q->containers <= 0 && q->memory_bytes <= 0 && q->nano_cpus <= 0) {
+                next(c);
+                return;
+        }
+        if ((h = hold_new(c, kind)) == NULL)
+                return;
+        h->containers = kind == HOLD_CREATE ? 1 : 0;
+        snprintf(h->ref, sizeof(h->ref), "%s", ref);
+        h->memory_bytes = memory;
+        h->nano_cpus = nano_cpus;
+        h->next = next;
+        h->usage_cb = checked;
+        usage_start(c, h);
+}
+
+void quota_check_create(struct call *c, const char *engine_name, int64_t memory,
+                        int64_t nano_cpus, void (*next)(struct call *c))
+{
+        check(c, HOLD_CREATE, engine_name, memory, nano_cpus, next);
+}
+
+void quota_check_start(struct call *c, const char *id, int64_t memory, int64_t nano_cpus,
+                       void (*next)(struct call *c))
+{
+        check(c, HOLD_START, id, memory, nano_cpus, next);
+}
+
+void quota_release(struct quota_hold *h)
+{
+        if (h == NULL)
+                return;
+        if (h->active) {
+                *h->prev_hold = h->next_hold;
+                if (h->next_hold != NULL)
+                        h->next_hold->prev_hold = h->prev_hold;
+        }
+        free(h);
+}
+
+void quota_stamp(const struct call *c, json_t *labels, int64_t memory, int64_t nano_cpus)
+{
+        char key[160], val[32];
+
+        snprintf(key, sizeof(key), "%s.memory", c->policy->owner_label);
+        snprintf(val, sizeof(val), "%lld", (long long)memory);
+        json_object_set_new(labels, key, json_string(val));
+        snprintf(key, sizeof(key), "%s.nanocpus", c->policy->owner_label);
+        snprintf(val, sizeof(val), "%lld", (long long)nano_cpus);
+        json_object_set_new(labels, key, json_string(val));
+}

@@ -1,0 +1,79 @@
+/*
+ * quota.h - per-peer quotas and the call rate limit (DESIGN.md invariants
+ * 5 and 6).
+ *
+ * Usage is read from the engine every time it is checked (the peer's
+ * containers, by owner label), never counted in the supervisor, so that a
+ * restart of dockgated resets nothing.  What the supervisor does keep, in
+ * one table per process (struct quota, in struct sv), is what the engine
+ * cannot know yet:
+ * - holds: the containers, memory and CPUs of creates and starts in
+ *   flight, added to the engine's numbers so that concurrent calls of one
+ *   peer cannot all pass the same check; a hold lives until its call is
+ *   freed, and is not counted once the engine's list shows its container
+ *   (by name for a create, live by ID for a start), so nothing counts twice;
+ * - one token bucket per peer for calls per second.
+ * Entries are keyed by peer name and survive policy reloads.
+ *
+ * The limits a container was created with are stamped on it as labels
+ * under the owner label (<owner>.memory, <owner>.nanocpus), which peers
+ * cannot set, so that one list request gives the live totals.
+ */
+#ifndef DG_QUOTA_H
+#define DG_QUOTA_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+struct call;
+struct sv;
+struct worker;
+struct quota;
+struct quota_hold;
+
+struct quota *quota_new(void);
+void quota_free(struct quota *q);
+
+/*
+ * Takes one call from pp's bucket.  0 when the call may go on; -1 when the
+ * peer is over its rate, with *retry_ms the wait until it may call again.
+ */
+int quota_rate(struct quota *q, const struct peer_policy *pp, long *retry_ms);
+
+/* Streams now served for peer (SERVING workers, refused ones aside), except one. */
+int quota_streams(const struct sv *sv, const char *peer, const struct worker *except);
+
+struct quota_usage {
+        int64_t containers;   /* owned, in any state */
+        int64_t live;         /* running, paused or restarting */
+        int64_t memory_bytes; /* sum over the live ones */
+        int64_t nano_cpus;
+};
+
+/*
+ * Reads the caller's usage from the engine, then runs cb.  On an engine
+ * failure the call is answered and cb never runs.
+ */
+typedef void (*quota_usage_cb)(struct call *c, const struct quota_usage *u);
+void quota_usage(struct call *c, quota_usage_cb cb);
+
+/*
+ * Room for one more container with these limits (create), or for one more
+ * live container (start, restart)?  On success a hold is taken for the
+ * call and next runs; otherwise the call is answered QUOTA_EXCEEDED with
+ * details {"quota", "limit", "used", "asked"}.
+ */
+void quota_check_create(struct call *c, const char *engine_name, int64_t memory,
+                        int64_t nano_cpus, void (*next)(struct call *c));
+void quota_check_start(struct call *c, const char *id, int64_t memory, int64_t nano_cpus,
+                       void (*next)(struct call *c));
+
+/* Releases a hold (NULL is fine); called when the call's state is freed. */
+void quota_release(struct quota_hold *h);
+
+/* Stamps the limits of a new container on its labels (an object). */
+void quota_stamp(const struct call *c, json_t *labels, int64_t memory, int64_t nano_cpus);
+
+#endif
