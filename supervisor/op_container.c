@@ -773,25 +773,7 @@ static json_t *list_item(const struct call *c, const json_t *in)
 
 static void list_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
-        struct call *c = arg;
-        json_t *out, *v, *item;
-        size_t i;
-
-        c->pending = NULL;
-        if (status != 200 || !json_is_array(body)) {
-                call_fail_engine(c, status, body);
-                return;
-        }
-        out = json_array();
-        json_array_foreach(body, i, v)
-        {
-                /* The engine filtered by label; check again, it costs nothing. */
-                if (!resolve_owns(c, json_object_get(v, "Labels")))
-                        continue;
-                if ((item = list_item(c, v)) != NULL)
-                        json_array_append_new(out, item);
-        }
-        call_reply(c, out);
+        ops_reply_list(arg, status, body, NULL, 1, list_item);
 }
 
 void op_container_list(struct call *c)

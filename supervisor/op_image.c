@@ -47,7 +47,7 @@ static const char *image_ref(struct call *c)
         return ref;
 }
 
-static json_t *image_item(const json_t *in)
+static json_t *image_item(const struct call *c, const json_t *in)
 {
         const json_t *labels = json_object_get(in, "Labels");
 
@@ -62,22 +62,7 @@ static json_t *image_item(const json_t *in)
 
 static void list_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
-        struct call *c = arg;
-        json_t *out, *v, *item;
-        size_t i;
-
-        c->pending = NULL;
-        if (status != 200 || !json_is_array(body)) {
-                call_fail_engine(c, status, body);
-                return;
-        }
-        out = json_array();
-        json_array_foreach(body, i, v)
-        {
-                if ((item = image_item(v)) != NULL)
-                        json_array_append_new(out, item);
-        }
-        call_reply(c, out);
+        ops_reply_list(arg, status, body, NULL, 0, image_item);
 }
 
 void op_image_list(struct call *c)

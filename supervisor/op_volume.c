@@ -92,24 +92,7 @@ static json_t *list_item(const struct call *c, const json_t *in)
 
 static void list_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
-        struct call *c = arg;
-        json_t *vols = json_object_get(body, "Volumes"), *out, *v, *item;
-        size_t i;
-
-        c->pending = NULL;
-        if (status != 200 || !json_is_object(body)) {
-                call_fail_engine(c, status, body);
-                return;
-        }
-        out = json_array();
-        json_array_foreach(vols, i, v)
-        {
-                if (!resolve_owns(c, json_object_get(v, "Labels")))
-                        continue;
-                if ((item = list_item(c, v)) != NULL)
-                        json_array_append_new(out, item);
-        }
-        call_reply(c, out);
+        ops_reply_list(arg, status, body, "Volumes", 1, list_item);
 }
 
 void op_volume_list(struct call *c)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ops_impl.h"
+#include "resolve.h"
 
 const struct op_entry op_table[] = {
     {"docker/system/ping", op_ping},
@@ -170,17 +171,38 @@ void ops_fail_engine(struct call *c, int status, json_t *body)
                 call_fail_engine(c, status, body);
 }
 
-int ops_owner_filter(const struct call *c, char *buf, size_t len)
+void ops_reply_list(struct call *c, int status, json_t *body, const char *key, int owned,
+                    ops_item_fn item)
+{
+        json_t *arr = key != NULL ? json_object_get(body, key) : body, *out, *v, *one;
+        size_t i;
+
+        c->pending = NULL;
+        if (status != 200 || (key != NULL ? !json_is_object(body) : !json_is_array(body))) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        if ((out = json_array()) == NULL) {
+                call_fail(c, DG_INTERNAL, "out of memory");
+                return;
+        }
+        json_array_foreach(arr, i, v)
+        {
+                if (owned && !resolve_owns(c, json_object_get(v, "Labels")))
+                        continue;
+                if ((one = item(c, v)) != NULL)
+                        json_array_append_new(out, one);
+        }
+        call_reply(c, out);
+}
+
+int ops_peer_filter(const struct call *c, char *buf, size_t len)
 {
         char label[256], esc[1024];
         json_t *f;
         char *txt;
         int rc;
 
-        if (c->peer->admin) {
-                buf[0] = '\0';
-                return len > 0 ? 0 : -1;
-        }
         if (engine_path(label, sizeof(label), "%s=%s", c->policy->owner_label, c->peer->name))
                 return -1;
         if ((f = json_pack("{s:[s]}", "label", label)) == NULL)
@@ -194,6 +216,15 @@ int ops_owner_filter(const struct call *c, char *buf, size_t len)
         if (rc == -1)
                 return -1;
         return engine_path(buf, len, "filters=%s", esc);
+}
+
+int ops_owner_filter(const struct call *c, char *buf, size_t len)
+{
+        if (c->peer->admin) {
+                buf[0] = '\0';
+                return len > 0 ? 0 : -1;
+        }
+        return ops_peer_filter(c, buf, len);
 }
 
 /* SECURITY: the owner label's key is reserved, and so is every key it prefixes. */
@@ -210,8 +241,8 @@ json_t *ops_labels(struct call *c)
         {
                 if (strncmp(k, owner, strlen(owner)) == 0) {
                         json_decref(out);
-                        call_fail(c, DG_FORBIDDEN, "input.labels: the label prefix %s is reserved",
-                                  owner);
+                        call_fail(c, DG_FORBIDDEN,
+                                  "input.labels: the label prefix %s is reserved", owner);
                         return NULL;
                 }
                 if (!json_is_string(v)) {

@@ -51,7 +51,7 @@ struct ops_state {
         char name[OPS_NAME_MAX + 1];
         json_t *keep; /* a document kept for a later step (owned) */
         int64_t num;
-        struct quota_hold *hold; /* quota.c's, released with the state */
+        struct quota_hold *hold;  /* quota.c's, released with the state */
         struct op_stream *stream; /* exec and attach (op_exec.c); freed with the state */
 };
 
@@ -78,7 +78,20 @@ int ops_send(struct call *c, const char *method, json_t *body, long timeout_ms, 
 void ops_done_empty(int status, json_t *body, const char *raw, size_t rawlen, void *arg);
 /* call_fail_engine(), but the engine's 400 (a bad value) is INVALID_INPUT. */
 void ops_fail_engine(struct call *c, int status, json_t *body);
-/* Writes "filters=<escaped {"label":["owner=peer"]}>", or "" for admins; -1 if too long. */
+/* Shapes one element of an engine list for the peer; NULL leaves it out. */
+typedef json_t *(*ops_item_fn)(const struct call *c, const json_t *in);
+/*
+ * Answers a list from an engine callback: the engine's array (body itself,
+ * or body[key] when key is not NULL; a null there is an empty list), each
+ * element shaped by item and, when owned is set, kept only if the caller
+ * owns it (the engine filtered by label already; checked again, it costs
+ * nothing).
+ */
+void ops_reply_list(struct call *c, int status, json_t *body, const char *key, int owned,
+                    ops_item_fn item);
+/* Writes "filters=<escaped {"label":["owner=peer"]}>"; -1 if too long. */
+int ops_peer_filter(const struct call *c, char *buf, size_t len);
+/* The same, but "" for admins, who see everything. */
 int ops_owner_filter(const struct call *c, char *buf, size_t len);
 /*
  * The labels of a new resource: the peer's (input "labels"; none may be

@@ -275,24 +275,14 @@ static struct quota_hold *hold_new(struct call *c, enum hold_kind kind)
 
 static void usage_start(struct call *c, struct quota_hold *h)
 {
-        char label[256], esc[1024], *txt;
-        json_t *f;
+        char filter[1200];
 
-        if (engine_path(label, sizeof(label), "%s=%s", c->policy->owner_label, c->peer->name) ==
-                -1 ||
-            (f = json_pack("{s:[s]}", "label", label)) == NULL) {
+        /* The peer's own usage, admins included: quotas are per peer. */
+        if (ops_peer_filter(c, filter, sizeof(filter)) == -1) {
                 call_fail(c, DG_INTERNAL, "owner filter too long");
                 return;
         }
-        txt = json_dumps(f, JSON_COMPACT);
-        json_decref(f);
-        if (txt == NULL || engine_escape(esc, sizeof(esc), txt) == -1) {
-                free(txt);
-                call_fail(c, DG_INTERNAL, "owner filter too long");
-                return;
-        }
-        free(txt);
-        ops_send(c, "GET", NULL, 0, usage_done, "/containers/json?all=1&filters=%s", esc);
+        ops_send(c, "GET", NULL, 0, usage_done, "/containers/json?all=1&%s", filter);
 }
 
 void quota_usage(struct call *c, quota_usage_cb cb)

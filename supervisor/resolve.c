@@ -212,24 +212,13 @@ static void resolve_prefix(struct call *c)
 {
         struct ops_state *st = c->state;
         const struct resolve_kind *k = st->kind;
-        char label[256], esc[1024], *txt;
-        json_t *f;
+        char filter[1200];
 
-        if (engine_path(label, sizeof(label), "%s=%s", c->policy->owner_label, c->peer->name) ==
-                -1 ||
-            (f = json_pack("{s:[s]}", "label", label)) == NULL) {
+        if (ops_peer_filter(c, filter, sizeof(filter)) == -1) {
                 call_fail(c, DG_INTERNAL, "owner filter too long");
                 return;
         }
-        txt = json_dumps(f, JSON_COMPACT);
-        json_decref(f);
-        if (txt == NULL || engine_escape(esc, sizeof(esc), txt) == -1) {
-                free(txt);
-                call_fail(c, DG_INTERNAL, "owner filter too long");
-                return;
-        }
-        free(txt);
-        ops_send(c, "GET", NULL, 0, resolve_listed, "%sfilters=%s", k->list, esc);
+        ops_send(c, "GET", NULL, 0, resolve_listed, "%s%s", k->list, filter);
 }
 
 static void resolve_step(struct call *c)
