@@ -195,7 +195,10 @@ int image_list(struct cli *cli, int argc, char **argv)
                 json_decref(out);
                 return CLI_FAILED;
         }
-        json_array_foreach(out, i, img) image_rows(&t, img, now);
+        json_array_foreach(out, i, img)
+        {
+                image_rows(&t, img, now);
+        }
         if (table_print(&t) == -1) {
                 cli_seterr(cli, "images: out of memory or write error");
                 rc = CLI_FAILED;

@@ -88,7 +88,10 @@ static int network_ls(struct cli *cli, int argc, char **argv)
                 json_decref(out);
                 return CLI_FAILED;
         }
-        json_array_foreach(out, i, n) network_row(&t, n);
+        json_array_foreach(out, i, n)
+        {
+                network_row(&t, n);
+        }
         if (table_print(&t) == -1) {
                 cli_seterr(cli, "network ls: out of memory or write error");
                 rc = CLI_FAILED;
