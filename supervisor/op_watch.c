@@ -182,5 +182,15 @@ void op_system_events(struct call *c)
                 call_fail(c, DG_INTERNAL, "events filter too long");
                 return;
         }
-        watch_stream(c, path, "events", json_object());
+        /*
+         * Presentation only (the engine already filtered): the worker shows a
+         * non-admin its own names without the namespace, and drops the
+         * reserved labels, as inspect and list do.
+         */
+        if (c->peer->admin)
+                watch_stream(c, path, "events", json_object());
+        else
+                watch_stream(c, path, "events",
+                             json_pack("{s:s+,s:s}", "namePrefix", c->peer->name, ".",
+                                       "ownerLabel", c->policy->owner_label));
 }

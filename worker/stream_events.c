@@ -17,7 +17,24 @@
 
 struct events {
         struct stream_json j;
+        char prefix[96]; /* the peer's namespace, "alpha.": stripped from names */
+        char label[128]; /* the reserved owner label: dropped, and keys under it */
 };
+
+/* The peer's own name for an engine-side name. */
+static const char *stream_events_name(const struct events *x, const char *s)
+{
+        size_t n = strlen(x->prefix);
+
+        return n > 0 && strncmp(s, x->prefix, n) == 0 ? s + n : s;
+}
+
+static int stream_events_reserved(const struct events *x, const char *key)
+{
+        size_t n = strlen(x->label);
+
+        return n > 0 && strncmp(key, x->label, n) == 0 && (key[n] == '\0' || key[n] == '.');
+}
 
 static json_t *stream_events_str(const json_t *o, const char *key)
 {
@@ -34,17 +51,21 @@ static json_t *stream_events_int(const json_t *o, const char *key)
 }
 
 /* Actor.Attributes: string values only (the engine sends nothing else). */
-static json_t *stream_events_attrs(const json_t *actor)
+static json_t *stream_events_attrs(const struct events *x, const json_t *actor)
 {
         json_t *out = json_object(), *v;
-        const char *k;
+        const char *k, *val;
 
         if (out == NULL)
                 fatalx("out of memory");
         json_object_foreach(json_object_get(actor, "Attributes"), k, v)
         {
-                if (json_is_string(v) &&
-                    json_object_set_new(out, k, json_string(json_string_value(v))) == -1)
+                if (!json_is_string(v) || stream_events_reserved(x, k))
+                        continue;
+                val = json_string_value(v);
+                if (strcmp(k, "name") == 0)
+                        val = stream_events_name(x, val);
+                if (json_object_set_new(out, k, json_string(val)) == -1)
                         fatalx("out of memory");
         }
         return out;
@@ -52,14 +73,18 @@ static json_t *stream_events_attrs(const json_t *actor)
 
 static int stream_events_object(struct stream *st, json_t *ev)
 {
+        const struct events *x = st->state;
         const json_t *actor = json_object_get(ev, "Actor");
+        const char *id = json_string_value(json_object_get(actor, "ID"));
         json_t *rec;
 
+        /* A volume's ID is its name, namespaced like the others. */
         rec = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "type", stream_events_str(ev, "Type"),
                         "action", stream_events_str(ev, "Action"), "id",
-                        stream_events_str(actor, "ID"), "time", stream_events_int(ev, "time"),
-                        "timeNano", stream_events_int(ev, "timeNano"), "attributes",
-                        stream_events_attrs(actor));
+                        id != NULL ? json_string(stream_events_name(x, id)) : json_null(),
+                        "time", stream_events_int(ev, "time"), "timeNano",
+                        stream_events_int(ev, "timeNano"), "attributes",
+                        stream_events_attrs(x, actor));
         if (rec == NULL)
                 fatalx("out of memory building an event record");
         if (call_respond(st->s, rec) == -1) {
@@ -76,13 +101,23 @@ static void *stream_events_start(struct stream *st, const json_t *opts, char *er
                                  size_t errlen)
 {
         struct events *x;
+        const char *prefix = json_string_value(json_object_get(opts, "namePrefix"));
+        const char *label = json_string_value(json_object_get(opts, "ownerLabel"));
+        size_t want = (prefix != NULL) + (label != NULL);
 
-        if (!json_is_object(opts) || json_object_size(opts) != 0) {
-                snprintf(err, errlen, "events take no options");
+        /* Either no options (admins) or both, each fitting its buffer. */
+        if (!json_is_object(opts) || json_object_size(opts) != want || want == 1 ||
+            (prefix != NULL &&
+             (strlen(prefix) >= sizeof(x->prefix) || strlen(label) >= sizeof(x->label)))) {
+                snprintf(err, errlen, "events: bad options");
                 return NULL;
         }
         if ((x = calloc(1, sizeof(*x))) == NULL)
                 fatal("calloc");
+        if (prefix != NULL) {
+                snprintf(x->prefix, sizeof(x->prefix), "%s", prefix);
+                snprintf(x->label, sizeof(x->label), "%s", label);
+        }
         stream_json_init(&x->j, st, stream_events_object, 0);
         return x;
 }

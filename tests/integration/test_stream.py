@@ -205,7 +205,12 @@ def test_events_window_own_only(make_gateway, engine, direct):
     # Network and volume events carry no labels in Engine 20.10: never shown
     # to a non-admin peer (docs/operations.md).
     assert net not in ids, recs
-    assert all(r["attributes"].get("dockgate.owner") == "alpha" for r in recs), recs
+    # The peer sees its own names, without the namespace, and no reserved label.
+    assert all(not any(k.startswith("dockgate.owner") for k in r["attributes"])
+               for r in recs), recs
+    names = {r["attributes"].get("name") for r in recs if r["id"] == mine}
+    own_name = a.call("docker/container/inspect", {"containerId": mine})["Name"].lstrip("/")
+    assert names == {own_name} and not own_name.startswith("alpha."), (names, own_name)
     actions = [r["action"] for r in recs if r["id"] == mine]
     assert actions[:2] == ["create", "start"] and "die" in actions, actions
     die = [r for r in recs if r["id"] == mine and r["action"] == "die"][0]
