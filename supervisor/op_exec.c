@@ -141,8 +141,9 @@ void op_stream_resize(struct call *c, uint32_t rows, uint32_t cols)
 /* --- releasing an exec the peer left behind --- */
 
 /*
- * Outlives the call: the engine may report the exec running before it has
- * recorded its pid (seen on 20.10), so the lookup is retried a few times.
+ * Outlives the call: the engine may not have started the exec yet when its
+ * peer leaves, or report it running before it has recorded its pid (both
+ * seen on 20.10), so the lookup is retried a while.
  */
 struct exec_reaper {
         char cid[65];
@@ -152,7 +153,7 @@ struct exec_reaper {
         int tries;
 };
 
-#define EXEC_REAP_TRIES 40 /* 50 ms apart */
+#define EXEC_REAP_TRIES 100 /* 50 ms apart: 5 s for a loaded engine to start it */
 
 static void exec_reaper_free(struct exec_reaper *rp)
 {
@@ -225,18 +226,22 @@ static void exec_reaper_done(int status, json_t *body, const char *raw, size_t r
         const char *cid = json_string_value(json_object_get(body, "ContainerID"));
         struct timeval tv = {0, 50 * 1000};
 
-        /* Re-derive: the exec must still run, in the container we started it in. */
-        if (status != 200 || !json_is_true(json_object_get(body, "Running")) || cid == NULL ||
+        int running = json_is_true(json_object_get(body, "Running"));
+        /* Not running and no exit code: the engine has not started it yet. */
+        int pending = !running && json_is_null(json_object_get(body, "ExitCode"));
+
+        /* Re-derive: the exec must run (or be about to), in the container we started it in. */
+        if (status != 200 || !(running || pending) || cid == NULL ||
             strcmp(cid, rp->cid) != 0 || !json_is_integer(pid)) {
                 exec_reaper_free(rp);
                 return;
         }
-        if (json_integer_value(pid) > 1 && json_integer_value(pid) < (1 << 22)) {
+        if (running && json_integer_value(pid) > 1 && json_integer_value(pid) < (1 << 22)) {
                 exec_kill((pid_t)json_integer_value(pid), rp->cid);
                 exec_reaper_free(rp);
                 return;
         }
-        /* Running, pid not recorded yet: ask again shortly. */
+        /* Not started yet, or running with its pid not recorded yet: ask again shortly. */
         if (++rp->tries >= EXEC_REAP_TRIES || rp->retry == NULL ||
             evtimer_add(rp->retry, &tv)) {
                 log_warnx("exec of container %.12s: no pid for a running exec; not killed",

@@ -206,18 +206,34 @@ def test_raw_stdout_stderr_and_binary(gw, box):
     assert (out, err, end) == (b"\x00\x01\xff", b"e\xff", {"type": "exit", "exitCode": 9})
 
 
+def stty_shows(s, rows, cols):
+    """The size stty reports, asked until it is the one sent.
+
+    A resize reaches the engine through the supervisor while stdin goes
+    straight to the process, so (as with docker's own CLI) a command typed
+    right after a resize may still see the old size; the size must arrive.
+    """
+    want = b"%d %d" % (rows, cols)
+    for _ in range(20):
+        s.stdin(b"stty size\n")
+        try:
+            return s.read_until(lambda b: want in b, timeout=0.5)
+        except TimeoutError:
+            continue
+    raise AssertionError("stty size never showed %r" % want)
+
+
 def test_raw_tty_resize_and_stty_size(gw, box):
     s = raw_exec(gw, box, ["sh"], tty=True)
     try:
         assert s.output == {"carriage": "raw", "tty": True}
         s.resize(37, 101)
-        s.stdin(b"stty size\n")
-        got = s.read_until(lambda b: b"37 101" in b)
-        assert b"37 101" in got
+        assert b"37 101" in stty_shows(s, 37, 101)
         s.resize(12, 34)
-        s.stdin(b"stty size; exit 5\n")
+        assert b"12 34" in stty_shows(s, 12, 34)
+        s.stdin(b"exit 5\n")
         out, err, end = s.finish()
-        assert b"12 34" in out and err == b""
+        assert err == b""
         assert end == {"type": "exit", "exitCode": 5}
     finally:
         s.close()
