@@ -24,11 +24,10 @@ ART=$FUZZ_DIR/artifacts
 mkdir -p "$ART"
 fail=0
 
-# Per-harness options: the engine reader needs room for long responses.
+# Per-harness options: room for long responses, messages and policies.
 opts_for() {
         case "$1" in
-        engine_reader) echo "-max_len=65536" ;;
-        msg | mpjson | envelope | schema | policy) echo "-max_len=16384" ;;
+        engine_reader | msg | mpjson | envelope | schema | policy) echo "-max_len=16384" ;;
         *) echo "-max_len=8192" ;;
         esac
 }
