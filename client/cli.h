@@ -32,6 +32,10 @@ struct cli {
 void cli_seterr(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage(struct cli *cli, const char *usage);
+/* -e KEY=VALUE, or -e KEY for our own KEY's value (left out when unset), as docker does. */
+int cli_env_add(json_t *env, const char *arg);
+/* A new JSON array of the strings v[0..n), or NULL. */
+json_t *cli_strings(char **v, int n);
 
 /* container.c: logs of a container to stdout/stderr, as `logs` and run print them. */
 int container_follow_logs(struct cli *cli, const char *container, int follow);
@@ -53,14 +57,22 @@ int container_start(struct cli *cli, int argc, char **argv);
 int container_stop(struct cli *cli, int argc, char **argv);
 int container_inspect(struct cli *cli, int argc, char **argv);
 int run_verb(struct cli *cli, int argc, char **argv);
-int exec_verb(struct cli *cli, int argc, char **argv);     /* exec.c */
-int attach_verb(struct cli *cli, int argc, char **argv);   /* exec.c */
-int exec_run_verb(struct cli *cli, int argc, char **argv); /* exec.c: run -it, else run_verb */
-int cp_verb(struct cli *cli, int argc, char **argv);       /* cp.c */
+int exec_verb(struct cli *cli, int argc, char **argv);   /* exec.c */
+int attach_verb(struct cli *cli, int argc, char **argv); /* exec.c */
+/*
+ * exec.c: the interactive half of `run -i/-t`.  exec_io_setup() checks our
+ * side first (-t needs a terminal); exec_run_session() attaches to the
+ * created container, starts it once the session is up, relays until it
+ * ends and sets *code to its exit code.
+ */
+struct raw_io;
+int exec_io_setup(struct cli *cli, int in, int tty, struct raw_io *io);
+int exec_run_session(struct cli *cli, const char *id, int in, struct raw_io *io, int *code);
+int cp_verb(struct cli *cli, int argc, char **argv); /* cp.c */
 int system_version(struct cli *cli, int argc, char **argv);
 int system_ping(struct cli *cli, int argc, char **argv);
-int usage_verb(struct cli *cli, int argc, char **argv); /* usage.c */
-int audit_verb(struct cli *cli, int argc, char **argv); /* audit.c: offline, no server */
+int usage_verb(struct cli *cli, int argc, char **argv);     /* usage.c */
+int audit_verb(struct cli *cli, int argc, char **argv);     /* audit.c: offline, no server */
 int lifecycle_wait(struct cli *cli, int argc, char **argv); /* lifecycle.c */
 int lifecycle_kill(struct cli *cli, int argc, char **argv);
 int lifecycle_restart(struct cli *cli, int argc, char **argv);

@@ -28,7 +28,7 @@ static const struct main_verb main_verbs[] = {
     {"call", invoke_verb, "call OPERATION [JSON-INPUT|-]",
      "send one call, print each frame received as a JSON line"},
     {"ps", container_ps, "ps [-a]", "list containers (-a: stopped ones too)"},
-    {"run", exec_run_verb, "run [-i] [-t] [--rm] [--name NAME] [-e KEY=VALUE]... IMAGE [CMD...]",
+    {"run", run_verb, "run [-i] [-t] [--rm] [--name NAME] [-e KEY=VALUE]... IMAGE [CMD...]",
      "create and start a container, print its output (-it: interactively), exit with its code"},
     {"exec", exec_verb, "exec [-i] [-t] [-e KEY=VALUE]... [-w DIR] [-u USER] CONTAINER CMD...",
      "run a command in a running container (-i: stdin, -t: terminal), exit with its code"},

@@ -2,6 +2,7 @@
  * run.c - `dockgate run`: create, start, follow the logs until the
  * container exits, fetch its exit code, remove it with --rm, and exit with
  * that code.  The calls go one after the other on the tool's one stream.
+ * With -i or -t the middle part is an interactive session (exec.c).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,11 +10,12 @@
 #include <string.h>
 
 #include "invoke.h"
+#include "raw.h"
 
-#define RUN_USAGE "run [--rm] [--name NAME] [-e KEY=VALUE]... IMAGE [CMD...]"
+#define RUN_USAGE "run [-i] [-t] [--rm] [--name NAME] [-e KEY=VALUE]... IMAGE [CMD...]"
 
 struct run_opts {
-        int rm;
+        int rm, i, t;
         const char *name;
         json_t *env; /* array of "KEY=VALUE" */
         const char *image;
@@ -21,39 +23,24 @@ struct run_opts {
         int ncmd;
 };
 
-/* -e KEY=VALUE, or -e KEY to pass our own KEY on (left out when unset), as docker does. */
-static int run_env(json_t *env, const char *arg)
-{
-        const char *val;
-        char *kv;
-        int rc;
-
-        if (*arg == '\0' || *arg == '=')
-                return -1;
-        if (strchr(arg, '=') != NULL)
-                return json_array_append_new(env, json_string(arg));
-        if ((val = getenv(arg)) == NULL)
-                return 0;
-        if (asprintf(&kv, "%s=%s", arg, val) == -1)
-                return -1;
-        rc = json_array_append_new(env, json_string(kv));
-        free(kv);
-        return rc;
-}
-
 static int run_parse(int argc, char **argv, struct run_opts *o)
 {
         static const struct option longopts[] = {
-            {"rm", no_argument, NULL, 'r'},
-            {"name", required_argument, NULL, 'n'},
-            {"env", required_argument, NULL, 'e'},
-            {NULL, 0, NULL, 0},
+            {"rm", no_argument, NULL, 'r'},        {"name", required_argument, NULL, 'n'},
+            {"env", required_argument, NULL, 'e'}, {"interactive", no_argument, NULL, 'i'},
+            {"tty", no_argument, NULL, 't'},       {NULL, 0, NULL, 0},
         };
         int ch;
 
         optind = 0;
-        while ((ch = getopt_long(argc, argv, "+e:", longopts, NULL)) != -1) {
+        while ((ch = getopt_long(argc, argv, "+ite:", longopts, NULL)) != -1) {
                 switch (ch) {
+                case 'i':
+                        o->i = 1;
+                        break;
+                case 't':
+                        o->t = 1;
+                        break;
                 case 'r':
                         o->rm = 1;
                         break;
@@ -61,7 +48,7 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
                         o->name = optarg;
                         break;
                 case 'e':
-                        if (run_env(o->env, optarg) == -1)
+                        if (cli_env_add(o->env, optarg) == -1)
                                 return -1;
                         break;
                 default:
@@ -78,20 +65,19 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 
 static json_t *run_create_input(const struct run_opts *o)
 {
-        json_t *in, *cmd;
-        int i;
+        json_t *in;
 
+        /* stdinOnce: with -i, the end of our input (a pipe's EOF) closes the container's. */
         if ((in = json_pack("{s:s}", "image", o->image)) == NULL)
                 return NULL;
+        if ((o->i || o->t) && (json_object_set_new(in, "tty", json_boolean(o->t)) == -1 ||
+                               json_object_set_new(in, "openStdin", json_boolean(o->i)) == -1 ||
+                               json_object_set_new(in, "stdinOnce", json_boolean(o->i)) == -1))
+                goto fail;
         if (o->name != NULL && json_object_set_new(in, "name", json_string(o->name)) == -1)
                 goto fail;
-        if (o->ncmd > 0) {
-                if ((cmd = json_array()) == NULL || json_object_set_new(in, "cmd", cmd) == -1)
-                        goto fail;
-                for (i = 0; i < o->ncmd; i++)
-                        if (json_array_append_new(cmd, json_string(o->cmd[i])) == -1)
-                                goto fail;
-        }
+        if (o->ncmd > 0 && json_object_set_new(in, "cmd", cli_strings(o->cmd, o->ncmd)) == -1)
+                goto fail;
         if (json_array_size(o->env) > 0 && json_object_set(in, "env", o->env) == -1)
                 goto fail;
         return in;
@@ -197,11 +183,26 @@ static void run_remove(struct cli *cli, const char *id)
         memcpy(cli->errcode, code, sizeof(code));
 }
 
+/* Without -i or -t: start, follow the logs to the end, then the exit code. */
+static int run_detached_io(struct cli *cli, const char *id, int *code)
+{
+        json_t *out;
+        int rc;
+
+        if ((rc = run_simple(cli, "docker/container/start", id, &out)) == CLI_OK) {
+                json_decref(out);
+                rc = container_follow_logs(cli, id, 1);
+        }
+        if (rc == CLI_OK)
+                rc = run_exit_code(cli, id, code);
+        return rc;
+}
+
 int run_verb(struct cli *cli, int argc, char **argv)
 {
         struct run_opts o = {0};
+        struct raw_io io;
         char *id = NULL;
-        json_t *out;
         int rc, code = 0;
 
         if ((o.env = json_array()) == NULL)
@@ -210,16 +211,19 @@ int run_verb(struct cli *cli, int argc, char **argv)
                 json_decref(o.env);
                 return cli_usage(cli, RUN_USAGE);
         }
+        /* Our side is checked before anything is created. */
+        if ((o.i || o.t) && exec_io_setup(cli, o.i, o.t, &io) == -1) {
+                json_decref(o.env);
+                return CLI_USAGE;
+        }
         rc = run_create(cli, &o, &id);
         json_decref(o.env);
         if (rc != CLI_OK)
                 return rc;
-        if ((rc = run_simple(cli, "docker/container/start", id, &out)) == CLI_OK) {
-                json_decref(out);
-                rc = container_follow_logs(cli, id, 1);
-        }
-        if (rc == CLI_OK)
-                rc = run_exit_code(cli, id, &code);
+        if (o.i || o.t)
+                rc = exec_run_session(cli, id, o.i, &io, &code);
+        else
+                rc = run_detached_io(cli, id, &code);
         /* After a second SIGINT the user wants out now, not more calls. */
         if (o.rm && !cli->forced)
                 run_remove(cli, id);
