@@ -20,7 +20,6 @@
 #include <sys/syscall.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -115,10 +114,7 @@ static void worker_fds(void)
 
 static void worker_chan_nonblock(void)
 {
-        int flags;
-
-        if ((flags = fcntl(WORKER_CHAN_FD, F_GETFL)) == -1 ||
-            fcntl(WORKER_CHAN_FD, F_SETFL, flags | O_NONBLOCK) == -1)
+        if (evutil_make_socket_nonblocking(WORKER_CHAN_FD) == -1)
                 fatal("fcntl on the supervisor channel");
 }
 

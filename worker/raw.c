@@ -512,41 +512,6 @@ void raw_session_free(struct session *s)
 
 /* --- the engine's response --- */
 
-/* The engine refused: its message, and the code it maps to. */
-static void raw_http_error(struct raw *r)
-{
-        char msg[MSG_TEXT_MAX + 1];
-        json_t *body, *m;
-        enum dg_err code;
-
-        snprintf(msg, sizeof(msg), "engine answered HTTP %d", r->status);
-        body = json_loadb(r->err != NULL ? r->err : "", r->errlen, 0, NULL);
-        if (json_is_object(body) && json_is_string(m = json_object_get(body, "message")))
-                snprintf(msg, sizeof(msg), "%s", json_string_value(m));
-        json_decref(body);
-        if (!utf8_valid(msg, strlen(msg)))
-                snprintf(msg, sizeof(msg), "engine answered HTTP %d", r->status);
-        switch (r->status) {
-        case 404:
-                code = DG_NOT_FOUND;
-                break;
-        case 409:
-                code = DG_CONFLICT;
-                break;
-        default:
-                code = DG_DOCKER_ERROR;
-                break;
-        }
-        if (code == DG_DOCKER_ERROR && !r->responded) {
-                json_t *details = json_pack("{s:i}", "status", r->status);
-
-                call_fail(r->s, code, msg, details);
-                json_decref(details);
-                return;
-        }
-        call_fail(r->s, code, msg, NULL);
-}
-
 static void raw_keep_err(struct raw *r, const char *p, size_t n, size_t max)
 {
         if (r->err == NULL && (r->err = malloc(max)) == NULL)
@@ -660,10 +625,9 @@ static int raw_body(struct stream *st, const char *buf, size_t len)
 static int raw_done(struct stream *st)
 {
         struct raw *r = st->state;
-        struct msg m;
 
         if (!raw_success(r)) {
-                raw_http_error(r);
+                stream_logs_engine_error(st, r->status, r->err, r->errlen);
                 return -1;
         }
         if (r->mode != RAW_HIJACK) {
@@ -677,10 +641,7 @@ static int raw_done(struct stream *st)
         r->wclosed = 1;
         evbuffer_drain(r->toeng, evbuffer_get_length(r->toeng));
         event_del(r->wr);
-        msg_init(&m, MSG_STREAM_END);
-        m.seq = r->s->seq;
-        chan_send(r->s->chan, &m);
-        msg_clear(&m);
+        stream_send_end(st);
         return 0; /* the exit code comes as MSG_RESULT (raw_msg) */
 }
 

@@ -4,7 +4,6 @@
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -55,7 +54,7 @@ struct session *session_new(struct event_base *base, int chan, struct msg *peer)
 {
         struct session *s;
         socklen_t len;
-        int flags, type;
+        int type;
 
         if (peer->type != MSG_PEER || peer->fd == -1)
                 fatalx("session needs MSG_PEER with a descriptor");
@@ -71,8 +70,7 @@ struct session *session_new(struct event_base *base, int chan, struct msg *peer)
         s->chan = chan;
         s->peer_fd = peer->fd;
         peer->fd = -1;
-        if ((flags = fcntl(s->peer_fd, F_GETFL)) == -1 ||
-            fcntl(s->peer_fd, F_SETFL, flags | O_NONBLOCK) == -1)
+        if (evutil_make_socket_nonblocking(s->peer_fd) == -1)
                 fatal("fcntl on the peer connection");
         memcpy(s->peer_name, peer->peer, sizeof(s->peer_name));
         s->peer_name[sizeof(s->peer_name) - 1] = '\0';

@@ -2,12 +2,12 @@
  * stream.c - the engine side of a data-plane call, and the table of kinds.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "call.h"
+#include "chan.h"
 #include "evil.h"
 #include "log.h"
 #include "peer.h"
@@ -52,6 +52,16 @@ static void stream_free(struct stream *st)
         if (st->fd != -1)
                 close(st->fd);
         free(st);
+}
+
+void stream_send_end(struct stream *st)
+{
+        struct msg m;
+
+        msg_init(&m, MSG_STREAM_END);
+        m.seq = st->s->seq;
+        chan_send(st->s->chan, &m);
+        msg_clear(&m);
 }
 
 static int stream_http_head(void *arg, int status)
@@ -140,7 +150,6 @@ void stream_start(struct session *s, struct msg *m)
         const struct stream_kind *kind;
         struct stream *st;
         char err[256];
-        int flags;
 
         if ((kind = stream_kind_find(m->kind)) == NULL) {
                 log_warnx("stream kind \"%s\" is not supported", m->kind);
@@ -153,8 +162,7 @@ void stream_start(struct session *s, struct msg *m)
         st->kind = kind;
         st->fd = m->fd;
         m->fd = -1;
-        if ((flags = fcntl(st->fd, F_GETFL)) == -1 ||
-            fcntl(st->fd, F_SETFL, flags | O_NONBLOCK) == -1)
+        if (evutil_make_socket_nonblocking(st->fd) == -1)
                 fatal("fcntl on the engine connection");
         err[0] = '\0';
         if ((st->state = kind->start(st, m->opts, err, sizeof(err))) == NULL) {

@@ -77,6 +77,16 @@ int stream_logs_feed(struct logs *l, const char *buf, size_t len);
 int stream_logs_flush(struct logs *l);
 void stream_logs_free(void *state);
 
+/*
+ * The engine refused the request (status not 2xx; body[0..len) is its
+ * answer, perhaps cut short): ends the call with the engine's message,
+ * mapped to a code as the supervisor maps engine answers.  For every kind;
+ * in stream_logs.c so that the engine-reader fuzz harness links it.
+ */
+void stream_logs_engine_error(struct stream *st, int status, const char *body, size_t len);
+/* The kind's output ended: MSG_STREAM_END asks the supervisor for the exit code. */
+void stream_send_end(struct stream *st);
+
 /* Starts relaying m's fd (taken from m) for the call in flight. */
 void stream_start(struct session *s, struct msg *m);
 /* MSG_RESULT or MSG_FAIL for a streaming call: the kind's msg(), or fatal. */

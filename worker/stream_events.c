@@ -16,9 +16,9 @@
 #include "stream_json.h"
 
 struct events {
-        struct stream_json j;
-        char prefix[96]; /* the peer's namespace, "alpha.": stripped from names */
-        char label[128]; /* the reserved owner label: dropped, and keys under it */
+        struct stream_json j; /* first: stream_json_kind_* take the state as one */
+        char prefix[96];      /* the peer's namespace, "alpha.": stripped from names */
+        char label[128];      /* the reserved owner label: dropped, and keys under it */
 };
 
 /* The peer's own name for an engine-side name. */
@@ -34,20 +34,6 @@ static int stream_events_reserved(const struct events *x, const char *key)
         size_t n = strlen(x->label);
 
         return n > 0 && strncmp(key, x->label, n) == 0 && (key[n] == '\0' || key[n] == '.');
-}
-
-static json_t *stream_events_str(const json_t *o, const char *key)
-{
-        const char *s = json_string_value(json_object_get(o, key));
-
-        return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *stream_events_int(const json_t *o, const char *key)
-{
-        const json_t *v = json_object_get(o, key);
-
-        return json_is_integer(v) ? json_integer(json_integer_value(v)) : json_null();
 }
 
 /* Actor.Attributes: string values only (the engine sends nothing else). */
@@ -79,12 +65,12 @@ static int stream_events_object(struct stream *st, json_t *ev)
         json_t *rec;
 
         /* A volume's ID is its name, namespaced like the others. */
-        rec = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "type", stream_events_str(ev, "Type"),
-                        "action", stream_events_str(ev, "Action"), "id",
-                        id != NULL ? json_string(stream_events_name(x, id)) : json_null(),
-                        "time", stream_events_int(ev, "time"), "timeNano",
-                        stream_events_int(ev, "timeNano"), "attributes",
-                        stream_events_attrs(x, actor));
+        rec =
+            json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "type", stream_json_str(ev, "Type"),
+                      "action", stream_json_str(ev, "Action"), "id",
+                      id != NULL ? json_string(stream_events_name(x, id)) : json_null(), "time",
+                      stream_json_int(ev, "time"), "timeNano", stream_json_int(ev, "timeNano"),
+                      "attributes", stream_events_attrs(x, actor));
         if (rec == NULL)
                 fatalx("out of memory building an event record");
         if (call_respond(st->s, rec) == -1) {
@@ -122,38 +108,11 @@ static void *stream_events_start(struct stream *st, const json_t *opts, char *er
         return x;
 }
 
-static int stream_events_head(struct stream *st, int status)
-{
-        return stream_json_head(&((struct events *)st->state)->j, status);
-}
-
-static int stream_events_body(struct stream *st, const char *buf, size_t len)
-{
-        return stream_json_body(&((struct events *)st->state)->j, buf, len);
-}
-
-/* An "until" was reached (or the engine ended the stream): a clean end. */
-static int stream_events_done(struct stream *st)
-{
-        if (stream_json_done(&((struct events *)st->state)->j) == -1 || st->dead)
-                return -1;
-        call_complete(st->s);
-        return -1;
-}
-
-static void stream_events_free(void *state)
-{
-        struct events *x = state;
-
-        stream_json_clear(&x->j);
-        free(x);
-}
-
 const struct stream_kind stream_events_kind = {
     .name = "events",
     .start = stream_events_start,
-    .head = stream_events_head,
-    .body = stream_events_body,
-    .done = stream_events_done,
-    .free = stream_events_free,
+    .head = stream_json_kind_head,
+    .body = stream_json_kind_body,
+    .done = stream_json_kind_done,
+    .free = stream_json_kind_free,
 };

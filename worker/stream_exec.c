@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "call.h"
-#include "chan.h"
 #include "log.h"
 #include "stream.h"
 
@@ -57,14 +56,10 @@ static int stream_exec_body(struct stream *st, const char *buf, size_t len)
 static int stream_exec_done(struct stream *st)
 {
         struct exec_json *e = st->state;
-        struct msg m;
 
         if (stream_logs_flush(e->logs) == -1)
                 return -1; /* the engine refused: the call failed */
-        msg_init(&m, MSG_STREAM_END);
-        m.seq = st->s->seq;
-        chan_send(st->s->chan, &m);
-        msg_clear(&m);
+        stream_send_end(st);
         return 0; /* the exit code comes as MSG_RESULT (stream_exec_msg) */
 }
 

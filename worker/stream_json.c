@@ -2,17 +2,15 @@
  * stream_json.c - newline-delimited JSON objects from the engine
  * (stream_json.h).
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "b64.h"
 #include "call.h"
 #include "log.h"
 #include "stream_json.h"
 
-#define STREAM_JSON_KEEP_MAX (64u << 10) /* a line buffer larger than this is freed when idle  \
-                                          */
+/* A line buffer larger than this is freed when idle. */
+#define STREAM_JSON_KEEP_MAX (64u << 10)
 
 void stream_json_init(struct stream_json *j, struct stream *st, stream_json_cb object,
                       size_t flags)
@@ -54,33 +52,10 @@ static void stream_json_append(struct stream_json *j, const char *p, size_t n)
         j->len += n;
 }
 
-/* The engine's {"message": ...}, mapped as the supervisor maps engine answers. */
+/* A non-2xx answer, kept whole or up to STREAM_JSON_ERR_MAX. */
 static int stream_json_error(struct stream_json *j)
 {
-        char msg[MSG_TEXT_MAX + 1];
-        json_t *body, *m, *details = NULL;
-        enum dg_err code;
-
-        snprintf(msg, sizeof(msg), "engine answered HTTP %d", j->status);
-        body = json_loadb(j->buf != NULL ? j->buf : "", j->len, 0, NULL);
-        if (json_is_object(body) && (m = json_object_get(body, "message")) != NULL &&
-            json_is_string(m))
-                snprintf(msg, sizeof(msg), "%s", json_string_value(m));
-        json_decref(body);
-        if (!utf8_valid(msg, strlen(msg))) /* cut inside a character */
-                snprintf(msg, sizeof(msg), "engine answered HTTP %d", j->status);
-
-        if (j->status == 404) {
-                code = DG_NOT_FOUND;
-        } else if (j->status == 409) {
-                code = DG_CONFLICT;
-        } else {
-                code = DG_DOCKER_ERROR;
-                if ((details = json_pack("{s:i}", "status", j->status)) == NULL)
-                        fatalx("out of memory");
-        }
-        call_fail(j->st->s, code, msg, details);
-        json_decref(details);
+        stream_logs_engine_error(j->st, j->status, j->buf, j->len);
         return -1;
 }
 
@@ -164,4 +139,43 @@ int stream_json_done(struct stream_json *j)
                 return 0;
         j->len = 0;
         return stream_json_line(j, j->buf, n);
+}
+
+int stream_json_kind_head(struct stream *st, int status)
+{
+        return stream_json_head(st->state, status);
+}
+
+int stream_json_kind_body(struct stream *st, const char *buf, size_t len)
+{
+        return stream_json_body(st->state, buf, len);
+}
+
+/* A clean end: events' "until" reached, a pull done (it fails inside the stream). */
+int stream_json_kind_done(struct stream *st)
+{
+        if (stream_json_done(st->state) == -1 || st->dead)
+                return -1;
+        call_complete(st->s);
+        return -1;
+}
+
+void stream_json_kind_free(void *state)
+{
+        stream_json_clear(state);
+        free(state);
+}
+
+json_t *stream_json_str(const json_t *o, const char *key)
+{
+        const char *s = json_string_value(json_object_get(o, key));
+
+        return s != NULL ? json_string(s) : json_null();
+}
+
+json_t *stream_json_int(const json_t *o, const char *key)
+{
+        const json_t *v = json_object_get(o, key);
+
+        return json_is_integer(v) ? json_integer(json_integer_value(v)) : json_null();
 }

@@ -56,4 +56,18 @@ int stream_json_done(struct stream_json *j);
 /* Ends the call: the engine's stream broke its format (why goes to the log). */
 int stream_json_malformed(struct stream_json *j, const char *why);
 
+/*
+ * The hooks of a kind whose state begins with its struct stream_json
+ * (stats, events, pull): head and body forward to it, done completes the
+ * call at a clean end, free clears it and frees the state.
+ */
+int stream_json_kind_head(struct stream *st, int status);
+int stream_json_kind_body(struct stream *st, const char *buf, size_t len);
+int stream_json_kind_done(struct stream *st);
+void stream_json_kind_free(void *state);
+
+/* o's key as a new JSON string or integer, or null when absent or of another type. */
+json_t *stream_json_str(const json_t *o, const char *key);
+json_t *stream_json_int(const json_t *o, const char *key);
+
 #endif

@@ -371,32 +371,36 @@ static int stream_logs_tty(struct logs *l, const unsigned char *p, size_t len)
         return rc;
 }
 
-static int stream_logs_error_done(struct logs *l)
+void stream_logs_engine_error(struct stream *st, int status, const char *body, size_t len)
 {
         char msg[MSG_TEXT_MAX + 1];
-        json_t *body, *m, *details = NULL;
+        json_t *answer, *m, *details = NULL;
         enum dg_err code;
 
-        snprintf(msg, sizeof(msg), "engine answered HTTP %d", l->status);
-        body = json_loadb(l->err != NULL ? l->err : "", l->errlen, 0, NULL);
-        if (body != NULL && json_is_object(body) && (m = json_object_get(body, "message")) &&
-            json_is_string(m))
+        snprintf(msg, sizeof(msg), "engine answered HTTP %d", status);
+        answer = json_loadb(body != NULL ? body : "", len, 0, NULL);
+        if (json_is_object(answer) && json_is_string(m = json_object_get(answer, "message")))
                 snprintf(msg, sizeof(msg), "%s", json_string_value(m));
-        json_decref(body);
+        json_decref(answer);
         if (!utf8_valid(msg, strlen(msg))) /* cut inside a character */
-                snprintf(msg, sizeof(msg), "engine answered HTTP %d", l->status);
+                snprintf(msg, sizeof(msg), "engine answered HTTP %d", status);
 
-        if (l->status == 404) {
+        if (status == 404) {
                 code = DG_NOT_FOUND;
-        } else if (l->status == 409) {
+        } else if (status == 409) {
                 code = DG_CONFLICT;
         } else {
                 code = DG_DOCKER_ERROR;
-                if ((details = json_pack("{s:i}", "status", l->status)) == NULL)
+                if ((details = json_pack("{s:i}", "status", status)) == NULL)
                         fatalx("out of memory");
         }
-        call_fail(l->st->s, code, msg, details);
+        call_fail(st->s, code, msg, details);
         json_decref(details);
+}
+
+static int stream_logs_error_done(struct logs *l)
+{
+        stream_logs_engine_error(l->st, l->status, l->err, l->errlen);
         return -1;
 }
 
@@ -513,7 +517,12 @@ void stream_logs_free(void *state)
 }
 
 const struct stream_kind stream_logs_kind = {
-    "logs",           stream_logs_start, stream_logs_head,
-    stream_logs_body, stream_logs_done,  stream_logs_free,
-    NULL,             NULL,
+    "logs",
+    stream_logs_start,
+    stream_logs_head,
+    stream_logs_body,
+    stream_logs_done,
+    stream_logs_free,
+    NULL,
+    NULL,
 };

@@ -19,22 +19,8 @@
 #define PULL_ERROR_SHOWN 512 /* of the engine's error text */
 
 struct pull {
-        struct stream_json j;
+        struct stream_json j; /* first: stream_json_kind_* take the state as one */
 };
-
-static json_t *stream_pull_str(const json_t *o, const char *key)
-{
-        const char *s = json_string_value(json_object_get(o, key));
-
-        return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *stream_pull_int(const json_t *o, const char *key)
-{
-        const json_t *v = json_object_get(o, key);
-
-        return json_is_integer(v) ? json_integer(json_integer_value(v)) : json_null();
-}
 
 static int stream_pull_error(struct stream *st, const json_t *msg)
 {
@@ -69,9 +55,9 @@ static int stream_pull_object(struct stream *st, json_t *msg)
         if (!json_is_string(json_object_get(msg, "status")))
                 return 0; /* nothing a peer can show ("aux" and the like) */
         rec = json_pack(
-            "{s:o,s:o,s:o,s:o,s:o}", "status", stream_pull_str(msg, "status"), "id",
-            stream_pull_str(msg, "id"), "progress", stream_pull_str(msg, "progress"), "current",
-            stream_pull_int(detail, "current"), "total", stream_pull_int(detail, "total"));
+            "{s:o,s:o,s:o,s:o,s:o}", "status", stream_json_str(msg, "status"), "id",
+            stream_json_str(msg, "id"), "progress", stream_json_str(msg, "progress"), "current",
+            stream_json_int(detail, "current"), "total", stream_json_int(detail, "total"));
         if (rec == NULL)
                 fatalx("out of memory building a pull record");
         if (call_respond(st->s, rec) == -1) {
@@ -97,38 +83,11 @@ static void *stream_pull_start(struct stream *st, const json_t *opts, char *err,
         return x;
 }
 
-static int stream_pull_head(struct stream *st, int status)
-{
-        return stream_json_head(&((struct pull *)st->state)->j, status);
-}
-
-static int stream_pull_body(struct stream *st, const char *buf, size_t len)
-{
-        return stream_json_body(&((struct pull *)st->state)->j, buf, len);
-}
-
-/* The stream ended without an error message: the engine has the image. */
-static int stream_pull_done(struct stream *st)
-{
-        if (stream_json_done(&((struct pull *)st->state)->j) == -1 || st->dead)
-                return -1;
-        call_complete(st->s);
-        return -1;
-}
-
-static void stream_pull_free(void *state)
-{
-        struct pull *x = state;
-
-        stream_json_clear(&x->j);
-        free(x);
-}
-
 const struct stream_kind stream_pull_kind = {
     .name = "pull",
     .start = stream_pull_start,
-    .head = stream_pull_head,
-    .body = stream_pull_body,
-    .done = stream_pull_done,
-    .free = stream_pull_free,
+    .head = stream_json_kind_head,
+    .body = stream_json_kind_body,
+    .done = stream_json_kind_done,
+    .free = stream_json_kind_free,
 };

@@ -26,9 +26,9 @@
 #define STATS_ZERO_TIME "0001-01-01T00:00:00Z"
 
 struct stats {
-        struct stream_json j;
-        int stream; /* a stream of samples, not one */
-        int sent;   /* records sent */
+        struct stream_json j; /* first: stream_json_kind_* take the state as one */
+        int stream;           /* a stream of samples, not one */
+        int sent;             /* records sent */
 };
 
 /* The number at a dot-separated path in o, or 0 when absent or not a number. */
@@ -183,37 +183,11 @@ static void *stream_stats_start(struct stream *st, const json_t *opts, char *err
         return x;
 }
 
-static int stream_stats_head(struct stream *st, int status)
-{
-        return stream_json_head(&((struct stats *)st->state)->j, status);
-}
-
-static int stream_stats_body(struct stream *st, const char *buf, size_t len)
-{
-        return stream_json_body(&((struct stats *)st->state)->j, buf, len);
-}
-
-static int stream_stats_done(struct stream *st)
-{
-        if (stream_json_done(&((struct stats *)st->state)->j) == -1 || st->dead)
-                return -1;
-        call_complete(st->s);
-        return -1;
-}
-
-static void stream_stats_free(void *state)
-{
-        struct stats *x = state;
-
-        stream_json_clear(&x->j);
-        free(x);
-}
-
 const struct stream_kind stream_stats_kind = {
     .name = "stats",
     .start = stream_stats_start,
-    .head = stream_stats_head,
-    .body = stream_stats_body,
-    .done = stream_stats_done,
-    .free = stream_stats_free,
+    .head = stream_json_kind_head,
+    .body = stream_json_kind_body,
+    .done = stream_json_kind_done,
+    .free = stream_json_kind_free,
 };
