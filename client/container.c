@@ -29,8 +29,11 @@ int container_ps(struct cli *cli, int argc, char **argv)
         json_decref(in);
         if (rc != CLI_OK)
                 return rc;
-        if (output_ps(out) == -1) {
+        if (!json_is_array(out)) {
                 cli_seterr(cli, "docker/container/list: output is not a list of containers");
+                rc = CLI_FAILED;
+        } else if (output_ps(out) == -1) {
+                cli_seterr(cli, "ps: out of memory or write error");
                 rc = CLI_FAILED;
         }
         json_decref(out);
@@ -142,18 +145,13 @@ int container_stop(struct cli *cli, int argc, char **argv)
 
 int container_inspect(struct cli *cli, int argc, char **argv)
 {
-        json_t *in, *out;
+        json_t *out;
         int rc;
 
         optind = 0;
         if (getopt(argc, argv, "+") != -1 || argc - optind != 1)
                 return cli_usage(cli, "inspect CONTAINER");
-        if ((in = json_pack("{s:s}", "containerId", argv[optind])) == NULL) {
-                cli_seterr(cli, "invalid container name");
-                return CLI_USAGE;
-        }
-        rc = invoke_query(cli, "docker/container/inspect", in, &out);
-        json_decref(in);
+        rc = invoke_named(cli, "docker/container/inspect", "containerId", argv[optind], &out);
         if (rc == CLI_OK)
                 output_json(out);
         json_decref(out);

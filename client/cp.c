@@ -269,8 +269,14 @@ static int cp_is_dir(struct cli *cli, const struct cp_ref *dst, int *is_dir)
         static const unsigned char empty[1024];
         int p[2], rc;
 
-        if (pipe2(p, O_CLOEXEC) == -1 || write(p[1], empty, sizeof(empty)) != sizeof(empty)) {
+        if (pipe2(p, O_CLOEXEC) == -1) {
                 cli_seterr(cli, "pipe: %s", strerror(errno));
+                return CLI_FAILED;
+        }
+        if (write(p[1], empty, sizeof(empty)) != sizeof(empty)) {
+                cli_seterr(cli, "pipe: %s", strerror(errno));
+                close(p[0]);
+                close(p[1]);
                 return CLI_FAILED;
         }
         close(p[1]);

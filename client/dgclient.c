@@ -276,7 +276,6 @@ static enum dgc_status dgc_check_frame(struct dgc *c, struct dgc_frame *f)
 static enum dgc_status dgc_parse_frame(struct dgc *c, struct dgc_frame *f)
 {
         json_error_t jerr;
-        enum dgc_status st;
 
         /* Container output may hold NUL characters: they arrive as \u0000. */
         f->json = json_loadb(f->raw, f->rawlen, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
@@ -284,9 +283,7 @@ static enum dgc_status dgc_parse_frame(struct dgc *c, struct dgc_frame *f)
                 return dgc_fail(c, DGC_ERR_PROTO, "invalid JSON from server: %s", jerr.text);
         if (!json_is_object(f->json))
                 return dgc_fail(c, DGC_ERR_PROTO, "frame from server is not an object");
-        if ((st = dgc_check_frame(c, f)) != DGC_OK)
-                return st;
-        return DGC_OK;
+        return dgc_check_frame(c, f);
 }
 
 enum dgc_status dgc_read_frame(struct dgc *c, struct dgc_frame *f)

@@ -95,16 +95,11 @@ out:
 /* What attach needs to know of the container: a TTY, an open stdin. */
 static int exec_inspect(struct cli *cli, const char *id, int *tty, int *open_stdin)
 {
-        json_t *in = json_pack("{s:s}", "containerId", id), *out, *cfg;
+        json_t *out, *cfg;
         int rc;
 
-        if (in == NULL) {
-                cli_seterr(cli, "invalid container name");
-                return CLI_USAGE;
-        }
-        rc = invoke_query(cli, "docker/container/inspect", in, &out);
-        json_decref(in);
-        if (rc != CLI_OK)
+        if ((rc = invoke_named(cli, "docker/container/inspect", "containerId", id, &out)) !=
+            CLI_OK)
                 return rc;
         cfg = json_object_get(out, "Config");
         *tty = json_is_true(json_object_get(cfg, "Tty"));
@@ -157,11 +152,10 @@ struct exec_started {
 static int exec_run_start(void *arg)
 {
         struct exec_started *es = arg;
-        json_t *in = json_pack("{s:s}", "containerId", es->id), *out = NULL;
-        int rc = invoke_query(es->cli, "docker/container/start", in, &out);
+        json_t *out;
+        int rc = invoke_named(es->cli, "docker/container/start", "containerId", es->id, &out);
 
         json_decref(out);
-        json_decref(in);
         return rc;
 }
 

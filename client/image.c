@@ -72,15 +72,6 @@ static int image_pull_tty(struct image_pull *p, const char *id, const char *stat
         return 0;
 }
 
-static char *image_clean_field(json_t *rec, const char *key)
-{
-        json_t *v = json_object_get(rec, key);
-
-        if (!json_is_string(v))
-                return output_clean("", 0);
-        return output_clean(json_string_value(v), json_string_length(v));
-}
-
 /* One progress record {"status", "id", "progress", "current", "total"}. */
 static int image_pull_record(struct cli *cli, json_t *rec, void *arg)
 {
@@ -92,9 +83,9 @@ static int image_pull_record(struct cli *cli, json_t *rec, void *arg)
                 cli_seterr(cli, "docker/image/pull: progress record without a status");
                 return -1;
         }
-        status = image_clean_field(rec, "status");
-        id = image_clean_field(rec, "id");
-        progress = image_clean_field(rec, "progress");
+        status = output_clean_json(json_object_get(rec, "status"));
+        id = output_clean_json(json_object_get(rec, "id"));
+        progress = output_clean_json(json_object_get(rec, "progress"));
         if (status == NULL || id == NULL || progress == NULL)
                 rc = -1;
         else if (p->tty)

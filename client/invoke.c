@@ -94,6 +94,15 @@ static int invoke_lost(struct cli *cli, enum dgc_status st)
         return rc;
 }
 
+/* Sends call.aborted, once per call: DGC_OK when sent now or before. */
+static enum dgc_status invoke_abort(struct cli *cli, struct invoke_state *cs)
+{
+        if (cs->aborting)
+                return DGC_OK;
+        cs->aborting = 1;
+        return dgc_abort(cli->conn, cli->id);
+}
+
 /* A SIGINT arrived while waiting.  Returns -1 to keep waiting, or an exit status. */
 static int invoke_interrupted(struct cli *cli, struct invoke_state *cs)
 {
@@ -107,10 +116,7 @@ static int invoke_interrupted(struct cli *cli, struct invoke_state *cs)
                 invoke_drop(cli);
                 return CLI_ABORTED;
         }
-        if (cs->aborting)
-                return -1;
-        cs->aborting = 1;
-        if ((st = dgc_abort(cli->conn, cli->id)) != DGC_OK)
+        if ((st = invoke_abort(cli, cs)) != DGC_OK)
                 return invoke_lost(cli, st);
         return -1;
 }
@@ -118,13 +124,8 @@ static int invoke_interrupted(struct cli *cli, struct invoke_state *cs)
 /* Sends call.aborted because the tool cannot go on with the output. */
 static int invoke_hook_failed(struct cli *cli, struct invoke_state *cs)
 {
-        enum dgc_status st;
-
         cs->hookfail = 1;
-        if (cs->aborting)
-                return -1;
-        cs->aborting = 1;
-        if ((st = dgc_abort(cli->conn, cli->id)) != DGC_OK) {
+        if (invoke_abort(cli, cs) != DGC_OK) {
                 invoke_drop(cli);
                 return CLI_FAILED; /* keep the hook's message */
         }
@@ -225,6 +226,22 @@ int invoke_query(struct cli *cli, const char *op, json_t *input, json_t **output
                 *output = NULL;
         } else if (*output == NULL)
                 *output = json_null();
+        return rc;
+}
+
+int invoke_named(struct cli *cli, const char *op, const char *key, const char *name,
+                 json_t **output)
+{
+        json_t *in = json_pack("{s:s}", key, name);
+        int rc;
+
+        *output = NULL;
+        if (in == NULL) {
+                cli_seterr(cli, "invalid %s (not UTF-8?)", key);
+                return CLI_USAGE;
+        }
+        rc = invoke_query(cli, op, in, output);
+        json_decref(in);
         return rc;
 }
 

@@ -30,5 +30,11 @@ int invoke_run(struct cli *cli, const char *op, json_t *input, const struct invo
  * reference; JSON null when the server sent none) on CLI_OK.
  */
 int invoke_query(struct cli *cli, const char *op, json_t *input, json_t **output);
+/*
+ * invoke_query on one named resource: input {key: name}.  A name that
+ * cannot be sent (not UTF-8) is a usage error.
+ */
+int invoke_named(struct cli *cli, const char *op, const char *key, const char *name,
+                 json_t **output);
 
 #endif

@@ -25,16 +25,11 @@ static int lifecycle_names(struct cli *cli, int argc, char **argv, const char *u
 /* One container's wait: its exit code on a line of its own. */
 static int lifecycle_wait_one(struct cli *cli, const char *name)
 {
-        json_t *in, *out, *code;
+        json_t *out, *code;
         int rc;
 
-        if ((in = json_pack("{s:s}", "containerId", name)) == NULL) {
-                cli_seterr(cli, "invalid container name (not UTF-8?)");
-                return CLI_USAGE;
-        }
-        rc = invoke_query(cli, "docker/container/wait", in, &out);
-        json_decref(in);
-        if (rc != CLI_OK)
+        if ((rc = invoke_named(cli, "docker/container/wait", "containerId", name, &out)) !=
+            CLI_OK)
                 return rc;
         if (!json_is_integer(code = json_object_get(out, "exitCode"))) {
                 cli_seterr(cli, "docker/container/wait: output without exitCode");
@@ -179,18 +174,13 @@ static int lifecycle_top_table(json_t *out)
 
 int lifecycle_top(struct cli *cli, int argc, char **argv)
 {
-        json_t *in, *out;
+        json_t *out;
         int rc;
 
         optind = 0;
         if (getopt(argc, argv, "+") != -1 || argc - optind != 1)
                 return cli_usage(cli, "top CONTAINER");
-        if ((in = json_pack("{s:s}", "containerId", argv[optind])) == NULL) {
-                cli_seterr(cli, "invalid container name (not UTF-8?)");
-                return CLI_USAGE;
-        }
-        rc = invoke_query(cli, "docker/container/top", in, &out);
-        json_decref(in);
+        rc = invoke_named(cli, "docker/container/top", "containerId", argv[optind], &out);
         if (rc == CLI_OK && lifecycle_top_table(out) == -1) {
                 cli_seterr(cli, "docker/container/top: output is not a process table");
                 rc = CLI_FAILED;

@@ -103,18 +103,13 @@ static int network_ls(struct cli *cli, int argc, char **argv)
 
 static int network_inspect(struct cli *cli, int argc, char **argv)
 {
-        json_t *in, *out;
+        json_t *out;
         int rc;
 
         optind = 0;
         if (getopt(argc, argv, "+") != -1 || argc - optind != 1)
                 return cli_usage(cli, "network inspect NETWORK");
-        if ((in = json_pack("{s:s}", "networkId", argv[optind])) == NULL) {
-                cli_seterr(cli, "invalid network name (not UTF-8?)");
-                return CLI_USAGE;
-        }
-        rc = invoke_query(cli, "docker/network/inspect", in, &out);
-        json_decref(in);
+        rc = invoke_named(cli, "docker/network/inspect", "networkId", argv[optind], &out);
         if (rc == CLI_OK)
                 output_json(out);
         json_decref(out);

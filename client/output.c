@@ -13,9 +13,9 @@
 
 #include "b64.h"
 #include "output.h"
+#include "table.h"
 
 #define OUTPUT_PS_COLS 4
-#define OUTPUT_PS_GAP 3
 
 void output_frame_line(const struct dgc_frame *f)
 {
@@ -98,7 +98,7 @@ char *output_clean(const char *s, size_t len)
         return t;
 }
 
-static char *output_clean_json(json_t *v)
+char *output_clean_json(json_t *v)
 {
         if (!json_is_string(v))
                 return output_clean("", 0);
@@ -116,10 +116,10 @@ size_t output_width(const char *s)
         return w;
 }
 
-/* Names come as "/name" (the engine's form); print them as docker does. */
+/* Names come as "/name" (the engine's form); joined as docker prints them. */
 static char *output_names(json_t *names)
 {
-        char *out, *part;
+        char *out, *grown;
         size_t i, len = 0;
         json_t *n;
 
@@ -128,85 +128,58 @@ static char *output_names(json_t *names)
         json_array_foreach(names, i, n)
         {
                 const char *s = json_string_value(n);
-                char *grown;
 
                 if (s == NULL)
                         continue;
                 if (*s == '/')
                         s++;
-                if ((part = output_clean(s, strlen(s))) == NULL ||
-                    (grown = realloc(out, len + strlen(part) + 2)) == NULL) {
-                        free(part);
+                if ((grown = realloc(out, len + strlen(s) + 2)) == NULL) {
                         free(out);
                         return NULL;
                 }
                 out = grown;
-                len += (size_t)sprintf(out + len, "%s%s", len > 0 ? "," : "", part);
-                free(part);
+                len += (size_t)sprintf(out + len, "%s%s", len > 0 ? "," : "", s);
         }
         return out;
 }
 
-static int output_ps_row(json_t *c, char *cells[OUTPUT_PS_COLS])
+/* One container: short ID, image, status (its state when empty), names. */
+static void output_ps_row(struct table *t, json_t *c)
 {
         json_t *status = json_object_get(c, "status");
         const char *id = json_string_value(json_object_get(c, "containerId"));
+        char shortid[13], *names = output_names(json_object_get(c, "names"));
+        const char *row[OUTPUT_PS_COLS] = {
+            shortid, json_string_value(json_object_get(c, "image")), NULL, names};
 
         if (!json_is_string(status) || json_string_length(status) == 0)
                 status = json_object_get(c, "state");
-        cells[0] = output_clean(id != NULL ? id : "", id != NULL ? strnlen(id, 12) : 0);
-        cells[1] = output_clean_json(json_object_get(c, "image"));
-        cells[2] = output_clean_json(status);
-        cells[3] = output_names(json_object_get(c, "names"));
-        return cells[0] && cells[1] && cells[2] && cells[3] ? 0 : -1;
-}
-
-static void output_ps_print(char **cells, size_t rows, const size_t *width)
-{
-        size_t r, k, w;
-
-        for (r = 0; r < rows; r++) {
-                for (k = 0; k < OUTPUT_PS_COLS; k++) {
-                        const char *s = cells[r * OUTPUT_PS_COLS + k];
-
-                        fputs(s, stdout);
-                        if (k == OUTPUT_PS_COLS - 1)
-                                break;
-                        for (w = output_width(s); w < width[k] + OUTPUT_PS_GAP; w++)
-                                fputc(' ', stdout);
-                }
-                fputc('\n', stdout);
-        }
+        row[2] = json_string_value(status);
+        snprintf(shortid, sizeof(shortid), "%s", id != NULL ? id : "");
+        if (names == NULL)
+                t->failed = 1; /* out of memory: print nothing rather than lose the names */
+        else
+                table_add(t, row);
+        free(names);
 }
 
 int output_ps(json_t *list)
 {
-        static const char *hdr[OUTPUT_PS_COLS] = {"CONTAINER ID", "IMAGE", "STATUS", "NAMES"};
-        size_t width[OUTPUT_PS_COLS] = {0}, rows, r, k;
-        char **cells;
-        int rc = 0;
+        static const char *const hdr[OUTPUT_PS_COLS] = {"CONTAINER ID", "IMAGE", "STATUS",
+                                                        "NAMES"};
+        struct table t;
+        json_t *c;
+        size_t i;
+        int rc;
 
-        if (!json_is_array(list))
+        if (!json_is_array(list) || table_init(&t, OUTPUT_PS_COLS, hdr) == -1)
                 return -1;
-        rows = json_array_size(list) + 1;
-        if ((cells = calloc(rows * OUTPUT_PS_COLS, sizeof(*cells))) == NULL)
-                return -1;
-        for (k = 0; k < OUTPUT_PS_COLS; k++)
-                cells[k] = strdup(hdr[k]);
-        for (r = 1; r < rows && rc == 0; r++)
-                rc = output_ps_row(json_array_get(list, r - 1), cells + r * OUTPUT_PS_COLS);
-        for (k = 0; k < rows * OUTPUT_PS_COLS && rc == 0; k++)
-                if (cells[k] == NULL)
-                        rc = -1;
-        for (k = 0; k < rows * OUTPUT_PS_COLS && rc == 0; k++)
-                if (output_width(cells[k]) > width[k % OUTPUT_PS_COLS])
-                        width[k % OUTPUT_PS_COLS] = output_width(cells[k]);
-        if (rc == 0)
-                output_ps_print(cells, rows, width);
-        for (k = 0; k < rows * OUTPUT_PS_COLS; k++)
-                free(cells[k]);
-        free(cells);
-        fflush(stdout);
+        json_array_foreach(list, i, c)
+        {
+                output_ps_row(&t, c);
+        }
+        rc = table_print(&t);
+        table_free(&t);
         return rc;
 }
 

@@ -17,13 +17,18 @@ void output_frame_line(const struct dgc_frame *f);
  * cannot be written.
  */
 int output_record(json_t *rec, char *err, size_t errlen);
-/* docker/container/list's output as a table; -1 when it is not an array. */
+/*
+ * docker/container/list's output as a table (table.h); -1 when it is not
+ * an array, or when the table cannot be built or written.
+ */
 int output_ps(json_t *list);
 /*
  * A malloc'd copy of s[0..len) with control characters replaced by '?':
  * for engine-provided strings printed to a terminal.  NULL: out of memory.
  */
 char *output_clean(const char *s, size_t len);
+/* output_clean of a JSON string ("" for anything else). */
+char *output_clean_json(json_t *v);
 /* Columns a string takes on a terminal, counted as code points. */
 size_t output_width(const char *s);
 /* Any JSON value, indented. */

@@ -116,20 +116,6 @@ static int run_create(struct cli *cli, const struct run_opts *o, char **id)
         return rc;
 }
 
-static int run_simple(struct cli *cli, const char *op, const char *id, json_t **out)
-{
-        json_t *in;
-        int rc;
-
-        if ((in = json_pack("{s:s}", "containerId", id)) == NULL) {
-                cli_seterr(cli, "out of memory");
-                return CLI_FAILED;
-        }
-        rc = invoke_query(cli, op, in, out);
-        json_decref(in);
-        return rc;
-}
-
 /* docker/container/wait where the server has it and lets us use it; else inspect. */
 static int run_exit_code(struct cli *cli, const char *id, int *code)
 {
@@ -137,7 +123,7 @@ static int run_exit_code(struct cli *cli, const char *id, int *code)
         const char *err;
         int rc;
 
-        rc = run_simple(cli, "docker/container/wait", id, &out);
+        rc = invoke_named(cli, "docker/container/wait", "containerId", id, &out);
         if (rc == CLI_OK) {
                 v = json_object_get(out, "exitCode");
                 if ((err = json_string_value(json_object_get(out, "error"))) && *err != '\0')
@@ -146,7 +132,8 @@ static int run_exit_code(struct cli *cli, const char *id, int *code)
                         cli_warn("container was killed: out of memory");
         } else if (rc == CLI_FAILED && (strcmp(cli->errcode, "INVALID_INPUT") == 0 ||
                                         strcmp(cli->errcode, "FORBIDDEN") == 0)) {
-                if ((rc = run_simple(cli, "docker/container/inspect", id, &out)) != CLI_OK)
+                if ((rc = invoke_named(cli, "docker/container/inspect", "containerId", id,
+                                       &out)) != CLI_OK)
                         return rc;
                 v = json_object_get(json_object_get(out, "State"), "ExitCode");
         } else
@@ -189,7 +176,8 @@ static int run_detached_io(struct cli *cli, const char *id, int *code)
         json_t *out;
         int rc;
 
-        if ((rc = run_simple(cli, "docker/container/start", id, &out)) == CLI_OK) {
+        if ((rc = invoke_named(cli, "docker/container/start", "containerId", id, &out)) ==
+            CLI_OK) {
                 json_decref(out);
                 rc = container_follow_logs(cli, id, 1);
         }

@@ -9,20 +9,17 @@
 
 #include "cli.h"
 #include "invoke.h"
+#include "output.h"
 
 #define USAGE_USAGE "usage [--peer NAME] [--json]"
 
-/* Server text for a terminal: control characters shown as '?'. */
+/* Server text for a terminal: control characters shown as '?' (output_clean). */
 static void usage_puts(const char *s, int width)
 {
-        char buf[256];
-        size_t i;
+        char *clean = output_clean(s != NULL ? s : "-", s != NULL ? strlen(s) : 1);
 
-        snprintf(buf, sizeof(buf), "%s", s != NULL ? s : "-");
-        for (i = 0; buf[i] != '\0'; i++)
-                if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
-                        buf[i] = '?';
-        printf("%-*s", width, buf);
+        printf("%-*s", width, clean != NULL ? clean : "?");
+        free(clean);
 }
 
 static void usage_bytes(char *buf, size_t len, double v)

@@ -88,18 +88,13 @@ static int volume_ls(struct cli *cli, int argc, char **argv)
 
 static int volume_inspect(struct cli *cli, int argc, char **argv)
 {
-        json_t *in, *out;
+        json_t *out;
         int rc;
 
         optind = 0;
         if (getopt(argc, argv, "+") != -1 || argc - optind != 1)
                 return cli_usage(cli, "volume inspect VOLUME");
-        if ((in = json_pack("{s:s}", "volumeName", argv[optind])) == NULL) {
-                cli_seterr(cli, "invalid volume name (not UTF-8?)");
-                return CLI_USAGE;
-        }
-        rc = invoke_query(cli, "docker/volume/inspect", in, &out);
-        json_decref(in);
+        rc = invoke_named(cli, "docker/volume/inspect", "volumeName", argv[optind], &out);
         if (rc == CLI_OK)
                 output_json(out);
         json_decref(out);
