@@ -130,49 +130,49 @@ void call_fail_engine(struct call *c, int status, json_t *body)
                 call_fail(c, DG_CONFLICT, "%s", text);
                 break;
         default:
-                call_fail_details(c, DG_DOCKER_ERROR, json_pack("{s:i}", "status", status), "%s",
-                                  text);
+                call_fail_details(c, DG_DOCKER_ERROR, json_pack("{s:i}", "status", status),
+                                  "%s", text);
                 break;
         }
 }
 
-void call_stream(struct call *c, int fd, const char *kind, json_t *opts)
+/*
+ * Sends MSG_STREAM with fd (owned by pool_send from here on, delivered or
+ * not), once its audit record is durable.  c is detached from its worker.
+ */
+static int stream_send(struct call *c, int fd, const char *kind, json_t *opts)
 {
         struct msg m;
+        int rc;
+
         msg_init(&m, MSG_STREAM);
         m.seq = c->seq;
         snprintf(m.kind, sizeof(m.kind), "%s", kind);
         m.opts = opts != NULL ? opts : json_object();
         uint64_t ticket = auditrec_decision(c, "OK", NULL, kind, NULL);
-        /* pool_send owns fd from here on, delivered or not. */
         detach(c);
-        if (pool_send_held(c->worker, &m, fd, ticket) < 0)
+        if ((rc = pool_send_held(c->worker, &m, fd, ticket)) < 0)
                 log_warnx("call %llu (%s): stream not delivered", (unsigned long long)c->seq,
                           c->op);
         msg_clear(&m);
+        return rc;
+}
+
+void call_stream(struct call *c, int fd, const char *kind, json_t *opts)
+{
+        stream_send(c, fd, kind, opts);
         finish(c);
 }
 
 void call_stream_keep(struct call *c, int fd, const char *kind, json_t *opts,
                       const struct call_stream_ops *ops)
 {
-        struct msg m;
-        msg_init(&m, MSG_STREAM);
-        m.seq = c->seq;
-        snprintf(m.kind, sizeof(m.kind), "%s", kind);
-        m.opts = opts != NULL ? opts : json_object();
         c->kept = ops;
-        uint64_t ticket = auditrec_decision(c, "OK", NULL, kind, NULL);
-        detach(c);
-        if (pool_send_held(c->worker, &m, fd, ticket) < 0) {
+        if (stream_send(c, fd, kind, opts) < 0) {
                 /* The worker is gone (or being killed): nothing will end this call. */
-                log_warnx("call %llu (%s): stream not delivered", (unsigned long long)c->seq,
-                          c->op);
-                msg_clear(&m);
                 broker_cancel(c);
                 return;
         }
-        msg_clear(&m);
         c->worker->call = c; /* still owed: the exit code, after MSG_STREAM_END */
 }
 

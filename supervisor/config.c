@@ -20,7 +20,8 @@ static void default_worker_path(struct config *c, const char *argv0)
         ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
         (void)argv0;
         if (n <= 0) {
-                snprintf(c->worker_path, sizeof(c->worker_path), "/usr/libexec/dockgate-worker");
+                snprintf(c->worker_path, sizeof(c->worker_path),
+                         "/usr/libexec/dockgate-worker");
                 return;
         }
         self[n] = '\0';
@@ -49,12 +50,14 @@ void config_defaults(struct config *c, const char *argv0)
         c->accounting_interval = 5;
 }
 
-static int set_str(char *dst, size_t dstlen, json_t *v, const char *key, char *err, size_t errlen)
+static int set_str(char *dst, size_t dstlen, json_t *v, const char *key, char *err,
+                   size_t errlen)
 {
         if (!json_is_string(v) || json_string_length(v) == 0 ||
-            json_string_length(v) >= dstlen || strlen(json_string_value(v)) != json_string_length(v)) {
-                snprintf(err, errlen, "%s: must be a non-empty string shorter than %zu bytes", key,
-                         dstlen);
+            json_string_length(v) >= dstlen ||
+            strlen(json_string_value(v)) != json_string_length(v)) {
+                snprintf(err, errlen, "%s: must be a non-empty string shorter than %zu bytes",
+                         key, dstlen);
                 return -1;
         }
         memcpy(dst, json_string_value(v), json_string_length(v) + 1);
@@ -70,6 +73,16 @@ static int set_uint(uint32_t *dst, json_t *v, const char *key, json_int_t lo, js
                 return -1;
         }
         *dst = (uint32_t)json_integer_value(v);
+        return 0;
+}
+
+static int set_bool(int *dst, json_t *v, const char *key, char *err, size_t errlen)
+{
+        if (!json_is_boolean(v)) {
+                snprintf(err, errlen, "%s: must be true or false", key);
+                return -1;
+        }
+        *dst = json_is_true(v);
         return 0;
 }
 
@@ -104,28 +117,34 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
                         if (set_str(c->policy, sizeof(c->policy), v, key, err, errlen) < 0)
                                 goto out;
                 } else if (strcmp(key, "workerPath") == 0) {
-                        if (set_str(c->worker_path, sizeof(c->worker_path), v, key, err, errlen) < 0)
+                        if (set_str(c->worker_path, sizeof(c->worker_path), v, key, err,
+                                    errlen) < 0)
                                 goto out;
                 } else if (strcmp(key, "workerUser") == 0) {
-                        if (set_str(c->worker_user, sizeof(c->worker_user), v, key, err, errlen) < 0)
+                        if (set_str(c->worker_user, sizeof(c->worker_user), v, key, err,
+                                    errlen) < 0)
                                 goto out;
                 } else if (strcmp(key, "poolSize") == 0) {
                         if (set_uint(&u, v, key, 1, 256, err, errlen) < 0)
                                 goto out;
                         c->pool_size = (int)u;
                 } else if (strcmp(key, "maxFrameBytes") == 0) {
-                        if (set_uint(&c->max_frame, v, key, 1024, FRAME_MAX_SERVER, err, errlen) < 0)
+                        if (set_uint(&c->max_frame, v, key, 1024, FRAME_MAX_SERVER, err,
+                                     errlen) < 0)
                                 goto out;
                 } else if (strcmp(key, "workerIdleSeconds") == 0) {
                         if (set_uint(&c->worker_idle, v, key, 1, 86400, err, errlen) < 0)
                                 goto out;
                 } else if (strcmp(key, "workerLifetimeSeconds") == 0) {
-                        if (set_uint(&c->worker_lifetime, v, key, 1, 30 * 86400, err, errlen) < 0)
+                        if (set_uint(&c->worker_lifetime, v, key, 1, 30 * 86400, err, errlen) <
+                            0)
                                 goto out;
                 } else if (strcmp(key, "logLevel") == 0) {
-                        int lvl = json_is_string(v) ? log_level_parse(json_string_value(v)) : -1;
+                        int lvl =
+                            json_is_string(v) ? log_level_parse(json_string_value(v)) : -1;
                         if (lvl < 0) {
-                                snprintf(err, errlen, "%s: must be error, warn, info or debug", key);
+                                snprintf(err, errlen, "%s: must be error, warn, info or debug",
+                                         key);
                                 goto out;
                         }
                         c->log_level = lvl;
@@ -141,27 +160,22 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
                         }
                         c->audit_rotate_bytes = (uint64_t)json_integer_value(v);
                 } else if (strcmp(key, "auditSync") == 0) {
-                        if (!json_is_boolean(v)) {
-                                snprintf(err, errlen, "%s: must be true or false", key);
+                        if (set_bool(&c->audit_sync, v, key, err, errlen) < 0)
                                 goto out;
-                        }
-                        c->audit_sync = json_is_true(v);
                 } else if (strcmp(key, "adminSocket") == 0) {
                         if (set_str(c->admin_socket, sizeof(c->admin_socket), v, key, err,
                                     errlen) < 0)
                                 goto out;
                 } else if (strcmp(key, "stateDir") == 0) {
-                        if (set_str(c->state_dir, sizeof(c->state_dir), v, key, err, errlen) < 0)
+                        if (set_str(c->state_dir, sizeof(c->state_dir), v, key, err, errlen) <
+                            0)
                                 goto out;
                 } else if (strcmp(key, "accountingIntervalSeconds") == 0) {
                         if (set_uint(&c->accounting_interval, v, key, 1, 3600, err, errlen) < 0)
                                 goto out;
                 } else if (strcmp(key, "syslog") == 0) {
-                        if (!json_is_boolean(v)) {
-                                snprintf(err, errlen, "%s: must be true or false", key);
+                        if (set_bool(&c->syslog, v, key, err, errlen) < 0)
                                 goto out;
-                        }
-                        c->syslog = json_is_true(v);
                 } else {
                         snprintf(err, errlen, "%s: unknown setting", key);
                         goto out;

@@ -274,7 +274,7 @@ static int engine_req_setup(struct engine_req *r, const char *method, const char
                             long timeout_ms)
 {
         CURL *h = r->easy;
-        int ok = 1;
+        int ok = 1, posting = r->out != NULL || strcmp(method, "POST") == 0;
 
         ok &= curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, r->e->socket_path) == CURLE_OK;
         ok &= curl_easy_setopt(h, CURLOPT_URL, url) == CURLE_OK;
@@ -290,17 +290,16 @@ static int engine_req_setup(struct engine_req *r, const char *method, const char
         ok &= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, engine_write_cb) == CURLE_OK;
         ok &= curl_easy_setopt(h, CURLOPT_WRITEDATA, r) == CURLE_OK;
         ok &= curl_easy_setopt(h, CURLOPT_PRIVATE, r) == CURLE_OK;
-        if (r->out != NULL || strcmp(method, "POST") == 0) {
+        if (posting) {
                 /* POST without a body still sends Content-Length: 0. */
                 ok &= curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->out ? r->out : "") == CURLE_OK;
                 ok &= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                                        (curl_off_t)(r->out ? strlen(r->out) : 0)) == CURLE_OK;
         }
+        /* Name the method unless it is the one curl sends anyway. */
         if (strcmp(method, "HEAD") == 0)
                 ok &= curl_easy_setopt(h, CURLOPT_NOBODY, 1L) == CURLE_OK;
-        else if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
-                ok &= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK;
-        else if (strcmp(method, "GET") == 0 && r->out != NULL)
+        else if (strcmp(method, posting ? "POST" : "GET") != 0)
                 ok &= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK;
         ok &= curl_easy_setopt(h, CURLOPT_HTTPHEADER, r->headers) == CURLE_OK;
         return ok ? 0 : -1;

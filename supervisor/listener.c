@@ -110,7 +110,8 @@ static void queue_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp)
                 return;
         }
         struct pending *p = calloc(1, sizeof(*p));
-        if (p == NULL) {
+        if (p == NULL || (p->ev_timeout = evtimer_new(sv->base, pending_timeout, p)) == NULL) {
+                free(p);
                 refuse(fd, "server at capacity; try again");
                 return;
         }
@@ -119,7 +120,6 @@ static void queue_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp)
         p->uid = uid;
         p->gid = gid;
         p->tcp = tcp;
-        p->ev_timeout = evtimer_new(sv->base, pending_timeout, p);
         struct timeval tv = {PENDING_WAIT_S, 0};
         evtimer_add(p->ev_timeout, &tv);
         TAILQ_INSERT_TAIL(&sv->pending, p, link);
@@ -170,66 +170,67 @@ static void accept_backoff(struct sv *sv)
         evtimer_add(sv->ev_accept_resume, &tv);
 }
 
+/*
+ * The next connection on lfd, or -1 when there is none now: out of
+ * descriptors backs off instead of spinning; other errors are logged.
+ */
+static int accept_next(struct sv *sv, int lfd, const char *what)
+{
+        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+        if (fd >= 0)
+                return fd;
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                accept_backoff(sv);
+        else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+                 errno != ECONNABORTED)
+                log_warn("%s", what);
+        return -1;
+}
+
+/* An accepted peer goes to a ready worker, or waits behind those already waiting. */
+static void admit(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp)
+{
+        struct worker *w;
+
+        if (sv->shutting_down) {
+                refuse(fd, "server shutting down");
+                return;
+        }
+        w = TAILQ_EMPTY(&sv->pending) ? pool_take(sv) : NULL;
+        if (w != NULL)
+                hand(sv, w, fd, uid, gid, tcp);
+        else
+                queue_peer(sv, fd, uid, gid, tcp);
+}
+
 static void on_accept_tcp(evutil_socket_t lfd, short what, void *arg)
 {
         struct sv *sv = arg;
-        for (int i = 0; i < 64; i++) {
-                int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-                if (fd < 0) {
-                        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-                            errno == ENOMEM)
-                                accept_backoff(sv);
-                        else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-                                 errno != ECONNABORTED)
-                                log_warn("accept (tcp)");
-                        return;
-                }
+        int fd;
+
+        for (int i = 0; i < 64 && (fd = accept_next(sv, lfd, "accept (tcp)")) >= 0; i++) {
                 tcp_peer_note(fd);
-                if (sv->shutting_down) {
-                        refuse(fd, "server shutting down");
-                        continue;
-                }
-                struct worker *w = TAILQ_EMPTY(&sv->pending) ? pool_take(sv) : NULL;
-                if (w != NULL)
-                        hand(sv, w, fd, (uid_t)-1, (gid_t)-1, 1);
-                else
-                        queue_peer(sv, fd, (uid_t)-1, (gid_t)-1, 1);
+                admit(sv, fd, (uid_t)-1, (gid_t)-1, 1);
         }
 }
 
 static void on_accept(evutil_socket_t lfd, short what, void *arg)
 {
         struct sv *sv = arg;
-        for (int i = 0; i < 64; i++) {
-                int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-                if (fd < 0) {
-                        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-                            errno == ENOMEM) {
-                                /* Out of descriptors: back off instead of spinning. */
-                                accept_backoff(sv);
-                        } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-                                   errno != ECONNABORTED) {
-                                log_warn("accept");
-                        }
-                        return;
-                }
-                struct ucred cred;
-                socklen_t clen = sizeof(cred);
+        struct ucred cred;
+        socklen_t clen;
+        int fd;
+
+        for (int i = 0; i < 64 && (fd = accept_next(sv, lfd, "accept")) >= 0; i++) {
+                clen = sizeof(cred);
                 if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
                     clen != sizeof(cred)) {
                         log_warn("SO_PEERCRED");
                         close(fd);
                         continue;
                 }
-                if (sv->shutting_down) {
-                        refuse(fd, "server shutting down");
-                        continue;
-                }
-                struct worker *w = TAILQ_EMPTY(&sv->pending) ? pool_take(sv) : NULL;
-                if (w != NULL)
-                        hand(sv, w, fd, cred.uid, cred.gid, 0);
-                else
-                        queue_peer(sv, fd, cred.uid, cred.gid, 0);
+                admit(sv, fd, cred.uid, cred.gid, 0);
         }
 }
 
@@ -359,6 +360,8 @@ int listener_open(struct sv *sv)
         sv->npending = 0;
         sv->ev_accept = event_new(sv->base, fd, EV_READ | EV_PERSIST, on_accept, sv);
         sv->ev_accept_resume = evtimer_new(sv->base, accept_resume, sv);
+        if (sv->ev_accept == NULL || sv->ev_accept_resume == NULL)
+                fatalx("event_new failed");
         event_add(sv->ev_accept, NULL);
         log_info("listening on %s", sv->cfg.socket);
         sv->tcp_fd = -1;

@@ -66,8 +66,14 @@ static pid_t exec_worker(struct sv *sv, int chan)
         snprintf(uid, sizeof(uid), "%u", (unsigned)sv->worker_uid);
         snprintf(gid, sizeof(gid), "%u", (unsigned)sv->worker_gid);
         const char *lvlname[] = {"error", "warn", "info", "debug"};
-        char *argv[] = {sv->cfg.worker_path, "--uid", uid, "--gid", gid, "--log-level",
-                        (char *)lvlname[sv->cfg.log_level & 3], sv->cfg.syslog ? "--syslog" : NULL,
+        char *argv[] = {sv->cfg.worker_path,
+                        "--uid",
+                        uid,
+                        "--gid",
+                        gid,
+                        "--log-level",
+                        (char *)lvlname[sv->cfg.log_level & 3],
+                        sv->cfg.syslog ? "--syslog" : NULL,
                         NULL};
         char *envp[] = {NULL};
 
@@ -146,13 +152,20 @@ void pool_init(struct sv *sv)
         sv->nready = sv->nspawning = 0;
 }
 
+/* Spawns up to most workers, short of the pool size; -1 when spawning fails. */
+static int top_up(struct sv *sv, int most)
+{
+        for (int i = 0;
+             i < most && !sv->shutting_down && sv->nready + sv->nspawning < sv->cfg.pool_size;
+             i++)
+                if (spawn(sv) == NULL)
+                        return -1; /* retried at the next reap or hand-off */
+        return 0;
+}
+
 void pool_fill(struct sv *sv)
 {
-        if (sv->shutting_down)
-                return;
-        while (sv->nready + sv->nspawning < sv->cfg.pool_size)
-                if (spawn(sv) == NULL)
-                        return; /* retried at the next reap or hand-off */
+        top_up(sv, sv->cfg.pool_size);
 }
 
 static void refill_fired(evutil_socket_t fd, short what, void *arg);
@@ -178,21 +191,15 @@ static void refill_fired(evutil_socket_t fd, short what, void *arg)
 {
         struct sv *sv = arg;
 
-        for (int i = 0; i < REFILL_BATCH && !sv->shutting_down &&
-                        sv->nready + sv->nspawning < sv->cfg.pool_size;
-             i++)
-                if (spawn(sv) == NULL)
-                        return; /* retried at the next reap or hand-off */
-        pool_refill(sv);
+        if (top_up(sv, REFILL_BATCH) == 0)
+                pool_refill(sv);
 }
 
+/* The ready workers are the head of the list (set_state). */
 struct worker *pool_take(struct sv *sv)
 {
-        struct worker *w;
-        TAILQ_FOREACH(w, &sv->workers, link)
-        if (w->state == W_READY)
-                return w;
-        return NULL;
+        struct worker *w = TAILQ_FIRST(&sv->workers);
+        return w != NULL && w->state == W_READY ? w : NULL;
 }
 
 int pool_count(const struct sv *sv, enum worker_state st)
@@ -242,6 +249,18 @@ static void set_state(struct worker *w, enum worker_state st)
                 sv->nspawning--;
         else if (w->state == W_READY)
                 sv->nready--;
+        /*
+         * The ready workers are kept as the head of the list, so that a
+         * hand-off (pool_take) never walks past every serving one: a worker
+         * becoming ready moves to the head, one leaving that state to the tail.
+         */
+        if (w->state == W_READY || st == W_READY) {
+                TAILQ_REMOVE(&sv->workers, w, link);
+                if (st == W_READY)
+                        TAILQ_INSERT_HEAD(&sv->workers, w, link);
+                else
+                        TAILQ_INSERT_TAIL(&sv->workers, w, link);
+        }
         w->state = st;
         if (st == W_READY)
                 sv->nready++;
@@ -400,7 +419,10 @@ int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gi
         arm_deadline(w, sv->cfg.worker_lifetime);
         int rc = pool_send(w, &m, peer_fd);
         msg_clear(&m);
-        if (rc == 0 && tcp)
+        /* A worker that did not get its peer would serve nobody until its lifetime ends. */
+        if (rc < 0 && w->state != W_DYING)
+                pool_kill(w, "peer not handed over");
+        else if (rc == 0 && tcp)
                 log_info("worker %d serving a TCP peer (identified per call)", (int)w->pid);
         else if (rc == 0)
                 log_info("worker %d serving peer %s (uid %u)%s%s", (int)w->pid,
@@ -606,8 +628,8 @@ static void log_exit(const struct worker *w, int status)
 {
         const char *peer = w->peer[0] ? w->peer : "-";
         if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
-                log_warnx("worker %d killed by SIGSYS (sandbox violation), peer %s", (int)w->pid,
-                          peer);
+                log_warnx("worker %d killed by SIGSYS (sandbox violation), peer %s",
+                          (int)w->pid, peer);
         else if (WIFSIGNALED(status))
                 log_info("worker %d killed by signal %d, peer %s", (int)w->pid,
                          WTERMSIG(status), peer);
