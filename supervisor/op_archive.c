@@ -39,32 +39,19 @@ static int archive_path(struct call *c, const char *id, const char *extra, char 
 static void archive_get_resolved(struct call *c, const char *id, json_t *inspect)
 {
         char path[ARCHIVE_PATH_ESC_MAX + 256];
-        int fd;
 
-        if (archive_path(c, id, "", path, sizeof(path)) == -1)
-                return;
-        if ((fd = engine_dial(c->engine, "GET", path, NULL, NULL)) == -1) {
-                call_fail(c, DG_UNAVAILABLE, "the Docker Engine cannot be reached");
-                return;
-        }
-        call_stream(c, fd, "archive_get", json_object());
+        if (archive_path(c, id, "", path, sizeof(path)) == 0)
+                ops_stream(c, "GET", path, NULL, "archive_get", json_object());
 }
 
 static void archive_put_resolved(struct call *c, const char *id, json_t *inspect)
 {
         char path[ARCHIVE_PATH_ESC_MAX + 256];
-        int fd;
 
-        if (archive_path(c, id, "&noOverwriteDirNonDir=true", path, sizeof(path)) == -1)
-                return;
-        fd = engine_dial(c->engine, "PUT", path,
-                         "Content-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n",
-                         NULL);
-        if (fd == -1) {
-                call_fail(c, DG_UNAVAILABLE, "the Docker Engine cannot be reached");
-                return;
-        }
-        call_stream(c, fd, "archive_put", json_object());
+        if (archive_path(c, id, "&noOverwriteDirNonDir=true", path, sizeof(path)) == 0)
+                ops_stream(c, "PUT", path,
+                           "Content-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n",
+                           "archive_put", json_object());
 }
 
 /* The path is the container's: any string, but no NUL (schema.c) and not empty. */

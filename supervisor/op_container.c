@@ -34,48 +34,15 @@ static int create_fail(struct call *c, enum dg_err code, const char *field, cons
 /* env: ["NAME=VALUE", ...] */
 static int create_env(struct call *c, json_t *cfg)
 {
-        json_t *in = json_object_get(c->input, "env"), *out, *v;
-        const char *s;
-        size_t i;
+        json_t *in = json_object_get(c->input, "env"), *out;
 
         if (in == NULL)
                 return 0;
-        if ((out = json_array()) == NULL)
+        if (!ops_env_ok(c))
+                return create_fail(c, DG_INVALID_INPUT, "env", "entries must be NAME=VALUE");
+        if ((out = ops_strings(in)) == NULL)
                 return create_fail(c, DG_INTERNAL, "env", "out of memory");
         json_object_set_new(cfg, "Env", out);
-        json_array_foreach(in, i, v)
-        {
-                s = json_string_value(v);
-                if (s == NULL || s[0] == '=' || strchr(s, '=') == NULL)
-                        return create_fail(c, DG_INVALID_INPUT, "env",
-                                           "entries must be NAME=VALUE");
-                json_array_append_new(out, json_string(s));
-        }
-        return 0;
-}
-
-/* SECURITY: the owner label's key is reserved, and so is every key it prefixes. */
-static int create_labels(struct call *c, json_t *cfg)
-{
-        json_t *in = json_object_get(c->input, "labels"), *out, *v;
-        const char *owner = c->policy->owner_label, *k;
-        char why[200];
-
-        if ((out = json_object()) == NULL)
-                return create_fail(c, DG_INTERNAL, "labels", "out of memory");
-        json_object_set_new(cfg, "Labels", out);
-        json_object_foreach(in, k, v)
-        {
-                if (strncmp(k, owner, strlen(owner)) == 0) {
-                        snprintf(why, sizeof(why), "the label prefix %s is reserved", owner);
-                        return create_fail(c, DG_FORBIDDEN, "labels", why);
-                }
-                if (!json_is_string(v))
-                        return create_fail(c, DG_INVALID_INPUT, "labels",
-                                           "values must be strings");
-                json_object_set_new(out, k, json_string(json_string_value(v)));
-        }
-        json_object_set_new(out, owner, json_string(c->peer->name));
         return 0;
 }
 
@@ -314,7 +281,7 @@ static void create_copy_str(struct call *c, json_t *cfg, const char *in, const c
 
 static json_t *create_body(struct call *c)
 {
-        json_t *cfg, *hc;
+        json_t *cfg, *hc, *labels;
 
         if ((cfg = json_object()) == NULL) {
                 call_fail(c, DG_INTERNAL, "out of memory");
@@ -343,14 +310,17 @@ static json_t *create_body(struct call *c)
         json_object_set_new(cfg, "OpenStdin", json_boolean(ops_bool(c, "openStdin", 0)));
         /* Closes the container's stdin when the one attached client ends its input. */
         json_object_set_new(cfg, "StdinOnce", json_boolean(ops_bool(c, "stdinOnce", 0)));
-        if (create_env(c, cfg) == -1 || create_labels(c, cfg) == -1 ||
-            create_tmpfs(c, hc) == -1 || create_restart(c, hc) == -1 ||
+        if (create_env(c, cfg) == -1 || (labels = ops_labels(c)) == NULL) {
+                json_decref(cfg);
+                return NULL;
+        }
+        json_object_set_new(cfg, "Labels", labels);
+        if (create_tmpfs(c, hc) == -1 || create_restart(c, hc) == -1 ||
             create_unsupported(c, "ports") == -1) {
                 json_decref(cfg);
                 return NULL;
         }
-        quota_stamp(c, json_object_get(cfg, "Labels"),
-                    json_integer_value(json_object_get(hc, "Memory")),
+        quota_stamp(c, labels, json_integer_value(json_object_get(hc, "Memory")),
                     json_integer_value(json_object_get(hc, "NanoCpus")));
         return cfg;
 }
@@ -359,7 +329,6 @@ static void create_done(int status, json_t *body, const char *raw, size_t rawlen
 {
         struct call *c = arg;
         struct ops_state *st = c->state;
-        json_t *warn = json_object_get(st->keep, "warnings"), *w;
         const char *id;
 
         c->pending = NULL;
@@ -377,10 +346,8 @@ static void create_done(int status, json_t *body, const char *raw, size_t rawlen
                 ops_fail_engine(c, status, body);
                 return;
         }
-        w = ops_strings(json_object_get(body, "Warnings"));
-        json_array_extend(w, warn);
-        call_reply(
-            c, json_pack("{s:s,s:s,s:o}", "containerId", id, "name", st->name, "warnings", w));
+        call_reply(c, json_pack("{s:s,s:s,s:o}", "containerId", id, "name", st->name,
+                                "warnings", ops_strings(json_object_get(body, "Warnings"))));
 }
 
 static void create_send(struct call *c)
@@ -492,7 +459,7 @@ void op_container_create(struct call *c)
         const char *name = ops_str(c, "name"), *net = ops_str(c, "network");
         char engine_name[OPS_NAME_MAX + POLICY_NAME_MAX + 2];
         struct ops_state *st;
-        json_t *warn, *body = NULL, *todo, *hc;
+        json_t *body = NULL, *todo, *hc;
 
         if (ops_str(c, "image") == NULL || ops_str(c, "image")[0] == '\0') {
                 call_fail(c, DG_INVALID_INPUT, "input.image: required");
@@ -512,10 +479,9 @@ void op_container_create(struct call *c)
                 call_fail(c, DG_INTERNAL, "no randomness for a name");
                 return;
         }
-        warn = json_array();
         todo = json_array();
-        st->keep = json_pack("{s:o,s:o}", "warnings", warn, "volumes", todo);
-        if (warn == NULL || todo == NULL || st->keep == NULL) {
+        st->keep = json_pack("{s:o}", "volumes", todo);
+        if (todo == NULL || st->keep == NULL) {
                 call_fail(c, DG_INTERNAL, "out of memory");
                 return;
         }
@@ -778,14 +744,9 @@ static void list_done(int status, json_t *body, const char *raw, size_t rawlen, 
 
 void op_container_list(struct call *c)
 {
-        char filter[1200];
-
-        if (ops_owner_filter(c, filter, sizeof(filter)) == -1) {
-                call_fail(c, DG_INTERNAL, "owner filter too long");
-                return;
-        }
-        ops_send(c, "GET", NULL, 0, list_done, "/containers/json?all=%d%s%s",
-                 ops_bool(c, "all", 0), filter[0] ? "&" : "", filter);
+        ops_list_owned(c, list_done,
+                       ops_bool(c, "all", 0) ? "/containers/json?all=1"
+                                             : "/containers/json?all=0");
 }
 
 /* --- wait: the engine's wait, then the state it left behind --- */
@@ -889,7 +850,7 @@ static void logs_resolved(struct call *c, const char *id, json_t *inspect)
 {
         char path[512], tail[40], since[40];
         int tty = json_is_true(json_object_get(json_object_get(inspect, "Config"), "Tty"));
-        int ts = ops_bool(c, "timestamps", 0), fd;
+        int ts = ops_bool(c, "timestamps", 0);
 
         logs_arg(c, "tail", 1, tail, sizeof(tail));
         logs_arg(c, "since", 0, since, sizeof(since));
@@ -902,11 +863,8 @@ static void logs_resolved(struct call *c, const char *id, json_t *inspect)
                 call_fail(c, DG_INTERNAL, "engine path too long");
                 return;
         }
-        if ((fd = engine_dial(c->engine, "GET", path, NULL, NULL)) == -1) {
-                call_fail(c, DG_UNAVAILABLE, "the Docker Engine cannot be reached");
-                return;
-        }
-        call_stream(c, fd, "logs", json_pack("{s:b,s:b}", "tty", tty, "timestamps", ts));
+        ops_stream(c, "GET", path, NULL, "logs",
+                   json_pack("{s:b,s:b}", "tty", tty, "timestamps", ts));
 }
 
 void op_container_logs(struct call *c)

@@ -318,7 +318,8 @@ static void exec_inspected(int status, json_t *body, const char *raw, size_t raw
         os->tries++;
         tv.tv_sec = ms / 1000;
         tv.tv_usec = (ms % 1000) * 1000;
-        evtimer_add(os->retry, &tv);
+        if (evtimer_add(os->retry, &tv) == -1)
+                call_fail(c, DG_INTERNAL, "cannot wait for the exec's exit code");
 }
 
 static void exec_inspect(struct call *c)
@@ -424,22 +425,14 @@ static void exec_resolved(struct call *c, const char *id, json_t *inspect)
 
 void op_container_exec(struct call *c)
 {
-        json_t *v;
-        size_t i;
-        const char *s;
-
         /* JSON carriage has no way to carry stdin. */
         if (!c->raw && ops_bool(c, "stdin", 0)) {
                 call_fail(c, DG_INVALID_INPUT, "input.stdin: needs raw carriage");
                 return;
         }
-        json_array_foreach(json_object_get(c->input, "env"), i, v)
-        {
-                s = json_string_value(v);
-                if (s == NULL || s[0] == '=' || strchr(s, '=') == NULL) {
-                        call_fail(c, DG_INVALID_INPUT, "input.env: entries must be NAME=VALUE");
-                        return;
-                }
+        if (!ops_env_ok(c)) {
+                call_fail(c, DG_INVALID_INPUT, "input.env: entries must be NAME=VALUE");
+                return;
         }
         resolve_container(c, ops_str(c, "containerId"), exec_resolved);
 }

@@ -163,7 +163,6 @@ void op_image_pull(struct call *c)
         const char *ref = image_ref(c), *tag;
         char eref[IMAGE_REF_MAX * 3 + 1], etag[128 * 3 + 1],
             path[sizeof(eref) + sizeof(etag) + 64];
-        int fd;
 
         if (ref == NULL)
                 return; /* answered, and c is gone */
@@ -183,9 +182,5 @@ void op_image_pull(struct call *c)
                 call_fail(c, DG_INTERNAL, "engine path too long");
                 return;
         }
-        if ((fd = engine_dial(c->engine, "POST", path, "Content-Length: 0\r\n", NULL)) == -1) {
-                call_fail(c, DG_UNAVAILABLE, "the Docker Engine cannot be reached");
-                return;
-        }
-        call_stream(c, fd, "pull", json_object());
+        ops_stream(c, "POST", path, "Content-Length: 0\r\n", "pull", json_object());
 }

@@ -97,13 +97,7 @@ static void list_done(int status, json_t *body, const char *raw, size_t rawlen, 
 
 void op_volume_list(struct call *c)
 {
-        char filter[1200];
-
-        if (ops_owner_filter(c, filter, sizeof(filter)) == -1) {
-                call_fail(c, DG_INTERNAL, "owner filter too long");
-                return;
-        }
-        ops_send(c, "GET", NULL, 0, list_done, "/volumes%s%s", filter[0] ? "?" : "", filter);
+        ops_list_owned(c, list_done, "/volumes");
 }
 
 static void inspect_resolved(struct call *c, const char *name, json_t *inspect)

@@ -22,19 +22,6 @@
 
 #define WATCH_FILTER_MAX 2048 /* the escaped filters value */
 
-/* Opens the engine connection and hands it over as kind; answers the call either way. */
-static void watch_stream(struct call *c, const char *path, const char *kind, json_t *opts)
-{
-        int fd;
-
-        if ((fd = engine_dial(c->engine, "GET", path, NULL, NULL)) == -1) {
-                json_decref(opts);
-                call_fail(c, DG_UNAVAILABLE, "the Docker Engine cannot be reached");
-                return;
-        }
-        call_stream(c, fd, kind, opts);
-}
-
 /* --- stats --- */
 
 static void stats_resolved(struct call *c, const char *id, json_t *inspect)
@@ -47,7 +34,7 @@ static void stats_resolved(struct call *c, const char *id, json_t *inspect)
                 call_fail(c, DG_INTERNAL, "engine path too long");
                 return;
         }
-        watch_stream(c, path, "stats", json_pack("{s:b}", "stream", stream));
+        ops_stream(c, "GET", path, NULL, "stats", json_pack("{s:b}", "stream", stream));
 }
 
 /* stream (default true, as the engine's): samples every second until the container stops. */
@@ -188,9 +175,9 @@ void op_system_events(struct call *c)
          * reserved labels, as inspect and list do.
          */
         if (c->peer->admin)
-                watch_stream(c, path, "events", json_object());
+                ops_stream(c, "GET", path, NULL, "events", json_object());
         else
-                watch_stream(c, path, "events",
-                             json_pack("{s:s+,s:s}", "namePrefix", c->peer->name, ".",
-                                       "ownerLabel", c->policy->owner_label));
+                ops_stream(c, "GET", path, NULL, "events",
+                           json_pack("{s:s+,s:s}", "namePrefix", c->peer->name, ".",
+                                     "ownerLabel", c->policy->owner_label));
 }

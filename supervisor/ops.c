@@ -110,7 +110,7 @@ int ops_has(const struct call *c, const char *key)
         return v != NULL && !json_is_null(v);
 }
 
-int ops_name_ok(const char *s)
+int ops_word_ok(const char *s, size_t max)
 {
         size_t i;
 
@@ -120,10 +120,15 @@ int ops_name_ok(const char *s)
                 char ch = s[i];
                 int alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
                             (ch >= '0' && ch <= '9');
-                if (i >= OPS_NAME_MAX || !(alnum || (i > 0 && strchr("_.-", ch) != NULL)))
+                if (i >= max || !(alnum || (i > 0 && strchr("_.-", ch) != NULL)))
                         return 0;
         }
         return 1;
+}
+
+int ops_name_ok(const char *s)
+{
+        return ops_word_ok(s, OPS_NAME_MAX);
 }
 
 int ops_send(struct call *c, const char *method, json_t *body, long timeout_ms, engine_cb cb,
@@ -196,6 +201,19 @@ void ops_reply_list(struct call *c, int status, json_t *body, const char *key, i
         call_reply(c, out);
 }
 
+void ops_stream(struct call *c, const char *method, const char *path, const char *headers,
+                const char *kind, json_t *opts)
+{
+        int fd;
+
+        if ((fd = engine_dial(c->engine, method, path, headers, NULL)) == -1) {
+                json_decref(opts);
+                call_fail(c, DG_UNAVAILABLE, "the Docker Engine cannot be reached");
+                return;
+        }
+        call_stream(c, fd, kind, opts);
+}
+
 int ops_peer_filter(const struct call *c, char *buf, size_t len)
 {
         char label[256], esc[1024];
@@ -227,6 +245,21 @@ int ops_owner_filter(const struct call *c, char *buf, size_t len)
         return ops_peer_filter(c, buf, len);
 }
 
+void ops_list_owned(struct call *c, engine_cb cb, const char *path)
+{
+        char filter[1200];
+
+        if (ops_owner_filter(c, filter, sizeof(filter)) == -1) {
+                call_fail(c, DG_INTERNAL, "owner filter too long");
+                return;
+        }
+        ops_send(c, "GET", NULL, 0, cb, "%s%s%s", path,
+                 filter[0] == '\0'           ? ""
+                 : strchr(path, '?') != NULL ? "&"
+                                             : "?",
+                 filter);
+}
+
 /* SECURITY: the owner label's key is reserved, and so is every key it prefixes. */
 json_t *ops_labels(struct call *c)
 {
@@ -254,6 +287,21 @@ json_t *ops_labels(struct call *c)
         }
         json_object_set_new(out, owner, json_string(c->peer->name));
         return out;
+}
+
+int ops_env_ok(const struct call *c)
+{
+        json_t *v;
+        size_t i;
+        const char *s;
+
+        json_array_foreach(json_object_get(c->input, "env"), i, v)
+        {
+                s = json_string_value(v);
+                if (s == NULL || s[0] == '=' || strchr(s, '=') == NULL)
+                        return 0;
+        }
+        return 1;
 }
 
 json_t *ops_strings(const json_t *a)

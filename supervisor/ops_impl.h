@@ -64,6 +64,11 @@ int ops_bool(const struct call *c, const char *key, int def);
 int64_t ops_int(const struct call *c, const char *key, int64_t def);
 int ops_has(const struct call *c, const char *key);
 
+/*
+ * 1 when s is [A-Za-z0-9][A-Za-z0-9_.-]* of at most max bytes: the first
+ * character rules out "." and "..", which would change an engine path's meaning.
+ */
+int ops_word_ok(const char *s, size_t max);
 /* 1 when s is a name for a new resource: [A-Za-z0-9][A-Za-z0-9_.-]{0,127}. */
 int ops_name_ok(const char *s);
 
@@ -89,16 +94,27 @@ typedef json_t *(*ops_item_fn)(const struct call *c, const json_t *in);
  */
 void ops_reply_list(struct call *c, int status, json_t *body, const char *key, int owned,
                     ops_item_fn item);
+/*
+ * Dials the engine for a data-plane request (engine_dial()) and hands the
+ * connection to the worker as kind (call_stream(), opts stolen); answers
+ * the call either way.
+ */
+void ops_stream(struct call *c, const char *method, const char *path, const char *headers,
+                const char *kind, json_t *opts);
 /* Writes "filters=<escaped {"label":["owner=peer"]}>"; -1 if too long. */
 int ops_peer_filter(const struct call *c, char *buf, size_t len);
 /* The same, but "" for admins, who see everything. */
 int ops_owner_filter(const struct call *c, char *buf, size_t len);
+/* GET path (which may hold a query already) with ops_owner_filter()'s filter. */
+void ops_list_owned(struct call *c, engine_cb cb, const char *path);
 /*
  * The labels of a new resource: the peer's (input "labels"; none may be
  * under the reserved owner label, FORBIDDEN) and the owner label.  A new
  * object, or NULL after answering the call.
  */
 json_t *ops_labels(struct call *c);
+/* 1 unless input "env" holds an entry that is not a "NAME=VALUE" string. */
+int ops_env_ok(const struct call *c);
 /* A new array of the string elements of a (may be NULL). */
 json_t *ops_strings(const json_t *a);
 

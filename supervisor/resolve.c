@@ -48,18 +48,7 @@ enum { STEP_ID, STEP_NAME, STEP_ENGINE, STEP_PREFIX, STEP_FOUND };
  */
 static int resolve_ref_ok(const char *ref)
 {
-        size_t i;
-
-        if (ref == NULL || ref[0] == '\0')
-                return 0;
-        for (i = 0; ref[i] != '\0'; i++) {
-                char ch = ref[i];
-                int alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                            (ch >= '0' && ch <= '9');
-                if (i >= OPS_REF_MAX || !(alnum || (i > 0 && strchr("_.-", ch) != NULL)))
-                        return 0;
-        }
-        return 1;
+        return ops_word_ok(ref, OPS_REF_MAX);
 }
 
 /* Lower-case hex digits only: what an ID or its prefix is made of. */
