@@ -49,18 +49,6 @@ static int account_name_ok(const char *s)
         return 1;
 }
 
-static int account_id_ok(const char *s)
-{
-        size_t i;
-
-        if (s == NULL)
-                return 0;
-        for (i = 0; s[i] != '\0'; i++)
-                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-                        return 0;
-        return i == 64;
-}
-
 struct account *account_new(void)
 {
         struct account *a = calloc(1, sizeof(*a));
@@ -183,15 +171,16 @@ void account_sample_begin(struct account *a)
         c->seen = 0;
 }
 
-void account_sample_container(struct account *a, const char *id, const char *peer, int running)
+int account_sample_container(struct account *a, const char *id, const char *peer, int running)
 {
         struct acct_ctr *c;
 
-        if (!account_id_ok(id) || !account_name_ok(peer) || account_get_peer(a, peer) == NULL)
-                return;
+        /* A container ID is a SHA-256 in hex, as an audit hash is. */
+        if (!auditfmt_is_hex(id) || !account_name_ok(peer) || account_get_peer(a, peer) == NULL)
+                return 0;
         if ((c = account_ctr(a, id)) == NULL) {
                 if ((c = calloc(1, sizeof(*c))) == NULL)
-                        return;
+                        return 0;
                 snprintf(c->id, sizeof(c->id), "%s", id);
                 TAILQ_INSERT_TAIL(&a->ctrs, c, link);
         }
@@ -203,6 +192,7 @@ void account_sample_container(struct account *a, const char *id, const char *pee
                 c->have_last = 0;
                 c->mem = 0;
         }
+        return 1;
 }
 
 void account_sample_stats(struct account *a, const char *id, uint64_t cpu_total_ns,
@@ -351,11 +341,10 @@ static json_t *account_state_json(const struct account *a, const char *audit_fil
         return root;
 }
 
-/* Writes text and a newline to path, atomically. */
-static int account_write_file(const char *path, char *text, size_t len)
+/* Writes root as JSON and a newline to path, atomically. */
+static int account_write_file(const char *path, const json_t *root)
 {
         char tmp[PATH_MAX], dirbuf[PATH_MAX];
-        size_t off = 0;
         int fd, dfd;
 
         if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
@@ -363,19 +352,14 @@ static int account_write_file(const char *path, char *text, size_t len)
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return -1;
-        while (off < len) {
-                ssize_t n = write(fd, text + off, len - off);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0) {
-                        close(fd);
-                        unlink(tmp);
-                        return -1;
-                }
-                off += (size_t)n;
-        }
         /* Data on disk before the name points at it: a crash leaves old or new, whole. */
-        if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+        if (json_dumpfd(root, fd, JSON_INDENT(1)) < 0 || write(fd, "\n", 1) != 1 ||
+            fsync(fd) < 0) {
+                close(fd);
+                unlink(tmp);
+                return -1;
+        }
+        if (close(fd) < 0 || rename(tmp, path) < 0) {
                 unlink(tmp);
                 return -1;
         }
@@ -390,30 +374,18 @@ static int account_write_file(const char *path, char *text, size_t len)
 int account_save(struct account *a)
 {
         json_t *root;
-        char *text;
         int rc;
 
         if (a == NULL || a->state_path[0] == '\0')
                 return 0;
         root = account_state_json(a, a->audit_file, audit_durable(a->audit),
                                   audit_durable_hash(a->audit));
-        text = root != NULL ? json_dumps(root, JSON_INDENT(1)) : NULL;
-        json_decref(root);
-        if (text != NULL) {
-                char *nl = realloc(text, strlen(text) + 2);
-                if (nl == NULL) {
-                        free(text);
-                        text = NULL;
-                } else {
-                        text = strcat(nl, "\n");
-                }
-        }
-        if (text == NULL) {
+        if (root == NULL) {
                 log_warnx("accounting: cannot build the state");
                 return -1;
         }
-        rc = account_write_file(a->state_path, text, strlen(text));
-        free(text);
+        rc = account_write_file(a->state_path, root);
+        json_decref(root);
         if (rc < 0) {
                 log_warn("accounting: cannot write %s", a->state_path);
                 return -1;
@@ -520,7 +492,7 @@ static int account_load_ctrs(struct account *a, json_t *ctrs, char *err, size_t 
                 const char *peer = json_string_value(json_object_get(v, "peer"));
                 json_t *have = json_object_get(v, "haveLast");
                 struct acct_ctr *c;
-                if (!account_id_ok(id) || !account_name_ok(peer) || !json_is_boolean(have) ||
+                if (!auditfmt_is_hex(id) || !account_name_ok(peer) || !json_is_boolean(have) ||
                     json_object_size(v) != 4)
                         LOAD_FAIL("containers.%.64s: not a container record", id);
                 if ((c = calloc(1, sizeof(*c))) == NULL)

@@ -101,9 +101,13 @@ int account_autosave(struct account *a, struct event_base *base, const char *pat
 void account_call_end(struct account *a, const char *peer, const char *op, const char *result,
                       uint64_t bytes_in, uint64_t bytes_out);
 
-/* One sampling round: begin, every listed container, stats of the running ones, end. */
+/*
+ * One sampling round: begin, every listed container, stats of the running
+ * ones, end.  account_sample_container returns 1 when it tracks the
+ * container (a valid ID and owner), 0 when it ignores it.
+ */
 void account_sample_begin(struct account *a);
-void account_sample_container(struct account *a, const char *id, const char *peer, int running);
+int account_sample_container(struct account *a, const char *id, const char *peer, int running);
 void account_sample_stats(struct account *a, const char *id, uint64_t cpu_total_ns,
                           uint64_t mem);
 void account_sample_end(struct account *a);

@@ -310,11 +310,10 @@ int audit_flush(struct audit *a)
                 return 0;
         if (a->job_busy)
                 audit_wait(a);
-        if (a->durable != a->seq || evbuffer_get_length(a->job) > 0) {
-                audit_submit(a);
-                if (a->job_busy)
-                        audit_wait(a);
-        }
+        /* A failed batch's unwritten rest is not durable either: submit sends it too. */
+        audit_submit(a);
+        if (a->job_busy)
+                audit_wait(a);
         return a->st.failing || a->durable != a->seq ? -1 : 0;
 }
 

@@ -114,18 +114,6 @@ static void sampler_launch(struct sampler *s)
                 sampler_round_end(s);
 }
 
-static int sampler_hex64(const char *id)
-{
-        size_t i;
-
-        if (id == NULL)
-                return 0;
-        for (i = 0; id[i] != '\0'; i++)
-                if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
-                        return 0;
-        return i == 64;
-}
-
 static void sampler_list_done(int status, json_t *body, const char *raw, size_t rawlen,
                               void *arg)
 {
@@ -153,10 +141,8 @@ static void sampler_list_done(int status, json_t *body, const char *raw, size_t 
                     json_string_value(json_object_get(json_object_get(c, "Labels"), label));
                 const char *state = json_string_value(json_object_get(c, "State"));
                 int running = state != NULL && strcmp(state, "running") == 0;
-                if (!sampler_hex64(id) || owner == NULL)
-                        continue;
-                account_sample_container(s->sv->account, id, owner, running);
-                if (running)
+                /* Only containers account.c tracks are worth a stats request. */
+                if (account_sample_container(s->sv->account, id, owner, running) && running)
                         snprintf(s->queue[s->nqueue++], sizeof(s->queue[0]), "%s", id);
         }
         sampler_launch(s);

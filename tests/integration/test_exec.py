@@ -318,7 +318,9 @@ def test_raw_disconnect_releases_everything(gw, box, engine):
     s = raw_exec(gw, box, ["sh", "-c", "echo ready; exec sleep 997"])
     pid = worker_of(gw, off)
     s.read_until(lambda b: b == b"ready\n")
-    assert "sleep 997" in processes(engine, box)
+    # "ready" comes before the shell has exec'd sleep: wait for the sleep itself.
+    wait_for(lambda: "sleep 997" in processes(engine, box), timeout=10,
+             what="the exec's sleep to run")
     s.close()  # mid-session, without a word
     wait_for(lambda: not proc_status(pid) or proc_status(pid)["State"].startswith("Z"),
              timeout=10, what="the worker to exit")
