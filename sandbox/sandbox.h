@@ -16,7 +16,12 @@
 
 /* Drops to uid/gid.  Exits through fatal() on any failure. */
 void sandbox_demote(uid_t uid, gid_t gid);
-/* Installs the seccomp filter.  Exits through fatal() on any failure. */
-void sandbox_seccomp(void);
+/*
+ * Installs the seccomp filter.  chan is the supervisor channel: the only
+ * descriptor sendmsg() may be used on, so that no descriptor the worker holds
+ * (the channel, an engine connection) can be passed to its peer.  Exits
+ * through fatal() on any failure.
+ */
+void sandbox_seccomp(int chan);
 
 #endif

@@ -33,7 +33,7 @@ struct seccomp_rule {
 
 /*
  * Observed with strace -f on real streams: read, write, writev, recvfrom
- * (fdpass_recv peeks the size), recvmsg, sendmsg, close, fcntl,
+ * (fdpass_recv peeks the size), recvmsg, sendmsg (channel only, below), close, fcntl,
  * getsockopt, epoll_ctl, epoll_wait, poll, brk, mmap, munmap, getpid,
  * exit_group.  The others are the same operations on other architectures,
  * or paths a given run may not take (noted below).  Deliberately absent,
@@ -49,7 +49,6 @@ static const struct seccomp_rule seccomp_allow[] = {
     SC(writev),   /* evbuffer_write towards the peer */
     SC(recvfrom), /* fdpass_recv: MSG_PEEK for the size */
     SC(recvmsg),  /* fdpass_recv: messages and SCM_RIGHTS from the supervisor */
-    SC(sendmsg),  /* fdpass_send */
     SC(sendto),   /* syslog() (--syslog) sends on the socket opened before the filter */
     SC(shutdown), /* half-close: raw-carriage relays end stdin this way */
     SC(close),
@@ -140,7 +139,22 @@ static void seccomp_check_arch(scmp_filter_ctx ctx)
                 fatalx("seccomp: bad-arch action: %s", strerror(-rc));
 }
 
-void sandbox_seccomp(void)
+/*
+ * SECURITY: sendmsg only on the channel.  On the peer's unix socket it could
+ * pass descriptors (SCM_RIGHTS): the channel itself, or an engine connection.
+ * Bytes to the peer and the engine go out with write/writev.
+ */
+static void seccomp_allow_sendmsg(scmp_filter_ctx ctx, int chan)
+{
+        int rc;
+
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1,
+                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)chan));
+        if (rc != 0)
+                fatalx("seccomp: allow sendmsg on fd %d: %s", chan, strerror(-rc));
+}
+
+void sandbox_seccomp(int chan)
 {
         scmp_filter_ctx ctx;
         size_t i;
@@ -157,6 +171,7 @@ void sandbox_seccomp(void)
                 seccomp_allow_rule(ctx, &seccomp_allow[i]);
         seccomp_allow_noexec(ctx, SCMP_SYS(mmap), "mmap");
         seccomp_allow_noexec(ctx, SCMP_SYS(mprotect), "mprotect");
+        seccomp_allow_sendmsg(ctx, chan);
 
         /* SECURITY: never fail open: no filter, no worker. */
         if ((rc = seccomp_load(ctx)) != 0)

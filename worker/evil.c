@@ -91,6 +91,26 @@ static long evil_mmap_exec(void)
         return p == MAP_FAILED ? -1 : 0;
 }
 
+/* Hands the channel (fd 3) to another descriptor with SCM_RIGHTS: fd 0 here. */
+static long evil_fd_pass(void)
+{
+        char data = 'x', ctl[CMSG_SPACE(sizeof(int))];
+        struct iovec iov = {&data, 1};
+        struct msghdr mh = {.msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = ctl,
+                            .msg_controllen = sizeof(ctl)};
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+        int fd = 3;
+
+        memset(ctl, 0, sizeof(ctl));
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+        return syscall(SYS_sendmsg, 0, &mh, 0);
+}
+
 #ifdef __x86_64__
 /* The x32 ABI: same audit arch as x86_64, syscall number with bit 30 set. */
 static long evil_x32(void)
@@ -110,6 +130,7 @@ static const struct {
     {"fork", evil_fork},
     {"ptrace", evil_ptrace},
     {"mmap_exec", evil_mmap_exec},
+    {"fd_pass", evil_fd_pass},
 #ifdef __x86_64__
     {"x32", evil_x32},
 #endif

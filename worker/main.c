@@ -172,7 +172,7 @@ int main(int argc, char **argv)
         base = worker_event_base();
 
         sandbox_demote(args.uid, args.gid);
-        sandbox_seccomp();
+        sandbox_seccomp(WORKER_CHAN_FD);
 
         worker_chan_nonblock();
         chan_ready(WORKER_CHAN_FD);

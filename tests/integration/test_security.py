@@ -15,7 +15,8 @@ import pytest
 
 from conftest import POOL, _run_gateway, alive, binary, proc_status, run_container, wait_for
 
-VIOLATIONS = ["socket", "connect", "open", "execve", "fork", "ptrace", "mmap_exec"]
+VIOLATIONS = ["socket", "connect", "open", "execve", "fork", "ptrace", "mmap_exec",
+              "fd_pass"]  # sendmsg on anything but the channel: no descriptor leaves
 SERVING = r"worker (\d+) serving peer %s\b"
 SIGSYS_LINE = r"worker %d killed by SIGSYS \(sandbox violation\)"
 
