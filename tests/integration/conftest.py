@@ -201,6 +201,11 @@ class Gateway:
     def log_tail(self, n=60):
         return "\n".join(self.log().splitlines()[-n:])
 
+    def serving_worker(self, offset=0, peer="alpha"):
+        """The pid of the worker handed peer's next stream after log offset."""
+        m = self.wait_log(r"worker (\d+) serving peer %s\b" % re.escape(peer), offset)
+        return int(m.group(1))
+
     def wait_log(self, pattern, offset=0, timeout=10.0):
         """The first match of regex pattern in the log after offset."""
         rx = re.compile(pattern)

@@ -188,7 +188,7 @@ def test_worker_crash_is_audited(engine, engine_sock, work):
         off = gw.log_size()
         with gw.peer(uid=1001) as p:
             assert p.call("docker/system/ping", id="x") == {"ok": True}
-            pid = int(gw.wait_log(r"worker (\d+) serving peer beta", off).group(1))
+            pid = gw.serving_worker(off, peer="beta")
             os.kill(pid, signal.SIGSEGV)
             p.expect_eof(timeout=10)
         wait_for(lambda: any(r["type"] == "worker" for r in records(log)),

@@ -22,9 +22,6 @@ from conftest import binary, proc_status, records_by_stream, run_container, uniq
 from peer import CallError
 from rawpeer import CONTROL, STDERR, STDOUT, RawSession, chunk
 
-SERVING = r"worker (\d+) serving peer alpha\b"
-
-
 @pytest.fixture(scope="module")
 def gw(shared_gateway):
     return shared_gateway
@@ -57,10 +54,6 @@ def processes(engine, cid):
     out = engine.ok("GET", "/containers/%s/top" % cid)
     col = out["Titles"].index("CMD")
     return [p[col] for p in out["Processes"]]
-
-
-def worker_of(gw, offset):
-    return int(gw.wait_log(SERVING, offset).group(1))
 
 
 def rss_kib(pid):
@@ -316,7 +309,7 @@ def test_raw_abort(gw, box, engine):
 def test_raw_disconnect_releases_everything(gw, box, engine):
     off = gw.log_size()
     s = raw_exec(gw, box, ["sh", "-c", "echo ready; exec sleep 997"])
-    pid = worker_of(gw, off)
+    pid = gw.serving_worker(off)
     s.read_until(lambda b: b == b"ready\n")
     # "ready" comes before the shell has exec'd sleep: wait for the sleep itself.
     wait_for(lambda: "sleep 997" in processes(engine, box), timeout=10,
@@ -335,7 +328,7 @@ def test_raw_slow_peer_bounded_memory(gw, box):
     bound_kib = 48 * 1024  # 4 MiB queued each way, 64 KiB reads, libraries and heap
     off = gw.log_size()
     s = raw_exec(gw, box, ["head", "-c", str(total), "/dev/zero"], stdin=False)
-    pid = worker_of(gw, off)
+    pid = gw.serving_worker(off)
     peak, got, last, t0 = 0, 0, 0, time.monotonic()
     try:
         # first the peer stops reading altogether for a while...
@@ -369,7 +362,7 @@ def test_raw_slow_container_bounded_memory(gw, box):
     """The process does not read its stdin for a while: the peer is stopped, not buffered."""
     off = gw.log_size()
     s = raw_exec(gw, box, ["sh", "-c", "sleep 4; cat >/dev/null; echo done"])
-    pid = worker_of(gw, off)
+    pid = gw.serving_worker(off)
     sent = [0]
     total = 96 << 20
     block = os.urandom(1 << 20)

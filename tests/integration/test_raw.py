@@ -20,9 +20,6 @@ from conftest import create_container, proc_status, run_container, unique, wait_
 from peer import CallError
 from rawpeer import STDOUT, RawSession
 
-SERVING = r"worker (\d+) serving peer alpha\b"
-
-
 @pytest.fixture(scope="module")
 def gw(shared_gateway):
     return shared_gateway
@@ -116,7 +113,7 @@ def test_attach_disconnect_leaves_container(gw, engine):
         cid = run_container(p, ["sh"], openStdin=True)
     off = gw.log_size()
     s = attach(gw, cid, stdin=True)
-    pid = int(gw.wait_log(SERVING, off).group(1))
+    pid = gw.serving_worker(off)
     s.stdin(b"echo hi\n")
     s.read_until(lambda b: b == b"hi\n")
     s.close()
@@ -297,7 +294,7 @@ def test_put_disconnect_mid_body(gw, box):
     off = gw.log_size()
     s = RawSession(gw.peer(), "docker/container/archive/put",
                    {"containerId": box, "path": "/dst"})
-    pid = int(gw.wait_log(SERVING, off).group(1))
+    pid = gw.serving_worker(off)
     s.stdin(tar_of([({"name": unique("half")}, b"z" * 100000)])[:50000])
     s.close()
     wait_for(lambda: not proc_status(pid) or proc_status(pid)["State"].startswith("Z"),

@@ -17,13 +17,7 @@ from conftest import POOL, _run_gateway, alive, binary, proc_status, run_contain
 
 VIOLATIONS = ["socket", "connect", "open", "execve", "fork", "ptrace", "mmap_exec",
               "fd_pass"]  # sendmsg on anything but the channel: no descriptor leaves
-SERVING = r"worker (\d+) serving peer %s\b"
 SIGSYS_LINE = r"worker %d killed by SIGSYS \(sandbox violation\)"
-
-
-def serving_pid(gw, offset, peer="alpha"):
-    m = gw.wait_log(SERVING % peer, offset)
-    return int(m.group(1))
 
 
 def ping_ok(gw):
@@ -43,7 +37,7 @@ def test_sandbox_violation_kills_worker(evil_gateway, what):
     off = gw.log_size()
     with gw.peer() as p:
         p.request("test/violate/" + what, id="v-" + what)
-        pid = serving_pid(gw, off)
+        pid = gw.serving_worker(off)
         frames = p.expect_eof(timeout=10)
         bad = [f for f in frames if f["type"] in ("call.responded", "call.completed")]
         assert not bad, "the violation succeeded: %r" % bad
@@ -81,7 +75,7 @@ def test_killed_worker_is_replaced(gateway):
     off = gw.log_size()
     p = gw.peer()
     cid = run_container(p, ["sh", "-c", "for i in $(seq 1 150); do echo tick $i; sleep 0.2; done"])
-    pid = serving_pid(gw, off)
+    pid = gw.serving_worker(off)
     p.request("docker/container/logs", {"containerId": cid, "follow": True, "stdout": True},
               id="follow")
     first = p.recv(timeout=20)
@@ -131,7 +125,7 @@ def test_serving_worker_is_sandboxed(gateway):
     off = gateway.log_size()
     with gateway.peer() as p:
         assert p.call("docker/system/ping") == {"ok": True}
-        pid = serving_pid(gateway, off)
+        pid = gateway.serving_worker(off)
         _check_sandboxed(pid)
 
 
@@ -155,5 +149,5 @@ def test_worker_log_names_peer(gateway):
     off = gateway.log_size()
     with gateway.peer() as p:
         p.call("docker/system/ping")
-        pid = serving_pid(gateway, off)
+        pid = gateway.serving_worker(off)
     assert re.match(r"^\d+$", str(pid)) and pid > 1

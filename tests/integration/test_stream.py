@@ -60,11 +60,6 @@ def worker_conns(sock, pid):
     return sum(1 for pids in engine_conns(sock) if pid in pids)
 
 
-def serving_worker(gw, offset):
-    m = gw.wait_log(r"worker (\d+) serving peer alpha\b", offset)
-    return int(m.group(1))
-
-
 def recv_until(p, cid, pred, timeout=20):
     """Reads frames of call cid until pred(frame); returns the frames read."""
     got = []
@@ -156,7 +151,7 @@ def test_stats_abort_releases_connection(gateway, engine_sock):
     off = gateway.log_size()
     p = gateway.peer()
     cid = run_container(p, ["sleep", "60"])
-    wid = serving_worker(gateway, off)
+    wid = gateway.serving_worker(off)
     base = data_conns(engine_sock, gateway)
     call = p.request("docker/container/stats", {"containerId": cid, "stream": True})
     frames = recv_until(p, call, lambda f: f["type"] == "call.responded")
@@ -263,7 +258,7 @@ def test_events_live_then_abort(gateway, engine_sock):
     off = gateway.log_size()
     p, q = gateway.peer(), gateway.peer()
     call = p.request("docker/system/events", {"types": ["container"]})
-    wid = serving_worker(gateway, off)
+    wid = gateway.serving_worker(off)
     wait_for(lambda: worker_conns(engine_sock, wid) == 1, timeout=10,
              what="the events subscription's engine connection")
     base = data_conns(engine_sock, gateway) - 1
@@ -286,7 +281,7 @@ def test_abort_follow_releases_connection(gateway, engine_sock):
     off = gateway.log_size()
     p = gateway.peer()
     cid = run_container(p, ["sh", "-c", "while :; do echo tick; sleep 0.1; done"])
-    wid = serving_worker(gateway, off)
+    wid = gateway.serving_worker(off)
     base = data_conns(engine_sock, gateway)
     call = p.request("docker/container/logs", {"containerId": cid, "follow": True})
     recv_until(p, call, lambda f: f["type"] == "call.responded")
@@ -303,7 +298,7 @@ def test_peer_gone_releases_connection(gateway, engine_sock):
     off = gateway.log_size()
     p = gateway.peer()
     cid = run_container(p, ["sh", "-c", "while :; do echo tick; sleep 0.1; done"])
-    wid = serving_worker(gateway, off)
+    wid = gateway.serving_worker(off)
     base = data_conns(engine_sock, gateway)
     sub = gateway.peer()
     call = sub.request("docker/container/stats", {"containerId": cid})
