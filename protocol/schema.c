@@ -81,6 +81,7 @@ static const struct field_spec f_create[] = {
     S_BOOL("tty"),
     S_BOOL("openStdin"),
     S_BOOL("stdinOnce"),
+    S_BOOL("autoRemove"),
     S_OBJ("limits", f_limits),
     S_STR("network", 1, 256, 0),
     S_BOOL("readOnlyRootfs"),

@@ -10,6 +10,10 @@
  *
  * A TCP peer has no identity at accept: each of its calls carries a bearer
  * token, which the worker forwards and the broker checks (broker.c).
+ *
+ * The Docker-API front (--docker-socket) is a second unix listener with the
+ * same identity, policy and quotas; only the worker's front differs (it
+ * speaks the Engine's HTTP API to the peer, docs/docker-api.md).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,6 +46,7 @@ struct pending {
         uid_t uid;
         gid_t gid;
         int tcp;
+        int docker; /* accepted on the Docker-API front's socket */
         struct event *ev_timeout;
 };
 
@@ -49,6 +54,19 @@ struct pending {
  * Tells a peer we cannot serve it, without reading anything from it: the
  * frame is ours, built from constants.  Best effort, non-blocking.
  */
+static void refuse_http(int fd, const char *message)
+{
+        char buf[512];
+        int n = snprintf(buf, sizeof(buf),
+                         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                         "Connection: close\r\nContent-Length: %zu\r\n\r\n{\"message\":\"%s\"}\n",
+                         strlen(message) + 15, message);
+
+        if (n > 0 && (size_t)n < sizeof(buf))
+                (void)send(fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+        close(fd);
+}
+
 static void refuse(int fd, const char *message)
 {
         size_t len;
@@ -77,17 +95,21 @@ static void pending_timeout(evutil_socket_t fd, short what, void *arg)
         struct pending *p = arg;
         log_warnx("no worker became ready for uid %u in %d s", (unsigned)p->uid,
                   PENDING_WAIT_S);
-        refuse(p->fd, "no worker available; try again");
+        if (p->docker)
+                refuse_http(p->fd, "no worker available; try again");
+        else
+                refuse(p->fd, "no worker available; try again");
         pending_free(p);
 }
 
-static void hand(struct sv *sv, struct worker *w, int fd, uid_t uid, gid_t gid, int tcp)
+static void hand(struct sv *sv, struct worker *w, int fd, uid_t uid, gid_t gid, int tcp,
+                 int docker)
 {
         const struct peer_policy *pp;
         const char *refusal = NULL;
 
         if (tcp) {
-                pool_hand_off(w, fd, NULL, (uid_t)-1, (gid_t)-1, 1, NULL);
+                pool_hand_off(w, fd, NULL, (uid_t)-1, (gid_t)-1, 1, 0, NULL);
                 return;
         }
         /* Identity is looked up at hand-off, against the policy now in force. */
@@ -98,21 +120,21 @@ static void hand(struct sv *sv, struct worker *w, int fd, uid_t uid, gid_t gid, 
                          pp->name, (long long)pp->quotas.streams);
                 refusal = "QUOTA_EXCEEDED";
         }
-        pool_hand_off(w, fd, pp != NULL ? pp->name : NULL, uid, gid, 0, refusal);
+        pool_hand_off(w, fd, pp != NULL ? pp->name : NULL, uid, gid, 0, docker, refusal);
 }
 
-static void queue_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp)
+static void queue_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp, int docker)
 {
         if (sv->npending >= PENDING_MAX) {
                 log_warnx("too many peers waiting for a worker; refusing uid %u",
                           (unsigned)uid);
-                refuse(fd, "server at capacity; try again");
+                (docker ? refuse_http : refuse)(fd, "server at capacity; try again");
                 return;
         }
         struct pending *p = calloc(1, sizeof(*p));
         if (p == NULL || (p->ev_timeout = evtimer_new(sv->base, pending_timeout, p)) == NULL) {
                 free(p);
-                refuse(fd, "server at capacity; try again");
+                (docker ? refuse_http : refuse)(fd, "server at capacity; try again");
                 return;
         }
         p->sv = sv;
@@ -120,6 +142,7 @@ static void queue_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp)
         p->uid = uid;
         p->gid = gid;
         p->tcp = tcp;
+        p->docker = docker;
         struct timeval tv = {PENDING_WAIT_S, 0};
         evtimer_add(p->ev_timeout, &tv);
         TAILQ_INSERT_TAIL(&sv->pending, p, link);
@@ -131,7 +154,7 @@ void listener_drain(struct sv *sv)
         struct pending *p;
         struct worker *w;
         while ((p = TAILQ_FIRST(&sv->pending)) != NULL && (w = pool_take(sv)) != NULL) {
-                hand(sv, w, p->fd, p->uid, p->gid, p->tcp);
+                hand(sv, w, p->fd, p->uid, p->gid, p->tcp, p->docker);
                 pending_free(p);
         }
 }
@@ -142,6 +165,8 @@ static void accept_resume(evutil_socket_t fd, short what, void *arg)
         event_add(sv->ev_accept, NULL);
         if (sv->ev_tcp_accept != NULL)
                 event_add(sv->ev_tcp_accept, NULL);
+        if (sv->ev_docker_accept != NULL)
+                event_add(sv->ev_docker_accept, NULL);
 }
 
 /* Who a TCP peer is, for the log only: its address says nothing of its rights. */
@@ -166,6 +191,8 @@ static void accept_backoff(struct sv *sv)
         event_del(sv->ev_accept);
         if (sv->ev_tcp_accept != NULL)
                 event_del(sv->ev_tcp_accept);
+        if (sv->ev_docker_accept != NULL)
+                event_del(sv->ev_docker_accept);
         struct timeval tv = {0, ACCEPT_BACKOFF_MS * 1000};
         evtimer_add(sv->ev_accept_resume, &tv);
 }
@@ -189,19 +216,19 @@ static int accept_next(struct sv *sv, int lfd, const char *what)
 }
 
 /* An accepted peer goes to a ready worker, or waits behind those already waiting. */
-static void admit(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp)
+static void admit(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp, int docker)
 {
         struct worker *w;
 
         if (sv->shutting_down) {
-                refuse(fd, "server shutting down");
+                (docker ? refuse_http : refuse)(fd, "server shutting down");
                 return;
         }
         w = TAILQ_EMPTY(&sv->pending) ? pool_take(sv) : NULL;
         if (w != NULL)
-                hand(sv, w, fd, uid, gid, tcp);
+                hand(sv, w, fd, uid, gid, tcp, docker);
         else
-                queue_peer(sv, fd, uid, gid, tcp);
+                queue_peer(sv, fd, uid, gid, tcp, docker);
 }
 
 static void on_accept_tcp(evutil_socket_t lfd, short what, void *arg)
@@ -211,13 +238,12 @@ static void on_accept_tcp(evutil_socket_t lfd, short what, void *arg)
 
         for (int i = 0; i < 64 && (fd = accept_next(sv, lfd, "accept (tcp)")) >= 0; i++) {
                 tcp_peer_note(fd);
-                admit(sv, fd, (uid_t)-1, (gid_t)-1, 1);
+                admit(sv, fd, (uid_t)-1, (gid_t)-1, 1, 0);
         }
 }
 
-static void on_accept(evutil_socket_t lfd, short what, void *arg)
+static void accept_unix(struct sv *sv, int lfd, int docker)
 {
-        struct sv *sv = arg;
         struct ucred cred;
         socklen_t clen;
         int fd;
@@ -230,8 +256,18 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
                         close(fd);
                         continue;
                 }
-                admit(sv, fd, cred.uid, cred.gid, 0);
+                admit(sv, fd, cred.uid, cred.gid, 0, docker);
         }
+}
+
+static void on_accept(evutil_socket_t lfd, short what, void *arg)
+{
+        accept_unix(arg, lfd, 0);
+}
+
+static void on_accept_docker(evutil_socket_t lfd, short what, void *arg)
+{
+        accept_unix(arg, lfd, 1);
 }
 
 /* "PORT", "HOST:PORT" or "[V6HOST]:PORT" into host and port; the host defaults to loopback. */
@@ -320,14 +356,15 @@ static int listener_open_tcp(struct sv *sv)
         return 0;
 }
 
-int listener_open(struct sv *sv)
+/* A listening unix socket at path, or -1 with a log line. */
+static int listener_unix(const char *path)
 {
         struct sockaddr_un sun = {.sun_family = AF_UNIX};
-        if (strlen(sv->cfg.socket) >= sizeof(sun.sun_path)) {
-                log_warnx("socket path too long: %s", sv->cfg.socket);
+        if (strlen(path) >= sizeof(sun.sun_path)) {
+                log_warnx("socket path too long: %s", path);
                 return -1;
         }
-        memcpy(sun.sun_path, sv->cfg.socket, strlen(sv->cfg.socket) + 1);
+        memcpy(sun.sun_path, path, strlen(path) + 1);
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0) {
                 log_warn("socket");
@@ -335,26 +372,51 @@ int listener_open(struct sv *sv)
         }
         /* A stale socket file from a crash is replaced; anything else is not. */
         struct stat st;
-        if (lstat(sv->cfg.socket, &st) == 0) {
+        if (lstat(path, &st) == 0) {
                 if (!S_ISSOCK(st.st_mode)) {
-                        log_warnx("%s exists and is not a socket", sv->cfg.socket);
+                        log_warnx("%s exists and is not a socket", path);
                         close(fd);
                         return -1;
                 }
-                unlink(sv->cfg.socket);
+                unlink(path);
         }
         if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-                log_warn("bind %s", sv->cfg.socket);
+                log_warn("bind %s", path);
                 close(fd);
                 return -1;
         }
         /* Anyone may connect: identity comes from SO_PEERCRED and the policy. */
-        if (chmod(sv->cfg.socket, 0666) < 0 || listen(fd, 512) < 0) {
-                log_warn("listen %s", sv->cfg.socket);
+        if (chmod(path, 0666) < 0 || listen(fd, 512) < 0) {
+                log_warn("listen %s", path);
                 close(fd);
-                unlink(sv->cfg.socket);
+                unlink(path);
                 return -1;
         }
+        return fd;
+}
+
+static int listener_open_docker(struct sv *sv)
+{
+        int fd = listener_unix(sv->cfg.docker_socket);
+
+        if (fd < 0)
+                return -1;
+        sv->docker_fd = fd;
+        sv->ev_docker_accept =
+            event_new(sv->base, fd, EV_READ | EV_PERSIST, on_accept_docker, sv);
+        if (sv->ev_docker_accept == NULL)
+                fatalx("event_new failed");
+        event_add(sv->ev_docker_accept, NULL);
+        log_info("listening on %s (Docker Engine API)", sv->cfg.docker_socket);
+        return 0;
+}
+
+int listener_open(struct sv *sv)
+{
+        int fd = listener_unix(sv->cfg.socket);
+
+        if (fd < 0)
+                return -1;
         sv->listen_fd = fd;
         TAILQ_INIT(&sv->pending);
         sv->npending = 0;
@@ -366,7 +428,10 @@ int listener_open(struct sv *sv)
         log_info("listening on %s", sv->cfg.socket);
         sv->tcp_fd = -1;
         sv->ev_tcp_accept = NULL;
-        if (sv->cfg.tcp[0] != '\0' && listener_open_tcp(sv) < 0) {
+        sv->docker_fd = -1;
+        sv->ev_docker_accept = NULL;
+        if ((sv->cfg.tcp[0] != '\0' && listener_open_tcp(sv) < 0) ||
+            (sv->cfg.docker_socket[0] != '\0' && listener_open_docker(sv) < 0)) {
                 listener_close(sv);
                 return -1;
         }
@@ -384,13 +449,20 @@ void listener_close(struct sv *sv)
                 close(sv->tcp_fd);
                 sv->tcp_fd = -1;
         }
+        if (sv->ev_docker_accept != NULL) {
+                event_free(sv->ev_docker_accept);
+                sv->ev_docker_accept = NULL;
+                close(sv->docker_fd);
+                sv->docker_fd = -1;
+                unlink(sv->cfg.docker_socket);
+        }
         event_free(sv->ev_accept);
         event_free(sv->ev_accept_resume);
         close(sv->listen_fd);
         sv->listen_fd = -1;
         unlink(sv->cfg.socket);
         while ((p = TAILQ_FIRST(&sv->pending)) != NULL) {
-                refuse(p->fd, "server shutting down");
+                (p->docker ? refuse_http : refuse)(p->fd, "server shutting down");
                 pending_free(p);
         }
 }

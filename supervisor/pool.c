@@ -394,7 +394,7 @@ static void chan_write(evutil_socket_t fd, short what, void *arg)
 }
 
 int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gid_t gid,
-                  int tcp, const char *refusal)
+                  int tcp, int docker, const char *refusal)
 {
         struct sv *sv = w->sv;
         struct msg m;
@@ -409,6 +409,8 @@ int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gi
         m.idle_timeout = sv->cfg.worker_idle;
         snprintf(m.transport, sizeof(m.transport), "%s", tcp ? "tcp" : "unix");
         snprintf(m.refusal, sizeof(m.refusal), "%s", refusal != NULL ? refusal : "");
+        snprintf(m.front, sizeof(m.front), "%s", docker ? "docker" : "native");
+        w->docker = docker;
         snprintf(w->peer, sizeof(w->peer), "%s", peer != NULL ? peer : "");
         w->peer_uid = uid;
         w->peer_gid = gid;
@@ -487,6 +489,7 @@ static int on_call(struct worker *w, struct msg *m)
         w->call = c;
         /* Our record of the call, for its end record (it outlives c). */
         snprintf(w->open_op, sizeof(w->open_op), "%s", m->op);
+        snprintf(w->open_route, sizeof(w->open_route), "%s", m->route);
         snprintf(w->open_id, sizeof(w->open_id), "%s", m->id);
         snprintf(w->open_peer, sizeof(w->open_peer), "%s", w->peer);
         w->open_resource[0] = '\0';

@@ -49,6 +49,7 @@ struct worker {
         int tcp;       /* a TCP stream: each call's token names the peer, bound at the first */
         int refused;   /* handed off only to be refused: not one of the peer's streams */
         char token_id[16]; /* TCP: the short id of the token the stream is bound to */
+        int docker;        /* the worker serves the Docker-API front: engine documents */
 
         uint64_t last_seq;  /* highest call number seen */
         uint64_t open_seq;  /* call not yet ended by MSG_CALL_END, or 0 */
@@ -62,6 +63,7 @@ struct worker {
         char open_id[128 + 1];
         char open_peer[MSG_PEER_NAME_MAX + 1]; /* who the broker served it as */
         char open_resource[256 + 1];
+        char open_route[MSG_ROUTE_MAX + 1]; /* Docker front: the route; "" native */
         struct timespec open_t0;
         int open_cancelled; /* MSG_CANCEL seen for it */
         int lost_call;      /* the channel closed while it was open */
@@ -76,11 +78,12 @@ struct worker *pool_take(struct sv *sv);
 /*
  * Hands the peer's fd (always consumed) to w with the identity; w becomes
  * SERVING.  tcp: no identity yet (peer NULL), each call carries a token.
+ * docker: the worker runs the Docker-Engine-API front (MSG_PEER.front).
  * refusal: NULL, or the error code the worker answers the first call with
  * before closing (a peer over its stream quota).
  */
 int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gid_t gid,
-                  int tcp, const char *refusal);
+                  int tcp, int docker, const char *refusal);
 /* Queues a message for w; takes ownership of fd (-1 for none).  -1 if w is gone. */
 int pool_send(struct worker *w, const struct msg *m, int fd);
 /*

@@ -18,6 +18,7 @@
 
 struct stream;
 struct raw_in;
+struct dapi;
 
 enum call_state {
         CALL_IDLE = 0,  /* no call in flight: the peer may send the next one */
@@ -43,6 +44,7 @@ struct session {
         uint32_t max_frame;
         uint32_t idle_timeout; /* seconds; 0: none */
         int closing;           /* last frame queued: flush, close, exit */
+        struct dapi *dapi;     /* the Docker-API front (dapi.h), or NULL: native frames */
         int done;              /* the loop is being left */
 
         /* The call in flight (or the last one). */
