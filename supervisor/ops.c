@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lease.h"
 #include "ops_impl.h"
 #include "resolve.h"
 
@@ -286,6 +287,10 @@ json_t *ops_labels(struct call *c)
                 json_object_set_new(out, k, json_string(json_string_value(v)));
         }
         json_object_set_new(out, owner, json_string(c->peer->name));
+        if (lease_stamp(c, out) < 0) {
+                json_decref(out);
+                return NULL;
+        }
         return out;
 }
 
