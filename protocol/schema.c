@@ -252,6 +252,7 @@ static const struct field_spec f_volume_remove[] = {
 static const struct op_schema schema_table[] = {
     OP_Q("docker/system/ping", NULL),
     OP_Q("docker/system/version", NULL),
+    OP_Q("docker/system/info", NULL),
     OP_S("docker/system/events", f_events),
     OP_Q("gateway/whoami", NULL),
     OP_Q("gateway/usage", f_usage),

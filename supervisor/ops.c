@@ -16,6 +16,7 @@
 const struct op_entry op_table[] = {
     {"docker/system/ping", op_ping},
     {"docker/system/version", op_version},
+    {"docker/system/info", op_system_info},
     {"docker/system/events", op_system_events},
     {"gateway/usage", op_usage},
     {"gateway/whoami", op_gateway_whoami},
