@@ -80,6 +80,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(PROTO_OBJ) $(WORKER_OBJ) $(CLIENT_OBJ) $(AUDI
 	$(CC) $(CFLAGS) -Itests/unit -Iworker -Iclient $(LDFLAGS) -o $@ $^ $(LIB_WORKER) \
 		$(shell pkg-config --libs libcrypto) -lcmocka
 
+# The bind-root resolver is a supervisor leaf: its test links it alone.
+$(BUILD)/tests/test_bindroot: tests/unit/test_bindroot.c $(call obj,supervisor/bindroot.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isupervisor $(LDFLAGS) -o $@ $^ -lcmocka -lpthread
+
 deps:
 	sh contrib/install-deps.sh
 
