@@ -54,6 +54,13 @@ static const struct field_spec f_events[] = {
     S_TIME("since"),
     S_TIME("until"),
     S_LIST("types", 0, 16, 0),
+    S_LIST("filters", 0, 32, 0), /* "key=value" each (supervisor/filters.h) */
+    S_END,
+};
+
+/* Lists of networks and volumes: only filters (supervisor/filters.h). */
+static const struct field_spec f_filtered[] = {
+    S_LIST("filters", 0, 32, 0),
     S_END,
 };
 
@@ -126,6 +133,7 @@ static const struct field_spec f_remove[] = {
 
 static const struct field_spec f_list[] = {
     S_BOOL("all"),
+    S_LIST("filters", 0, 32, 0),
     S_END,
 };
 
@@ -280,13 +288,13 @@ static const struct op_schema schema_table[] = {
     OP_Q("docker/image/inspect", f_image),
     OP_M("docker/image/remove", f_image_remove),
     OP_M("docker/network/create", f_network_create),
-    OP_Q("docker/network/list", NULL),
+    OP_Q("docker/network/list", f_filtered),
     OP_Q("docker/network/inspect", f_network),
     OP_M("docker/network/remove", f_network),
     OP_M("docker/network/connect", f_network_connect),
     OP_M("docker/network/disconnect", f_network_connect),
     OP_M("docker/volume/create", f_volume_create),
-    OP_Q("docker/volume/list", NULL),
+    OP_Q("docker/volume/list", f_filtered),
     OP_Q("docker/volume/inspect", f_volume),
     OP_M("docker/volume/remove", f_volume_remove),
     {NULL, OP_QUERY, 0, 0, NULL},

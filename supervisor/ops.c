@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filters.h"
 #include "lease.h"
 #include "ops_impl.h"
 #include "resolve.h"
@@ -197,6 +198,8 @@ void ops_reply_list(struct call *c, int status, json_t *body, const char *key, i
         {
                 if (owned && !resolve_owns(c, json_object_get(v, "Labels")))
                         continue;
+                if (!filters_keep(c, v))
+                        continue;
                 if ((one = item(c, v)) != NULL)
                         json_array_append_new(out, one);
         }
@@ -238,23 +241,13 @@ int ops_peer_filter(const struct call *c, char *buf, size_t len)
         return engine_path(buf, len, "filters=%s", esc);
 }
 
-int ops_owner_filter(const struct call *c, char *buf, size_t len)
-{
-        if (c->peer->admin) {
-                buf[0] = '\0';
-                return len > 0 ? 0 : -1;
-        }
-        return ops_peer_filter(c, buf, len);
-}
-
 void ops_list_owned(struct call *c, engine_cb cb, const char *path)
 {
-        char filter[1200];
+        char filter[4200];
 
-        if (ops_owner_filter(c, filter, sizeof(filter)) == -1) {
-                call_fail(c, DG_INTERNAL, "owner filter too long");
+        /* The owner's label ANDed with the peer's own filters (filters.h). */
+        if (filters_query(c, filter, sizeof(filter)) == -1)
                 return;
-        }
         ops_send(c, "GET", NULL, 0, cb, "%s%s%s", path,
                  filter[0] == '\0'           ? ""
                  : strchr(path, '?') != NULL ? "&"

@@ -103,9 +103,7 @@ void ops_stream(struct call *c, const char *method, const char *path, const char
                 const char *kind, json_t *opts);
 /* Writes "filters=<escaped {"label":["owner=peer"]}>"; -1 if too long. */
 int ops_peer_filter(const struct call *c, char *buf, size_t len);
-/* The same, but "" for admins, who see everything. */
-int ops_owner_filter(const struct call *c, char *buf, size_t len);
-/* GET path (which may hold a query already) with ops_owner_filter()'s filter. */
+/* GET path (which may hold a query already) with filters_query()'s filter (filters.h). */
 void ops_list_owned(struct call *c, engine_cb cb, const char *path);
 /*
  * The labels of a new resource: the peer's (input "labels"; none may be
