@@ -6,8 +6,8 @@
  *   socket, engine, policy, workerPath, workerUser, poolSize, maxFrameBytes,
  *   workerIdleSeconds, workerLifetimeSeconds, logLevel, syslog, tcp,
  *   audit, auditRotateBytes, auditSync, adminSocket, stateDir,
- *   accountingIntervalSeconds (docs/audit.md), firstCallSeconds, maxWorkers,
- *   maxWorkersPerPeer (docs/SECURITY.md, invariant 6)
+ *   accountingIntervalSeconds (docs/audit.md), leaseTickSeconds (lease.h),
+ *   firstCallSeconds, maxWorkers, maxWorkersPerPeer (docs/SECURITY.md, invariant 6)
  */
 #ifndef DG_CONFIG_H
 #define DG_CONFIG_H
@@ -37,6 +37,7 @@ struct config {
         char admin_socket[108];      /* /metrics and /ready; "" for none */
         char state_dir[4096];        /* persisted accounting; "" keeps it in memory */
         uint32_t accounting_interval; /* seconds between engine samples */
+        uint32_t lease_tick;          /* seconds between lease reaper rounds (lease.h) */
 };
 
 void config_defaults(struct config *c, const char *argv0);

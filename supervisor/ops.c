@@ -9,12 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lease.h"
 #include "ops_impl.h"
 #include "resolve.h"
 
 const struct op_entry op_table[] = {
     {"docker/system/ping", op_ping},
     {"docker/system/version", op_version},
+    {"docker/system/info", op_system_info},
     {"docker/system/events", op_system_events},
     {"gateway/usage", op_usage},
     {"gateway/whoami", op_gateway_whoami},
@@ -286,6 +288,10 @@ json_t *ops_labels(struct call *c)
                 json_object_set_new(out, k, json_string(json_string_value(v)));
         }
         json_object_set_new(out, owner, json_string(c->peer->name));
+        if (lease_stamp(c, out) < 0) {
+                json_decref(out);
+                return NULL;
+        }
         return out;
 }
 

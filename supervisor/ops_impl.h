@@ -126,6 +126,7 @@ int op_usage_streams(const struct sv *sv, const char *peer);
 /* docker/system */
 void op_ping(struct call *c);
 void op_version(struct call *c);
+void op_system_info(struct call *c); /* op_info.c */
 void op_system_events(struct call *c); /* op_watch.c */
 /* docker/container */
 void op_container_create(struct call *c);

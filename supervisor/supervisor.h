@@ -23,6 +23,7 @@ struct audit;
 struct account;
 struct sampler;
 struct admin;
+struct lease;
 
 struct sv {
         struct event_base *base;
@@ -53,6 +54,7 @@ struct sv {
         struct account *account; /* per-peer accounting (account.h) */
         struct sampler *sampler; /* engine sampling for accounting */
         struct admin *admin;     /* the admin socket, or NULL */
+        struct lease *lease;     /* the lease reaper (lease.h) */
 
         int shutting_down;
 };
