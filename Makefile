@@ -41,7 +41,7 @@ AUDIT_OBJ   = $(call obj,$(AUDIT_SRC))
 EVIL_OBJ    = $(patsubst %.c,$(BUILD)/evil/%.o,$(WORKER_SRC) worker/main.c)
 
 BINS = $(BUILD)/bin/dockgated $(BUILD)/bin/dockgate-worker $(BUILD)/bin/dockgate
-TEST_BINS = $(BUILD)/bin/dockgate-worker-evil
+TEST_BINS = $(BUILD)/bin/dockgate-worker-evil $(BUILD)/tests/tools/tarcheck
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
@@ -73,6 +73,11 @@ $(BUILD)/bin/dockgate-worker-evil: $(EVIL_OBJ) $(SANDBOX_OBJ) $(PROTO_OBJ)
 $(BUILD)/bin/dockgate: $(call obj,client/main.c) $(CLIENT_OBJ) $(AUDIT_OBJ) $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CLIENT)
+
+# Test-only: the archive checker as a filter, for the engine-as-oracle test.
+$(BUILD)/tests/tools/tarcheck: tests/tools/tarcheck.c $(call obj,worker/tar.c worker/tarfs.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iworker $(LDFLAGS) -o $@ $^
 
 # Unit tests link protocol/ plus whichever non-main modules they test.
 $(BUILD)/tests/%: tests/unit/%.c $(PROTO_OBJ) $(WORKER_OBJ) $(CLIENT_OBJ) $(AUDIT_OBJ)
