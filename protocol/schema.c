@@ -74,6 +74,14 @@ static const struct field_spec f_limits[] = {
     S_END,
 };
 
+/* lease.h: bounds here, meaning there. */
+static const struct field_spec f_lease[] = {
+    S_BOOL("session"),
+    S_INT("ttlSeconds", 1, 30LL * 86400, 0),
+    S_INT("graceSeconds", 0, 60, 0),
+    S_END,
+};
+
 static const struct field_spec f_create[] = {
     S_STR("image", 1, 256, 1),
     S_STR("name", 1, 256, 0),
@@ -93,6 +101,7 @@ static const struct field_spec f_create[] = {
     S_MAP("volumes", 16),
     S_MAP("ports", 32),
     S_STR("restartPolicy", 1, 32, 0),
+    S_OBJ("lease", f_lease),
     S_END,
 };
 
@@ -195,6 +204,7 @@ static const struct field_spec f_network_create[] = {
     S_STR("name", 1, 256, 1),
     S_BOOL("internal"),
     S_MAP("labels", 64),
+    S_OBJ("lease", f_lease),
     S_END,
 };
 
@@ -212,6 +222,7 @@ static const struct field_spec f_network_connect[] = {
 static const struct field_spec f_volume_create[] = {
     S_STR("name", 1, 256, 0),
     S_MAP("labels", 64),
+    S_OBJ("lease", f_lease),
     S_END,
 };
 

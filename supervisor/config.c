@@ -48,6 +48,7 @@ void config_defaults(struct config *c, const char *argv0)
         c->audit_rotate_bytes = 64ull << 20;
         c->audit_sync = 1;
         c->accounting_interval = 5;
+        c->lease_tick = 5;
 }
 
 static int set_str(char *dst, size_t dstlen, json_t *v, const char *key, char *err,
@@ -172,6 +173,9 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
                                 goto out;
                 } else if (strcmp(key, "accountingIntervalSeconds") == 0) {
                         if (set_uint(&c->accounting_interval, v, key, 1, 3600, err, errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "leaseTickSeconds") == 0) {
+                        if (set_uint(&c->lease_tick, v, key, 1, 60, err, errlen) < 0)
                                 goto out;
                 } else if (strcmp(key, "syslog") == 0) {
                         if (set_bool(&c->syslog, v, key, err, errlen) < 0)

@@ -6,7 +6,7 @@
  *   socket, engine, policy, workerPath, workerUser, poolSize, maxFrameBytes,
  *   workerIdleSeconds, workerLifetimeSeconds, logLevel, syslog, tcp,
  *   audit, auditRotateBytes, auditSync, adminSocket, stateDir,
- *   accountingIntervalSeconds (docs/audit.md)
+ *   accountingIntervalSeconds (docs/audit.md), leaseTickSeconds (lease.h)
  */
 #ifndef DG_CONFIG_H
 #define DG_CONFIG_H
@@ -33,6 +33,7 @@ struct config {
         char admin_socket[108];      /* /metrics and /ready; "" for none */
         char state_dir[4096];        /* persisted accounting; "" keeps it in memory */
         uint32_t accounting_interval; /* seconds between engine samples */
+        uint32_t lease_tick;          /* seconds between lease reaper rounds (lease.h) */
 };
 
 void config_defaults(struct config *c, const char *argv0);

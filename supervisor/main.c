@@ -26,6 +26,7 @@
 #include "log.h"
 #include "pool.h"
 #include "quota.h"
+#include "lease.h"
 #include "sampler.h"
 #include "supervisor.h"
 #include "wlog.h"
@@ -405,6 +406,8 @@ static int open_records(struct sv *sv)
                 fatalx("cannot schedule accounting saves");
         if ((sv->sampler = sampler_start(sv, sv->cfg.accounting_interval)) == NULL)
                 fatalx("cannot start the accounting sampler");
+        if ((sv->lease = lease_start(sv, sv->cfg.lease_tick)) == NULL)
+                fatalx("cannot start the lease reaper");
         if (sv->cfg.admin_socket[0] != '\0' &&
             (sv->admin = admin_open(sv, sv->cfg.admin_socket)) == NULL)
                 return -1;
@@ -415,6 +418,7 @@ static int open_records(struct sv *sv)
 static void close_records(struct sv *sv)
 {
         admin_close(sv->admin);
+        lease_free(sv->lease);
         sampler_free(sv->sampler);
         account_save(sv->account);
         audit_close(sv->audit);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bounds.h"
+#include "lease.h"
 #include "ops_input.h"
 
 const char *ops_str(const struct call *c, const char *key)
@@ -79,6 +80,10 @@ json_t *ops_labels(struct call *c)
                 json_object_set_new(out, k, json_string(json_string_value(v)));
         }
         json_object_set_new(out, owner, json_string(c->peer->name));
+        if (lease_stamp(c, out) < 0) {
+                json_decref(out);
+                return NULL;
+        }
         return out;
 }
 

@@ -24,6 +24,7 @@ struct account;
 struct sampler;
 struct admin;
 struct broker_ops;
+struct lease;
 
 struct sv {
         struct event_base *base;
@@ -55,6 +56,7 @@ struct sv {
         struct account *account; /* per-peer accounting (account.h) */
         struct sampler *sampler; /* engine sampling for accounting */
         struct admin *admin;     /* the admin socket, or NULL */
+        struct lease *lease;     /* the lease reaper (lease.h) */
 
         int shutting_down;
 };
