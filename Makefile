@@ -90,6 +90,7 @@ deps:
 
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
+	@sh tests/check-ops.sh
 
 unit-san:
 	$(MAKE) BUILD=build/san SAN=1 O=-O1 unit

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "ops.h"
 #include "listener.h"
 #include "account.h"
 #include "admin.h"
@@ -25,6 +26,7 @@
 #include "log.h"
 #include "pool.h"
 #include "quota.h"
+#include "lease.h"
 #include "sampler.h"
 #include "supervisor.h"
 #include "wlog.h"
@@ -404,6 +406,8 @@ static int open_records(struct sv *sv)
                 fatalx("cannot schedule accounting saves");
         if ((sv->sampler = sampler_start(sv, sv->cfg.accounting_interval)) == NULL)
                 fatalx("cannot start the accounting sampler");
+        if ((sv->lease = lease_start(sv, sv->cfg.lease_tick)) == NULL)
+                fatalx("cannot start the lease reaper");
         if (sv->cfg.admin_socket[0] != '\0' &&
             (sv->admin = admin_open(sv, sv->cfg.admin_socket)) == NULL)
                 return -1;
@@ -414,6 +418,7 @@ static int open_records(struct sv *sv)
 static void close_records(struct sv *sv)
 {
         admin_close(sv->admin);
+        lease_free(sv->lease);
         sampler_free(sv->sampler);
         account_save(sv->account);
         audit_close(sv->audit);
@@ -425,6 +430,7 @@ int main(int argc, char **argv)
         struct sv sv;
         memset(&sv, 0, sizeof(sv));
         sv.listen_fd = -1;
+        sv.ops = &ops_table;
         if (parse_args(argc, argv, &sv) < 0)
                 return 2;
         log_init("dockgated", sv.cfg.syslog, sv.cfg.log_level);

@@ -113,11 +113,11 @@ def msg(t, body, fd=False):
 def seeds_msg():
     return {
         "peer": msg(1, {"peer": "alpha", "uid": 0, "gid": 0, "authenticated": True,
-                        "max_frame": 1048576, "idle_timeout": 300}, fd=True),
+                        "max_frame": 1048576, "idle_timeout": 300, "first_call": 10}, fd=True),
         "peer-unauth": msg(1, {"peer": "", "uid": 4242, "gid": 4242, "authenticated": False,
-                               "max_frame": 1024, "idle_timeout": 0}, fd=True),
+                               "max_frame": 1024, "idle_timeout": 0, "first_call": 0}, fd=True),
         "peer-nofd": msg(1, {"peer": "alpha", "uid": 0, "gid": 0, "authenticated": True,
-                             "max_frame": 1048576, "idle_timeout": 300}),
+                             "max_frame": 1048576, "idle_timeout": 300, "first_call": 10}),
         "result": msg(2, {"seq": 1, "output": {"ok": True, "list": [1, -2, 3.5, None, "s"]}}),
         "fail": msg(3, {"seq": 7, "code": "NOT_FOUND", "text": "no such container",
                         "details": {"status": 404}}),

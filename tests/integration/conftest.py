@@ -105,6 +105,28 @@ def wait_for(pred, timeout=10.0, step=0.05, what="condition"):
         time.sleep(step)
 
 
+class CpuHogs:
+    """n CPU-bound processes (a busy machine), started and stopped by pid."""
+
+    def __init__(self, n=3):
+        self.procs = [subprocess.Popen(["sh", "-c", "while :; do :; done"],
+                                       stdin=subprocess.DEVNULL, start_new_session=True)
+                      for _ in range(n)]
+
+    def stop(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+        self.procs = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.stop()
+
+
 # -- the gateway ------------------------------------------------------------
 
 class Gateway:
