@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "ops.h"
 #include "listener.h"
 #include "account.h"
 #include "admin.h"
@@ -26,6 +27,7 @@
 #include "notify.h"
 #include "pool.h"
 #include "quota.h"
+#include "lease.h"
 #include "sampler.h"
 #include "supervisor.h"
 #include "wlog.h"
@@ -411,6 +413,8 @@ static int open_records(struct sv *sv)
                 fatalx("cannot schedule accounting saves");
         if ((sv->sampler = sampler_start(sv, sv->cfg.accounting_interval)) == NULL)
                 fatalx("cannot start the accounting sampler");
+        if ((sv->lease = lease_start(sv, sv->cfg.lease_tick)) == NULL)
+                fatalx("cannot start the lease reaper");
         if (sv->cfg.admin_socket[0] != '\0' &&
             (sv->admin = admin_open(sv, sv->cfg.admin_socket)) == NULL)
                 return -1;
@@ -421,6 +425,7 @@ static int open_records(struct sv *sv)
 static void close_records(struct sv *sv)
 {
         admin_close(sv->admin);
+        lease_free(sv->lease);
         sampler_free(sv->sampler);
         account_save(sv->account);
         audit_close(sv->audit);
@@ -433,6 +438,7 @@ int main(int argc, char **argv)
         memset(&sv, 0, sizeof(sv));
         sv.listen_fd = -1;
         notify_init();
+        sv.ops = &ops_table;
         if (parse_args(argc, argv, &sv) < 0)
                 return 2;
         /* Workers follow: without a syslog daemon they log through our stderr too. */
