@@ -1,5 +1,5 @@
 /*
- * test_bindroot.c - host paths beneath a bind root: what is refused, and a
+ * test_sv_bindroot.c - host paths beneath a bind root: what is refused, and a
  * symlink swapped in and out by another thread while the check runs.
  */
 #include <errno.h>
