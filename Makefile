@@ -42,6 +42,8 @@ EVIL_OBJ    = $(patsubst %.c,$(BUILD)/evil/%.o,$(WORKER_SRC) worker/main.c)
 
 BINS = $(BUILD)/bin/dockgated $(BUILD)/bin/dockgate-worker $(BUILD)/bin/dockgate
 TEST_BINS = $(BUILD)/bin/dockgate-worker-evil $(BUILD)/tests/tools/tarcheck
+# tests/unit/test_sv_*.c test supervisor modules; the others protocol/,
+# worker/ and client/ (the two sides share symbol names, never a binary).
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
@@ -85,6 +87,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(PROTO_OBJ) $(WORKER_OBJ) $(CLIENT_OBJ) $(AUDI
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -Iworker -Iclient $(LDFLAGS) -o $@ $^ $(LIB_WORKER) \
 		$(shell pkg-config --libs libcrypto) -lcmocka
+
+# Supervisor unit tests link every supervisor module but main.c.
+$(BUILD)/tests/test_sv_%: tests/unit/test_sv_%.c $(SUP_OBJ) $(AUDIT_OBJ) $(PROTO_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -Isupervisor $(LDFLAGS) -o $@ $^ $(LIB_SUP) -lcmocka
 
 deps:
 	sh contrib/install-deps.sh
