@@ -96,11 +96,20 @@ static void call_requested(struct session *s, struct envelope *env, size_t nbyte
                 peer_close(s);
                 return;
         }
-        if (s->tcp ? env->token == NULL : !s->authenticated) {
+        if (s->tcp && env->token == NULL) {
                 call_send_error(s, env->id, DG_UNAUTHENTICATED,
-                                s->tcp ? "auth.token is required on every call over TCP"
-                                       : "peer not known to the policy",
-                                NULL);
+                                "auth.token is required on every call over TCP", NULL);
+                peer_close(s);
+                return;
+        }
+        if (!s->tcp && !s->authenticated) {
+                char msg[160];
+
+                snprintf(msg, sizeof(msg),
+                         "uid %u (gid %u) is not in the policy: the operator must add it to a "
+                         "peer's \"uids\" (or the gid to its \"gids\")",
+                         (unsigned)s->peer_uid, (unsigned)s->peer_gid);
+                call_send_error(s, env->id, DG_UNAUTHENTICATED, msg, NULL);
                 peer_close(s);
                 return;
         }
