@@ -162,7 +162,12 @@ class Peer:
 
     # -- bytes -----------------------------------------------------------
     def send_bytes(self, data):
-        self.sock.sendall(data)
+        # A stream the gateway refused at accept is closed before we write:
+        # what it said is still to be read (recv), as a careful client does.
+        try:
+            self.sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.send_failed = True
 
     def send(self, obj):
         self.send_bytes(encode_frame(obj))
@@ -239,7 +244,9 @@ class Peer:
             f = self.recv(timeout)
             if f is None:
                 raise ConnectionError("stream closed before call %s ended" % cid)
-            if f["id"] != cid:
+            # id "": a refusal of the whole stream (PROTOCOL.md: the id could
+            # not be read, or the gateway refused the connection at accept).
+            if f["id"] != cid and not (f["id"] == "" and f["type"] == "call.error"):
                 raise ProtocolViolation("frame for id %r during call %r" % (f["id"], cid))
             yield f
             if f["type"] in TERMINAL:

@@ -74,11 +74,15 @@ def port(tcp_gw):
     return int(m.group(2))
 
 
-def refused(p, code="UNAUTHENTICATED"):
-    """The stream's next call fails with code and the server closes the stream."""
+def refused(p, code="UNAUTHENTICATED", at_accept=False):
+    """The stream's next call fails with code and the server closes the stream.
+
+    at_accept: the supervisor refused the connection itself when it was
+    accepted (an unmapped uid), before any call: the error's id is "".
+    """
     p.request("docker/system/ping", id="who")
     frames = p.expect_eof(timeout=10)
-    assert len(frames) == 1 and frames[0]["id"] == "who", frames
+    assert len(frames) == 1 and frames[0]["id"] == ("" if at_accept else "who"), frames
     assert frames[0]["type"] == "call.error", frames
     assert frames[0]["payload"]["code"] == code, frames
     return frames[0]["payload"]
@@ -167,7 +171,7 @@ def test_gid_identity(tcp_gw):
         assert me["peer"] == "staff"
         assert me["identity"] == {"transport": "unix", "uid": 4321, "gid": 2345}
     with Peer(tcp_gw.socket, uid=4321, gid=4321) as p:
-        refused(p)
+        refused(p, at_accept=True)
 
 
 def test_hash_token_tool():
