@@ -41,7 +41,7 @@ AUDIT_OBJ   = $(call obj,$(AUDIT_SRC))
 EVIL_OBJ    = $(patsubst %.c,$(BUILD)/evil/%.o,$(WORKER_SRC) worker/main.c)
 
 BINS = $(BUILD)/bin/dockgated $(BUILD)/bin/dockgate-worker $(BUILD)/bin/dockgate
-TEST_BINS = $(BUILD)/bin/dockgate-worker-evil
+TEST_BINS = $(BUILD)/bin/dockgate-worker-evil $(BUILD)/tests/tools/tarcheck
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
@@ -74,6 +74,11 @@ $(BUILD)/bin/dockgate: $(call obj,client/main.c) $(CLIENT_OBJ) $(AUDIT_OBJ) $(PR
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CLIENT)
 
+# Test-only: the archive checker as a filter, for the engine-as-oracle test.
+$(BUILD)/tests/tools/tarcheck: tests/tools/tarcheck.c $(call obj,worker/tar.c worker/tarfs.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iworker $(LDFLAGS) -o $@ $^
+
 # Unit tests link protocol/ plus whichever non-main modules they test.
 $(BUILD)/tests/%: tests/unit/%.c $(PROTO_OBJ) $(WORKER_OBJ) $(CLIENT_OBJ) $(AUDIT_OBJ)
 	@mkdir -p $(dir $@)
@@ -85,6 +90,7 @@ deps:
 
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
+	@sh tests/check-ops.sh
 
 unit-san:
 	$(MAKE) BUILD=build/san SAN=1 O=-O1 unit

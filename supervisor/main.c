@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "ops.h"
 #include "listener.h"
 #include "account.h"
 #include "admin.h"
@@ -430,6 +431,7 @@ int main(int argc, char **argv)
         struct sv sv;
         memset(&sv, 0, sizeof(sv));
         sv.listen_fd = -1;
+        sv.ops = &ops_table;
         if (parse_args(argc, argv, &sv) < 0)
                 return 2;
         log_init("dockgated", sv.cfg.syslog, sv.cfg.log_level);

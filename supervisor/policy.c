@@ -792,11 +792,11 @@ static void warn_peer(const struct peer_policy *pp, const char *where, struct po
                                       "much of the containers' confinement",
                                       pp->caps[i]);
         for (size_t i = 0; i < pp->noperations; i++) {
-                const struct op_schema *os;
-                for (os = schema_all(); os->name != NULL; os++)
-                        if (fnmatch(pp->operations[i], os->name, 0) == 0)
+                size_t k;
+                for (k = 0; k < OPID__COUNT; k++)
+                        if (fnmatch(pp->operations[i], op_descs[k].verb, 0) == 0)
                                 break;
-                if (os->name == NULL)
+                if (k == OPID__COUNT)
                         pwarn(r, where, "operations[%zu] \"%s\" matches no operation (a typo?)",
                               i, pp->operations[i]);
         }

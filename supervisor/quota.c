@@ -8,7 +8,9 @@
 #include <time.h>
 
 #include "log.h"
-#include "ops_impl.h"
+#include "bounds.h"
+#include "ops_engine.h"
+#include "ops_state.h"
 #include "pool.h"
 #include "quota.h"
 
@@ -285,6 +287,7 @@ static struct quota_hold *hold_new(struct call *c, enum hold_kind kind)
         }
         h->kind = kind;
         st->hold = h;
+        st->hold_free = quota_release;
         return h;
 }
 

@@ -23,6 +23,7 @@ struct audit;
 struct account;
 struct sampler;
 struct admin;
+struct broker_ops;
 struct lease;
 
 struct sv {
@@ -30,6 +31,7 @@ struct sv {
         struct config cfg;
         struct policy *policy; /* replaced whole on SIGHUP */
         struct engine *engine;
+        const struct broker_ops *ops; /* every operation's handler (ops.c), for the broker */
         uid_t worker_uid;
         gid_t worker_gid;
 

@@ -32,7 +32,7 @@ FUZZ_PROTO_OBJ = $(call fuzzobj,$(PROTO_SRC))
 FUZZ_EXTRA_policy        = $(call fuzzobj,supervisor/policy.c)
 FUZZ_LIBS_policy         = -lcrypto
 FUZZ_EXTRA_engine_reader = $(call fuzzobj,worker/http.c worker/stream_logs.c)
-FUZZ_EXTRA_tar           = $(call fuzzobj,worker/tar.c)
+FUZZ_EXTRA_tar           = $(call fuzzobj,worker/tar.c worker/tarfs.c)
 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -11,8 +11,11 @@ import json
 import os
 import shutil
 import struct
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import tarcraft  # noqa: E402  (the archive attacks of issue 10, shared with test_hostile.py)
 SEED = b"\x2a\x11\x93\x05\x7c\x3e\xd1\x08"  # piece sizes for the split decoders
 
 
@@ -264,12 +267,23 @@ def seeds_engine_reader():
     }
 
 
+def seeds_tar():
+    """Every archive of tarcraft.CASES (attacks and must-pass cases), each behind
+    the harness's piece-size byte."""
+    out = {}
+    for name, archives in sorted(tarcraft.CASES.items()):
+        for i, arc in enumerate(archives):
+            out["%s-%d" % (name, i)] = bytes([i * 37 % 256 + 3]) + arc
+    return out
+
+
 def main():
     corpus = os.path.join(HERE, "corpus")
     for name, fn in [("frame", seeds_frame), ("chunk", seeds_chunk),
                      ("envelope", seeds_envelope), ("msg", seeds_msg),
                      ("mpjson", seeds_mpjson), ("schema", seeds_schema),
-                     ("policy", seeds_policy), ("engine_reader", seeds_engine_reader)]:
+                     ("policy", seeds_policy), ("engine_reader", seeds_engine_reader),
+                     ("tar", seeds_tar)]:
         d = os.path.join(corpus, name)
         if os.path.isdir(d):
             for f in os.listdir(d):
