@@ -145,6 +145,11 @@ def _connect_as(path, uid, gid):
 class Peer:
     """One stream to the gateway."""
 
+    # Class defaults, so that subclasses with an __init__ of their own have them.
+    read_pause = None  # seconds per 4 KiB read; None: SLOW_PAUSE
+    bytes_read = 0     # every byte the server sent on this stream
+    send_failed = False
+
     def __init__(self, path, uid=None, gid=None, timeout=15.0):
         self.path = path
         self.timeout = timeout
@@ -157,8 +162,6 @@ class Peer:
         self.sock.setblocking(True)
         self._buf = b""
         self._n = 0
-        self.read_pause = None  # seconds per 4 KiB read; None: SLOW_PAUSE
-        self.bytes_read = 0     # every byte the server sent on this stream
 
     # -- bytes -----------------------------------------------------------
     def send_bytes(self, data):
