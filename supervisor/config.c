@@ -29,6 +29,12 @@ static void default_worker_path(struct config *c, const char *argv0)
         if (slash != NULL)
                 *slash = '\0';
         snprintf(c->worker_path, sizeof(c->worker_path), "%s/dockgate-worker", self);
+        /* Installed (make install, the package): PREFIX/sbin and PREFIX/libexec/dockgate. */
+        if (access(c->worker_path, X_OK) == 0 || (slash = strrchr(self, '/')) == NULL)
+                return;
+        *slash = '\0';
+        snprintf(c->worker_path, sizeof(c->worker_path), "%s/libexec/dockgate/dockgate-worker",
+                 self);
 }
 
 void config_defaults(struct config *c, const char *argv0)

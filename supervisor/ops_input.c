@@ -1,6 +1,7 @@
 /*
  * ops_input.c - reading a call's checked input, and value checks.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "bounds.h"
@@ -55,51 +56,73 @@ int ops_name_ok(const char *s)
 }
 
 /* SECURITY: the owner label's key is reserved, and so is every key it prefixes. */
-json_t *ops_labels(struct call *c)
+json_t *ops_labels_build(const json_t *in, const char *owner, const char *peer,
+                         enum dg_err *code, char *err, size_t errlen)
 {
-        json_t *in = json_object_get(c->input, "labels"), *out, *v;
-        const char *owner = c->policy->owner_label, *k;
+        json_t *out, *v;
+        const char *k;
 
         if ((out = json_object()) == NULL) {
-                call_fail(c, DG_INTERNAL, "out of memory");
+                *code = DG_INTERNAL;
+                snprintf(err, errlen, "out of memory");
                 return NULL;
         }
-        json_object_foreach(in, k, v)
+        json_object_foreach((json_t *)in, k, v)
         {
                 if (strncmp(k, owner, strlen(owner)) == 0) {
                         json_decref(out);
-                        call_fail(c, DG_FORBIDDEN,
-                                  "input.labels: the label prefix %s is reserved", owner);
+                        *code = DG_FORBIDDEN;
+                        snprintf(err, errlen, "input.labels: the label prefix %s is reserved",
+                                 owner);
                         return NULL;
                 }
                 if (!json_is_string(v)) {
                         json_decref(out);
-                        call_fail(c, DG_INVALID_INPUT, "input.labels: values must be strings");
+                        *code = DG_INVALID_INPUT;
+                        snprintf(err, errlen, "input.labels: values must be strings");
                         return NULL;
                 }
                 json_object_set_new(out, k, json_string(json_string_value(v)));
         }
-        json_object_set_new(out, owner, json_string(c->peer->name));
-        if (lease_stamp(c, out) < 0) {
+        json_object_set_new(out, owner, json_string(peer));
+        return out;
+}
+
+json_t *ops_labels(struct call *c)
+{
+        enum dg_err code;
+        char err[512];
+        json_t *out =
+            ops_labels_build(json_object_get(c->input, "labels"), c->policy->owner_label,
+                             c->peer->name, &code, err, sizeof(err));
+
+        if (out == NULL)
+                call_fail(c, code, "%s", err);
+        else if (lease_stamp(c, out) < 0) {
                 json_decref(out);
                 return NULL;
         }
         return out;
 }
 
-int ops_env_ok(const struct call *c)
+int ops_env_list_ok(const json_t *env)
 {
         json_t *v;
         size_t i;
         const char *s;
 
-        json_array_foreach(json_object_get(c->input, "env"), i, v)
+        json_array_foreach(env, i, v)
         {
                 s = json_string_value(v);
                 if (s == NULL || s[0] == '=' || strchr(s, '=') == NULL)
                         return 0;
         }
         return 1;
+}
+
+int ops_env_ok(const struct call *c)
+{
+        return ops_env_list_ok(json_object_get(c->input, "env"));
 }
 
 json_t *ops_strings(const json_t *a)

@@ -32,8 +32,13 @@ int ops_name_ok(const char *s);
  * object, or NULL after answering the call.
  */
 json_t *ops_labels(struct call *c);
+/* The same from the input's labels (may be NULL), owner label and peer name: pure. */
+json_t *ops_labels_build(const json_t *in, const char *owner, const char *peer,
+                         enum dg_err *code, char *err, size_t errlen);
 /* 1 unless input "env" holds an entry that is not a "NAME=VALUE" string. */
 int ops_env_ok(const struct call *c);
+/* 1 unless env (an array, or NULL) holds an entry that is not "NAME=VALUE". */
+int ops_env_list_ok(const json_t *env);
 /* A new array of the string elements of a (may be NULL). */
 json_t *ops_strings(const json_t *a);
 

@@ -14,6 +14,8 @@ static void ops_state_free(void *p)
                 st->hold_free(st->hold);
         if (st->stream != NULL && st->stream_free != NULL)
                 st->stream_free(st->stream);
+        if (st->own != NULL && st->own_free != NULL)
+                st->own_free(st->own);
         free(st);
 }
 

@@ -32,6 +32,8 @@ struct ops_state {
         void (*hold_free)(struct quota_hold *);
         struct op_stream *stream; /* exec and attach (op_exec.c); freed with the state */
         void (*stream_free)(struct op_stream *);
+        void *own; /* a family's own state (create: its struct create_plan) */
+        void (*own_free)(void *);
 };
 
 /* c's state, made on first use; NULL (and the call answered INTERNAL) when out of memory. */

@@ -443,14 +443,14 @@ void quota_release(struct quota_hold *h)
         free(h);
 }
 
-void quota_stamp(const struct call *c, json_t *labels, int64_t memory, int64_t nano_cpus)
+void quota_stamp(const char *owner_label, json_t *labels, int64_t memory, int64_t nano_cpus)
 {
         char key[160], val[32];
 
-        snprintf(key, sizeof(key), "%s.memory", c->policy->owner_label);
+        snprintf(key, sizeof(key), "%s.memory", owner_label);
         snprintf(val, sizeof(val), "%lld", (long long)memory);
         json_object_set_new(labels, key, json_string(val));
-        snprintf(key, sizeof(key), "%s.nanocpus", c->policy->owner_label);
+        snprintf(key, sizeof(key), "%s.nanocpus", owner_label);
         snprintf(val, sizeof(val), "%lld", (long long)nano_cpus);
         json_object_set_new(labels, key, json_string(val));
 }
