@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from conftest import binary, create_container, unique
+from conftest import binary, create_container, unique, wait_for
 from peer import CallError, Peer
 
 ALPHA_TOKEN = "dgt_" + secrets.token_hex(32)
@@ -140,10 +140,20 @@ def test_tokens_separate_tenants(tcp_gw, port):
 
 def test_tcp_stream_quota(tcp_gw, port):
     """beta may hold two streams; the third's first call is QUOTA_EXCEEDED."""
-    one, two = TcpPeer(port, BETA_TOKEN), TcpPeer(port, BETA_TOKEN)
+    def bound_stream():
+        # A stream of beta's closed by the test before may still be served
+        # for a moment (its worker has not exited yet): wait for its place.
+        t = TcpPeer(port, BETA_TOKEN)
+        try:
+            if t.call("docker/system/ping") == {"ok": True}:
+                return t
+        except CallError as e:
+            assert e.code == "QUOTA_EXCEEDED", e
+        t.close()
+        return None
+    one = wait_for(bound_stream, timeout=10, what="beta's first stream")
+    two = wait_for(bound_stream, timeout=10, what="beta's second stream")
     try:
-        assert one.call("docker/system/ping") == {"ok": True}
-        assert two.call("docker/system/ping") == {"ok": True}
         with TcpPeer(port, BETA_TOKEN) as three:
             e = three.error("docker/system/ping")
             assert e.code == "QUOTA_EXCEEDED" and e.details["quota"] == "streams", e
