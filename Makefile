@@ -140,10 +140,17 @@ test:
 	$(MAKE) test-stress STRESS_ROUNDS=1
 	$(MAKE) integration-san
 
+# make run: a gateway for you, in the foreground until Ctrl-C (contrib/run-gateway.sh).
 run:
 	sh contrib/install-deps.sh
-	$(MAKE) all
-	sh contrib/run-demo.sh $(BUILD)
+	$(MAKE) $(BINS)
+	sh contrib/run-gateway.sh $(BUILD)
+
+# make demo: a short scripted tour of the tool's verbs, then everything stops.
+demo:
+	sh contrib/install-deps.sh
+	$(MAKE) $(BINS)
+	sh contrib/demo.sh $(BUILD)
 
 # -- installing -------------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=...]: binaries, the worker under

@@ -59,6 +59,13 @@ static const struct field_spec f_events[] = {
     S_TIME("since"),
     S_TIME("until"),
     S_LIST("types", 0, 16, 0),
+    S_LIST("filters", 0, 32, 0), /* "key=value" each (supervisor/filters.h) */
+    S_END,
+};
+
+/* Lists of networks and volumes: only filters (supervisor/filters.h). */
+static const struct field_spec f_filtered[] = {
+    S_LIST("filters", 0, 32, 0),
     S_END,
 };
 
@@ -131,6 +138,7 @@ static const struct field_spec f_remove[] = {
 
 static const struct field_spec f_list[] = {
     S_BOOL("all"),
+    S_LIST("filters", 0, 32, 0),
     S_END,
 };
 

@@ -94,12 +94,3 @@ int ops_peer_filter(const struct call *c, char *buf, size_t len)
                 return -1;
         return engine_path(buf, len, "filters=%s", esc);
 }
-
-int ops_owner_filter(const struct call *c, char *buf, size_t len)
-{
-        if (c->peer->admin) {
-                buf[0] = '\0';
-                return len > 0 ? 0 : -1;
-        }
-        return ops_peer_filter(c, buf, len);
-}
