@@ -39,8 +39,8 @@ def test_cannot_connect_says_what_to_check(gw):
 def test_an_unmapped_uid_is_named(gw):
     r = cli(gw, "ping", uid=UNMAPPED_UID)
     assert r.returncode == 1
-    assert ("UNAUTHENTICATED: uid %d (gid %d) is not in the policy" % (UNMAPPED_UID, UNMAPPED_UID)
-            in r.stderr), r.stderr
+    assert ("UNAUTHENTICATED: uid %d (gid %d) is not known to the policy; ask the operator"
+            % (UNMAPPED_UID, UNMAPPED_UID) in r.stderr), r.stderr
 
 
 def test_flags_are_named_with_the_nearest_one_or_why_they_are_refused(gw):
