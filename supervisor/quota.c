@@ -8,7 +8,9 @@
 #include <time.h>
 
 #include "log.h"
-#include "ops_impl.h"
+#include "bounds.h"
+#include "ops_engine.h"
+#include "ops_state.h"
 #include "pool.h"
 #include "quota.h"
 
@@ -19,6 +21,8 @@ struct quota_entry {
         struct quota_entry *next;
         char name[POLICY_NAME_MAX + 1];
         struct quota_hold *holds; /* active holds of calls in flight */
+        /* the peer's engine connections: control plane, and long-held (wait) */
+        struct engine_share control, held;
         /* token bucket */
         double tokens;
         struct timespec last;
@@ -74,6 +78,8 @@ static struct quota_entry *quota_entry(struct quota *q, const char *name)
         if ((e = calloc(1, sizeof(*e))) == NULL)
                 return NULL;
         snprintf(e->name, sizeof(e->name), "%s", name);
+        engine_share_init(&e->control, QUOTA_ENGINE_CONTROL);
+        engine_share_init(&e->held, QUOTA_ENGINE_HELD);
         e->next = q->entries;
         q->entries = e;
         return e;
@@ -119,6 +125,17 @@ int quota_rate(struct quota *q, const struct peer_policy *pp, long *retry_ms)
         if (*retry_ms < 1)
                 *retry_ms = 1;
         return -1;
+}
+
+/* --- engine connections --- */
+
+struct engine_share *quota_engine_share(struct quota *q, const char *peer, long timeout_ms)
+{
+        struct quota_entry *e = quota_entry(q, peer);
+
+        if (e == NULL)
+                return NULL;
+        return engine_is_long(timeout_ms) ? &e->held : &e->control;
 }
 
 /* --- streams --- */
@@ -270,6 +287,7 @@ static struct quota_hold *hold_new(struct call *c, enum hold_kind kind)
         }
         h->kind = kind;
         st->hold = h;
+        st->hold_free = quota_release;
         return h;
 }
 
@@ -425,14 +443,14 @@ void quota_release(struct quota_hold *h)
         free(h);
 }
 
-void quota_stamp(const struct call *c, json_t *labels, int64_t memory, int64_t nano_cpus)
+void quota_stamp(const char *owner_label, json_t *labels, int64_t memory, int64_t nano_cpus)
 {
         char key[160], val[32];
 
-        snprintf(key, sizeof(key), "%s.memory", c->policy->owner_label);
+        snprintf(key, sizeof(key), "%s.memory", owner_label);
         snprintf(val, sizeof(val), "%lld", (long long)memory);
         json_object_set_new(labels, key, json_string(val));
-        snprintf(key, sizeof(key), "%s.nanocpus", c->policy->owner_label);
+        snprintf(key, sizeof(key), "%s.nanocpus", owner_label);
         snprintf(val, sizeof(val), "%lld", (long long)nano_cpus);
         json_object_set_new(labels, key, json_string(val));
 }

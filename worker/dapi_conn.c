@@ -248,7 +248,7 @@ static void dapi_probed(struct dapi *d)
 
 static void dapi_call(struct dapi *d, json_t *input)
 {
-        const struct op_schema *os = schema_find(d->route->op);
+        const struct op_desc *os = op_desc_find(d->route->op);
         char err[512];
         json_t *probe;
 

@@ -14,6 +14,22 @@ import struct
 import time
 
 SERVER_FRAME_MAX = 16 << 20
+
+# A slow peer (make test-stress): every read takes at most SLOW_READ bytes and
+# then pauses SLOW_PAUSE seconds, i.e. DOCKGATE_SLOW_PEER_MS milliseconds per
+# 4 KiB.  0 (the default): read as fast as the server writes.
+SLOW_READ = 4096
+SLOW_PAUSE = float(os.environ.get("DOCKGATE_SLOW_PEER_MS", "0") or 0) / 1000.0
+
+
+def read_some(sock, size, pause=None):
+    """One recv of at most size bytes, as slowly as the peer is set to read."""
+    pause = SLOW_PAUSE if pause is None else pause
+    if pause > 0:
+        data = sock.recv(min(size, SLOW_READ))
+        time.sleep(pause)
+        return data
+    return sock.recv(size)
 TERMINAL = ("call.completed", "call.error", "call.aborted")
 ERROR_CODES = {
     "PROTOCOL_ERROR", "INVALID_INPUT", "UNAUTHENTICATED", "FORBIDDEN",
@@ -129,6 +145,11 @@ def _connect_as(path, uid, gid):
 class Peer:
     """One stream to the gateway."""
 
+    # Class defaults, so that subclasses with an __init__ of their own have them.
+    read_pause = None  # seconds per 4 KiB read; None: SLOW_PAUSE
+    bytes_read = 0     # every byte the server sent on this stream
+    send_failed = False
+
     def __init__(self, path, uid=None, gid=None, timeout=15.0):
         self.path = path
         self.timeout = timeout
@@ -144,7 +165,12 @@ class Peer:
 
     # -- bytes -----------------------------------------------------------
     def send_bytes(self, data):
-        self.sock.sendall(data)
+        # A stream the gateway refused at accept is closed before we write:
+        # what it said is still to be read (recv), as a careful client does.
+        try:
+            self.sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.send_failed = True
 
     def send(self, obj):
         self.send_bytes(encode_frame(obj))
@@ -158,13 +184,14 @@ class Peer:
         if not r:
             raise TimeoutError("no frame from the server in time")
         try:
-            data = self.sock.recv(65536)
+            data = read_some(self.sock, 65536, self.read_pause)
         except ConnectionResetError:
             self.eof_how = "reset"
             return False
         if not data:
             self.eof_how = "eof"
             return False
+        self.bytes_read += len(data)
         self._buf += data
         return True
 
@@ -220,7 +247,9 @@ class Peer:
             f = self.recv(timeout)
             if f is None:
                 raise ConnectionError("stream closed before call %s ended" % cid)
-            if f["id"] != cid:
+            # id "": a refusal of the whole stream (PROTOCOL.md: the id could
+            # not be read, or the gateway refused the connection at accept).
+            if f["id"] != cid and not (f["id"] == "" and f["type"] == "call.error"):
                 raise ProtocolViolation("frame for id %r during call %r" % (f["id"], cid))
             yield f
             if f["type"] in TERMINAL:
