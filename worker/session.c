@@ -44,7 +44,7 @@ static void session_on_timer(evutil_socket_t fd, short what, void *arg)
                 session_finish(s);
                 return;
         }
-        if (s->state == CALL_IDLE) {
+        if (s->ncalls == 0) {
                 log_debug("idle for %u seconds: closing", s->idle_timeout);
                 session_finish(s);
         }
@@ -80,6 +80,10 @@ struct session *session_new(struct event_base *base, int chan, struct msg *peer)
         s->refusal[sizeof(s->refusal) - 1] = '\0';
         s->max_frame = peer->max_frame;
         s->idle_timeout = peer->idle_timeout;
+        s->max_calls = peer->max_calls;
+        TAILQ_INIT(&s->calls);
+        TAILQ_INIT(&s->ready);
+        TAILQ_INIT(&s->ended);
         frame_dec_init(&s->dec, s->max_frame);
 
         s->chan_ev = event_new(base, chan, EV_READ | EV_PERSIST, session_on_chan, s);
@@ -101,7 +105,7 @@ void session_free(struct session *s)
 {
         if (s == NULL)
                 return;
-        stream_drop(s);
+        call_free_all(s);
         raw_session_free(s);
         peer_stop(s);
         if (s->chan_ev != NULL)
