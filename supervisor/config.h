@@ -7,7 +7,8 @@
  *   workerIdleSeconds, workerLifetimeSeconds, maxCallsPerStream,
  *   maxCallsPerPeer, logLevel, syslog, tcp,
  *   audit, auditRotateBytes, auditSync, adminSocket, stateDir,
- *   accountingIntervalSeconds (docs/audit.md)
+ *   accountingIntervalSeconds (docs/audit.md), leaseTickSeconds (lease.h),
+ *   firstCallSeconds, maxWorkers, maxWorkersPerPeer (docs/SECURITY.md, invariant 6)
  */
 #ifndef DG_CONFIG_H
 #define DG_CONFIG_H
@@ -28,6 +29,9 @@ struct config {
         uint32_t max_calls_stream; /* calls in flight on one stream (RATE_LIMITED past it) */
         uint32_t max_calls_peer;   /* calls in flight over all of one peer's streams */
         uint32_t worker_lifetime;  /* seconds before a worker is killed, whatever it does */
+        uint32_t first_call;       /* seconds a new stream may stay silent */
+        int max_workers;           /* serving workers and waiting peers, all peers together */
+        int max_workers_per_peer;  /* the same, for one peer (its streams quota also applies) */
         int log_level;
         int syslog;
         char audit[4096];             /* the audit log; "" for none */
@@ -36,6 +40,7 @@ struct config {
         char admin_socket[108];       /* /metrics and /ready; "" for none */
         char state_dir[4096];         /* persisted accounting; "" keeps it in memory */
         uint32_t accounting_interval; /* seconds between engine samples */
+        uint32_t lease_tick;          /* seconds between lease reaper rounds (lease.h) */
 };
 
 void config_defaults(struct config *c, const char *argv0);

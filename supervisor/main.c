@@ -18,13 +18,16 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "ops.h"
 #include "listener.h"
 #include "account.h"
 #include "admin.h"
 #include "audit.h"
 #include "log.h"
+#include "notify.h"
 #include "pool.h"
 #include "quota.h"
+#include "lease.h"
 #include "sampler.h"
 #include "supervisor.h"
 #include "wlog.h"
@@ -32,6 +35,7 @@
 #define STATE_FILE "accounting.json"
 #define STATE_SAVE_S 5 /* a crash loses at most this much accounting */
 
+/* Every flag here is in docs/man/dockgated.8 (tests/integration/test_install.py checks). */
 static void usage(FILE *f)
 {
         fprintf(f, "usage: dockgated [--config FILE] [--socket PATH] [--engine PATH] [--policy FILE]\n"
@@ -181,6 +185,7 @@ static void on_terminate(evutil_socket_t sig, short what, void *arg)
 {
         struct sv *sv = arg;
         log_info("signal %d: shutting down", (int)sig);
+        notify_send("STOPPING=1");
         sv->shutting_down = 1;
         event_base_loopbreak(sv->base);
 }
@@ -190,14 +195,18 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 {
         struct sv *sv = arg;
         char err[1024];
-        struct policy *p = policy_load(sv->cfg.policy, err, sizeof(err));
-        if (p == NULL) {
+        struct policy *p;
+
+        notify_send("RELOADING=1");
+        if ((p = policy_load(sv->cfg.policy, err, sizeof(err))) == NULL) {
                 log_warnx("policy reload refused, the old policy stays in force: %s", err);
+                notify_send("READY=1\nSTATUS=policy reload refused, the old one in force");
                 return;
         }
         policy_unref(sv->policy);
         sv->policy = p;
         log_info("policy reloaded from %s: %zu peer(s)", sv->cfg.policy, p->npeers);
+        notify_send("READY=1\nSTATUS=policy reloaded");
         audit_append(sv->audit, "policy",
                      json_pack("{s:s,s:I}", "path", sv->cfg.policy, "peers", (json_int_t)p->npeers));
 }
@@ -404,6 +413,8 @@ static int open_records(struct sv *sv)
                 fatalx("cannot schedule accounting saves");
         if ((sv->sampler = sampler_start(sv, sv->cfg.accounting_interval)) == NULL)
                 fatalx("cannot start the accounting sampler");
+        if ((sv->lease = lease_start(sv, sv->cfg.lease_tick)) == NULL)
+                fatalx("cannot start the lease reaper");
         if (sv->cfg.admin_socket[0] != '\0' &&
             (sv->admin = admin_open(sv, sv->cfg.admin_socket)) == NULL)
                 return -1;
@@ -414,6 +425,7 @@ static int open_records(struct sv *sv)
 static void close_records(struct sv *sv)
 {
         admin_close(sv->admin);
+        lease_free(sv->lease);
         sampler_free(sv->sampler);
         account_save(sv->account);
         audit_close(sv->audit);
@@ -425,9 +437,12 @@ int main(int argc, char **argv)
         struct sv sv;
         memset(&sv, 0, sizeof(sv));
         sv.listen_fd = -1;
+        notify_init();
+        sv.ops = &ops_table;
         if (parse_args(argc, argv, &sv) < 0)
                 return 2;
-        log_init("dockgated", sv.cfg.syslog, sv.cfg.log_level);
+        /* Workers follow: without a syslog daemon they log through our stderr too. */
+        sv.cfg.syslog = log_init("dockgated", sv.cfg.syslog, sv.cfg.log_level);
 
         char err[1024];
         if ((sv.policy = policy_load(sv.cfg.policy, err, sizeof(err))) == NULL)
@@ -460,6 +475,7 @@ int main(int argc, char **argv)
         pool_fill(&sv);
         log_info("dockgated %s: engine %s, pool of %d workers as %s", DG_VERSION, sv.cfg.engine,
                  sv.cfg.pool_size, sv.cfg.worker_user);
+        notify_ready(sv.cfg.socket); /* the listeners listen: a peer is served from now */
 
         event_base_dispatch(sv.base);
 

@@ -24,12 +24,15 @@ struct account;
 struct sampler;
 struct admin;
 struct inflight;
+struct broker_ops;
+struct lease;
 
 struct sv {
         struct event_base *base;
         struct config cfg;
         struct policy *policy; /* replaced whole on SIGHUP */
         struct engine *engine;
+        const struct broker_ops *ops; /* every operation's handler (ops.c), for the broker */
         uid_t worker_uid;
         gid_t worker_gid;
 
@@ -55,6 +58,7 @@ struct sv {
         struct account *account; /* per-peer accounting (account.h) */
         struct sampler *sampler; /* engine sampling for accounting */
         struct admin *admin;     /* the admin socket, or NULL */
+        struct lease *lease;     /* the lease reaper (lease.h) */
 
         int shutting_down;
 };

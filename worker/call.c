@@ -23,6 +23,7 @@
 #include "ops.h"
 #include "peer.h"
 #include "raw.h"
+#include "sent.h"
 #include "stream.h"
 
 /* Queues a call.error frame for id, outside any call (none was started for it). */
@@ -80,6 +81,21 @@ static int call_dropped(const struct session *s, uint64_t seq)
         return 0;
 }
 
+/* The ended call's MSG_CALL_END follows once its bytes are written (sent.h). */
+static void call_report(struct call *c)
+{
+        if (!c->end_pending)
+                return;
+        c->end_pending = 0;
+        sent_end(c->s, c->seq, c->end_result, c->bytes_in);
+}
+
+void call_queue_empty(struct call *c)
+{
+        if (c->state == CALL_ENDED)
+                call_report(c);
+}
+
 static void call_reap(evutil_socket_t fd, short what, void *arg)
 {
         struct session *s = arg;
@@ -108,6 +124,9 @@ void call_free_all(struct session *s)
                 TAILQ_REMOVE(&s->ready, c, qlink);
                 c->queued = 0;
         }
+        /* Ends still held are reported (with what was written: sent_flush). */
+        TAILQ_FOREACH(c, &s->ended, link)
+        call_report(c);
         call_reap(-1, 0, s);
         if (s->reap != NULL)
                 event_free(s->reap);
@@ -140,8 +159,14 @@ static void call_end(struct call *c, const char *result)
         struct session *s = c->s;
         int raw = c->raw;
 
-        chan_call_end(s->chan, c->seq, result, c->bytes_in, c->bytes_out);
+        if (strlen(result) >= sizeof(c->end_result))
+                fatalx("call result name too long");
+        strcpy(c->end_result, result);
+        c->end_pending = 1;
         call_retire(c);
+        /* Frames still in its own queue: reported once they moved on (peer.c). */
+        if (!c->queued)
+                call_report(c);
         /* A raw-carriage call owns the stream to its end (PROTOCOL.md 3). */
         if (raw)
                 peer_close(s);
@@ -244,7 +269,8 @@ static int call_refuse(struct session *s, struct envelope *env)
                 peer_stop_reading(s);
                 return 1;
         }
-        if (s->ncalls >= s->max_calls) {
+        /* Calls whose end is not reported yet still count: the supervisor holds them open. */
+        if (s->nopen >= s->max_calls) {
                 json_t *d = json_pack("{s:i,s:I}", "retryAfterMs", 10, "limit",
                                       (json_int_t)s->max_calls);
                 char msg[160];
@@ -283,6 +309,7 @@ static void call_requested(struct session *s, struct envelope *env, size_t nbyte
         c->raw = env->carriage == CARRIAGE_RAW;
         c->bytes_in = nbytes;
         TAILQ_INSERT_TAIL(&s->calls, c, link);
+        s->nopen++;
         if (s->ncalls++ == 0)
                 session_idle(s, 0);
         if (c->raw)

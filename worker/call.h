@@ -57,6 +57,8 @@ struct call {
         uint64_t bytes_in, bytes_out; /* peer bytes of this call, frame headers included */
         struct stream *stream;        /* engine stream of a data-plane call, or NULL */
         struct evbuffer *out;         /* this call's frames not yet in the peer's queue */
+        int end_pending;              /* ended; MSG_CALL_END not handed to sent.c yet */
+        char end_result[32];
 };
 
 /* One complete peer frame (payload json[0..len), wire bytes counted in nbytes). */
@@ -91,6 +93,8 @@ void call_fail(struct call *c, enum dg_err code, const char *message, json_t *de
  * call_fail() then sends a control error chunk instead of call.error.
  */
 void call_finish_raw(struct call *c, enum dg_err result);
+/* peer.c: c's own queue is empty; an ended call's end is reported (sent.h). */
+void call_queue_empty(struct call *c);
 /* The peer aborted c: MSG_CANCEL, and any late answer for it is dropped. */
 void call_cancel_sent(struct call *c);
 

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "peer.h"
 #include "raw.h"
+#include "sent.h"
 #include "stream.h"
 
 #define PEER_READ_MAX (64u << 10)
@@ -80,8 +81,10 @@ static void peer_on_read(evutil_socket_t fd, short what, void *arg)
                 call_peer_gone(s);
                 return;
         }
-        if (s->closing)
-                return; /* lingering: what the peer still sends is dropped */
+        if (s->closing) {
+                s->progress += (size_t)n; /* the peer is alive: the deadline waits */
+                return;                   /* lingering: what the peer still sends is dropped */
+        }
         if (s->ncalls == 0)
                 session_idle(s, 1); /* peer bytes restart the idle clock */
         peer_consume(s, buf, (size_t)n);
@@ -89,8 +92,9 @@ static void peer_on_read(evutil_socket_t fd, short what, void *arg)
 
 /*
  * The last frame is written: send FIN, and wait for the peer to close (or
- * for the flush deadline) before closing, so that unread peer bytes cannot
- * make the kernel reset a TCP connection and lose that frame.
+ * for SESSION_FLUSH_SECS without progress) before closing, so that unread
+ * peer bytes cannot make the kernel reset a TCP connection and lose that
+ * frame.
  */
 static void peer_linger(struct session *s)
 {
@@ -113,6 +117,7 @@ static void peer_move(struct session *s, struct call *c, size_t quantum)
                                     (size_t)hdr[2] << 8 | (size_t)hdr[3]);
                 if (evbuffer_remove_buffer(c->out, s->out, flen) != (int)flen)
                         fatalx("a call's queue lost a frame");
+                sent_queued(s, c->seq, flen);
                 moved += flen;
         }
 }
@@ -129,6 +134,7 @@ static void peer_call_drained(struct call *c)
         c->queued = 0;
         if (c->state == CALL_STREAMING)
                 stream_resume(c);
+        call_queue_empty(c);
 }
 
 /* Round-robin over the calls with queued frames, while the peer's queue is short. */
@@ -152,6 +158,7 @@ void peer_flush_calls(struct session *s)
                 TAILQ_REMOVE(&s->ready, c, qlink);
                 peer_move(s, c, SIZE_MAX);
                 c->queued = 0;
+                call_queue_empty(c);
         }
         if (evbuffer_get_length(s->out) > 0 && event_add(s->peer_wr, NULL) == -1)
                 fatalx("event_add");
@@ -161,16 +168,20 @@ static void peer_on_write(evutil_socket_t fd, short what, void *arg)
 {
         struct session *s = arg;
         size_t left;
+        int n;
 
         if (s->done)
                 return;
-        if (evbuffer_write(s->out, fd) == -1) {
+        if ((n = evbuffer_write(s->out, fd)) == -1) {
                 if (errno == EAGAIN || errno == EINTR)
                         return;
                 log_debug("peer connection: %s", strerror(errno));
                 call_peer_gone(s);
                 return;
         }
+        /* Counted as sent only now that the socket has it (sent.h). */
+        s->progress += (size_t)n;
+        sent_written(s, (size_t)n);
         peer_refill(s);
         left = evbuffer_get_length(s->out);
         if (left == 0) {
@@ -243,6 +254,7 @@ int peer_send_frame(struct session *s, char *json, size_t len)
 {
         if (peer_queue(s->out, json, len) == -1)
                 return -1;
+        sent_queued(s, 0, FRAME_HDR + len);
         if (event_add(s->peer_wr, NULL) == -1)
                 fatalx("event_add");
         return 0;
@@ -265,6 +277,8 @@ int peer_send(struct call *c, char *json, size_t len)
                         stream_pause(c);
         } else if (peer_queue(s->out, json, len) == -1) {
                 return -1;
+        } else {
+                sent_queued(s, c->seq, FRAME_HDR + len);
         }
         c->bytes_out += FRAME_HDR + len;
         if (event_add(s->peer_wr, NULL) == -1)

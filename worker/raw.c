@@ -44,6 +44,7 @@
 #include "log.h"
 #include "peer.h"
 #include "raw.h"
+#include "sent.h"
 #include "stream.h"
 #include "tar.h"
 
@@ -111,7 +112,7 @@ static void raw_out(struct call *c, enum chunk_type type, const void *p, size_t 
                 if (evbuffer_add(s->out, hdr, sizeof(hdr)) == -1 ||
                     (take > 0 && evbuffer_add(s->out, p, take) == -1))
                         fatalx("out of memory queueing a chunk");
-                c->bytes_out += CHUNK_HDR + take;
+                sent_queued(s, c->seq, CHUNK_HDR + take);
                 p = (const unsigned char *)p + take;
                 n -= take;
         } while (n > 0);

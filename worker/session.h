@@ -21,6 +21,7 @@
 
 struct call;
 struct raw_in;
+struct sent;
 
 TAILQ_HEAD(call_list, call);
 
@@ -41,20 +42,30 @@ struct session {
         struct event *peer_rd, *peer_wr;
         struct evbuffer *out; /* frames queued towards the peer */
         struct frame_dec dec;
-        struct event *timer; /* idle timeout, or flush deadline when closing */
+        struct event *timer; /* first-call or idle timeout, or flush deadline when closing */
         char peer_name[MSG_PEER_NAME_MAX + 1];
         int authenticated;
         int tcp;          /* each call must carry auth.token, forwarded unjudged */
         char refusal[32]; /* "" or the error code the first call gets before closing */
         uint32_t max_frame;
         uint32_t idle_timeout; /* seconds; 0: none */
-        int closing;           /* last frame queued: flush, close, exit */
-        int done;              /* the loop is being left */
+        uint32_t first_call;   /* seconds a stream may say nothing at first; 0: idle_timeout */
+        /*
+         * Progress on the peer connection: bytes written to it, or read from
+         * it while closing.  Deadlines measure time without progress, never
+         * total time, so that a slow reader that reads loses nothing.
+         */
+        uint64_t progress, progress_armed;
+        uint32_t kq_armed; /* bytes in the kernel's send queue when the deadline was armed */
+        struct sent *sent; /* what of the output was written, per call (sent.h) */
+        int closing;       /* last frame queued: flush, close, exit */
+        int done;          /* the loop is being left */
 
         /* The calls (call.h). */
         uint32_t max_calls;     /* in flight at once (MSG_PEER); past it RATE_LIMITED */
         struct call_list calls; /* in flight, oldest first */
         unsigned ncalls;
+        unsigned nopen;         /* started and not yet reported ended (MSG_CALL_END, sent.c) */
         struct call_list ready; /* calls with frames waiting in their own queue */
         struct call_list ended; /* ended: freed off the callback that ended them */
         struct event *reap;     /* frees the ended calls */

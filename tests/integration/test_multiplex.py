@@ -12,6 +12,7 @@ import os
 import re
 
 from conftest import container_ids, run_container, unique, wait_for
+from engine_api import OWNER_LABEL
 from peer import TERMINAL, ProtocolViolation, encode_frame
 
 
@@ -296,10 +297,12 @@ def _dispatched(gw, op):
     return len(re.findall(r"worker \d+: call \d+ " + re.escape(op), gw.log()))
 
 
-def test_per_peer_limit(make_gateway, tmp_path):
+def test_per_peer_limit(make_gateway, engine, tmp_path):
     gw = make_gateway(pool=3, args=["--config", _conf(str(tmp_path), maxCallsPerPeer=3)])
+    # Made on the engine: no call of the peer's may still hold a slot.
+    cid = engine.create(cmd=["sleep", "600"], labels={OWNER_LABEL: "alpha"})
+    engine.start(cid)
     with gw.peer() as a, gw.peer() as b, gw.peer() as other:
-        cid = run_container(other, ["sleep", "600"])
         ma, mb = Mux(a), Mux(b)
         base = _dispatched(gw, "docker/container/wait")
         a.request("docker/container/wait", {"containerId": cid}, id="a1")
