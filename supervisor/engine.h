@@ -15,6 +15,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 #include <stddef.h>
+#include <sys/queue.h>
 
 #define ENGINE_API "/v1.41"
 
@@ -29,6 +30,20 @@ struct engine_req; /* one request in flight */
  */
 typedef void (*engine_cb)(int status, json_t *body, const char *raw, size_t rawlen, void *arg);
 
+/*
+ * An owner's share of engine connections (a peer's: quota.c keeps one per
+ * peer).  At most limit of its requests run at once; the others wait, in
+ * order, for one of its own to end, so that one peer's calls never take
+ * every connection from the others.
+ */
+struct engine_share {
+        int active, limit;
+        TAILQ_HEAD(, engine_req) waiting;
+};
+void engine_share_init(struct engine_share *sh, int limit);
+/* A request with this timeout is long-held (engine_request_as). */
+int engine_is_long(long timeout_ms);
+
 struct engine *engine_new(struct event_base *base, const char *socket_path);
 void engine_free(struct engine *e); /* cancels requests in flight without calling back */
 
@@ -40,6 +55,14 @@ void engine_free(struct engine *e); /* cancels requests in flight without callin
  */
 struct engine_req *engine_request(struct engine *e, const char *method, const char *path,
                                   json_t *body, long timeout_ms, engine_cb cb, void *arg);
+/*
+ * The same, counted in share (may be NULL).  Requests with a timeout above
+ * the default (wait: up to an hour) are long-held: they run on connections
+ * of their own, never on the control plane's ENGINE_MAX_CONNS.
+ */
+struct engine_req *engine_request_as(struct engine *e, struct engine_share *share,
+                                     const char *method, const char *path, json_t *body,
+                                     long timeout_ms, engine_cb cb, void *arg);
 /* Cancels a request in flight; its callback will not be called. */
 void engine_cancel(struct engine_req *r);
 
