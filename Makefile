@@ -103,8 +103,11 @@ integration-san: all
 check-boundary: $(BUILD)/bin/dockgate-worker
 	@sh tests/check-boundary.sh $(BUILD)/bin/dockgate-worker
 
+# ENGINE=podman runs the suite against a private Podman service instead of
+# dockerd (tests/lib/engine.sh; docs/engines.md).
+ENGINE ?= docker
 integration: all
-	@sh tests/run-integration.sh $(BUILD)
+	@ENGINE=$(ENGINE) sh tests/run-integration.sh $(BUILD)
 
 # Both entry points install what is missing first, so that they work on a
 # fresh Debian machine (install-deps.sh is idempotent and quick when done).

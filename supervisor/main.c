@@ -24,6 +24,7 @@
 #include "audit.h"
 #include "log.h"
 #include "pool.h"
+#include "detect.h"
 #include "quota.h"
 #include "sampler.h"
 #include "supervisor.h"
@@ -34,14 +35,16 @@
 
 static void usage(FILE *f)
 {
-        fprintf(f, "usage: dockgated [--config FILE] [--socket PATH] [--engine PATH] [--policy FILE]\n"
-                   "                 [--worker PATH] [--worker-user USER] [--pool N]\n"
-                   "                 [--log-level error|warn|info|debug] [--syslog]\n"
-                   "                 [--audit FILE] [--admin-socket PATH] [--state-dir DIR]\n"
-                   "                 [--tcp [HOST:]PORT]\n"
-                   "       dockgated --check-policy FILE\n"
-                   "       dockgated --hash-token < TOKEN | --new-token\n"
-                   "       dockgated --version\n");
+        fprintf(
+            f,
+            "usage: dockgated [--config FILE] [--socket PATH] [--engine PATH] [--policy FILE]\n"
+            "                 [--worker PATH] [--worker-user USER] [--pool N]\n"
+            "                 [--log-level error|warn|info|debug] [--syslog]\n"
+            "                 [--audit FILE] [--admin-socket PATH] [--state-dir DIR]\n"
+            "                 [--tcp [HOST:]PORT]\n"
+            "       dockgated --check-policy FILE\n"
+            "       dockgated --hash-token < TOKEN | --new-token\n"
+            "       dockgated --version\n");
 }
 
 /* "512 MiB", "1.5 CPUs": the units an operator thinks in. */
@@ -198,8 +201,9 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
         policy_unref(sv->policy);
         sv->policy = p;
         log_info("policy reloaded from %s: %zu peer(s)", sv->cfg.policy, p->npeers);
-        audit_append(sv->audit, "policy",
-                     json_pack("{s:s,s:I}", "path", sv->cfg.policy, "peers", (json_int_t)p->npeers));
+        audit_append(
+            sv->audit, "policy",
+            json_pack("{s:s,s:I}", "path", sv->cfg.policy, "peers", (json_int_t)p->npeers));
 }
 
 static void on_child(evutil_socket_t sig, short what, void *arg)
@@ -207,9 +211,26 @@ static void on_child(evutil_socket_t sig, short what, void *arg)
         pool_reap(arg);
 }
 
-enum { OPT_CONFIG = 256, OPT_SOCKET, OPT_ENGINE, OPT_POLICY, OPT_WORKER, OPT_WUSER, OPT_POOL,
-       OPT_LEVEL, OPT_SYSLOG, OPT_CHECK, OPT_VERSION, OPT_HELP, OPT_TCP, OPT_HASH, OPT_NEWTOK,
-       OPT_AUDIT, OPT_ADMIN, OPT_STATE };
+enum {
+        OPT_CONFIG = 256,
+        OPT_SOCKET,
+        OPT_ENGINE,
+        OPT_POLICY,
+        OPT_WORKER,
+        OPT_WUSER,
+        OPT_POOL,
+        OPT_LEVEL,
+        OPT_SYSLOG,
+        OPT_CHECK,
+        OPT_VERSION,
+        OPT_HELP,
+        OPT_TCP,
+        OPT_HASH,
+        OPT_NEWTOK,
+        OPT_AUDIT,
+        OPT_ADMIN,
+        OPT_STATE
+};
 
 static const struct option longopts[] = {
     {"config", required_argument, NULL, OPT_CONFIG},
@@ -296,7 +317,8 @@ static int parse_args(int argc, char **argv, struct sv *sv)
                         rc = set_flag(c->policy, sizeof(c->policy), optarg, "--policy");
                         break;
                 case OPT_WORKER:
-                        rc = set_flag(c->worker_path, sizeof(c->worker_path), optarg, "--worker");
+                        rc = set_flag(c->worker_path, sizeof(c->worker_path), optarg,
+                                      "--worker");
                         break;
                 case OPT_WUSER:
                         rc = set_flag(c->worker_user, sizeof(c->worker_user), optarg,
@@ -333,7 +355,8 @@ static int parse_args(int argc, char **argv, struct sv *sv)
                                       "--admin-socket");
                         break;
                 case OPT_STATE:
-                        rc = set_flag(c->state_dir, sizeof(c->state_dir), optarg, "--state-dir");
+                        rc =
+                            set_flag(c->state_dir, sizeof(c->state_dir), optarg, "--state-dir");
                         break;
                 default:
                         break;
@@ -379,8 +402,9 @@ static int open_records(struct sv *sv)
                 }
                 snprintf(state, sizeof(state), "%s/%s", sv->cfg.state_dir, STATE_FILE);
                 if (account_load(sv->account, state, err, sizeof(err)) < 0) {
-                        log_warnx("accounting state refused (move it aside to start afresh): %s",
-                                  err);
+                        log_warnx(
+                            "accounting state refused (move it aside to start afresh): %s",
+                            err);
                         return -1;
                 }
         }
@@ -442,6 +466,8 @@ int main(int argc, char **argv)
                 fatalx("event_base_new failed");
         if ((sv.engine = engine_new(sv.base, sv.cfg.engine)) == NULL)
                 fatalx("cannot set up the engine client");
+        if ((sv.profile = detect_new(sv.engine)) == NULL)
+                fatalx("out of memory");
         if ((sv.quota = quota_new()) == NULL)
                 fatalx("out of memory");
         pool_init(&sv);
@@ -460,6 +486,7 @@ int main(int argc, char **argv)
         pool_fill(&sv);
         log_info("dockgated %s: engine %s, pool of %d workers as %s", DG_VERSION, sv.cfg.engine,
                  sv.cfg.pool_size, sv.cfg.worker_user);
+        detect_run(sv.profile);
 
         event_base_dispatch(sv.base);
 
@@ -469,6 +496,7 @@ int main(int argc, char **argv)
                 event_free(sigs[i]);
         wlog_close(&sv);
         close_records(&sv);
+        detect_free(sv.profile);
         engine_free(sv.engine);
         quota_free(sv.quota);
         policy_unref(sv.policy);

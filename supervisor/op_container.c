@@ -17,6 +17,7 @@
 
 #include "names.h"
 #include "ops_impl.h"
+#include "profile.h"
 #include "redact.h"
 
 #define CONTAINER_WAIT_TIMEOUT_MS (3600L * 1000) /* a wait holds one engine connection */
@@ -291,12 +292,10 @@ static json_t *create_body(struct call *c)
                 json_decref(cfg);
                 return NULL;
         }
-        /*
-         * The "local" log driver keeps output bytes as they were; json-file
-         * would turn invalid UTF-8 into U+FFFD, and logs must lose nothing.
-         */
-        json_object_set_new(hc, "LogConfig",
-                            json_pack("{s:s,s:{}}", "Type", "local", "Config"));
+        /* Logs must lose nothing: the engine's driver that keeps bytes (profile.h). */
+        json_object_set_new(
+            hc, "LogConfig",
+            json_pack("{s:s,s:{}}", "Type", engine_profile(c->engine)->log_driver, "Config"));
         json_object_set_new(cfg, "HostConfig", hc);
         json_object_set_new(cfg, "Image", json_string(ops_str(c, "image")));
         if (ops_has(c, "cmd"))
@@ -454,7 +453,7 @@ static void create_quota_ok(struct call *c)
         create_continue(c);
 }
 
-void op_container_create(struct call *c)
+static void create_begin(struct call *c)
 {
         const char *name = ops_str(c, "name"), *net = ops_str(c, "network");
         char engine_name[OPS_NAME_MAX + POLICY_NAME_MAX + 2];
@@ -500,6 +499,32 @@ void op_container_create(struct call *c)
         quota_check_create(c, engine_name, json_integer_value(json_object_get(hc, "Memory")),
                            json_integer_value(json_object_get(hc, "NanoCpus")),
                            create_quota_ok);
+}
+
+static void create_identified(int status, json_t *body, const char *raw, size_t rawlen,
+                              void *arg)
+{
+        struct call *c = arg;
+
+        c->pending = NULL;
+        if (status != 200 || profile_from_version(engine_profile(c->engine), body) == -1) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        create_begin(c);
+}
+
+/*
+ * What a container is created with depends on the engine (its log driver):
+ * until the engine was identified (it was down when dockgated started),
+ * a create asks it first.
+ */
+void op_container_create(struct call *c)
+{
+        if (engine_profile(c->engine)->kind == ENGINE_UNKNOWN)
+                ops_send(c, "GET", NULL, 0, create_identified, "/version");
+        else
+                create_begin(c);
 }
 
 /* --- simple actions on one owned container --- */

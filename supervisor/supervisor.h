@@ -29,6 +29,7 @@ struct sv {
         struct config cfg;
         struct policy *policy; /* replaced whole on SIGHUP */
         struct engine *engine;
+        struct engine_profile *profile; /* which engine answers, and its choices (profile.h) */
         uid_t worker_uid;
         gid_t worker_gid;
 
