@@ -41,11 +41,14 @@ AUDIT_OBJ   = $(call obj,$(AUDIT_SRC))
 EVIL_OBJ    = $(patsubst %.c,$(BUILD)/evil/%.o,$(WORKER_SRC) worker/main.c)
 
 BINS = $(BUILD)/bin/dockgated $(BUILD)/bin/dockgate-worker $(BUILD)/bin/dockgate
-TEST_BINS = $(BUILD)/bin/dockgate-worker-evil
+TEST_BINS = $(BUILD)/bin/dockgate-worker-evil $(BUILD)/tests/tools/tarcheck
+# tests/unit/test_sv_*.c test supervisor modules; the others protocol/,
+# worker/ and client/ (the two sides share symbol names, never a binary).
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps test unit unit-san integration integration-san check-boundary run bench fuzz format tidy clean
+.PHONY: all deps test unit unit-san integration integration-san check-boundary run demo bench fuzz format tidy clean \
+        man install uninstall
 all: $(BINS) $(TEST_BINS)
 
 $(BUILD)/%.o: %.c
@@ -74,17 +77,28 @@ $(BUILD)/bin/dockgate: $(call obj,client/main.c) $(CLIENT_OBJ) $(AUDIT_OBJ) $(PR
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CLIENT)
 
+# Test-only: the archive checker as a filter, for the engine-as-oracle test.
+$(BUILD)/tests/tools/tarcheck: tests/tools/tarcheck.c $(call obj,worker/tar.c worker/tarfs.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iworker $(LDFLAGS) -o $@ $^
+
 # Unit tests link protocol/ plus whichever non-main modules they test.
 $(BUILD)/tests/%: tests/unit/%.c $(PROTO_OBJ) $(WORKER_OBJ) $(CLIENT_OBJ) $(AUDIT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -Iworker -Iclient $(LDFLAGS) -o $@ $^ $(LIB_WORKER) \
 		$(shell pkg-config --libs libcrypto) -lcmocka
 
+# Supervisor unit tests link every supervisor module but main.c.
+$(BUILD)/tests/test_sv_%: tests/unit/test_sv_%.c $(SUP_OBJ) $(AUDIT_OBJ) $(PROTO_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -Isupervisor $(LDFLAGS) -o $@ $^ $(LIB_SUP) -lcmocka
+
 deps:
 	sh contrib/install-deps.sh
 
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
+	@sh tests/check-ops.sh
 
 unit-san:
 	$(MAKE) BUILD=build/san SAN=1 O=-O1 unit
@@ -121,10 +135,78 @@ test:
 	$(MAKE) integration
 	$(MAKE) integration-san
 
+# make run: a gateway for you, in the foreground until Ctrl-C (contrib/run-gateway.sh).
 run:
 	sh contrib/install-deps.sh
-	$(MAKE) all
-	sh contrib/run-demo.sh $(BUILD)
+	$(MAKE) $(BINS)
+	sh contrib/run-gateway.sh $(BUILD)
+
+# make demo: a short scripted tour of the tool's verbs, then everything stops.
+demo:
+	sh contrib/install-deps.sh
+	$(MAKE) $(BINS)
+	sh contrib/demo.sh $(BUILD)
+
+# -- installing -------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=...]: binaries, the worker under
+# libexec, config and policy (never over an existing one), man pages, bash
+# completion, the systemd unit.  The Debian package (debian/) uses it.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+SBINDIR     ?= $(PREFIX)/sbin
+LIBEXECDIR  ?= $(PREFIX)/libexec
+DATADIR     ?= $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+DOCDIR      ?= $(DATADIR)/doc/dockgate
+SYSCONFDIR  ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+INSTALL     ?= install
+
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+            -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+MANPAGES = $(BUILD)/man/dockgated.8 $(BUILD)/man/dockgate.1 $(BUILD)/man/dockgate-policy.5
+
+$(BUILD)/man/%: docs/man/%
+	@mkdir -p $(dir $@)
+	$(SUBST) $< >$@
+# dockgate(1)'s verbs and their flags come from the tool's own help.
+$(BUILD)/man/dockgate.1: docs/man/dockgate.1.in docs/man/verbs.sh $(BUILD)/bin/dockgate
+	@mkdir -p $(dir $@)
+	sh docs/man/verbs.sh $(BUILD)/bin/dockgate <docs/man/dockgate.1.in | $(SUBST) >$@
+
+man: $(MANPAGES)
+
+install: $(BINS) $(MANPAGES)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR)/dockgate \
+		$(DESTDIR)$(SYSCONFDIR)/dockgate $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL) -m 755 $(BUILD)/bin/dockgated $(DESTDIR)$(SBINDIR)/dockgated
+	$(INSTALL) -m 755 $(BUILD)/bin/dockgate $(DESTDIR)$(BINDIR)/dockgate
+	$(INSTALL) -m 755 $(BUILD)/bin/dockgate-worker $(DESTDIR)$(LIBEXECDIR)/dockgate/dockgate-worker
+	$(SUBST) contrib/dockgated.conf.in >$(BUILD)/dockgated.conf
+	$(SUBST) contrib/systemd/dockgated.service.in >$(BUILD)/dockgated.service
+	test -e $(DESTDIR)$(SYSCONFDIR)/dockgate/dockgated.conf || \
+		$(INSTALL) -m 644 $(BUILD)/dockgated.conf $(DESTDIR)$(SYSCONFDIR)/dockgate/dockgated.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/dockgate/policy.json || \
+		$(INSTALL) -m 644 contrib/policy.installed.json $(DESTDIR)$(SYSCONFDIR)/dockgate/policy.json
+	$(INSTALL) -m 644 contrib/policy.example.json contrib/dockgated.conf.example \
+		$(DESTDIR)$(DOCDIR)/examples/
+	$(INSTALL) -m 644 $(BUILD)/man/dockgate.1 $(DESTDIR)$(MANDIR)/man1/dockgate.1
+	$(INSTALL) -m 644 $(BUILD)/man/dockgate-policy.5 $(DESTDIR)$(MANDIR)/man5/dockgate-policy.5
+	$(INSTALL) -m 644 $(BUILD)/man/dockgated.8 $(DESTDIR)$(MANDIR)/man8/dockgated.8
+	$(INSTALL) -m 644 $(BUILD)/dockgated.service $(DESTDIR)$(SYSTEMDUNITDIR)/dockgated.service
+	$(INSTALL) -m 644 contrib/bash-completion/dockgate $(DESTDIR)$(BASHCOMPDIR)/dockgate
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/dockgated $(DESTDIR)$(BINDIR)/dockgate \
+		$(DESTDIR)$(LIBEXECDIR)/dockgate/dockgate-worker \
+		$(DESTDIR)$(MANDIR)/man1/dockgate.1 $(DESTDIR)$(MANDIR)/man5/dockgate-policy.5 \
+		$(DESTDIR)$(MANDIR)/man8/dockgated.8 $(DESTDIR)$(SYSTEMDUNITDIR)/dockgated.service \
+		$(DESTDIR)$(BASHCOMPDIR)/dockgate
+	rm -rf $(DESTDIR)$(DOCDIR)
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/dockgate
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -16,15 +18,50 @@ static const char *log_procname = "dockgate";
 static int log_use_syslog;
 static enum log_level log_cur = LOG_LVL_INFO;
 
+/*
+ * Whether a syslog daemon listens on _PATH_LOG.  openlog() cannot tell: glibc
+ * drops lines silently when nobody listens, and retries socket() at every
+ * line, which a sandboxed process may not call.
+ */
+static int log_syslog_listens(void)
+{
+        static const int types[] = {SOCK_DGRAM, SOCK_STREAM};
+        struct sockaddr_un sun;
+        size_t i;
+
+        memset(&sun, 0, sizeof(sun));
+        sun.sun_family = AF_UNIX;
+        snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", _PATH_LOG);
+        for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+                int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
+                int ok;
+
+                if (fd == -1)
+                        continue;
+                ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+                close(fd);
+                if (ok)
+                        return 1;
+        }
+        return 0;
+}
+
 /* procname is kept, not copied: pass a literal or argv[0]. */
-void log_init(const char *procname, int use_syslog, enum log_level level)
+int log_init(const char *procname, int use_syslog, enum log_level level)
 {
         if (procname != NULL)
                 log_procname = procname;
-        log_use_syslog = use_syslog;
         log_cur = level;
+        log_use_syslog = 0;
+        if (use_syslog && !log_syslog_listens()) {
+                log_warnx("syslog: nothing listens on %s; logging to standard error instead",
+                          _PATH_LOG);
+                return 0;
+        }
+        log_use_syslog = use_syslog;
         if (use_syslog)
                 openlog(log_procname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+        return use_syslog;
 }
 
 void log_set_level(enum log_level level)

@@ -12,7 +12,11 @@
 
 enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN = 1, LOG_LVL_INFO = 2, LOG_LVL_DEBUG = 3 };
 
-void log_init(const char *procname, int use_syslog, enum log_level level);
+/*
+ * Returns whether lines go to syslog: with use_syslog but no syslog daemon
+ * listening, it warns on stderr and logs there instead (returns 0).
+ */
+int log_init(const char *procname, int use_syslog, enum log_level level);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Parses "error", "warn", "info", "debug"; returns -1 on anything else. */

@@ -138,6 +138,7 @@ static const struct msg_field msg_f_peer[] = {
     M_BOOL("authenticated", authenticated),
     M_UINT("max_frame", max_frame, 1, 16u << 20),
     M_UINT("idle_timeout", idle_timeout, 0, UINT32_MAX),
+    M_UINT("first_call", first_call, 0, UINT32_MAX),
     M_STR("transport", transport, 3, 4, msg_check_transport),
     M_STR("refusal", refusal, 0, sizeof(((struct msg *)0)->refusal) - 1, msg_check_refusal),
     M_END,

@@ -53,6 +53,7 @@ struct msg {
         int authenticated; /* 0: answer every call with UNAUTHENTICATED */
         uint32_t max_frame; /* largest frame accepted from the peer */
         uint32_t idle_timeout; /* seconds without a call before the worker closes */
+        uint32_t first_call;   /* the same before the first call (0: idle_timeout) */
         char transport[8];     /* "unix", or "tcp": then each call carries its token */
         char refusal[32];      /* "" or an error code: answer the first call so, and close */
 

@@ -1,5 +1,6 @@
 /*
- * schema.c - the input schema of every operation of PROTOCOL.md section 5.
+ * schema.c - the input schema of every operation of PROTOCOL.md section 5,
+ * the descriptor table built from protocol/ops.def, and the exact check.
  *
  * Bounds are ours (PROTOCOL.md names fields, not sizes); they are generous
  * for real use and small enough that no input can make a worker or the
@@ -50,10 +51,21 @@
 #define S_CONTAINER S_STR("containerId", 1, 256, 1)
 #define S_TIME(n) S_INT(n, 0, (int64_t)1 << 40, 0) /* unix seconds */
 
+static const struct field_spec f_none[] = {
+    S_END,
+};
+
 static const struct field_spec f_events[] = {
     S_TIME("since"),
     S_TIME("until"),
     S_LIST("types", 0, 16, 0),
+    S_LIST("filters", 0, 32, 0), /* "key=value" each (supervisor/filters.h) */
+    S_END,
+};
+
+/* Lists of networks and volumes: only filters (supervisor/filters.h). */
+static const struct field_spec f_filtered[] = {
+    S_LIST("filters", 0, 32, 0),
     S_END,
 };
 
@@ -66,6 +78,14 @@ static const struct field_spec f_limits[] = {
     S_INT("memoryBytes", (int64_t)4 << 20, (int64_t)1 << 40, 0),
     S_INT("nanoCpus", 1000000, 1000000000000LL, 0),
     S_INT("pidsLimit", 1, 1000000, 0),
+    S_END,
+};
+
+/* lease.h: bounds here, meaning there. */
+static const struct field_spec f_lease[] = {
+    S_BOOL("session"),
+    S_INT("ttlSeconds", 1, 30LL * 86400, 0),
+    S_INT("graceSeconds", 0, 60, 0),
     S_END,
 };
 
@@ -88,6 +108,7 @@ static const struct field_spec f_create[] = {
     S_MAP("volumes", 16),
     S_MAP("ports", 32),
     S_STR("restartPolicy", 1, 32, 0),
+    S_OBJ("lease", f_lease),
     S_END,
 };
 
@@ -117,6 +138,7 @@ static const struct field_spec f_remove[] = {
 
 static const struct field_spec f_list[] = {
     S_BOOL("all"),
+    S_LIST("filters", 0, 32, 0),
     S_END,
 };
 
@@ -190,6 +212,7 @@ static const struct field_spec f_network_create[] = {
     S_STR("name", 1, 256, 1),
     S_BOOL("internal"),
     S_MAP("labels", 64),
+    S_OBJ("lease", f_lease),
     S_END,
 };
 
@@ -207,6 +230,7 @@ static const struct field_spec f_network_connect[] = {
 static const struct field_spec f_volume_create[] = {
     S_STR("name", 1, 256, 0),
     S_MAP("labels", 64),
+    S_OBJ("lease", f_lease),
     S_END,
 };
 
@@ -221,80 +245,28 @@ static const struct field_spec f_volume_remove[] = {
     S_END,
 };
 
-#define OP_Q(n, f)                                                                             \
-        {                                                                                      \
-                n, OP_QUERY, 1, 0, f                                                           \
-        }
-#define OP_M(n, f)                                                                             \
-        {                                                                                      \
-                n, OP_MUTATION, 1, 0, f                                                        \
-        }
-#define OP_S(n, f)                                                                             \
-        {                                                                                      \
-                n, OP_SUBSCRIPTION, 1, 0, f                                                    \
-        }
-#define OP_R(n, f)                                                                             \
-        {                                                                                      \
-                n, OP_RAW, 0, 1, f                                                             \
-        }
+/* The carriages of an ops.def row. */
+#define OPCARRIAGE_JSON 1, 0
+#define OPCARRIAGE_RAW 0, 1
+#define OPCARRIAGE_BOTH 1, 1
+/* clang-format off */
+#define DG_OP(id, name, type, carriage, fields, verb, resource, handler) \
+        [OPID_##id] = {OPID_##id, name, OP_##type, OPCARRIAGE_##carriage, fields, verb, resource},
+/* clang-format on */
 
-static const struct op_schema schema_table[] = {
-    OP_Q("docker/system/ping", NULL),
-    OP_Q("docker/system/version", NULL),
-    OP_S("docker/system/events", f_events),
-    OP_Q("gateway/whoami", NULL),
-    OP_Q("gateway/usage", f_usage),
-    OP_M("docker/container/create", f_create),
-    OP_M("docker/container/start", f_container),
-    OP_M("docker/container/stop", f_stop),
-    OP_M("docker/container/restart", f_stop),
-    OP_M("docker/container/kill", f_kill),
-    OP_M("docker/container/pause", f_container),
-    OP_M("docker/container/unpause", f_container),
-    OP_M("docker/container/remove", f_remove),
-    OP_Q("docker/container/list", f_list),
-    OP_Q("docker/container/inspect", f_container),
-    OP_Q("docker/container/wait", f_wait),
-    OP_S("docker/container/logs", f_logs),
-    OP_S("docker/container/stats", f_stats),
-    OP_Q("docker/container/top", f_container),
-    {"docker/container/exec", OP_SUBSCRIPTION, 1, 1, f_exec},
-    OP_R("docker/container/attach", f_attach),
-    OP_M("docker/container/resize", f_resize),
-    OP_R("docker/container/archive/get", f_archive),
-    OP_R("docker/container/archive/put", f_archive),
-    OP_S("docker/image/pull", f_pull),
-    OP_Q("docker/image/list", NULL),
-    OP_Q("docker/image/inspect", f_image),
-    OP_M("docker/image/remove", f_image_remove),
-    OP_M("docker/network/create", f_network_create),
-    OP_Q("docker/network/list", NULL),
-    OP_Q("docker/network/inspect", f_network),
-    OP_M("docker/network/remove", f_network),
-    OP_M("docker/network/connect", f_network_connect),
-    OP_M("docker/network/disconnect", f_network_connect),
-    OP_M("docker/volume/create", f_volume_create),
-    OP_Q("docker/volume/list", NULL),
-    OP_Q("docker/volume/inspect", f_volume),
-    OP_M("docker/volume/remove", f_volume_remove),
-    {NULL, OP_QUERY, 0, 0, NULL},
+const struct op_desc op_descs[OPID__COUNT] = {
+#include "ops.def"
 };
+#undef DG_OP
 
-const struct op_schema *schema_find(const char *op)
+const struct op_desc *op_desc_find(const char *name)
 {
-        const struct op_schema *s;
-
-        if (op == NULL)
+        if (name == NULL)
                 return NULL;
-        for (s = schema_table; s->name != NULL; s++)
-                if (strcmp(s->name, op) == 0)
-                        return s;
+        for (size_t i = 0; i < OPID__COUNT; i++)
+                if (strcmp(op_descs[i].name, name) == 0)
+                        return &op_descs[i];
         return NULL;
-}
-
-const struct op_schema *schema_all(void)
-{
-        return schema_table;
 }
 
 /* A printable, bounded rendering of a peer-chosen key. */
@@ -450,7 +422,7 @@ static int schema_check_object(const struct field_spec *fields, const json_t *ob
         return 0;
 }
 
-int schema_check(const struct op_schema *op, const json_t *input, char *err, size_t errlen)
+int schema_check(const struct op_desc *op, const json_t *input, char *err, size_t errlen)
 {
         if (err != NULL && errlen > 0)
                 err[0] = '\0';

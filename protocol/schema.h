@@ -1,5 +1,6 @@
 /*
- * schema.h - input schemas of the peer operations (PROTOCOL.md section 5).
+ * schema.h - the peer operations' descriptors (protocol/ops.def) and their
+ * input schemas (PROTOCOL.md section 5).
  *
  * The same table is checked twice: by the worker, on the JSON a peer sent
  * (so that a bad input never leaves the worker), and again by the supervisor
@@ -33,19 +34,32 @@ struct field_spec {
 
 enum op_type { OP_QUERY, OP_MUTATION, OP_SUBSCRIPTION, OP_RAW };
 
-struct op_schema {
-        const char *name;               /* "docker/container/create" */
-        enum op_type type;
-        int carriage_json, carriage_raw; /* which carriages the operation accepts */
-        const struct field_spec *fields; /* NULL-name-terminated; NULL: no fields */
+/* Every operation's index into op_descs[] (rows of ops.def). */
+enum op_id {
+#define DG_OP(id, name, type, carriage, fields, verb, resource, handler) OPID_##id,
+#include "ops.def"
+#undef DG_OP
+        OPID__COUNT
 };
 
+/* One operation's descriptor: a row of protocol/ops.def. */
+struct op_desc {
+        enum op_id id;
+        const char *name; /* "docker/container/create" */
+        enum op_type type;
+        int carriage_json, carriage_raw; /* which carriages the operation accepts */
+        const struct field_spec *fields; /* its input schema, NULL-name-terminated */
+        const char *verb;                /* what the policy's operation patterns match */
+        const char *resource;            /* input field naming the resource acted on, or NULL */
+};
+
+/* Every operation, indexed by enum op_id. */
+extern const struct op_desc op_descs[OPID__COUNT];
+
 /* NULL when the operation is unknown. */
-const struct op_schema *schema_find(const char *op);
-/* The whole table, NULL-name-terminated (for whoami and docs). */
-const struct op_schema *schema_all(void);
+const struct op_desc *op_desc_find(const char *name);
 
 /* 0 when input (an object) follows op's fields; -1 with err filled in. */
-int schema_check(const struct op_schema *op, const json_t *input, char *err, size_t errlen);
+int schema_check(const struct op_desc *op, const json_t *input, char *err, size_t errlen);
 
 #endif

@@ -200,14 +200,6 @@ void call_set_resource(struct call *c, const char *id)
         snprintf(c->resource, sizeof(c->resource), "%s", id != NULL ? id : "");
 }
 
-static const struct op_entry *op_lookup(const char *name)
-{
-        for (const struct op_entry *e = op_table; e->name != NULL; e++)
-                if (strcmp(e->name, name) == 0)
-                        return e;
-        return NULL;
-}
-
 /*
  * A unix stream was identified at hand-off and carries no tokens; a TCP
  * stream's every call carries one; a refused stream carries no call.
@@ -295,7 +287,7 @@ int broker_dispatch(struct call *c)
 {
         struct worker *w = c->worker;
         char err[512];
-        const struct op_schema *os = schema_find(c->op);
+        const struct op_desc *os = op_desc_find(c->op);
 
         /* What the worker's own checks refuse must never arrive here. */
         if (os == NULL || (c->raw ? !os->carriage_raw : !os->carriage_json) ||
@@ -314,7 +306,7 @@ int broker_dispatch(struct call *c)
         c->policy = policy_ref(w->sv->policy);
         if (broker_identify(c) < 0 || broker_rate(c) < 0)
                 return 0;
-        if (!policy_allows(c->peer, c->op)) {
+        if (!policy_allows(c->peer, os->verb)) {
                 call_fail(c, DG_FORBIDDEN, "operation %s is not allowed for peer %s", c->op,
                           c->peer->name);
                 return 0;
@@ -323,13 +315,8 @@ int broker_dispatch(struct call *c)
                 call_fail(c, DG_FORBIDDEN, "%s", err);
                 return 0;
         }
-        const struct op_entry *e = op_lookup(c->op);
-        if (e == NULL) {
-                call_fail(c, DG_INVALID_INPUT, "operation %s is not available on this server",
-                          c->op);
-                return 0;
-        }
+        c->desc = os;
         c->allowed = 1;
-        e->handler(c);
+        w->sv->ops->handler[os->id](c);
         return 0;
 }

@@ -3,7 +3,7 @@
  *
  * A worker's MSG_CALL becomes a struct call.  broker_dispatch() checks the
  * input again against the shared schema (never believing the worker), checks
- * policy, and runs the operation's handler from the op table (ops.c).  The
+ * policy, and runs the operation's handler from the table it is given.  The
  * handler answers exactly once through call_reply(), call_fail() or
  * call_stream(), possibly later from an engine callback.  If the worker dies
  * first, the broker cancels c->pending and frees the call; handlers must keep
@@ -20,6 +20,7 @@
 #include "errors.h"
 #include "msg.h"
 #include "policy.h"
+#include "schema.h"
 
 struct worker;
 struct call;
@@ -44,6 +45,7 @@ struct call {
         uint64_t seq;                  /* the worker's call number */
         char id[129];                  /* the peer's call id */
         char op[97];
+        const struct op_desc *desc;    /* the operation's descriptor, once dispatched */
         int raw;                       /* raw carriage requested */
         json_t *input;                 /* checked against the op's schema (owned) */
         const struct peer_policy *peer; /* from the supervisor's own record, never the worker */
@@ -64,13 +66,14 @@ struct call {
 
 typedef void (*op_handler)(struct call *c);
 
-struct op_entry {
-        const char *name; /* operation id, as in protocol/schema.c */
-        op_handler handler;
+/*
+ * What the broker runs for each operation: one handler per row of
+ * protocol/ops.def, indexed by enum op_id.  The broker is given its table
+ * (sv->ops, set by main.c) and knows handlers only through it.
+ */
+struct broker_ops {
+        op_handler handler[OPID__COUNT];
 };
-
-/* NULL-name-terminated table of every operation the broker serves (ops.c). */
-extern const struct op_entry op_table[];
 
 /* Answers with output (stolen).  The call is then finished. */
 void call_reply(struct call *c, json_t *output);

@@ -29,6 +29,12 @@ static void default_worker_path(struct config *c, const char *argv0)
         if (slash != NULL)
                 *slash = '\0';
         snprintf(c->worker_path, sizeof(c->worker_path), "%s/dockgate-worker", self);
+        /* Installed (make install, the package): PREFIX/sbin and PREFIX/libexec/dockgate. */
+        if (access(c->worker_path, X_OK) == 0 || (slash = strrchr(self, '/')) == NULL)
+                return;
+        *slash = '\0';
+        snprintf(c->worker_path, sizeof(c->worker_path), "%s/libexec/dockgate/dockgate-worker",
+                 self);
 }
 
 void config_defaults(struct config *c, const char *argv0)
@@ -43,11 +49,15 @@ void config_defaults(struct config *c, const char *argv0)
         c->max_frame = FRAME_MAX_PEER_DEFAULT;
         c->worker_idle = 300;
         c->worker_lifetime = 86400;
+        c->first_call = 10;
+        c->max_workers = 1024;
+        c->max_workers_per_peer = 512;
         c->log_level = LOG_LVL_INFO;
         c->syslog = 0;
         c->audit_rotate_bytes = 64ull << 20;
         c->audit_sync = 1;
         c->accounting_interval = 5;
+        c->lease_tick = 5;
 }
 
 static int set_str(char *dst, size_t dstlen, json_t *v, const char *key, char *err,
@@ -139,6 +149,17 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
                         if (set_uint(&c->worker_lifetime, v, key, 1, 30 * 86400, err, errlen) <
                             0)
                                 goto out;
+                } else if (strcmp(key, "firstCallSeconds") == 0) {
+                        if (set_uint(&c->first_call, v, key, 1, 86400, err, errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "maxWorkers") == 0) {
+                        if (set_uint(&u, v, key, 1, 65536, err, errlen) < 0)
+                                goto out;
+                        c->max_workers = (int)u;
+                } else if (strcmp(key, "maxWorkersPerPeer") == 0) {
+                        if (set_uint(&u, v, key, 1, 65536, err, errlen) < 0)
+                                goto out;
+                        c->max_workers_per_peer = (int)u;
                 } else if (strcmp(key, "logLevel") == 0) {
                         int lvl =
                             json_is_string(v) ? log_level_parse(json_string_value(v)) : -1;
@@ -172,6 +193,9 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
                                 goto out;
                 } else if (strcmp(key, "accountingIntervalSeconds") == 0) {
                         if (set_uint(&c->accounting_interval, v, key, 1, 3600, err, errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "leaseTickSeconds") == 0) {
+                        if (set_uint(&c->lease_tick, v, key, 1, 60, err, errlen) < 0)
                                 goto out;
                 } else if (strcmp(key, "syslog") == 0) {
                         if (set_bool(&c->syslog, v, key, err, errlen) < 0)

@@ -6,7 +6,8 @@
  *   socket, engine, policy, workerPath, workerUser, poolSize, maxFrameBytes,
  *   workerIdleSeconds, workerLifetimeSeconds, logLevel, syslog, tcp,
  *   audit, auditRotateBytes, auditSync, adminSocket, stateDir,
- *   accountingIntervalSeconds (docs/audit.md)
+ *   accountingIntervalSeconds (docs/audit.md), leaseTickSeconds (lease.h),
+ *   firstCallSeconds, maxWorkers, maxWorkersPerPeer (docs/SECURITY.md, invariant 6)
  */
 #ifndef DG_CONFIG_H
 #define DG_CONFIG_H
@@ -25,6 +26,9 @@ struct config {
         uint32_t max_frame;    /* largest frame from a peer */
         uint32_t worker_idle;  /* seconds a stream may sit without a call */
         uint32_t worker_lifetime; /* seconds before a worker is killed, whatever it does */
+        uint32_t first_call;      /* seconds a new stream may stay silent */
+        int max_workers;          /* serving workers and waiting peers, all peers together */
+        int max_workers_per_peer; /* the same, for one peer (its streams quota also applies) */
         int log_level;
         int syslog;
         char audit[4096];            /* the audit log; "" for none */
@@ -33,6 +37,7 @@ struct config {
         char admin_socket[108];      /* /metrics and /ready; "" for none */
         char state_dir[4096];        /* persisted accounting; "" keeps it in memory */
         uint32_t accounting_interval; /* seconds between engine samples */
+        uint32_t lease_tick;          /* seconds between lease reaper rounds (lease.h) */
 };
 
 void config_defaults(struct config *c, const char *argv0);

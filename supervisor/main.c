@@ -18,14 +18,17 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "ops.h"
 #include "listener.h"
 #include "account.h"
 #include "admin.h"
 #include "audit.h"
 #include "log.h"
+#include "notify.h"
 #include "pool.h"
 #include "detect.h"
 #include "quota.h"
+#include "lease.h"
 #include "sampler.h"
 #include "supervisor.h"
 #include "wlog.h"
@@ -33,18 +36,17 @@
 #define STATE_FILE "accounting.json"
 #define STATE_SAVE_S 5 /* a crash loses at most this much accounting */
 
+/* Every flag here is in docs/man/dockgated.8 (tests/integration/test_install.py checks). */
 static void usage(FILE *f)
 {
-        fprintf(
-            f,
-            "usage: dockgated [--config FILE] [--socket PATH] [--engine PATH] [--policy FILE]\n"
-            "                 [--worker PATH] [--worker-user USER] [--pool N]\n"
-            "                 [--log-level error|warn|info|debug] [--syslog]\n"
-            "                 [--audit FILE] [--admin-socket PATH] [--state-dir DIR]\n"
-            "                 [--tcp [HOST:]PORT]\n"
-            "       dockgated --check-policy FILE\n"
-            "       dockgated --hash-token < TOKEN | --new-token\n"
-            "       dockgated --version\n");
+        fprintf(f, "usage: dockgated [--config FILE] [--socket PATH] [--engine PATH] [--policy FILE]\n"
+                   "                 [--worker PATH] [--worker-user USER] [--pool N]\n"
+                   "                 [--log-level error|warn|info|debug] [--syslog]\n"
+                   "                 [--audit FILE] [--admin-socket PATH] [--state-dir DIR]\n"
+                   "                 [--tcp [HOST:]PORT]\n"
+                   "       dockgated --check-policy FILE\n"
+                   "       dockgated --hash-token < TOKEN | --new-token\n"
+                   "       dockgated --version\n");
 }
 
 /* "512 MiB", "1.5 CPUs": the units an operator thinks in. */
@@ -184,6 +186,7 @@ static void on_terminate(evutil_socket_t sig, short what, void *arg)
 {
         struct sv *sv = arg;
         log_info("signal %d: shutting down", (int)sig);
+        notify_send("STOPPING=1");
         sv->shutting_down = 1;
         event_base_loopbreak(sv->base);
 }
@@ -193,17 +196,20 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 {
         struct sv *sv = arg;
         char err[1024];
-        struct policy *p = policy_load(sv->cfg.policy, err, sizeof(err));
-        if (p == NULL) {
+        struct policy *p;
+
+        notify_send("RELOADING=1");
+        if ((p = policy_load(sv->cfg.policy, err, sizeof(err))) == NULL) {
                 log_warnx("policy reload refused, the old policy stays in force: %s", err);
+                notify_send("READY=1\nSTATUS=policy reload refused, the old one in force");
                 return;
         }
         policy_unref(sv->policy);
         sv->policy = p;
         log_info("policy reloaded from %s: %zu peer(s)", sv->cfg.policy, p->npeers);
-        audit_append(
-            sv->audit, "policy",
-            json_pack("{s:s,s:I}", "path", sv->cfg.policy, "peers", (json_int_t)p->npeers));
+        notify_send("READY=1\nSTATUS=policy reloaded");
+        audit_append(sv->audit, "policy",
+                     json_pack("{s:s,s:I}", "path", sv->cfg.policy, "peers", (json_int_t)p->npeers));
 }
 
 static void on_child(evutil_socket_t sig, short what, void *arg)
@@ -211,26 +217,9 @@ static void on_child(evutil_socket_t sig, short what, void *arg)
         pool_reap(arg);
 }
 
-enum {
-        OPT_CONFIG = 256,
-        OPT_SOCKET,
-        OPT_ENGINE,
-        OPT_POLICY,
-        OPT_WORKER,
-        OPT_WUSER,
-        OPT_POOL,
-        OPT_LEVEL,
-        OPT_SYSLOG,
-        OPT_CHECK,
-        OPT_VERSION,
-        OPT_HELP,
-        OPT_TCP,
-        OPT_HASH,
-        OPT_NEWTOK,
-        OPT_AUDIT,
-        OPT_ADMIN,
-        OPT_STATE
-};
+enum { OPT_CONFIG = 256, OPT_SOCKET, OPT_ENGINE, OPT_POLICY, OPT_WORKER, OPT_WUSER, OPT_POOL,
+       OPT_LEVEL, OPT_SYSLOG, OPT_CHECK, OPT_VERSION, OPT_HELP, OPT_TCP, OPT_HASH, OPT_NEWTOK,
+       OPT_AUDIT, OPT_ADMIN, OPT_STATE };
 
 static const struct option longopts[] = {
     {"config", required_argument, NULL, OPT_CONFIG},
@@ -317,8 +306,7 @@ static int parse_args(int argc, char **argv, struct sv *sv)
                         rc = set_flag(c->policy, sizeof(c->policy), optarg, "--policy");
                         break;
                 case OPT_WORKER:
-                        rc = set_flag(c->worker_path, sizeof(c->worker_path), optarg,
-                                      "--worker");
+                        rc = set_flag(c->worker_path, sizeof(c->worker_path), optarg, "--worker");
                         break;
                 case OPT_WUSER:
                         rc = set_flag(c->worker_user, sizeof(c->worker_user), optarg,
@@ -355,8 +343,7 @@ static int parse_args(int argc, char **argv, struct sv *sv)
                                       "--admin-socket");
                         break;
                 case OPT_STATE:
-                        rc =
-                            set_flag(c->state_dir, sizeof(c->state_dir), optarg, "--state-dir");
+                        rc = set_flag(c->state_dir, sizeof(c->state_dir), optarg, "--state-dir");
                         break;
                 default:
                         break;
@@ -402,9 +389,8 @@ static int open_records(struct sv *sv)
                 }
                 snprintf(state, sizeof(state), "%s/%s", sv->cfg.state_dir, STATE_FILE);
                 if (account_load(sv->account, state, err, sizeof(err)) < 0) {
-                        log_warnx(
-                            "accounting state refused (move it aside to start afresh): %s",
-                            err);
+                        log_warnx("accounting state refused (move it aside to start afresh): %s",
+                                  err);
                         return -1;
                 }
         }
@@ -428,6 +414,8 @@ static int open_records(struct sv *sv)
                 fatalx("cannot schedule accounting saves");
         if ((sv->sampler = sampler_start(sv, sv->cfg.accounting_interval)) == NULL)
                 fatalx("cannot start the accounting sampler");
+        if ((sv->lease = lease_start(sv, sv->cfg.lease_tick)) == NULL)
+                fatalx("cannot start the lease reaper");
         if (sv->cfg.admin_socket[0] != '\0' &&
             (sv->admin = admin_open(sv, sv->cfg.admin_socket)) == NULL)
                 return -1;
@@ -438,6 +426,7 @@ static int open_records(struct sv *sv)
 static void close_records(struct sv *sv)
 {
         admin_close(sv->admin);
+        lease_free(sv->lease);
         sampler_free(sv->sampler);
         account_save(sv->account);
         audit_close(sv->audit);
@@ -449,9 +438,12 @@ int main(int argc, char **argv)
         struct sv sv;
         memset(&sv, 0, sizeof(sv));
         sv.listen_fd = -1;
+        notify_init();
+        sv.ops = &ops_table;
         if (parse_args(argc, argv, &sv) < 0)
                 return 2;
-        log_init("dockgated", sv.cfg.syslog, sv.cfg.log_level);
+        /* Workers follow: without a syslog daemon they log through our stderr too. */
+        sv.cfg.syslog = log_init("dockgated", sv.cfg.syslog, sv.cfg.log_level);
 
         char err[1024];
         if ((sv.policy = policy_load(sv.cfg.policy, err, sizeof(err))) == NULL)
@@ -487,6 +479,7 @@ int main(int argc, char **argv)
         log_info("dockgated %s: engine %s, pool of %d workers as %s", DG_VERSION, sv.cfg.engine,
                  sv.cfg.pool_size, sv.cfg.worker_user);
         detect_run(sv.profile);
+        notify_ready(sv.cfg.socket); /* the listeners listen: a peer is served from now */
 
         event_base_dispatch(sv.base);
 

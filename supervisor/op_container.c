@@ -3,10 +3,9 @@
  *
  * SECURITY (invariants 3, 4, 5): every operation on an existing container
  * resolves containerId to a full ID owned by the peer first (resolve.c) and
- * then names only that full ID to the engine.  create builds the engine's
- * body field by field from the inputs it knows, stamps the owner label, and
- * always sets the confinement and the limits (the peer's defaults, never
- * above its ceilings); nothing the peer sent is copied through as a whole.
+ * then names only that full ID to the engine.  create's body is built field
+ * by field by create_body.c (confinement, limits, owner label); this file
+ * resolves what it names (volumes, a network) and sends it.
  * Names are the peer's own (names.h); inspect answers are redacted
  * (redact.h); creates and starts are checked against the peer's quotas,
  * read from the engine (quota.h).
@@ -15,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "create_body.h"
+#include "lease.h"
 #include "names.h"
 #include "ops_impl.h"
 #include "profile.h"
@@ -24,316 +25,31 @@
 #define CONTAINER_STOP_GRACE_MS 30000L           /* beyond the stop timeout itself */
 #define CONTAINER_STOP_DEFAULT_S 10
 
-/* --- create --- */
+/* --- create: the body is built by create_body.c; here, what needs the engine --- */
 
-static int create_fail(struct call *c, enum dg_err code, const char *field, const char *why)
+static struct create_plan *create_plan_of(struct call *c)
 {
-        call_fail(c, code, "input.%s: %s", field, why);
-        return -1;
+        struct ops_state *st = c->state;
+
+        return st != NULL ? st->own : NULL;
 }
 
-/* env: ["NAME=VALUE", ...] */
-static int create_env(struct call *c, json_t *cfg)
+static void create_plan_free(void *p)
 {
-        json_t *in = json_object_get(c->input, "env"), *out;
-
-        if (in == NULL)
-                return 0;
-        if (!ops_env_ok(c))
-                return create_fail(c, DG_INVALID_INPUT, "env", "entries must be NAME=VALUE");
-        if ((out = ops_strings(in)) == NULL)
-                return create_fail(c, DG_INTERNAL, "env", "out of memory");
-        json_object_set_new(cfg, "Env", out);
-        return 0;
-}
-
-/* The peer's default when it asks for nothing; refused above its ceiling. */
-static int create_limit(struct call *c, const char *key, int64_t dflt, int64_t ceiling,
-                        int64_t *out)
-{
-        json_t *v = json_object_get(json_object_get(c->input, "limits"), key);
-        char why[160];
-
-        *out = dflt;
-        if (!json_is_integer(v))
-                return 0;
-        if (json_integer_value(v) > ceiling) {
-                snprintf(why, sizeof(why), "%lld is above this peer's ceiling of %lld",
-                         (long long)json_integer_value(v), (long long)ceiling);
-                call_fail(c, DG_FORBIDDEN, "input.limits.%s: %s", key, why);
-                return -1;
-        }
-        *out = json_integer_value(v);
-        return 0;
-}
-
-/* An absolute path in the container, for tmpfs and volume mounts. */
-static int create_path_ok(const char *p)
-{
-        size_t i, n = strlen(p);
-
-        /* No "." or ".." segment: the engine would clean it into another path. */
-        if (p[0] != '/' || n > 256 || strstr(p, "/..") != NULL || strstr(p, "/./") != NULL ||
-            (n >= 2 && strcmp(p + n - 2, "/.") == 0))
-                return 0;
-        for (i = 0; p[i] != '\0'; i++)
-                if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-",
-                           p[i]) == NULL)
-                        return 0;
-        return 1;
-}
-
-/* Only options that confine or size the mount; never one that widens it. */
-static int create_tmpfs_opts_ok(const char *o)
-{
-        static const char *const flags[] = {"rw",     "ro",    "noexec", "exec",
-                                            "nosuid", "nodev", NULL};
-        static const char *const keyed[] = {"size=", "mode=", "uid=", "gid=", NULL};
-        char buf[256], *tok, *save = NULL;
-        size_t i, n;
-        int ok;
-
-        if (strlen(o) >= sizeof(buf))
-                return 0;
-        snprintf(buf, sizeof(buf), "%s", o);
-        for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-                ok = 0;
-                for (i = 0; flags[i] != NULL; i++)
-                        ok |= strcmp(tok, flags[i]) == 0;
-                for (i = 0; !ok && keyed[i] != NULL; i++) {
-                        n = strlen(keyed[i]);
-                        ok = strncmp(tok, keyed[i], n) == 0 && tok[n] != '\0' &&
-                             strspn(tok + n, "0123456789kmgKMG%") == strlen(tok + n);
-                }
-                if (!ok)
-                        return 0;
-        }
-        return 1;
-}
-
-static int create_tmpfs_one(struct call *c, json_t *out, const char *path, const char *opts)
-{
-        if (!create_path_ok(path))
-                return create_fail(c, DG_INVALID_INPUT, "tmpfs", "paths must be absolute");
-        if (!create_tmpfs_opts_ok(opts))
-                return create_fail(c, DG_FORBIDDEN, "tmpfs",
-                                   "options allowed: rw ro exec noexec nosuid nodev size= "
-                                   "mode= uid= gid=");
-        json_object_set_new(out, path, json_string(opts));
-        return 0;
-}
-
-/* tmpfs: {"/path": "options"} */
-static int create_tmpfs(struct call *c, json_t *hc)
-{
-        json_t *in = json_object_get(c->input, "tmpfs"), *out, *v;
-        const char *k;
-
-        if (in == NULL)
-                return 0;
-        if ((out = json_object()) == NULL)
-                return create_fail(c, DG_INTERNAL, "tmpfs", "out of memory");
-        json_object_set_new(hc, "Tmpfs", out);
-        json_object_foreach(in, k, v)
-        {
-                const char *opts = json_string_value(v);
-
-                if (create_tmpfs_one(c, out, k, opts ? opts : "") == -1)
-                        return -1;
-        }
-        return 0;
-}
-
-/* restartPolicy: "no", "always", "unless-stopped", "on-failure" or "on-failure:N" (N <= 1000)
- */
-static int create_restart(struct call *c, json_t *hc)
-{
-        static const char *const names[] = {"no", "always", "unless-stopped", "on-failure",
-                                            NULL};
-        const char *in = ops_str(c, "restartPolicy"), *colon;
-        char name[32], *end;
-        long retries = 0;
-        size_t i;
-
-        if (in == NULL)
-                return 0;
-        colon = strchr(in, ':');
-        snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - in) : (int)strlen(in), in);
-        for (i = 0; names[i] != NULL && strcmp(name, names[i]) != 0; i++)
-                ;
-        if (names[i] == NULL)
-                return create_fail(c, DG_INVALID_INPUT, "restartPolicy",
-                                   "one of no, always, unless-stopped, on-failure[:N]");
-        if (colon != NULL) {
-                retries = strtol(colon + 1, &end, 10);
-                if (strcmp(name, "on-failure") != 0 || colon[1] < '0' || colon[1] > '9' ||
-                    *end != '\0' || retries > 1000)
-                        return create_fail(c, DG_INVALID_INPUT, "restartPolicy",
-                                           "a retry count 0..1000 goes with on-failure only");
-        }
-        json_object_set_new(
-            hc, "RestartPolicy",
-            json_pack("{s:s,s:I}", "Name", name, "MaximumRetryCount", (json_int_t)retries));
-        return 0;
-}
-
-/*
- * volumes: {"/container/path": "volumeName[:ro|:rw]"}, following the
- * engine's Volumes (keyed by container path).  Each volume must be the
- * peer's own: they are parsed here into [[name, path, readonly], ...] and
- * resolved one by one before the create (create_continue()).
- */
-static int create_volumes(struct call *c, json_t *todo)
-{
-        json_t *in = json_object_get(c->input, "volumes"), *v;
-        const char *path, *s, *colon;
-        char name[OPS_REF_MAX + 1];
-        int ro;
-
-        json_object_foreach(in, path, v)
-        {
-                s = json_string_value(v) ? json_string_value(v) : "";
-                /* SECURITY: a volume is named; a path would be a bind mount of the host. */
-                if (s[0] == '/' || s[0] == '.' || s[0] == '~')
-                        return create_fail(c, DG_FORBIDDEN, "volumes",
-                                           "bind mounts of host paths are not allowed; name "
-                                           "one of your volumes");
-                colon = strchr(s, ':');
-                ro = colon != NULL && strcmp(colon + 1, "ro") == 0;
-                if (!create_path_ok(path) || strcmp(path, "/") == 0)
-                        return create_fail(c, DG_INVALID_INPUT, "volumes",
-                                           "keys are absolute paths in the container");
-                if ((colon != NULL && !ro && strcmp(colon + 1, "rw") != 0) ||
-                    (colon ? (size_t)(colon - s) : strlen(s)) > OPS_REF_MAX)
-                        return create_fail(
-                            c, DG_INVALID_INPUT, "volumes",
-                            "values are volumeName, volumeName:ro or volumeName:rw");
-                snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - s) : (int)strlen(s),
-                         s);
-                json_array_append_new(todo, json_pack("[s,s,b]", name, path, ro));
-        }
-        return 0;
-}
-
-static int create_unsupported(struct call *c, const char *key)
-{
-        json_t *v = json_object_get(c->input, key);
-
-        if (v == NULL || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0) ||
-            (json_is_object(v) && json_object_size(v) == 0))
-                return 0;
-        return create_fail(c, DG_INVALID_INPUT, key, "not supported yet");
-}
-
-/*
- * The confinement every container gets, whoever asks (invariant 5): no
- * privilege, every capability dropped but the policy's list, no new
- * privileges, private namespaces, no devices, and always the limits.
- */
-static json_t *create_host_config(struct call *c)
-{
-        const struct peer_policy *pp = c->peer;
-        json_t *hc, *caps;
-        int64_t mem, cpus, pids;
-        int ro = ops_bool(c, "readOnlyRootfs", pp->read_only_default);
-
-        if (create_limit(c, "memoryBytes", pp->defaults.memory_bytes, pp->ceilings.memory_bytes,
-                         &mem) < 0 ||
-            create_limit(c, "nanoCpus", pp->defaults.nano_cpus, pp->ceilings.nano_cpus, &cpus) <
-                0 ||
-            create_limit(c, "pidsLimit", pp->defaults.pids_limit, pp->ceilings.pids_limit,
-                         &pids) < 0)
-                return NULL;
-        if (pp->read_only_forced && ops_has(c, "readOnlyRootfs") && !ro) {
-                call_fail(c, DG_FORBIDDEN,
-                          "input.readOnlyRootfs: this peer's containers always have a "
-                          "read-only root filesystem");
-                return NULL;
-        }
-        hc = json_pack("{s:s,s:[s],s:[s],s:b,s:b,s:s,s:s,s:I,s:I,s:I,s:I,s:b,s:[],s:b}",
-                       "NetworkMode", pp->network, "CapDrop", "ALL", "SecurityOpt",
-                       "no-new-privileges", "Privileged", 0, "ReadonlyRootfs",
-                       ro || pp->read_only_forced, "IpcMode", "private", "CgroupnsMode",
-                       "private", "Memory", (json_int_t)mem, "MemorySwap",
-                       (json_int_t)mem, /* no swap beyond the memory limit */
-                       "NanoCpus", (json_int_t)cpus, "PidsLimit", (json_int_t)pids,
-                       "PublishAllPorts", 0, "Devices", "OomKillDisable", 0);
-        if (hc == NULL) {
-                call_fail(c, DG_INTERNAL, "out of memory");
-                return NULL;
-        }
-        if (pp->ncaps > 0 && (caps = json_array()) != NULL) {
-                for (size_t i = 0; i < pp->ncaps; i++)
-                        json_array_append_new(caps, json_string(pp->caps[i]));
-                json_object_set_new(hc, "CapAdd", caps);
-        }
-        if (pp->runtime[0] != '\0')
-                json_object_set_new(hc, "Runtime", json_string(pp->runtime));
-        return hc;
-}
-
-static void create_copy_str(struct call *c, json_t *cfg, const char *in, const char *out)
-{
-        const char *s = ops_str(c, in);
-
-        if (s != NULL)
-                json_object_set_new(cfg, out, json_string(s));
-}
-
-static json_t *create_body(struct call *c)
-{
-        json_t *cfg, *hc, *labels;
-
-        if ((cfg = json_object()) == NULL) {
-                call_fail(c, DG_INTERNAL, "out of memory");
-                return NULL;
-        }
-        if ((hc = create_host_config(c)) == NULL) {
-                json_decref(cfg);
-                return NULL;
-        }
-        /* Logs must lose nothing: the engine's driver that keeps bytes (profile.h). */
-        json_object_set_new(
-            hc, "LogConfig",
-            json_pack("{s:s,s:{}}", "Type", engine_profile(c->engine)->log_driver, "Config"));
-        json_object_set_new(cfg, "HostConfig", hc);
-        json_object_set_new(cfg, "Image", json_string(ops_str(c, "image")));
-        if (ops_has(c, "cmd"))
-                json_object_set_new(cfg, "Cmd", ops_strings(json_object_get(c->input, "cmd")));
-        if (ops_has(c, "entrypoint"))
-                json_object_set_new(cfg, "Entrypoint",
-                                    ops_strings(json_object_get(c->input, "entrypoint")));
-        create_copy_str(c, cfg, "workingDir", "WorkingDir");
-        create_copy_str(c, cfg, "user", "User");
-        json_object_set_new(cfg, "Tty", json_boolean(ops_bool(c, "tty", 0)));
-        json_object_set_new(cfg, "OpenStdin", json_boolean(ops_bool(c, "openStdin", 0)));
-        /* Closes the container's stdin when the one attached client ends its input. */
-        json_object_set_new(cfg, "StdinOnce", json_boolean(ops_bool(c, "stdinOnce", 0)));
-        if (create_env(c, cfg) == -1 || (labels = ops_labels(c)) == NULL) {
-                json_decref(cfg);
-                return NULL;
-        }
-        json_object_set_new(cfg, "Labels", labels);
-        if (create_tmpfs(c, hc) == -1 || create_restart(c, hc) == -1 ||
-            create_unsupported(c, "ports") == -1) {
-                json_decref(cfg);
-                return NULL;
-        }
-        quota_stamp(c, labels, json_integer_value(json_object_get(hc, "Memory")),
-                    json_integer_value(json_object_get(hc, "NanoCpus")));
-        return cfg;
+        create_body_clear(p);
+        free(p);
 }
 
 static void create_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
         struct call *c = arg;
-        struct ops_state *st = c->state;
+        struct create_plan *plan = create_plan_of(c);
         const char *id;
 
         c->pending = NULL;
         if (status == 409) {
                 /* Names are per peer (names.h): the holder can only be the caller's own. */
-                call_fail(c, DG_CONFLICT, "container name already in use: %s", st->name);
+                call_fail(c, DG_CONFLICT, "container name already in use: %s", plan->name);
                 return;
         }
         if (status == 404) {
@@ -345,22 +61,21 @@ static void create_done(int status, json_t *body, const char *raw, size_t rawlen
                 ops_fail_engine(c, status, body);
                 return;
         }
-        call_reply(c, json_pack("{s:s,s:s,s:o}", "containerId", id, "name", st->name,
+        call_reply(c, json_pack("{s:s,s:s,s:o}", "containerId", id, "name", plan->name,
                                 "warnings", ops_strings(json_object_get(body, "Warnings"))));
 }
 
 static void create_send(struct call *c)
 {
-        struct ops_state *st = c->state;
-        json_t *body = json_object_get(st->keep, "body");
+        struct create_plan *plan = create_plan_of(c);
         char name[OPS_NAME_MAX + POLICY_NAME_MAX + 2];
 
         /* The checked shape of names needs no escaping: [A-Za-z0-9_.-] only. */
-        if (names_engine(c, st->name, name, sizeof(name)) < 0) {
+        if (names_engine(c, plan->name, name, sizeof(name)) < 0) {
                 call_fail(c, DG_INVALID_INPUT, "input.name: too long");
                 return;
         }
-        ops_send(c, "POST", body, 0, create_done, "/containers/create?name=%s", name);
+        ops_send(c, "POST", plan->body, 0, create_done, "/containers/create?name=%s", name);
 }
 
 static void create_continue(struct call *c);
@@ -368,20 +83,14 @@ static void create_continue(struct call *c);
 /* A network other than the default is one of the peer's own, named by its full ID. */
 static void create_on_network(struct call *c, const char *id, json_t *inspect)
 {
-        struct ops_state *st = c->state;
-        json_t *hc = json_object_get(json_object_get(st->keep, "body"), "HostConfig");
-        const char *driver = json_string_value(json_object_get(inspect, "Driver"));
+        struct create_error err;
 
-        /* SECURITY: an admin resolves every network, the host's too. */
-        if (driver != NULL && strcmp(driver, "host") == 0) {
-                call_fail(c, DG_FORBIDDEN, "input.network: host networking is not allowed");
+        if (create_body_network(create_plan_of(c), id,
+                                json_string_value(json_object_get(inspect, "Driver")),
+                                &err) < 0) {
+                call_fail(c, err.code, "%s", err.text);
                 return;
         }
-        json_object_set_new(hc, "NetworkMode", json_string(id));
-        /* On its own network a container answers to the name its peer gave it. */
-        json_object_set_new(
-            json_object_get(st->keep, "body"), "NetworkingConfig",
-            json_pack("{s:{s:{s:[s]}}}", "EndpointsConfig", id, "Aliases", st->name));
         create_send(c);
 }
 
@@ -389,13 +98,8 @@ static void create_on_network(struct call *c, const char *id, json_t *inspect)
 static void create_on_volume(struct call *c, const char *name, json_t *inspect)
 {
         struct ops_state *st = c->state;
-        json_t *hc = json_object_get(json_object_get(st->keep, "body"), "HostConfig");
-        json_t *todo = json_array_get(json_object_get(st->keep, "volumes"), (size_t)st->num);
 
-        json_array_append_new(json_object_get(hc, "Mounts"),
-                              json_pack("{s:s,s:s,s:s,s:b}", "Type", "volume", "Source", name,
-                                        "Target", json_string_value(json_array_get(todo, 1)),
-                                        "ReadOnly", json_is_true(json_array_get(todo, 2))));
+        create_body_mount(create_plan_of(c), (size_t)st->num, name);
         st->num++;
         create_continue(c);
 }
@@ -404,45 +108,17 @@ static void create_on_volume(struct call *c, const char *name, json_t *inspect)
 static void create_continue(struct call *c)
 {
         struct ops_state *st = c->state;
-        json_t *todo = json_object_get(st->keep, "volumes");
-        const char *net = ops_str(c, "network");
+        struct create_plan *plan = create_plan_of(c);
 
-        if ((size_t)st->num < json_array_size(todo)) {
-                resolve_volume(
-                    c, json_string_value(json_array_get(json_array_get(todo, st->num), 0)),
-                    create_on_volume);
+        if ((size_t)st->num < plan->nvolumes) {
+                resolve_volume(c, plan->volumes[st->num].ref, create_on_volume);
                 return;
         }
-        if (net != NULL && !policy_network_allowed(c->peer, net)) {
-                resolve_network(c, net, create_on_network);
+        if (plan->network[0] != '\0') {
+                resolve_network(c, plan->network, create_on_network);
                 return;
         }
         create_send(c);
-}
-
-/*
- * The network input: "none", an engine-wide network the policy lists, or
- * one of the peer's own (resolved later).  Never the host's namespaces,
- * never another container's.
- */
-static int create_network_ok(struct call *c, const char *net)
-{
-        if (net == NULL)
-                return 0;
-        if (net[0] == '\0')
-                return create_fail(c, DG_INVALID_INPUT, "network", "a network name or ID");
-        if (strcmp(net, "host") == 0)
-                return create_fail(c, DG_FORBIDDEN, "network",
-                                   "host networking is not allowed");
-        if (strncmp(net, "container:", 10) == 0 || strchr(net, ':') != NULL)
-                return create_fail(c, DG_FORBIDDEN, "network",
-                                   "joining another container's network namespace is not "
-                                   "allowed");
-        if ((strcmp(net, "bridge") == 0 || strcmp(net, "default") == 0) &&
-            !policy_network_allowed(c->peer, net))
-                return create_fail(c, DG_FORBIDDEN, "network",
-                                   "this peer may not use the engine's bridge network");
-        return 0;
 }
 
 static void create_quota_ok(struct call *c)
@@ -455,49 +131,38 @@ static void create_quota_ok(struct call *c)
 
 static void create_begin(struct call *c)
 {
-        const char *name = ops_str(c, "name"), *net = ops_str(c, "network");
         char engine_name[OPS_NAME_MAX + POLICY_NAME_MAX + 2];
+        struct create_error err;
+        struct create_plan *plan;
         struct ops_state *st;
-        json_t *body = NULL, *todo, *hc;
 
-        if (ops_str(c, "image") == NULL || ops_str(c, "image")[0] == '\0') {
-                call_fail(c, DG_INVALID_INPUT, "input.image: required");
+        if ((st = ops_state(c)) == NULL)
                 return;
-        }
-        if (name != NULL && !ops_name_ok(name)) {
-                call_fail(c, DG_INVALID_INPUT,
-                          "input.name: 1 to 128 of [A-Za-z0-9_.-], starting with a letter or "
-                          "digit");
-                return;
-        }
-        if (create_network_ok(c, net) < 0 || (st = ops_state(c)) == NULL)
-                return;
-        if (name != NULL)
-                snprintf(st->name, sizeof(st->name), "%s", name);
-        else if (names_random(st->name, sizeof(st->name), "ctr-", 12) < 0) {
-                call_fail(c, DG_INTERNAL, "no randomness for a name");
-                return;
-        }
-        todo = json_array();
-        st->keep = json_pack("{s:o}", "volumes", todo);
-        if (todo == NULL || st->keep == NULL) {
+        if ((plan = calloc(1, sizeof(*plan))) == NULL) {
                 call_fail(c, DG_INTERNAL, "out of memory");
                 return;
         }
-        if (create_volumes(c, todo) == -1 || (body = create_body(c)) == NULL)
+        st->own = plan;
+        st->own_free = create_plan_free;
+        if (create_body_build(c->input, c->peer, c->policy->owner_label, plan, &err) < 0) {
+                call_fail(c, err.code, "%s", err.text);
                 return;
-        json_object_set_new(st->keep, "body", body);
-        hc = json_object_get(body, "HostConfig");
-        if (json_array_size(todo) > 0)
-                json_object_set_new(hc, "Mounts", json_array());
-        if (net != NULL && policy_network_allowed(c->peer, net))
-                json_object_set_new(hc, "NetworkMode", json_string(net));
-        if (names_engine(c, st->name, engine_name, sizeof(engine_name)) < 0) {
+        }
+        /* Logs must lose nothing: the engine's driver that keeps bytes (profile.h). */
+        create_body_log_driver(plan, engine_profile(c->engine)->log_driver);
+        /* The lease labels name the stream that carries c: not the builder's business. */
+        if (lease_stamp(c, json_object_get(plan->body, "Labels")) < 0)
+                return;
+        if (plan->name[0] == '\0' &&
+            names_random(plan->name, sizeof(plan->name), "ctr-", 12) < 0) {
+                call_fail(c, DG_INTERNAL, "no randomness for a name");
+                return;
+        }
+        if (names_engine(c, plan->name, engine_name, sizeof(engine_name)) < 0) {
                 call_fail(c, DG_INVALID_INPUT, "input.name: too long");
                 return;
         }
-        quota_check_create(c, engine_name, json_integer_value(json_object_get(hc, "Memory")),
-                           json_integer_value(json_object_get(hc, "NanoCpus")),
+        quota_check_create(c, engine_name, plan->memory_bytes, plan->nano_cpus,
                            create_quota_ok);
 }
 

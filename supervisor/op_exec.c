@@ -62,6 +62,7 @@ struct op_stream *op_stream_new(struct call *c, const char *cid)
                         return NULL;
                 }
                 st->stream = os;
+                st->stream_free = op_stream_free;
         }
         os = st->stream;
         os->c = c;

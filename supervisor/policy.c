@@ -792,23 +792,54 @@ static void warn_peer(const struct peer_policy *pp, const char *where, struct po
                                       "much of the containers' confinement",
                                       pp->caps[i]);
         for (size_t i = 0; i < pp->noperations; i++) {
-                const struct op_schema *os;
-                for (os = schema_all(); os->name != NULL; os++)
-                        if (fnmatch(pp->operations[i], os->name, 0) == 0)
+                size_t k;
+                for (k = 0; k < OPID__COUNT; k++)
+                        if (fnmatch(pp->operations[i], op_descs[k].verb, 0) == 0)
                                 break;
-                if (os->name == NULL)
+                if (k == OPID__COUNT)
                         pwarn(r, where, "operations[%zu] \"%s\" matches no operation (a typo?)",
                               i, pp->operations[i]);
         }
+}
+
+/*
+ * retention: {"exitedHours": N} (or exitedSeconds): the reaper removes the
+ * peer's exited containers that long after they exited.  Off when absent.
+ */
+static int parse_retention(json_t *v, const char *where, struct peer_policy *pp,
+                           struct policy_report *r)
+{
+        static const char *const known[] = {"exitedHours", "exitedSeconds", NULL};
+        const char *key;
+        char at[300];
+        json_t *x;
+        int64_t n;
+        int hours;
+
+        if (!json_is_object(v))
+                return perr(r, where, "must be an object such as {\"exitedHours\": 24}");
+        if (json_object_size(v) > 1)
+                return perr(r, where, "give exitedHours or exitedSeconds, not both");
+        json_object_foreach(v, key, x)
+        {
+                locate(at, sizeof(at), where, key, -1);
+                hours = strcmp(key, "exitedHours") == 0;
+                if (!hours && strcmp(key, "exitedSeconds") != 0)
+                        return unknown_key(r, at, key, known);
+                if (get_int(x, at, 1, hours ? 24 * 366 : 24LL * 366 * 3600, &n, r) < 0)
+                        return -1;
+                pp->retention_exited_s = hours ? n * 3600 : n;
+        }
+        return 0;
 }
 
 static int parse_peer_key(struct peer_policy *pp, struct peer_in *in, const char *key,
                           json_t *v, const char *where, struct policy_report *r)
 {
         static const char *const known[] = {
-            "uids",      "gids",      "tokens", "admin",       "operations",
-            "images",    "container", "quotas", "memoryBytes", "nanoCpus",
-            "pidsLimit", "network",   NULL,
+            "uids",      "gids",      "tokens",    "admin",       "operations",
+            "images",    "container", "quotas",    "memoryBytes", "nanoCpus",
+            "pidsLimit", "network",   "retention", NULL,
         };
         char at[300];
         int i;
@@ -836,6 +867,8 @@ static int parse_peer_key(struct peer_policy *pp, struct peer_in *in, const char
                 return parse_container(v, at, in, pp, r);
         if (strcmp(key, "quotas") == 0)
                 return parse_quotas(v, at, in, &pp->quotas, r);
+        if (strcmp(key, "retention") == 0)
+                return parse_retention(v, at, pp, r);
         if (strcmp(key, "network") == 0) {
                 /* Shorthand: the default network, which the peer may then join. */
                 const char *s = json_string_value(v);

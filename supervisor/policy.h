@@ -74,6 +74,7 @@ struct peer_policy {
         int refuse_root;                   /* containers and execs must name a non-root uid */
 
         struct policy_quotas quotas;
+        int64_t retention_exited_s; /* exited containers removed this long after; 0: kept */
 };
 
 struct policy {

@@ -407,6 +407,7 @@ int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gi
         m.authenticated = peer != NULL;
         m.max_frame = sv->cfg.max_frame;
         m.idle_timeout = sv->cfg.worker_idle;
+        m.first_call = sv->cfg.first_call;
         snprintf(m.transport, sizeof(m.transport), "%s", tcp ? "tcp" : "unix");
         snprintf(m.refusal, sizeof(m.refusal), "%s", refusal != NULL ? refusal : "");
         snprintf(w->peer, sizeof(w->peer), "%s", peer != NULL ? peer : "");

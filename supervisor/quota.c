@@ -8,7 +8,9 @@
 #include <time.h>
 
 #include "log.h"
-#include "ops_impl.h"
+#include "bounds.h"
+#include "ops_engine.h"
+#include "ops_state.h"
 #include "pool.h"
 #include "quota.h"
 
@@ -270,6 +272,7 @@ static struct quota_hold *hold_new(struct call *c, enum hold_kind kind)
         }
         h->kind = kind;
         st->hold = h;
+        st->hold_free = quota_release;
         return h;
 }
 
@@ -425,14 +428,14 @@ void quota_release(struct quota_hold *h)
         free(h);
 }
 
-void quota_stamp(const struct call *c, json_t *labels, int64_t memory, int64_t nano_cpus)
+void quota_stamp(const char *owner_label, json_t *labels, int64_t memory, int64_t nano_cpus)
 {
         char key[160], val[32];
 
-        snprintf(key, sizeof(key), "%s.memory", c->policy->owner_label);
+        snprintf(key, sizeof(key), "%s.memory", owner_label);
         snprintf(val, sizeof(val), "%lld", (long long)memory);
         json_object_set_new(labels, key, json_string(val));
-        snprintf(key, sizeof(key), "%s.nanocpus", c->policy->owner_label);
+        snprintf(key, sizeof(key), "%s.nanocpus", owner_label);
         snprintf(val, sizeof(val), "%lld", (long long)nano_cpus);
         json_object_set_new(labels, key, json_string(val));
 }

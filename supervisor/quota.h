@@ -73,7 +73,7 @@ void quota_check_start(struct call *c, const char *id, int64_t memory, int64_t n
 /* Releases a hold (NULL is fine); called when the call's state is freed. */
 void quota_release(struct quota_hold *h);
 
-/* Stamps the limits of a new container on its labels (an object). */
-void quota_stamp(const struct call *c, json_t *labels, int64_t memory, int64_t nano_cpus);
+/* Stamps the limits of a new container on its labels (an object), under owner_label. */
+void quota_stamp(const char *owner_label, json_t *labels, int64_t memory, int64_t nano_cpus);
 
 #endif

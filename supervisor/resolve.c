@@ -19,7 +19,10 @@
 #include <string.h>
 
 #include "names.h"
-#include "ops_impl.h"
+#include "bounds.h"
+#include "ops_engine.h"
+#include "ops_input.h"
+#include "ops_state.h"
 #include "resolve.h"
 
 struct resolve_kind {

@@ -23,6 +23,8 @@ struct audit;
 struct account;
 struct sampler;
 struct admin;
+struct broker_ops;
+struct lease;
 
 struct sv {
         struct event_base *base;
@@ -30,6 +32,7 @@ struct sv {
         struct policy *policy; /* replaced whole on SIGHUP */
         struct engine *engine;
         struct engine_profile *profile; /* which engine answers, and its choices (profile.h) */
+        const struct broker_ops *ops;   /* every operation's handler (ops.c), for the broker */
         uid_t worker_uid;
         gid_t worker_gid;
 
@@ -54,6 +57,7 @@ struct sv {
         struct account *account; /* per-peer accounting (account.h) */
         struct sampler *sampler; /* engine sampling for accounting */
         struct admin *admin;     /* the admin socket, or NULL */
+        struct lease *lease;     /* the lease reaper (lease.h) */
 
         int shutting_down;
 };

@@ -18,6 +18,7 @@
 #include "ops.h"
 #include "peer.h"
 #include "raw.h"
+#include "sent.h"
 #include "stream.h"
 
 /* Queues a call.error frame for id (which need not be the call in flight). */
@@ -38,7 +39,8 @@ static void call_send_error(struct session *s, const char *id, enum dg_err code,
 static void call_end(struct session *s, const char *result)
 {
         stream_drop(s);
-        chan_call_end(s->chan, s->seq, result, s->bytes_in, s->bytes_out);
+        /* MSG_CALL_END follows once the call's bytes are written (sent.h). */
+        sent_end(s, s->seq, result, s->bytes_in);
         s->state = CALL_IDLE;
         /* A raw-carriage call owns the stream to its end (PROTOCOL.md 3). */
         if (s->raw)
@@ -121,7 +123,8 @@ static void call_requested(struct session *s, struct envelope *env, size_t nbyte
         snprintf(s->op, sizeof(s->op), "%s", env->operation);
         s->raw = env->carriage == CARRIAGE_RAW;
         s->bytes_in = nbytes;
-        s->bytes_out = 0;
+        /* A peer that pipelines: the last call's end must precede this MSG_CALL. */
+        sent_flush(s);
         session_idle(s, 0);
         log_debug("call %" PRIu64 ": %s", s->seq, s->op);
         /* SECURITY: the token is the supervisor's to judge; a unix stream sends none. */

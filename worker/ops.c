@@ -19,11 +19,11 @@ static void ops_quote(const char *op, char *out, size_t outlen)
 
 int ops_check(const struct envelope *env, char *err, size_t errlen)
 {
-        const struct op_schema *op;
+        const struct op_desc *op;
         char name[101];
 
         ops_quote(env->operation, name, sizeof(name));
-        if ((op = schema_find(env->operation)) == NULL) {
+        if ((op = op_desc_find(env->operation)) == NULL) {
                 snprintf(err, errlen, "unknown operation %s", name);
                 return -1;
         }

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "peer.h"
 #include "raw.h"
+#include "sent.h"
 #include "stream.h"
 
 #define PEER_READ_MAX (64u << 10)
@@ -79,8 +80,10 @@ static void peer_on_read(evutil_socket_t fd, short what, void *arg)
                 call_peer_gone(s);
                 return;
         }
-        if (s->closing)
-                return; /* lingering: what the peer still sends is dropped */
+        if (s->closing) {
+                s->progress += (size_t)n; /* the peer is alive: the deadline waits */
+                return;                   /* lingering: what the peer still sends is dropped */
+        }
         if (s->state == CALL_IDLE)
                 session_idle(s, 1); /* peer bytes restart the idle clock */
         peer_consume(s, buf, (size_t)n);
@@ -88,8 +91,9 @@ static void peer_on_read(evutil_socket_t fd, short what, void *arg)
 
 /*
  * The last frame is written: send FIN, and wait for the peer to close (or
- * for the flush deadline) before closing, so that unread peer bytes cannot
- * make the kernel reset a TCP connection and lose that frame.
+ * for SESSION_FLUSH_SECS without progress) before closing, so that unread
+ * peer bytes cannot make the kernel reset a TCP connection and lose that
+ * frame.
  */
 static void peer_linger(struct session *s)
 {
@@ -105,16 +109,20 @@ static void peer_on_write(evutil_socket_t fd, short what, void *arg)
 {
         struct session *s = arg;
         size_t left;
+        int n;
 
         if (s->done)
                 return;
-        if (evbuffer_write(s->out, fd) == -1) {
+        if ((n = evbuffer_write(s->out, fd)) == -1) {
                 if (errno == EAGAIN || errno == EINTR)
                         return;
                 log_debug("peer connection: %s", strerror(errno));
                 call_peer_gone(s);
                 return;
         }
+        /* Counted as sent only now that the socket has it (sent.h). */
+        s->progress += (size_t)n;
+        sent_written(s, (size_t)n);
         left = evbuffer_get_length(s->out);
         if (left == 0) {
                 event_del(s->peer_wr);
@@ -177,7 +185,7 @@ int peer_send(struct session *s, char *json, size_t len)
         } else if (evbuffer_add_reference(s->out, json, len, peer_unref, NULL) == -1) {
                 fatalx("out of memory queueing a frame");
         }
-        s->bytes_out += FRAME_HDR + len;
+        sent_queued(s, s->state != CALL_IDLE ? s->seq : 0, FRAME_HDR + len);
         if (event_add(s->peer_wr, NULL) == -1)
                 fatalx("event_add");
         if (evbuffer_get_length(s->out) > PEER_OUT_HIGH)

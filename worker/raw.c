@@ -44,6 +44,7 @@
 #include "log.h"
 #include "peer.h"
 #include "raw.h"
+#include "sent.h"
 #include "stream.h"
 #include "tar.h"
 
@@ -109,7 +110,7 @@ static void raw_out(struct session *s, enum chunk_type type, const void *p, size
                 if (evbuffer_add(s->out, hdr, sizeof(hdr)) == -1 ||
                     (take > 0 && evbuffer_add(s->out, p, take) == -1))
                         fatalx("out of memory queueing a chunk");
-                s->bytes_out += CHUNK_HDR + take;
+                sent_queued(s, s->state != CALL_IDLE ? s->seq : 0, CHUNK_HDR + take);
                 p = (const unsigned char *)p + take;
                 n -= take;
         } while (n > 0);

@@ -2,6 +2,7 @@
  * session.c - the one stream a worker serves: setup, timers, teardown.
  */
 #include <sys/socket.h>
+#include <linux/sock_diag.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -15,11 +16,35 @@
 #include "log.h"
 #include "peer.h"
 #include "raw.h"
+#include "sent.h"
 #include "session.h"
 #include "stream.h"
 
-/* How long a closing stream may take to flush its last frames. */
+/*
+ * How long a closing stream may go without progress (a byte written to the
+ * peer, the peer taking bytes out of the kernel's queue, or a byte read
+ * from it) before it is closed anyway.  Never a total: a slow reader that
+ * reads gets everything, however long it takes.
+ */
 #define SESSION_FLUSH_SECS 10
+
+/*
+ * Bytes written to the peer connection that the peer has not taken yet
+ * (unix: not read; TCP: not acknowledged), from SO_MEMINFO, which
+ * getsockopt gives without a syscall the filter refuses.  0 if unknown.
+ */
+static uint32_t session_kernel_queued(const struct session *s)
+{
+        uint32_t mem[SK_MEMINFO_VARS];
+        socklen_t len = sizeof(mem);
+
+        memset(mem, 0, sizeof(mem));
+        if (getsockopt(s->peer_fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == -1)
+                return 0;
+        return mem[SK_MEMINFO_WMEM_ALLOC] > mem[SK_MEMINFO_WMEM_QUEUED]
+                   ? mem[SK_MEMINFO_WMEM_ALLOC]
+                   : mem[SK_MEMINFO_WMEM_QUEUED];
+}
 
 static void session_on_chan(evutil_socket_t fd, short what, void *arg)
 {
@@ -40,12 +65,24 @@ static void session_on_timer(evutil_socket_t fd, short what, void *arg)
         if (s->done)
                 return;
         if (s->closing) {
-                log_debug("peer did not take its last frames and close in time");
+                uint32_t kq = session_kernel_queued(s);
+
+                if (s->progress != s->progress_armed || kq < s->kq_armed) {
+                        session_idle(s, 1); /* the peer is reading: wait on */
+                        return;
+                }
+                log_info("peer took nothing for %d s: closing with %llu bytes unwritten, "
+                         "%u bytes unread",
+                         SESSION_FLUSH_SECS, (unsigned long long)sent_unwritten(s), kq);
                 session_finish(s);
                 return;
         }
         if (s->state == CALL_IDLE) {
-                log_debug("idle for %u seconds: closing", s->idle_timeout);
+                if (s->seq == 0 && s->first_call > 0)
+                        log_info("no call in the stream's first %u seconds: closing",
+                                 s->first_call);
+                else
+                        log_debug("idle for %u seconds: closing", s->idle_timeout);
                 session_finish(s);
         }
 }
@@ -80,6 +117,8 @@ struct session *session_new(struct event_base *base, int chan, struct msg *peer)
         s->refusal[sizeof(s->refusal) - 1] = '\0';
         s->max_frame = peer->max_frame;
         s->idle_timeout = peer->idle_timeout;
+        s->first_call = peer->first_call;
+        s->sent = sent_new();
         frame_dec_init(&s->dec, s->max_frame);
 
         s->chan_ev = event_new(base, chan, EV_READ | EV_PERSIST, session_on_chan, s);
@@ -103,6 +142,9 @@ void session_free(struct session *s)
                 return;
         stream_drop(s);
         raw_session_free(s);
+        /* Ends still waiting for their bytes are reported with what was written. */
+        sent_flush(s);
+        sent_free(s->sent);
         peer_stop(s);
         if (s->chan_ev != NULL)
                 event_free(s->chan_ev);
@@ -119,6 +161,12 @@ void session_idle(struct session *s, int idle)
         event_del(s->timer);
         if (s->closing) {
                 tv.tv_sec = SESSION_FLUSH_SECS;
+                tv.tv_usec = 0;
+                s->progress_armed = s->progress;
+                s->kq_armed = session_kernel_queued(s);
+        } else if (idle && s->seq == 0 && s->first_call > 0) {
+                /* A stream that has not made a call yet gets a short deadline (issue 10). */
+                tv.tv_sec = s->first_call;
                 tv.tv_usec = 0;
         } else if (idle && s->idle_timeout > 0) {
                 tv.tv_sec = s->idle_timeout;

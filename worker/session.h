@@ -18,6 +18,7 @@
 
 struct stream;
 struct raw_in;
+struct sent;
 
 enum call_state {
         CALL_IDLE = 0,  /* no call in flight: the peer may send the next one */
@@ -35,13 +36,22 @@ struct session {
         struct event *peer_rd, *peer_wr;
         struct evbuffer *out; /* frames queued towards the peer */
         struct frame_dec dec;
-        struct event *timer; /* idle timeout, or flush deadline when closing */
+        struct event *timer; /* first-call or idle timeout, or flush deadline when closing */
         char peer_name[MSG_PEER_NAME_MAX + 1];
         int authenticated;
         int tcp;               /* each call must carry auth.token, forwarded unjudged */
         char refusal[32];      /* "" or the error code the first call gets before closing */
         uint32_t max_frame;
         uint32_t idle_timeout; /* seconds; 0: none */
+        uint32_t first_call;   /* seconds a stream may say nothing at first; 0: idle_timeout */
+        /*
+         * Progress on the peer connection: bytes written to it, or read from
+         * it while closing.  Deadlines measure time without progress, never
+         * total time, so that a slow reader that reads loses nothing.
+         */
+        uint64_t progress, progress_armed;
+        uint32_t kq_armed;  /* bytes in the kernel's send queue when the deadline was armed */
+        struct sent *sent;  /* what of the output was written, per call (sent.h) */
         int closing;           /* last frame queued: flush, close, exit */
         int done;              /* the loop is being left */
 
@@ -52,7 +62,7 @@ struct session {
         char id[ENV_ID_MAX + 1];
         char op[MSG_OP_MAX + 1];
         int raw;                      /* raw carriage: the stream closes after the call */
-        uint64_t bytes_in, bytes_out; /* peer bytes of this call, frame headers included */
+        uint64_t bytes_in; /* peer bytes of this call, frame headers included */
         struct stream *stream;        /* engine stream of a data-plane call, or NULL */
         struct raw_in *rawin; /* raw carriage: the peer's chunks (raw.c), once some came */
         int raw_started;      /* raw carriage: call.responded sent, chunks only from now */

@@ -22,8 +22,7 @@
 #include <string.h>
 
 #include "tar.h"
-
-#define TAR_HASH_SLOTS 8192 /* power of two, at least twice TAR_LINKS_MAX */
+#include "tarfs.h"
 
 /* Offsets in a header block (POSIX ustar; GNU differs only after the magic). */
 #define H_NAME 0
@@ -35,6 +34,8 @@
 #define H_MAGIC 257
 #define H_VERSION 263
 #define H_PREFIX 345
+#define H_GNU_ATIME 345
+#define H_GNU_CTIME 357
 #define H_STAR_TRAILER 508
 
 enum tar_state {
@@ -64,14 +65,15 @@ struct tar_check {
         size_t meta_size; /* its data size, without padding */
         size_t meta_off;  /* where its data starts in hold */
 
-        /* Overrides for the next entry. */
+        /*
+         * Overrides for the next entry, NULL when absent or empty: Go keeps
+         * the header's own value for an empty pax record or GNU long name.
+         */
         char *pax_path, *pax_link, *gnu_name, *gnu_link;
-        int have_x, have_pax_size;
+        int have_x, have_L, have_K, seen_path, seen_link, seen_size, have_pax_size;
         uint64_t pax_size;
 
-        /* Symbolic links the archive made (normalized paths), a hash set. */
-        char *links[TAR_HASH_SLOTS];
-        size_t nlinks, link_bytes;
+        struct tarfs *fs; /* where the entries so far lead */
 };
 
 /* --- errors --- */
@@ -127,7 +129,8 @@ static void tar_overrides_clear(struct tar_check *t)
         free(t->gnu_name);
         free(t->gnu_link);
         t->pax_path = t->pax_link = t->gnu_name = t->gnu_link = NULL;
-        t->have_x = t->have_pax_size = 0;
+        t->have_x = t->have_L = t->have_K = 0;
+        t->seen_path = t->seen_link = t->seen_size = t->have_pax_size = 0;
         t->pax_size = 0;
 }
 
@@ -291,109 +294,6 @@ static int tar_compressed(const unsigned char *b, size_t n)
         return 0;
 }
 
-/* --- paths --- */
-
-static uint32_t tar_hash(const char *s)
-{
-        uint32_t h = 2166136261u;
-
-        for (; *s != '\0'; s++)
-                h = (h ^ (unsigned char)*s) * 16777619u;
-        return h;
-}
-
-/* 1 when path[0..n) is a symbolic link the archive made. */
-static int tar_is_link(const struct tar_check *t, const char *path, size_t n)
-{
-        char buf[4096 + 1];
-        uint32_t i;
-        const char *key = path;
-
-        if (t->nlinks == 0 || n == 0)
-                return 0;
-        if (path[n] != '\0') {
-                if (n >= sizeof(buf))
-                        return 1; /* cannot be checked: treat as a link (refuse) */
-                memcpy(buf, path, n);
-                buf[n] = '\0';
-                key = buf;
-        }
-        for (i = tar_hash(key) & (TAR_HASH_SLOTS - 1); t->links[i] != NULL;
-             i = (i + 1) & (TAR_HASH_SLOTS - 1))
-                if (strcmp(t->links[i], key) == 0)
-                        return 1;
-        return 0;
-}
-
-static enum tar_status tar_add_link(struct tar_check *t, const char *path)
-{
-        uint32_t i;
-
-        if (tar_is_link(t, path, strlen(path)))
-                return TAR_OK;
-        if (t->nlinks >= TAR_LINKS_MAX || t->link_bytes + strlen(path) > TAR_LINK_BYTES_MAX)
-                return tar_fail(t, TAR_FORBIDDEN, "too many symbolic links in one archive");
-        for (i = tar_hash(path) & (TAR_HASH_SLOTS - 1); t->links[i] != NULL;
-             i = (i + 1) & (TAR_HASH_SLOTS - 1))
-                ;
-        if ((t->links[i] = strdup(path)) == NULL)
-                return tar_fail(t, TAR_INVALID, "out of memory");
-        t->nlinks++;
-        t->link_bytes += strlen(path);
-        return TAR_OK;
-}
-
-/*
- * Walks `rel` from `base` (both already free of ".." when base is a
- * normalized name; rel may hold ".." for link targets) into out, which
- * holds strlen(base) + strlen(rel) + 2 bytes.  Refuses a walk that leaves
- * the root, or that goes into or out of a symbolic link the archive made
- * (its real target is not where the names say).  allow_up: ".." may be used.
- */
-static enum tar_status tar_walk(struct tar_check *t, const char *base, const char *rel,
-                                int allow_up, char *out, const char *what)
-{
-        size_t len = strlen(base), clen;
-        const char *p = rel, *c;
-        char q[96];
-
-        memcpy(out, base, len + 1);
-        while (*p != '\0') {
-                c = p;
-                while (*p != '\0' && *p != '/')
-                        p++;
-                clen = (size_t)(p - c);
-                if (*p == '/')
-                        p++;
-                if (clen == 0 || (clen == 1 && c[0] == '.'))
-                        continue;
-                if (len > 0 && tar_is_link(t, out, len))
-                        return tar_fail(t, TAR_FORBIDDEN,
-                                        "%s goes through the symbolic link %s", what,
-                                        tar_quote(out, q, sizeof(q)));
-                if (clen == 2 && c[0] == '.' && c[1] == '.') {
-                        if (!allow_up)
-                                return tar_fail(t, TAR_FORBIDDEN, "%s has a \"..\" component",
-                                                what);
-                        if (len == 0)
-                                return tar_fail(t, TAR_FORBIDDEN,
-                                                "%s leaves the target directory", what);
-                        while (len > 0 && out[len - 1] != '/')
-                                len--;
-                        if (len > 0)
-                                len--; /* the slash */
-                        out[len] = '\0';
-                        continue;
-                }
-                if (len > 0)
-                        out[len++] = '/';
-                memcpy(out + len, c, clen);
-                len += clen;
-                out[len] = '\0';
-        }
-        return TAR_OK;
-}
-
 /* --- one entry --- */
 
 struct tar_entry {
@@ -429,6 +329,16 @@ static enum tar_status tar_entry_read(struct tar_check *t, const unsigned char *
                 return tar_fail(t, TAR_INVALID, "both a pax path and a GNU long name");
         if (t->pax_link != NULL && t->gnu_link != NULL)
                 return tar_fail(t, TAR_INVALID, "both a pax linkpath and a GNU long link");
+        /*
+         * Go reads an old GNU header whose access or change time is not a
+         * number as one written by a buggy writer, and takes the ustar
+         * prefix field (the same bytes) as a prefix of the name.
+         */
+        if (f == F_GNU &&
+            ((b[H_GNU_ATIME] != 0 && tar_numeric(b + H_GNU_ATIME, 12, &size) == -1) ||
+             (b[H_GNU_CTIME] != 0 && tar_numeric(b + H_GNU_CTIME, 12, &size) == -1)))
+                return tar_fail(t, TAR_INVALID,
+                                "a GNU header whose access or change time is not a number");
         if (t->pax_path != NULL || t->gnu_name != NULL) {
                 e->name = strdup(t->pax_path != NULL ? t->pax_path : t->gnu_name);
         } else {
@@ -485,52 +395,11 @@ static enum tar_status tar_entry_type(struct tar_check *t, const struct tar_entr
 
 static enum tar_status tar_entry_paths(struct tar_check *t, const struct tar_entry *e)
 {
-        char q[96], *path, *target, *slash;
-        enum tar_status st;
-        size_t n = strlen(e->name) + strlen(e->link) + 2;
+        enum tar_status st =
+            tarfs_add(t->fs, e->type, e->name, e->link, t->msg, sizeof(t->msg));
 
-        if (e->name[0] == '/')
-                return tar_fail(t, TAR_FORBIDDEN, "absolute path %s",
-                                tar_quote(e->name, q, sizeof(q)));
-        if ((path = malloc(n)) == NULL || (target = malloc(n)) == NULL) {
-                free(path);
-                return tar_fail(t, TAR_INVALID, "out of memory");
-        }
-        st = tar_walk(t, "", e->name, 0, path, "the entry name");
-        if (st == TAR_OK && path[0] == '\0' && e->type != '5')
-                st = tar_fail(t, TAR_INVALID, "an entry without a name");
-        if (st == TAR_OK && (e->type == '1' || e->type == '2')) {
-                if (e->link[0] == '\0')
-                        st = tar_fail(t, TAR_INVALID, "a link without a target");
-                else if (e->link[0] == '/')
-                        st = tar_fail(t, TAR_FORBIDDEN, "link %s has an absolute target",
-                                      tar_quote(path, q, sizeof(q)));
-        }
-        if (st == TAR_OK && e->type == '2') {
-                /* A symbolic link's target is relative to the link's directory. */
-                char *dir = strdup(path);
-
-                if (dir == NULL) {
-                        st = tar_fail(t, TAR_INVALID, "out of memory");
-                } else {
-                        slash = strrchr(dir, '/');
-                        if (slash != NULL)
-                                *slash = '\0';
-                        else
-                                dir[0] = '\0';
-                        st = tar_walk(t, dir, e->link, 1, target, "the link target");
-                        free(dir);
-                }
-                if (st == TAR_OK)
-                        st = tar_add_link(t, path);
-        } else if (st == TAR_OK && e->type == '1') {
-                /* A hard link's target is a name in the archive, from its root. */
-                st = tar_walk(t, "", e->link, 1, target, "the link target");
-                if (st == TAR_OK && target[0] == '\0')
-                        st = tar_fail(t, TAR_INVALID, "a hard link to the target directory");
-        }
-        free(path);
-        free(target);
+        if (st != TAR_OK)
+                t->err = st;
         return st;
 }
 
@@ -566,7 +435,12 @@ static enum tar_status tar_entry(struct tar_check *t, const unsigned char *b, en
 
 /* --- extended headers: pax ('x', 'g') and GNU long names ('L', 'K') --- */
 
-/* One pax record "LEN key=value\n" at p[0..n); *used its length. */
+/*
+ * One pax record "LEN key=value\n" at p[0..n); *used its length.  LEN is
+ * read as Go's strconv.ParseInt would, minus the signs it also takes (and
+ * refused here): a length that overflows, or is longer than what is left,
+ * is malformed.
+ */
 static enum tar_status tar_pax_record(struct tar_check *t, const char *p, size_t n,
                                       size_t *used, const char **key, size_t *klen,
                                       const char **val, size_t *vlen)
@@ -574,8 +448,12 @@ static enum tar_status tar_pax_record(struct tar_check *t, const char *p, size_t
         size_t i = 0, len = 0;
         const char *eq;
 
-        while (i < n && i < 20 && p[i] >= '0' && p[i] <= '9')
-                len = len * 10 + (size_t)(p[i++] - '0');
+        while (i < n && p[i] >= '0' && p[i] <= '9') {
+                /* never more than what is left: no overflow, and no wrap */
+                if (len > n / 10 || (len = len * 10 + (size_t)(p[i++] - '0')) > n)
+                        return tar_fail(t, TAR_INVALID,
+                                        "malformed pax record (a length past its header)");
+        }
         if (i == 0 || i == n || p[i] != ' ' || len < 5 || len > n || len <= i + 1 ||
             p[len - 1] != '\n')
                 return tar_fail(t, TAR_INVALID, "malformed pax record");
@@ -597,13 +475,17 @@ static int tar_key_is(const char *k, size_t klen, const char *want)
         return klen == strlen(want) && memcmp(k, want, klen) == 0;
 }
 
-static enum tar_status tar_pax_value(struct tar_check *t, char **dst, const char *v,
+/* A path record: repeated is refused, empty means "keep the header's" (Go). */
+static enum tar_status tar_pax_value(struct tar_check *t, int *seen, char **dst, const char *v,
                                      size_t vlen)
 {
-        if (*dst != NULL)
+        if (*seen)
                 return tar_fail(t, TAR_INVALID, "repeated pax record");
+        *seen = 1;
         if (memchr(v, '\0', vlen) != NULL)
                 return tar_fail(t, TAR_INVALID, "NUL in a pax path");
+        if (vlen == 0)
+                return TAR_OK;
         if ((*dst = malloc(vlen + 1)) == NULL)
                 return tar_fail(t, TAR_INVALID, "out of memory");
         memcpy(*dst, v, vlen);
@@ -635,6 +517,10 @@ static enum tar_status tar_pax_one(struct tar_check *t, int global, const char *
                 return tar_fail(t, TAR_INVALID, "sparse files are not accepted");
         if ((st = tar_pax_xattr(t, k, klen)) != TAR_OK)
                 return st;
+        /* Go refuses a NUL in these (and so the engine would stop there). */
+        if ((tar_key_is(k, klen, "uname") || tar_key_is(k, klen, "gname")) &&
+            memchr(v, '\0', vlen) != NULL)
+                return tar_fail(t, TAR_INVALID, "NUL in a pax user or group name");
         if (!tar_key_is(k, klen, "path") && !tar_key_is(k, klen, "linkpath") &&
             !tar_key_is(k, klen, "size"))
                 return TAR_OK;
@@ -642,10 +528,15 @@ static enum tar_status tar_pax_one(struct tar_check *t, int global, const char *
         if (global)
                 return tar_fail(t, TAR_INVALID, "a global pax header naming a path or size");
         if (tar_key_is(k, klen, "path"))
-                return tar_pax_value(t, &t->pax_path, v, vlen);
+                return tar_pax_value(t, &t->seen_path, &t->pax_path, v, vlen);
         if (tar_key_is(k, klen, "linkpath"))
-                return tar_pax_value(t, &t->pax_link, v, vlen);
-        if (t->have_pax_size || vlen == 0 || vlen >= sizeof(num))
+                return tar_pax_value(t, &t->seen_link, &t->pax_link, v, vlen);
+        if (t->seen_size)
+                return tar_fail(t, TAR_INVALID, "repeated pax record");
+        t->seen_size = 1;
+        if (vlen == 0)
+                return TAR_OK; /* Go keeps the header's size */
+        if (vlen >= sizeof(num))
                 return tar_fail(t, TAR_INVALID, "malformed pax size");
         memcpy(num, v, vlen);
         num[vlen] = '\0';
@@ -692,6 +583,10 @@ static enum tar_status tar_meta_done(struct tar_check *t)
                 dst = t->meta_type == 'L' ? &t->gnu_name : &t->gnu_link;
                 if ((*dst = tar_field((const unsigned char *)data, t->meta_size)) == NULL)
                         return tar_fail(t, TAR_INVALID, "out of memory");
+                if (**dst == '\0') { /* Go keeps the header's name for an empty one */
+                        free(*dst);
+                        *dst = NULL;
+                }
                 return TAR_OK;
         }
 }
@@ -705,9 +600,11 @@ static enum tar_status tar_meta_begin(struct tar_check *t, const unsigned char *
                 return tar_fail(t, TAR_INVALID, "malformed number in a tar header");
         if ((uint64_t)size > TAR_META_MAX)
                 return tar_fail(t, TAR_INVALID, "extended header too long");
-        if ((type == 'x' && t->have_x) || (type == 'L' && t->gnu_name != NULL) ||
-            (type == 'K' && t->gnu_link != NULL))
+        if ((type == 'x' && t->have_x) || (type == 'L' && t->have_L) ||
+            (type == 'K' && t->have_K))
                 return tar_fail(t, TAR_INVALID, "repeated extended header");
+        t->have_L |= type == 'L';
+        t->have_K |= type == 'K';
         /* Go forgets a pending 'x' when a 'g' comes: refuse rather than guess. */
         if (type == 'g' && (t->hold_len > 0 || t->have_x))
                 return tar_fail(t, TAR_INVALID,
@@ -729,7 +626,7 @@ static enum tar_status tar_meta_begin(struct tar_check *t, const unsigned char *
 
 static int tar_pending(const struct tar_check *t)
 {
-        return t->hold_len > 0 || t->have_x || t->gnu_name != NULL || t->gnu_link != NULL;
+        return t->hold_len > 0 || t->have_x || t->have_L || t->have_K;
 }
 
 static enum tar_status tar_block(struct tar_check *t)
@@ -772,6 +669,10 @@ struct tar_check *tar_check_new(tar_emit_fn emit, void *arg)
 
         if (t == NULL)
                 return NULL;
+        if ((t->fs = tarfs_new()) == NULL) {
+                free(t);
+                return NULL;
+        }
         t->emit = emit;
         t->arg = arg;
         t->state = T_HEADER;
@@ -780,13 +681,10 @@ struct tar_check *tar_check_new(tar_emit_fn emit, void *arg)
 
 void tar_check_free(struct tar_check *t)
 {
-        size_t i;
-
         if (t == NULL)
                 return;
         tar_overrides_clear(t);
-        for (i = 0; i < TAR_HASH_SLOTS; i++)
-                free(t->links[i]);
+        tarfs_free(t->fs);
         free(t->hold);
         free(t);
 }

@@ -11,15 +11,17 @@
  * them; where the two could disagree, the archive is refused.
  *
  * Refused as FORBIDDEN: compressed archives, absolute paths, ".."
- * components, device nodes and fifos, setuid and setgid bits, symbolic or
- * hard links whose target is absolute or leaves the target directory, and
- * entries (or link targets) reached through a symbolic link the archive
- * itself made.  Refused as INVALID: anything malformed (checksums, numbers,
- * pax records, sizes) or ambiguous (sparse files, repeated or conflicting
- * extended headers, data on header-only entries, STAR or V7 headers).
+ * components, device nodes and fifos, setuid and setgid bits, and any
+ * entry that would make a path of the archive lead outside the target
+ * directory, judged on the filesystem the archive builds (tarfs.h: links
+ * and hard links to links, in any order).  Refused as INVALID: anything
+ * malformed (checksums, numbers, pax records and their lengths, sizes,
+ * names longer than PATH_MAX) or ambiguous (sparse files, repeated or
+ * conflicting extended headers, data on header-only entries, STAR or V7
+ * headers, GNU headers Go would read a name prefix from).
  *
  * It never logs, never exits, and holds at most TAR_META_MAX bytes of
- * extended header plus bounded link bookkeeping.
+ * extended header plus the model's bounded bookkeeping (tarfs.h).
  */
 #ifndef DG_WORKER_TAR_H
 #define DG_WORKER_TAR_H
@@ -27,9 +29,7 @@
 #include <stddef.h>
 
 #define TAR_BLOCK 512
-#define TAR_META_MAX (1u << 20)       /* a pax or GNU long-name entry's data, as Go's limit */
-#define TAR_LINKS_MAX 4096            /* symbolic links one archive may make */
-#define TAR_LINK_BYTES_MAX (1u << 20) /* their paths, in total */
+#define TAR_META_MAX (1u << 20) /* a pax or GNU long-name entry's data, as Go's limit */
 
 enum tar_status {
         TAR_OK = 0,

@@ -42,7 +42,7 @@ static json_t *fuzz_forward(const json_t *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        const struct op_schema *op;
+        const struct op_desc *op;
         const uint8_t *nl;
         json_t *in, *fwd;
         char err[512], name[128];
@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         n = (size_t)(nl - data);
         memcpy(name, data, n);
         name[n] = '\0';
-        if ((op = schema_find(name)) == NULL)
+        if ((op = op_desc_find(name)) == NULL)
                 return 0;
         n++;
         in = json_loadb((const char *)data + n, size - n, JSON_REJECT_DUPLICATES, NULL);

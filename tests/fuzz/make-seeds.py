@@ -11,8 +11,11 @@ import json
 import os
 import shutil
 import struct
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import tarcraft  # noqa: E402  (the archive attacks of issue 10, shared with test_hostile.py)
 SEED = b"\x2a\x11\x93\x05\x7c\x3e\xd1\x08"  # piece sizes for the split decoders
 
 
@@ -110,11 +113,11 @@ def msg(t, body, fd=False):
 def seeds_msg():
     return {
         "peer": msg(1, {"peer": "alpha", "uid": 0, "gid": 0, "authenticated": True,
-                        "max_frame": 1048576, "idle_timeout": 300}, fd=True),
+                        "max_frame": 1048576, "idle_timeout": 300, "first_call": 10}, fd=True),
         "peer-unauth": msg(1, {"peer": "", "uid": 4242, "gid": 4242, "authenticated": False,
-                               "max_frame": 1024, "idle_timeout": 0}, fd=True),
+                               "max_frame": 1024, "idle_timeout": 0, "first_call": 0}, fd=True),
         "peer-nofd": msg(1, {"peer": "alpha", "uid": 0, "gid": 0, "authenticated": True,
-                             "max_frame": 1048576, "idle_timeout": 300}),
+                             "max_frame": 1048576, "idle_timeout": 300, "first_call": 10}),
         "result": msg(2, {"seq": 1, "output": {"ok": True, "list": [1, -2, 3.5, None, "s"]}}),
         "fail": msg(3, {"seq": 7, "code": "NOT_FOUND", "text": "no such container",
                         "details": {"status": 404}}),
@@ -264,12 +267,23 @@ def seeds_engine_reader():
     }
 
 
+def seeds_tar():
+    """Every archive of tarcraft.CASES (attacks and must-pass cases), each behind
+    the harness's piece-size byte."""
+    out = {}
+    for name, archives in sorted(tarcraft.CASES.items()):
+        for i, arc in enumerate(archives):
+            out["%s-%d" % (name, i)] = bytes([i * 37 % 256 + 3]) + arc
+    return out
+
+
 def main():
     corpus = os.path.join(HERE, "corpus")
     for name, fn in [("frame", seeds_frame), ("chunk", seeds_chunk),
                      ("envelope", seeds_envelope), ("msg", seeds_msg),
                      ("mpjson", seeds_mpjson), ("schema", seeds_schema),
-                     ("policy", seeds_policy), ("engine_reader", seeds_engine_reader)]:
+                     ("policy", seeds_policy), ("engine_reader", seeds_engine_reader),
+                     ("tar", seeds_tar)]:
         d = os.path.join(corpus, name)
         if os.path.isdir(d):
             for f in os.listdir(d):

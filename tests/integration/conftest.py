@@ -151,7 +151,7 @@ def alive(pid):
     return st is not None and not st.get("State", "").startswith("Z")
 
 
-def wait_for(pred, timeout=10.0, step=0.05, what="condition"):
+def wait_for(pred, timeout=30.0, step=0.05, what="condition"):
     deadline = time.monotonic() + timeout
     while True:
         v = pred()
@@ -160,6 +160,28 @@ def wait_for(pred, timeout=10.0, step=0.05, what="condition"):
         if time.monotonic() > deadline:
             raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
         time.sleep(step)
+
+
+class CpuHogs:
+    """n CPU-bound processes (a busy machine), started and stopped by pid."""
+
+    def __init__(self, n=3):
+        self.procs = [subprocess.Popen(["sh", "-c", "while :; do :; done"],
+                                       stdin=subprocess.DEVNULL, start_new_session=True)
+                      for _ in range(n)]
+
+    def stop(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+        self.procs = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.stop()
 
 
 # -- the gateway ------------------------------------------------------------
@@ -194,7 +216,7 @@ class Gateway:
         self.returncode = None
         self.leftover = []
 
-    def start(self, timeout=10.0):
+    def start(self, timeout=30.0):
         # A pipe, not the file itself: workers run with RLIMIT_FSIZE 0, so
         # their writes to a regular file fail (EFBIG) and their lines would
         # be lost.  A thread copies the pipe into the log file.
@@ -263,7 +285,7 @@ class Gateway:
         m = self.wait_log(r"worker (\d+) serving peer %s\b" % re.escape(peer), offset)
         return int(m.group(1))
 
-    def wait_log(self, pattern, offset=0, timeout=10.0):
+    def wait_log(self, pattern, offset=0, timeout=30.0):
         """The first match of regex pattern in the log after offset."""
         rx = re.compile(pattern)
         try:

@@ -14,6 +14,22 @@ import struct
 import time
 
 SERVER_FRAME_MAX = 16 << 20
+
+# A slow peer (make test-stress): every read takes at most SLOW_READ bytes and
+# then pauses SLOW_PAUSE seconds, i.e. DOCKGATE_SLOW_PEER_MS milliseconds per
+# 4 KiB.  0 (the default): read as fast as the server writes.
+SLOW_READ = 4096
+SLOW_PAUSE = float(os.environ.get("DOCKGATE_SLOW_PEER_MS", "0") or 0) / 1000.0
+
+
+def read_some(sock, size, pause=None):
+    """One recv of at most size bytes, as slowly as the peer is set to read."""
+    pause = SLOW_PAUSE if pause is None else pause
+    if pause > 0:
+        data = sock.recv(min(size, SLOW_READ))
+        time.sleep(pause)
+        return data
+    return sock.recv(size)
 TERMINAL = ("call.completed", "call.error", "call.aborted")
 ERROR_CODES = {
     "PROTOCOL_ERROR", "INVALID_INPUT", "UNAUTHENTICATED", "FORBIDDEN",
@@ -141,6 +157,8 @@ class Peer:
         self.sock.setblocking(True)
         self._buf = b""
         self._n = 0
+        self.read_pause = None  # seconds per 4 KiB read; None: SLOW_PAUSE
+        self.bytes_read = 0     # every byte the server sent on this stream
 
     # -- bytes -----------------------------------------------------------
     def send_bytes(self, data):
@@ -158,13 +176,14 @@ class Peer:
         if not r:
             raise TimeoutError("no frame from the server in time")
         try:
-            data = self.sock.recv(65536)
+            data = read_some(self.sock, 65536, self.read_pause)
         except ConnectionResetError:
             self.eof_how = "reset"
             return False
         if not data:
             self.eof_how = "eof"
             return False
+        self.bytes_read += len(data)
         self._buf += data
         return True
 

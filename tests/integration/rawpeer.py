@@ -13,7 +13,7 @@ import struct
 import threading
 import time
 
-from peer import CallError, ProtocolViolation
+from peer import CallError, ProtocolViolation, read_some
 
 STDIN, STDOUT, STDERR, CONTROL = 0, 1, 2, 3
 CHUNK_MAX = 1 << 20
@@ -78,11 +78,12 @@ class RawSession:
         if not r:
             raise TimeoutError("no chunk from the server in time")
         try:
-            data = self.sock.recv(1 << 16)
+            data = read_some(self.sock, 1 << 16, self.peer.read_pause)
         except ConnectionResetError:
             data = b""
         if not data:
             return False
+        self.peer.bytes_read += len(data)
         self._buf += data
         return True
 

@@ -18,7 +18,7 @@ import time
 import pytest
 
 import rawpeer
-from conftest import binary, proc_status, records_by_stream, run_container, unique, wait_for
+from conftest import CpuHogs, binary, proc_status, records_by_stream, run_container, unique, wait_for
 from peer import CallError
 from rawpeer import CONTROL, STDERR, STDOUT, RawSession, chunk
 
@@ -170,6 +170,36 @@ def test_raw_cat_8mib_sha256(gw, box):
     assert len(out) == len(data)
     assert hashlib.sha256(out).hexdigest() == hashlib.sha256(data).hexdigest()
     print("8 MiB through cat and back: %.2fs" % took)
+
+
+def test_raw_cat_8mib_slow_reader_on_a_busy_machine(make_gateway):
+    """Issue 10 item 1: a reader that keeps reading, slowly (4 KiB per 12 ms,
+    so that draining the worker's 4 MiB queue takes longer than the 10 s a
+    closing stream may go without progress), on a machine with three
+    CPU-bound processes on two cores, gets every byte; and the audited
+    bytes out are the bytes the peer received, not the bytes queued."""
+    gw = make_gateway()
+    with gw.peer() as p:
+        cid = run_container(p, ["sleep", "3600"], openStdin=True)
+    data = os.urandom(8 << 20)
+    off = gw.log_size()
+    peer = gw.peer()
+    peer.read_pause = 0.012
+    t0 = time.monotonic()
+    with CpuHogs(3):
+        out, err, end, s = rawpeer.run(peer, "docker/container/exec",
+                                       {"containerId": cid, "cmd": ["cat"], "stdin": True},
+                                       data, timeout=120)
+    took = time.monotonic() - t0
+    s.close()
+    assert end == {"type": "exit", "exitCode": 0}, (end, err)
+    assert len(out) == len(data), (len(out), len(data))
+    assert hashlib.sha256(out).hexdigest() == hashlib.sha256(data).hexdigest()
+    m = gw.wait_log(r"call \d+ by alpha ended: (\w+), (\d+) bytes in, (\d+) bytes out", off)
+    assert m.group(1) == "OK", m.group(0)
+    assert int(m.group(3)) == peer.bytes_read, (m.group(0), peer.bytes_read)
+    print("8 MiB through cat to a slow reader on a busy machine: %.1fs, %d bytes audited"
+          % (took, peer.bytes_read))
 
 
 def test_raw_wc_sees_end_of_input(gw, box):

@@ -277,5 +277,8 @@ def test_ready_and_the_socket_is_admin_only(make_gateway, engine_sock, work):
     admin2 = os.path.join(work, "admin2.sock")
     make_gateway(policy=POLICY, args=["--admin-socket", admin2, "--engine",
                                       os.path.join(work, "no-engine.sock")])
+    # The pool may still be filling on a busy machine: that is a reason too,
+    # so wait until the engine is the one named.
+    wait_for(lambda: "engine" in admin_get(admin2, "/ready")[2], what="/ready naming the engine")
     status, _, body = admin_get(admin2, "/ready")
     assert status == 503 and "engine" in body, body

@@ -53,6 +53,7 @@ static void fill_valid(struct msg *m, enum msg_type t)
                 m->authenticated = 1;
                 m->max_frame = 1u << 20;
                 m->idle_timeout = 300;
+                m->first_call = 10;
                 strcpy(m->transport, "unix");
                 strcpy(m->refusal, "QUOTA_EXCEEDED");
                 break;
@@ -112,6 +113,7 @@ static void assert_same(const struct msg *a, const struct msg *b)
         assert_int_equal(a->authenticated, b->authenticated);
         assert_int_equal(a->max_frame, b->max_frame);
         assert_int_equal(a->idle_timeout, b->idle_timeout);
+        assert_int_equal(a->first_call, b->first_call);
         assert_string_equal(a->transport, b->transport);
         assert_string_equal(a->refusal, b->refusal);
         assert_string_equal(a->token, b->token);
@@ -255,7 +257,7 @@ static const struct {
 } valid_bodies[] = {
     {MSG_PEER,
      "{\"peer\":\"bob\",\"uid\":1,\"gid\":2,\"authenticated\":true,\"max_frame\":1024,"
-     "\"idle_timeout\":0,\"transport\":\"unix\",\"refusal\":\"\"}"},
+     "\"idle_timeout\":0,\"first_call\":0,\"transport\":\"unix\",\"refusal\":\"\"}"},
     {MSG_RESULT, "{\"seq\":1,\"output\":{\"ok\":true}}"},
     {MSG_FAIL, "{\"seq\":1,\"code\":\"CONFLICT\",\"text\":\"busy\",\"details\":{}}"},
     {MSG_STREAM, "{\"seq\":1,\"kind\":\"attach\",\"opts\":{\"tty\":true}}"},

@@ -15,6 +15,7 @@
 static const char *const protocol_ops[] = {
     "docker/system/ping",
     "docker/system/version",
+    "docker/system/info",
     "docker/system/events",
     "gateway/whoami",
     "gateway/usage",
@@ -57,7 +58,7 @@ static const char *const protocol_ops[] = {
 /* Runs schema_check on op with input given as JSON text. */
 static int check(const char *op, const char *input, char *err, size_t errlen)
 {
-        const struct op_schema *s = schema_find(op);
+        const struct op_desc *s = op_desc_find(op);
         json_error_t e;
         json_t *in;
         int rc;
@@ -92,59 +93,73 @@ static void bad(const char *op, const char *input, const char *want)
 
 static void test_table_matches_protocol(void **state)
 {
-        const struct op_schema *all = schema_all(), *s, *t;
-        size_t i, n = 0;
+        const struct op_desc *s;
+        size_t i, j;
 
         (void)state;
         for (i = 0; i < NOPS; i++)
-                if (schema_find(protocol_ops[i]) == NULL)
+                if (op_desc_find(protocol_ops[i]) == NULL)
                         fail_msg("missing %s", protocol_ops[i]);
-        for (s = all; s->name != NULL; s++) {
-                n++;
-                for (t = s + 1; t->name != NULL; t++)
-                        assert_string_not_equal(s->name, t->name);
+        for (j = 0; j < OPID__COUNT; j++) {
+                s = &op_descs[j];
+                /* every row is where its id says, and complete */
+                assert_int_equal(s->id, j);
+                assert_non_null(s->name);
+                assert_non_null(s->fields);
+                assert_non_null(s->verb);
+                assert_ptr_equal(op_desc_find(s->name), s);
                 for (i = 0; i < NOPS; i++)
                         if (strcmp(protocol_ops[i], s->name) == 0)
                                 break;
                 if (i == NOPS)
                         fail_msg("%s is not in PROTOCOL.md", s->name);
                 assert_true(s->carriage_json || s->carriage_raw);
+                /* the field naming the resource is a required string of the input */
+                if (s->resource != NULL) {
+                        const struct field_spec *f;
+                        for (f = s->fields; f->name != NULL; f++)
+                                if (strcmp(f->name, s->resource) == 0)
+                                        break;
+                        if (f->name == NULL || f->kind != F_STRING || !f->required)
+                                fail_msg("%s: resource field %s is not a required string",
+                                         s->name, s->resource);
+                }
         }
-        assert_int_equal(n, NOPS);
-        assert_null(schema_find("docker/container/Create"));
-        assert_null(schema_find("docker/container/create/"));
-        assert_null(schema_find(""));
-        assert_null(schema_find(NULL));
+        assert_int_equal(OPID__COUNT, NOPS);
+        assert_null(op_desc_find("docker/container/Create"));
+        assert_null(op_desc_find("docker/container/create/"));
+        assert_null(op_desc_find(""));
+        assert_null(op_desc_find(NULL));
 }
 
 static void test_carriage_and_types(void **state)
 {
-        const struct op_schema *s;
+        const struct op_desc *s;
 
         (void)state;
-        s = schema_find("docker/container/exec");
+        s = op_desc_find("docker/container/exec");
         assert_int_equal(s->type, OP_SUBSCRIPTION);
         assert_true(s->carriage_json && s->carriage_raw);
-        s = schema_find("docker/container/attach");
+        s = op_desc_find("docker/container/attach");
         assert_int_equal(s->type, OP_RAW);
         assert_true(!s->carriage_json && s->carriage_raw);
-        s = schema_find("docker/container/archive/get");
+        s = op_desc_find("docker/container/archive/get");
         assert_true(s->type == OP_RAW && !s->carriage_json && s->carriage_raw);
-        s = schema_find("docker/container/archive/put");
+        s = op_desc_find("docker/container/archive/put");
         assert_true(s->type == OP_RAW && !s->carriage_json && s->carriage_raw);
-        s = schema_find("docker/container/logs");
+        s = op_desc_find("docker/container/logs");
         assert_true(s->type == OP_SUBSCRIPTION && s->carriage_json && !s->carriage_raw);
-        s = schema_find("docker/image/pull");
+        s = op_desc_find("docker/image/pull");
         assert_int_equal(s->type, OP_SUBSCRIPTION);
-        s = schema_find("docker/system/events");
+        s = op_desc_find("docker/system/events");
         assert_int_equal(s->type, OP_SUBSCRIPTION);
-        s = schema_find("docker/container/create");
+        s = op_desc_find("docker/container/create");
         assert_true(s->type == OP_MUTATION && s->carriage_json && !s->carriage_raw);
-        s = schema_find("docker/container/list");
+        s = op_desc_find("docker/container/list");
         assert_int_equal(s->type, OP_QUERY);
-        s = schema_find("docker/volume/remove");
+        s = op_desc_find("docker/volume/remove");
         assert_int_equal(s->type, OP_MUTATION);
-        s = schema_find("docker/network/inspect");
+        s = op_desc_find("docker/network/inspect");
         assert_int_equal(s->type, OP_QUERY);
 }
 
@@ -156,7 +171,7 @@ static void test_input_must_be_object(void **state)
         bad("docker/system/ping", "[]", "input: must be an object");
         bad("docker/system/ping", "null", "input: must be an object");
         assert_int_equal(
-            schema_check(schema_find("docker/system/ping"), NULL, err, sizeof(err)), -1);
+            schema_check(op_desc_find("docker/system/ping"), NULL, err, sizeof(err)), -1);
         assert_int_equal(schema_check(NULL, NULL, err, sizeof(err)), -1);
         ok("docker/system/ping", "{}");
         bad("docker/system/ping", "{\"x\":1}", "input.x: unknown field");
@@ -288,7 +303,7 @@ static void test_string_maps(void **state)
 
 static void test_strings_with_nul(void **state)
 {
-        const struct op_schema *s = schema_find("docker/container/start");
+        const struct op_desc *s = op_desc_find("docker/container/start");
         char err[256];
         json_t *in;
 
@@ -306,7 +321,7 @@ static void test_strings_with_nul(void **state)
         assert_non_null(strstr(err, "unknown field"));
         json_decref(in);
         /* nor in a string list */
-        s = schema_find("docker/container/exec");
+        s = op_desc_find("docker/container/exec");
         in = json_pack("{s:s, s:[s]}", "containerId", "c", "cmd", "x");
         json_array_append_new(json_object_get(in, "cmd"), json_stringn("a\0", 2));
         assert_int_equal(schema_check(s, in, err, sizeof(err)), -1);

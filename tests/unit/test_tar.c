@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "tar.h"
+#include "tarfs.h"
 
 struct buf {
         unsigned char *p;
@@ -94,7 +95,7 @@ static void entry(struct buf *b, const char *name, char type, const char *data,
 /* A pax 'x' (or 'g') header with records "key=value" given as pairs, NULL-terminated. */
 static void pax(struct buf *b, char type, ...)
 {
-        char rec[8192], one[4096];
+        char rec[16384], one[8192];
         size_t len = 0, n, digits;
         const char *k, *v;
         va_list ap;
@@ -608,27 +609,291 @@ static void test_prefix(void **state)
         clear(&out);
 }
 
-/* A symlink replaced by a directory of the same name is still treated as a link (refused). */
+/* One header block for the streamed tests below. */
+static enum tar_status feed_entry(struct tar_check *t, const char *name, char type,
+                                  const char *link)
+{
+        unsigned char h[TAR_BLOCK];
+
+        header(h, name, type, 0, 0777, link, USTAR, NULL);
+        return tar_check_feed(t, h, TAR_BLOCK);
+}
+
+static void drop(void *arg, const unsigned char *p, size_t n)
+{
+        *(size_t *)arg += n;
+}
+
+/*
+ * The model is bounded: TARFS_NODES_MAX links pass, one more is refused
+ * with a message that says what to do (streamed: no 32 MiB buffer).
+ */
 static void test_link_bookkeeping(void **state)
 {
-        struct buf in = {0}, out = {0};
+        size_t passed = 0;
+        struct tar_check *t = tar_check_new(drop, &passed);
         char name[64];
         int i;
 
         (void)state;
-        for (i = 0; i < TAR_LINKS_MAX; i++) {
+        assert_non_null(t);
+        for (i = 0; i < TARFS_NODES_MAX; i++) {
                 snprintf(name, sizeof(name), "l%d", i);
-                entry(&in, name, '2', NULL, "target");
+                assert_int_equal(feed_entry(t, name, '2', "target"), TAR_OK);
         }
+        assert_int_equal(feed_entry(t, "one-too-many", '2', "target"), TAR_FORBIDDEN);
+        assert_non_null(strstr(tar_check_error(t), "split it"));
+        assert_int_equal(passed, (size_t)TARFS_NODES_MAX * TAR_BLOCK);
+        tar_check_free(t);
+
+        /* directories passed through count too */
+        passed = 0;
+        t = tar_check_new(drop, &passed);
+        assert_non_null(t);
+        for (i = 0; i < TARFS_NODES_MAX; i++) {
+                snprintf(name, sizeof(name), "d%d/f", i);
+                assert_int_equal(feed_entry(t, name, '0', NULL), TAR_OK);
+        }
+        assert_int_equal(feed_entry(t, "d-last/f", '0', NULL), TAR_FORBIDDEN);
+        tar_check_free(t);
+}
+
+/* --- issue 10, item 7: the checker models the filesystem the archive builds --- */
+
+/* a/b/l -> ../.. is the target itself; a hard link to it at the top points two levels up. */
+static void add_hard_to_deep_link(struct buf *b, size_t *good)
+{
+        entry(b, "a/", '5', NULL, NULL);
+        entry(b, "a/b/", '5', NULL, NULL);
+        entry(b, "a/b/l", '2', NULL, "../..");
+        *good = b->len;
+        entry(b, "h", '1', NULL, "a/b/l");
+        entry(b, "h/x", '0', "two levels above the target", NULL);
+}
+
+/* A hard link to a link that is harmless where it is, not where the hard link is. */
+static void add_hard_relocates(struct buf *b, size_t *good)
+{
+        entry(b, "d/", '5', NULL, NULL);
+        entry(b, "d/up", '2', NULL, "../f");
+        entry(b, "d/same-dir", '1', NULL, "d/up"); /* fine: T/f from d too */
+        *good = b->len;
+        entry(b, "top", '1', NULL, "d/up");
+}
+
+/* s -> a/b/../.. is T while a/b is a directory; a/b -> .. then makes it T/../.. */
+static void add_link_before_its_path(struct buf *b, size_t *good)
+{
+        entry(b, "s", '2', NULL, "a/b/../..");
+        entry(b, "a/", '5', NULL, NULL);
+        *good = b->len;
+        entry(b, "a/b", '2', NULL, "..");
+}
+
+/*
+ * The same made by a hard link: d/s -> ../e/q/../.. is T while e/q is a
+ * directory; e/q hard-linked to x/dotdot (-> "..", harmless in e too) makes
+ * it T/../..
+ */
+static void add_link_before_its_path_hard(struct buf *b, size_t *good)
+{
+        entry(b, "x/", '5', NULL, NULL);
+        entry(b, "x/dotdot", '2', NULL, "..");
+        entry(b, "e/", '5', NULL, NULL);
+        entry(b, "d/", '5', NULL, NULL);
+        entry(b, "d/s", '2', NULL, "../e/q/../..");
+        *good = b->len;
+        entry(b, "e/q", '1', NULL, "x/dotdot");
+}
+
+/* A link where an earlier entry's directory is: the engine would then write through it. */
+static void add_link_over_passed_dir(struct buf *b, size_t *good)
+{
+        entry(b, "p/q/f", '0', "x", NULL);
+        *good = b->len;
+        entry(b, "p", '2', NULL, "elsewhere");
+}
+
+/* A link re-made at the same name: the model keeps the new target. */
+static void add_link_remade(struct buf *b, size_t *good)
+{
+        entry(b, "d/", '5', NULL, NULL);
+        entry(b, "d/l", '2', NULL, "x");
+        entry(b, "d/l", '2', NULL, "../y");
+        *good = b->len;
+        entry(b, "h", '1', NULL, "d/l"); /* "../y" from the top: outside */
+}
+
+/* A link whose target goes through itself. */
+static void add_link_through_itself(struct buf *b, size_t *good)
+{
+        entry(b, "d/", '5', NULL, NULL);
+        *good = b->len;
+        entry(b, "d/l", '2', NULL, "../d/l/x");
+}
+
+/* An empty pax path: Go keeps the ustar name ("" to the old checker: a nameless directory). */
+static void add_pax_empty_path(struct buf *b, size_t *good)
+{
+        pax(b, 'x', "path", "", NULL);
+        entry(b, "../escape/", '5', NULL, NULL);
+}
+
+static void add_pax_empty_path_abs(struct buf *b, size_t *good)
+{
+        pax(b, 'x', "path", "", NULL);
+        entry(b, "/etc/cron.d/", '5', NULL, NULL);
+}
+
+/* An empty pax linkpath: Go keeps the ustar link name. */
+static void add_pax_empty_linkpath(struct buf *b, size_t *good)
+{
+        pax(b, 'x', "linkpath", "", NULL);
+        entry(b, "l", '2', NULL, "../../..");
+}
+
+/* An empty GNU long name (only its NUL): Go keeps the header's name. */
+static void add_gnu_empty_name(struct buf *b, size_t *good)
+{
+        gnu_long(b, 'L', "");
+        entry_f(b, "../escape/", '5', NULL, 0, 0755, NULL, GNU);
+}
+
+static void add_gnu_empty_link(struct buf *b, size_t *good)
+{
+        gnu_long(b, 'K', "");
+        entry_f(b, "l", '2', NULL, 0, 0777, "/etc", GNU);
+}
+
+/* A pax record length of 20 digits: 2^64 + 31 wrapped to 31 in a size_t. */
+static void add_pax_len_overflow(struct buf *b, size_t *good)
+{
+        static const char rec[] = "18446744073709551647 a=xxxxxxx\n"; /* 31 bytes */
+
+        entry_f(b, "PaxHeaders/x", 'x', rec, sizeof(rec) - 1, 0644, NULL, USTAR);
+        entry(b, "r", '0', "x", NULL);
+}
+
+/* A length that is a valid number but longer than the header (and one that is 0-padded). */
+static void add_pax_len_past(struct buf *b, size_t *good)
+{
+        static const char rec[] = "9223372036854775807 path=x\n";
+
+        entry_f(b, "PaxHeaders/x", 'x', rec, sizeof(rec) - 1, 0644, NULL, USTAR);
+        entry(b, "r", '0', "x", NULL);
+}
+
+/* Go reads the prefix field of a GNU header whose atime is not a number as a name prefix. */
+static void add_gnu_bad_atime(struct buf *b, size_t *good)
+{
+        unsigned char h[TAR_BLOCK];
+        unsigned sum = 0;
+        size_t i;
+
+        header(h, "x", '0', 0, 0644, NULL, GNU, NULL);
+        memcpy(h + 345, "../../etc", 9); /* not octal: Go takes it as the prefix */
+        memset(h + 148, ' ', 8);
+        for (i = 0; i < TAR_BLOCK; i++)
+                sum += h[i];
+        snprintf((char *)h + 148, 8, "%06o", sum);
+        h[155] = ' ';
+        put(b, h, TAR_BLOCK);
+}
+
+static void add_long_name(struct buf *b, size_t *good)
+{
+        char name[TARFS_PATH_MAX + 2];
+
+        memset(name, 'n', sizeof(name) - 1);
+        name[sizeof(name) - 1] = '\0';
+        pax(b, 'x', "path", name, NULL);
+        entry(b, "short", '0', "x", NULL);
+}
+
+static void test_issue10_model(void **state)
+{
+        (void)state;
+        refused(add_hard_to_deep_link, TAR_FORBIDDEN, "hard link to a deep symlink");
+        refused(add_hard_relocates, TAR_FORBIDDEN, "hard link relocating a symlink");
+        refused(add_link_before_its_path, TAR_FORBIDDEN, "symlink before the link it passes");
+        refused(add_link_before_its_path_hard, TAR_FORBIDDEN,
+                "symlink before the hard link it passes");
+        refused(add_link_over_passed_dir, TAR_FORBIDDEN, "symlink over a directory in use");
+        refused(add_link_remade, TAR_FORBIDDEN, "re-made symlink, then hard link");
+        refused(add_link_through_itself, TAR_FORBIDDEN, "symlink through itself");
+}
+
+static void test_issue10_names(void **state)
+{
+        (void)state;
+        refused(add_pax_empty_path, TAR_FORBIDDEN, "empty pax path, ustar name with ..");
+        refused(add_pax_empty_path_abs, TAR_FORBIDDEN, "empty pax path, absolute ustar name");
+        refused(add_pax_empty_linkpath, TAR_FORBIDDEN, "empty pax linkpath");
+        refused(add_gnu_empty_name, TAR_FORBIDDEN, "empty GNU long name");
+        refused(add_gnu_empty_link, TAR_FORBIDDEN, "empty GNU long link");
+        refused(add_pax_len_overflow, TAR_INVALID, "20-digit pax length");
+        refused(add_pax_len_past, TAR_INVALID, "pax length past the header");
+        refused(add_gnu_bad_atime, TAR_INVALID, "GNU header with a prefix in its atime");
+        refused(add_long_name, TAR_INVALID, "name longer than PATH_MAX");
+}
+
+/* What the model must not refuse: ordinary archives with links, in any order. */
+static void test_issue10_accepted(void **state)
+{
+        struct buf in = {0}, out = {0}, big = {0};
+        unsigned char h[TAR_BLOCK];
+        char msg[256];
+
+        (void)state;
+        entry(&in, "s", '2', NULL, "a/b");    /* before a/b exists */
+        entry(&in, "a/b", '2', NULL, "../c"); /* T/c: s is T/c too */
+        entry(&in, "lib/", '5', NULL, NULL);
+        entry(&in, "lib/libx.so.1", '0', "elf", NULL);
+        entry(&in, "lib/libx.so", '2', NULL, "libx.so.1");
+        entry(&in, "lib/copy", '1', NULL, "lib/libx.so"); /* same directory */
+        entry(&in, "bin/", '5', NULL, NULL);
+        entry(&in, "bin/tool", '2', NULL, "../lib/libx.so.1");
+        entry(&in, "bin/tool2", '1', NULL, "bin/tool");
+        entry(&in, "bin/tool", '0', "replaced by a file", NULL);
+        entry(&in, "a/", '5', NULL, NULL); /* a directory entry where one was passed */
+        /* empty pax path and size: the header's name and size count (Go) */
+        pax(&in, 'x', "path", "", "size", "", NULL);
+        header(h, "from-ustar", '0', 3, 0644, NULL, USTAR, NULL);
+        put(&in, h, TAR_BLOCK);
+        put(&in, "abc", 3);
+        pad(&in);
+        /* an empty GNU long name with a long link */
+        gnu_long(&in, 'L', "");
+        gnu_long(&in, 'K', "lib/libx.so.1");
+        entry_f(&in, "gnu-hard", '1', NULL, 0, 0644, "ignored", GNU);
+        /* an empty pax path beside a GNU long name: the GNU name counts */
+        gnu_long(&in, 'L', "gnu-wins");
+        pax(&in, 'x', "path", "", NULL);
+        entry_f(&in, "x", '0', NULL, 0, 0644, NULL, GNU);
         end(&in);
-        assert_int_equal(check(&in, 4096, &out, NULL), TAR_OK);
-        clear(&out);
-        in.len -= 2 * TAR_BLOCK;
-        entry(&in, "one-too-many", '2', NULL, "target");
-        end(&in);
-        assert_int_equal(check(&in, 4096, &out, NULL), TAR_FORBIDDEN);
+        if (check(&in, 512, &out, msg) != TAR_OK)
+                fail_msg("refused: %s", msg);
+        assert_int_equal(out.len, in.len);
         clear(&in);
         clear(&out);
+
+        /* a long, deep name within PATH_MAX */
+        {
+                char name[TARFS_PATH_MAX + 1];
+                size_t i;
+
+                for (i = 0; i + 2 <= TARFS_PATH_MAX; i += 2)
+                        memcpy(name + i, "d/", 2);
+                name[i - 1] = 'f';
+                name[i] = '\0';
+                pax(&big, 'x', "path", name, NULL);
+                entry(&big, "deep", '0', "x", NULL);
+                end(&big);
+                if (check(&big, 4096, &out, msg) != TAR_OK)
+                        fail_msg("deep name refused: %s", msg);
+                clear(&big);
+                clear(&out);
+        }
 }
 
 int main(void)
@@ -641,6 +906,9 @@ int main(void)
             cmocka_unit_test(test_sizes_follow_go),
             cmocka_unit_test(test_prefix),
             cmocka_unit_test(test_link_bookkeeping),
+            cmocka_unit_test(test_issue10_model),
+            cmocka_unit_test(test_issue10_names),
+            cmocka_unit_test(test_issue10_accepted),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,110 @@
+/*
+ * op_info.c - docker/system/info: what a peer may know of the host and of
+ * its own standing.
+ *
+ * SECURITY: the engine's /info names host paths (DockerRootDir, plugins'
+ * paths), other tenants' counts (Containers, Images) and the host's name
+ * and identity; none of that is copied.  The answer is built field by field
+ * from a few engine fields, the free disk of the engine's data root
+ * (statvfs here, never shown as a path), the runtimes this peer may use,
+ * and the peer's own usage, quotas and what is left of them.
+ */
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include "ops_impl.h"
+#include "pool.h"
+#include "supervisor.h"
+
+/* A quota and its use: {"limit", "used", "left"}; limit and left null when unlimited. */
+static json_t *info_quota(int64_t limit, int64_t used)
+{
+        int64_t left = limit - used;
+
+        return json_pack(
+            "{s:o,s:I,s:o}", "limit", limit > 0 ? json_integer((json_int_t)limit) : json_null(),
+            "used", (json_int_t)used, "left",
+            limit > 0 ? json_integer((json_int_t)(left > 0 ? left : 0)) : json_null());
+}
+
+static json_t *info_runtimes(const struct call *c, const json_t *engine)
+{
+        const char *dflt = json_string_value(json_object_get(engine, "DefaultRuntime"));
+
+        /* A forced runtime is the only one; otherwise the engine's default. */
+        if (c->peer->runtime[0] != '\0')
+                return json_pack("[s]", c->peer->runtime);
+        return json_pack("[s]", dflt != NULL ? dflt : "runc");
+}
+
+static json_t *info_disk(const json_t *engine)
+{
+        const char *root = json_string_value(json_object_get(engine, "DockerRootDir"));
+        struct statvfs vfs;
+
+        /* The engine is local (its socket is a unix one): its data root is ours to stat. */
+        if (root == NULL || root[0] != '/' || statvfs(root, &vfs) != 0)
+                return json_null();
+        return json_pack("{s:I,s:I}", "freeBytes",
+                         (json_int_t)((unsigned long long)vfs.f_bavail * vfs.f_frsize),
+                         "totalBytes",
+                         (json_int_t)((unsigned long long)vfs.f_blocks * vfs.f_frsize));
+}
+
+static const char *info_str(const json_t *e, const char *key)
+{
+        const char *s = json_string_value(json_object_get(e, key));
+
+        return s != NULL ? s : "";
+}
+
+static void info_usage(struct call *c, const struct quota_usage *u)
+{
+        struct ops_state *st = c->state;
+        const struct policy_quotas *q = &c->peer->quotas;
+        json_t *e = st->keep, *out;
+
+#define INFO_STR(k) info_str(e, k)
+        out =
+            json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:o,s:o,s:{s:o,s:o,s:o,s:o}}", "os",
+                      INFO_STR("OperatingSystem"), "osType", INFO_STR("OSType"), "architecture",
+                      INFO_STR("Architecture"), "kernelVersion", INFO_STR("KernelVersion"),
+                      "engineVersion", INFO_STR("ServerVersion"), "cpus",
+                      (json_int_t)json_integer_value(json_object_get(e, "NCPU")), "memoryBytes",
+                      (json_int_t)json_integer_value(json_object_get(e, "MemTotal")), "disk",
+                      info_disk(e), "runtimes", info_runtimes(c, e), "peer", "containers",
+                      info_quota(q->containers, u->containers), "memoryBytes",
+                      info_quota(q->memory_bytes, u->memory_bytes), "nanoCpus",
+                      info_quota(q->nano_cpus, u->nano_cpus), "streams",
+                      info_quota(q->streams, op_usage_streams(c->worker->sv, c->peer->name)));
+#undef INFO_STR
+        if (out == NULL) {
+                call_fail(c, DG_INTERNAL, "out of memory");
+                return;
+        }
+        json_object_set_new(json_object_get(out, "peer"), "name", json_string(c->peer->name));
+        json_object_set_new(json_object_get(out, "peer"), "liveContainers",
+                            json_integer((json_int_t)u->live));
+        call_reply(c, out);
+}
+
+static void info_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        struct ops_state *st;
+
+        c->pending = NULL;
+        if (status != 200 || !json_is_object(body)) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        if ((st = ops_state(c)) == NULL)
+                return;
+        st->keep = json_incref(body);
+        quota_usage(c, info_usage);
+}
+
+void op_system_info(struct call *c)
+{
+        ops_send(c, "GET", NULL, 0, info_done, "/info");
+}

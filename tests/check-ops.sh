@@ -1,0 +1,28 @@
+#!/bin/sh
+# check-ops.sh - every operation of protocol/ops.def is complete: a row in
+# the table of docs/operations.md and an integration test naming it.  (Its
+# schema and handler are checked by the compiler and test_schema.c: ops.def
+# names both, and a missing one does not build.)  Exits non-zero, naming
+# what is missing, when any is.
+cd "$(dirname "$0")/.." || exit 2
+ops=$(sed -n 's/^DG_OP([A-Z_]*, *"\([^"]*\)".*/\1/p' protocol/ops.def)
+[ -n "$ops" ] || { echo "check-ops: no DG_OP rows in protocol/ops.def"; exit 2; }
+bad=0
+n=0
+for op in $ops; do
+        n=$((n + 1))
+        if ! grep -q "^| \`$op\` |" docs/operations.md; then
+                echo "check-ops: $op has no row in the table of docs/operations.md"
+                bad=1
+        fi
+        if ! grep -q "[\"']$op[\"']" tests/integration/*.py; then
+                echo "check-ops: no integration test names $op (tests/integration/)"
+                bad=1
+        fi
+done
+# and no row documents an operation that does not exist
+for op in $(sed -n 's/^| `\([a-z]*\/[a-z/]*\)` |.*/\1/p' docs/operations.md); do
+        echo "$ops" | grep -qx "$op" || { echo "check-ops: docs/operations.md lists unknown $op"; bad=1; }
+done
+[ "$bad" -eq 0 ] && echo "check-ops: $n operations, each with a schema, handler, doc row and test"
+exit "$bad"

@@ -1,0 +1,97 @@
+"""contrib/python/dockgate.py, the Python client module, against a real gateway:
+a job end to end, subscriptions as iterators (and aborting one by leaving
+it), a raw session, and errors as exceptions with the protocol's codes.
+"""
+
+import os
+import sys
+
+import pytest
+
+from conftest import ROOT, unique
+
+sys.path.insert(0, os.path.join(ROOT, "contrib", "python"))
+import dockgate  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def gw(shared_gateway):
+    with dockgate.Client(shared_gateway.socket, timeout=60) as c:
+        yield c
+
+
+def test_a_job_end_to_end(gw):
+    assert gw.ping() == {"ok": True}
+    assert gw.whoami()["peer"] == "alpha"
+    name = unique("py")
+    cid = gw.call("docker/container/create", {
+        "image": "dgtest:latest", "name": name,
+        "cmd": ["sh", "-c", "echo out; echo err >&2; printf '\\377'; exit 7"]})["containerId"]
+    try:
+        gw.call("docker/container/start", {"containerId": name})
+        recs = list(gw.subscribe("docker/container/logs", {
+            "containerId": cid, "follow": True, "stdout": True, "stderr": True}))
+        out = b"".join(dockgate.record_bytes(r) for r in recs if r["stream"] == "stdout")
+        err = b"".join(dockgate.record_bytes(r) for r in recs if r["stream"] == "stderr")
+        assert out == b"out\n\xff" and err == b"err\n"
+        assert gw.call("docker/container/wait", {"containerId": cid})["exitCode"] == 7
+        names = [n for c in gw.call("docker/container/list", {"all": True}) for n in c["names"]]
+        assert name in names
+    finally:
+        gw.call("docker/container/remove", {"containerId": cid, "force": True})
+    # The same stream goes on serving after all that.
+    code, recs = gw.run("dgtest:latest", ["echo", "hello"])
+    assert code == 0 and [r["text"] for r in recs] == ["hello\n"]
+
+
+def test_errors_are_exceptions_with_the_protocols_codes(gw):
+    with pytest.raises(dockgate.NotFound) as e:
+        gw.call("docker/container/inspect", {"containerId": unique("missing")})
+    assert e.value.code == "NOT_FOUND" and not e.value.retryable
+    assert isinstance(e.value, dockgate.DockgateError)
+    with pytest.raises(dockgate.InvalidInput) as e:
+        gw.call("docker/container/create", {"image": "dgtest:latest", "privileged": True})
+    assert "privileged" in e.value.message
+    assert gw.ping() == {"ok": True}
+    with pytest.raises(dockgate.CannotConnect) as e:
+        dockgate.Client("/nonexistent/dockgate.sock").ping()
+    assert "is dockgated running?" in str(e.value) and "DOCKGATE_SOCKET" in str(e.value)
+
+
+def test_leaving_a_subscription_aborts_it(gw):
+    events = gw.subscribe("docker/system/events", {"types": ["container"]})
+    cid = gw.call("docker/container/create", {"image": "dgtest:latest", "cmd": ["true"]})[
+        "containerId"]
+    try:
+        # The create happened before the subscription began: start one now,
+        # on another stream (the client's own stream is the subscription's).
+        first = None
+        gw.call("docker/container/start", {"containerId": cid})
+        for ev in events:
+            if ev["id"] == cid:
+                first = ev
+                break
+        events.close()
+        assert first is not None and first["type"] == "container"
+    finally:
+        gw.call("docker/container/remove", {"containerId": cid, "force": True})
+    assert gw.ping() == {"ok": True}
+
+
+def test_a_raw_exec_session(gw):
+    cid = gw.call("docker/container/create", {
+        "image": "dgtest:latest", "cmd": ["sleep", "60"]})["containerId"]
+    try:
+        gw.call("docker/container/start", {"containerId": cid})
+        data = bytes(range(256)) * 4096  # 1 MiB, binary, more than one chunk with the header
+        with gw.raw("docker/container/exec", {
+                "containerId": cid, "cmd": ["sh", "-c", "cat; echo done >&2; exit 3"],
+                "stdin": True}) as s:
+            assert s.info["carriage"] == "raw"
+            s.write(data)
+            s.close_stdin()
+            got = s.read_all()
+        assert got["stdout"] == data and got["stderr"] == b"done\n"
+        assert s.exit_code == 3
+    finally:
+        gw.call("docker/container/remove", {"containerId": cid, "force": True})

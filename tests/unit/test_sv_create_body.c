@@ -1,0 +1,314 @@
+/*
+ * test_sv_create_body.c - docker/container/create's body from input and
+ * policy (supervisor/create_body.c): the confinement and limits always set,
+ * the owner label stamped, and every refusal with its code and field.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "create_body.h"
+#include "policy.h"
+
+/* A policy from JSON text, through the real parser. */
+static struct policy *policy_of(const char *text)
+{
+        struct policy_report r;
+        json_error_t je;
+        json_t *root = json_loads(text, 0, &je);
+        struct policy *p;
+
+        if (root == NULL)
+                fail_msg("bad test policy: %s", je.text);
+        memset(&r, 0, sizeof(r));
+        p = policy_parse(root, &r);
+        json_decref(root);
+        if (p == NULL)
+                fail_msg("test policy refused: %s", r.text);
+        return p;
+}
+
+static const char *const plain = "{\"peers\": {\"alpha\": {\"uids\": [1001]}}}";
+
+/* Builds input (JSON text) for the first peer of policy text; returns build's result. */
+static int build(const char *ptext, const char *input, struct create_plan *plan,
+                 struct create_error *err)
+{
+        struct policy *p = policy_of(ptext);
+        json_t *in = json_loads(input, 0, NULL);
+        int rc;
+
+        assert_non_null(in);
+        rc = create_body_build(in, &p->peers[0], p->owner_label, plan, err);
+        json_decref(in);
+        policy_unref(p);
+        return rc;
+}
+
+static json_t *hc_of(const struct create_plan *plan)
+{
+        return json_object_get(plan->body, "HostConfig");
+}
+
+static json_int_t int_at(json_t *obj, const char *key)
+{
+        json_t *v = json_object_get(obj, key);
+
+        if (!json_is_integer(v))
+                fail_msg("%s is not an integer", key);
+        return json_integer_value(v);
+}
+
+/* Refused with code, and a message that holds want. */
+static void refused(const char *ptext, const char *input, enum dg_err code, const char *want)
+{
+        struct create_plan plan;
+        struct create_error err;
+
+        if (build(ptext, input, &plan, &err) != -1)
+                fail_msg("%s accepted", input);
+        assert_null(plan.body);
+        if (err.code != code)
+                fail_msg("%s: code %d, wanted %d (%s)", input, err.code, code, err.text);
+        if (strstr(err.text, want) == NULL)
+                fail_msg("%s: \"%s\" lacks \"%s\"", input, err.text, want);
+}
+
+static void test_confinement_and_defaults(void **state)
+{
+        struct create_plan plan;
+        struct create_error err;
+        json_t *hc, *labels;
+
+        (void)state;
+        assert_int_equal(
+            build(plain, "{\"image\": \"alpine\", \"cmd\": [\"true\"]}", &plan, &err), 0);
+        hc = hc_of(&plan);
+        assert_string_equal(json_string_value(json_object_get(plan.body, "Image")), "alpine");
+        assert_false(json_is_true(json_object_get(hc, "Privileged")));
+        assert_string_equal(
+            json_string_value(json_array_get(json_object_get(hc, "CapDrop"), 0)), "ALL");
+        assert_string_equal(
+            json_string_value(json_array_get(json_object_get(hc, "SecurityOpt"), 0)),
+            "no-new-privileges");
+        assert_string_equal(json_string_value(json_object_get(hc, "IpcMode")), "private");
+        assert_int_equal(json_array_size(json_object_get(hc, "Devices")), 0);
+        assert_string_equal(json_string_value(json_object_get(hc, "NetworkMode")), "none");
+        /* the peer's defaults, no swap beyond memory, and the plan says the same */
+        assert_int_equal(int_at(hc, "Memory"), 512LL << 20);
+        assert_int_equal(int_at(hc, "MemorySwap"), int_at(hc, "Memory"));
+        assert_int_equal(int_at(hc, "NanoCpus"), 1000000000LL);
+        assert_int_equal(int_at(hc, "PidsLimit"), 256);
+        assert_int_equal(plan.memory_bytes, 512LL << 20);
+        assert_int_equal(plan.nano_cpus, 1000000000LL);
+        /* logs keep their bytes */
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(hc, "LogConfig"), "Type")),
+            "local");
+        /* owned, with the limits stamped for the quota */
+        labels = json_object_get(plan.body, "Labels");
+        assert_string_equal(json_string_value(json_object_get(labels, "dockgate.owner")),
+                            "alpha");
+        assert_string_equal(json_string_value(json_object_get(labels, "dockgate.owner.memory")),
+                            "536870912");
+        assert_null(json_object_get(hc, "Mounts"));
+        assert_string_equal(plan.name, "");
+        assert_string_equal(plan.network, "");
+        create_body_clear(&plan);
+}
+
+static void test_inputs_copied_field_by_field(void **state)
+{
+        struct create_plan plan;
+        struct create_error err;
+        json_t *hc;
+
+        (void)state;
+        assert_int_equal(build(plain,
+                               "{\"image\": \"alpine\", \"name\": \"web-1\", \"tty\": true,"
+                               " \"env\": [\"A=1\"], \"user\": \"1000\","
+                               " \"labels\": {\"app\": \"x\"}, \"limits\": {\"memoryBytes\": "
+                               "67108864}, \"tmpfs\": {\"/tmp\": \"size=1m,noexec\"},"
+                               " \"restartPolicy\": \"on-failure:3\"}",
+                               &plan, &err),
+                         0);
+        hc = hc_of(&plan);
+        assert_string_equal(plan.name, "web-1");
+        assert_true(json_is_true(json_object_get(plan.body, "Tty")));
+        assert_string_equal(
+            json_string_value(json_array_get(json_object_get(plan.body, "Env"), 0)), "A=1");
+        assert_string_equal(json_string_value(json_object_get(plan.body, "User")), "1000");
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(plan.body, "Labels"), "app")),
+            "x");
+        assert_int_equal(int_at(hc, "Memory"), 67108864);
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(hc, "Tmpfs"), "/tmp")),
+            "size=1m,noexec");
+        assert_int_equal(int_at(json_object_get(hc, "RestartPolicy"), "MaximumRetryCount"), 3);
+        /* nothing else of the input reaches the body */
+        assert_null(json_object_get(plan.body, "name"));
+        assert_null(json_object_get(plan.body, "limits"));
+        create_body_clear(&plan);
+}
+
+static void test_limits_within_ceilings(void **state)
+{
+        (void)state;
+        refused(plain, "{\"image\": \"a\", \"limits\": {\"memoryBytes\": 1099511627776}}",
+                DG_FORBIDDEN, "input.limits.memoryBytes: 1099511627776 is above");
+        refused("{\"peers\": {\"alpha\": {\"uids\": [1], \"container\": {\"ceilings\": "
+                "{\"pidsLimit\": 10}}}}}",
+                "{\"image\": \"a\", \"limits\": {\"pidsLimit\": 11}}", DG_FORBIDDEN,
+                "input.limits.pidsLimit");
+        refused("{\"peers\": {\"alpha\": {\"uids\": [1], \"container\": "
+                "{\"forceReadOnlyRootfs\": true}}}}",
+                "{\"image\": \"a\", \"readOnlyRootfs\": false}", DG_FORBIDDEN,
+                "input.readOnlyRootfs");
+}
+
+static void test_refusals(void **state)
+{
+        (void)state;
+        refused(plain, "{\"image\": \"\"}", DG_INVALID_INPUT, "input.image: required");
+        refused(plain, "{\"image\": \"a\", \"name\": \"-x\"}", DG_INVALID_INPUT, "input.name");
+        refused(plain, "{\"image\": \"a\", \"name\": \"..\"}", DG_INVALID_INPUT, "input.name");
+        refused(plain, "{\"image\": \"a\", \"env\": [\"NOEQUALS\"]}", DG_INVALID_INPUT,
+                "input.env");
+        refused(plain, "{\"image\": \"a\", \"env\": [\"=x\"]}", DG_INVALID_INPUT, "input.env");
+        refused(plain, "{\"image\": \"a\", \"labels\": {\"dockgate.owner\": \"beta\"}}",
+                DG_FORBIDDEN, "reserved");
+        refused(plain, "{\"image\": \"a\", \"labels\": {\"dockgate.owner.memory\": \"1\"}}",
+                DG_FORBIDDEN, "reserved");
+        refused(plain, "{\"image\": \"a\", \"tmpfs\": {\"tmp\": \"\"}}", DG_INVALID_INPUT,
+                "input.tmpfs");
+        refused(plain, "{\"image\": \"a\", \"tmpfs\": {\"/a/../etc\": \"\"}}", DG_INVALID_INPUT,
+                "input.tmpfs");
+        refused(plain, "{\"image\": \"a\", \"tmpfs\": {\"/t\": \"suid\"}}", DG_FORBIDDEN,
+                "input.tmpfs");
+        refused(plain, "{\"image\": \"a\", \"restartPolicy\": \"always:3\"}", DG_INVALID_INPUT,
+                "input.restartPolicy");
+        refused(plain, "{\"image\": \"a\", \"restartPolicy\": \"on-failure:1001\"}",
+                DG_INVALID_INPUT, "input.restartPolicy");
+        refused(plain, "{\"image\": \"a\", \"ports\": {\"80/tcp\": \"8080\"}}",
+                DG_INVALID_INPUT, "input.ports");
+}
+
+static void test_volumes_are_named_never_host_paths(void **state)
+{
+        struct create_plan plan;
+        struct create_error err;
+
+        (void)state;
+        refused(plain, "{\"image\": \"a\", \"volumes\": {\"/data\": \"/etc\"}}", DG_FORBIDDEN,
+                "bind mounts of host paths");
+        refused(plain, "{\"image\": \"a\", \"volumes\": {\"/data\": \"./x\"}}", DG_FORBIDDEN,
+                "bind mounts");
+        refused(plain, "{\"image\": \"a\", \"volumes\": {\"/\": \"v\"}}", DG_INVALID_INPUT,
+                "input.volumes");
+        refused(plain, "{\"image\": \"a\", \"volumes\": {\"/d\": \"v:rx\"}}", DG_INVALID_INPUT,
+                "input.volumes");
+        assert_int_equal(build(plain,
+                               "{\"image\": \"a\", \"volumes\": {\"/d\": \"v1:ro\", "
+                               "\"/e\": \"v2\"}}",
+                               &plan, &err),
+                         0);
+        assert_int_equal(plan.nvolumes, 2);
+        assert_string_equal(plan.volumes[0].ref, "v1");
+        assert_string_equal(plan.volumes[0].path, "/d");
+        assert_true(plan.volumes[0].read_only);
+        assert_false(plan.volumes[1].read_only);
+        /* mounted only once resolved, by the resolved name */
+        assert_int_equal(json_array_size(json_object_get(hc_of(&plan), "Mounts")), 0);
+        create_body_mount(&plan, 0, "alpha.v1");
+        assert_string_equal(
+            json_string_value(json_object_get(
+                json_array_get(json_object_get(hc_of(&plan), "Mounts"), 0), "Source")),
+            "alpha.v1");
+        create_body_clear(&plan);
+}
+
+static void test_networks(void **state)
+{
+        const char *bridged = "{\"peers\": {\"alpha\": {\"uids\": [1], \"container\": "
+                              "{\"networks\": [\"bridge\"]}}}}";
+        struct create_plan plan;
+        struct create_error err;
+
+        (void)state;
+        refused(plain, "{\"image\": \"a\", \"network\": \"host\"}", DG_FORBIDDEN, "host");
+        refused(plain, "{\"image\": \"a\", \"network\": \"container:x\"}", DG_FORBIDDEN,
+                "namespace");
+        refused(plain, "{\"image\": \"a\", \"network\": \"bridge\"}", DG_FORBIDDEN, "bridge");
+        /* an engine network the policy lists goes straight into the body */
+        assert_int_equal(
+            build(bridged, "{\"image\": \"a\", \"network\": \"bridge\"}", &plan, &err), 0);
+        assert_string_equal(json_string_value(json_object_get(hc_of(&plan), "NetworkMode")),
+                            "bridge");
+        assert_string_equal(plan.network, "");
+        create_body_clear(&plan);
+        /* any other is one of the peer's own, resolved first */
+        assert_int_equal(build(plain,
+                               "{\"image\": \"a\", \"name\": \"db\", \"network\": "
+                               "\"mine\"}",
+                               &plan, &err),
+                         0);
+        assert_string_equal(plan.network, "mine");
+        assert_string_equal(json_string_value(json_object_get(hc_of(&plan), "NetworkMode")),
+                            "none");
+        assert_int_equal(create_body_network(&plan, "abc123", "host", &err), -1);
+        assert_int_equal(err.code, DG_FORBIDDEN);
+        assert_int_equal(create_body_network(&plan, "abc123", "bridge", &err), 0);
+        assert_string_equal(json_string_value(json_object_get(hc_of(&plan), "NetworkMode")),
+                            "abc123");
+        assert_string_equal(
+            json_string_value(json_array_get(
+                json_object_get(
+                    json_object_get(
+                        json_object_get(json_object_get(plan.body, "NetworkingConfig"),
+                                        "EndpointsConfig"),
+                        "abc123"),
+                    "Aliases"),
+                0)),
+            "db");
+        create_body_clear(&plan);
+}
+
+static void test_policy_capabilities_and_runtime(void **state)
+{
+        struct create_plan plan;
+        struct create_error err;
+
+        (void)state;
+        assert_int_equal(build("{\"peers\": {\"alpha\": {\"uids\": [1], \"container\": "
+                               "{\"capabilities\": [\"CAP_CHOWN\"], \"runtime\": \"runsc\"}}}}",
+                               "{\"image\": \"a\"}", &plan, &err),
+                         0);
+        assert_string_equal(
+            json_string_value(json_array_get(json_object_get(hc_of(&plan), "CapAdd"), 0)),
+            "CHOWN");
+        assert_string_equal(json_string_value(json_object_get(hc_of(&plan), "Runtime")),
+                            "runsc");
+        create_body_clear(&plan);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_confinement_and_defaults),
+            cmocka_unit_test(test_inputs_copied_field_by_field),
+            cmocka_unit_test(test_limits_within_ceilings),
+            cmocka_unit_test(test_refusals),
+            cmocka_unit_test(test_volumes_are_named_never_host_paths),
+            cmocka_unit_test(test_networks),
+            cmocka_unit_test(test_policy_capabilities_and_runtime),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
