@@ -47,8 +47,8 @@ TEST_BINS = $(BUILD)/bin/dockgate-worker-evil $(BUILD)/tests/tools/tarcheck
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps test unit unit-san integration integration-san check-boundary run demo bench fuzz format tidy clean \
-        man install uninstall
+.PHONY: all deps test unit unit-san integration integration-san test-stress check-boundary run demo bench \
+        fuzz format tidy clean man install uninstall
 all: $(BINS) $(TEST_BINS)
 
 $(BUILD)/%.o: %.c
@@ -123,6 +123,13 @@ ENGINE ?= docker
 integration: all
 	@ENGINE=$(ENGINE) sh tests/run-integration.sh $(BUILD)
 
+# The raw, stream and load tests with the machine busy (three CPU-bound
+# processes) and slow peers (1 ms per 4 KiB read), STRESS_ROUNDS times in a
+# row; `make test` runs one round.
+STRESS_ROUNDS ?= 3
+test-stress: all
+	@sh tests/stress.sh $(BUILD) $(STRESS_ROUNDS)
+
 # Both entry points install what is missing first, so that they work on a
 # fresh Debian machine (install-deps.sh is idempotent and quick when done).
 test:
@@ -133,6 +140,7 @@ test:
 	$(MAKE) check-boundary
 	$(MAKE) fuzz-smoke
 	$(MAKE) integration
+	$(MAKE) test-stress STRESS_ROUNDS=1
 	$(MAKE) integration-san
 
 # make run: a gateway for you, in the foreground until Ctrl-C (contrib/run-gateway.sh).

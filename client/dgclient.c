@@ -150,8 +150,13 @@ static enum dgc_status dgc_write(struct dgc *c, const void *buf, size_t len)
                 n = send(c->fd, p, len, MSG_NOSIGNAL);
                 if (n == -1 && errno == EINTR)
                         continue;
+                /*
+                 * The gateway may refuse a stream at accept (an unmapped uid,
+                 * a stream quota) and close it before we write: what it said
+                 * is still to be read, and the read reports it or the close.
+                 */
                 if (n == -1 && (errno == EPIPE || errno == ECONNRESET))
-                        return dgc_fail(c, DGC_ERR_CLOSED, "server closed the stream");
+                        return DGC_OK;
                 if (n == -1)
                         return dgc_fail(c, DGC_ERR_SYS, "send: %s", strerror(errno));
                 p += n;

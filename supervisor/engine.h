@@ -15,6 +15,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 #include <stddef.h>
+#include <sys/queue.h>
 
 #define ENGINE_API "/v1.41"
 
@@ -30,6 +31,20 @@ struct engine_profile; /* what kind of engine answers (profile.h) */
  */
 typedef void (*engine_cb)(int status, json_t *body, const char *raw, size_t rawlen, void *arg);
 
+/*
+ * An owner's share of engine connections (a peer's: quota.c keeps one per
+ * peer).  At most limit of its requests run at once; the others wait, in
+ * order, for one of its own to end, so that one peer's calls never take
+ * every connection from the others.
+ */
+struct engine_share {
+        int active, limit;
+        TAILQ_HEAD(, engine_req) waiting;
+};
+void engine_share_init(struct engine_share *sh, int limit);
+/* A request with this timeout is long-held (engine_request_as). */
+int engine_is_long(long timeout_ms);
+
 struct engine *engine_new(struct event_base *base, const char *socket_path);
 void engine_free(struct engine *e); /* cancels requests in flight without calling back */
 
@@ -42,10 +57,18 @@ void engine_free(struct engine *e); /* cancels requests in flight without callin
 struct engine_req *engine_request(struct engine *e, const char *method, const char *path,
                                   json_t *body, long timeout_ms, engine_cb cb, void *arg);
 /*
+ * The same, counted in share (may be NULL).  Requests with a timeout above
+ * the default (wait: up to an hour) are long-held: they run on connections
+ * of their own, never on the control plane's ENGINE_MAX_CONNS.
+ */
+struct engine_req *engine_request_as(struct engine *e, struct engine_share *share,
+                                     const char *method, const char *path, json_t *body,
+                                     long timeout_ms, engine_cb cb, void *arg);
+/*
  * engine_request(), but the callback's body is a JSON object of the answer's
  * headers that name the engine and its API ("Api-Version",
  * "Libpod-Api-Version", "Server"; those present), not the answer's body.
- * For engine detection (profile.c), which reads /_ping's headers.
+ * For engine detection (detect.c), which reads /_ping's headers.
  */
 struct engine_req *engine_request_headers(struct engine *e, const char *method,
                                           const char *path, long timeout_ms, engine_cb cb,
@@ -60,16 +83,15 @@ void engine_cancel(struct engine_req *r);
  * JSON body with its Content-Length, all of it, before returning the fd
  * (non-blocking, close-on-exec).  Returns -1 with errno set on failure.
  */
-int engine_dial(struct engine *e, const char *method, const char *path,
-                const char *extra_headers, json_t *body);
+int engine_dial(struct engine *e, const char *method, const char *path, const char *extra_headers,
+                json_t *body);
 
 /*
  * Path helpers for callers: engine_path() formats into buf, engine_escape()
  * URL-escapes one query value or path segment into buf.  Both return -1
  * when the result does not fit.
  */
-int engine_path(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int engine_path(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int engine_escape(char *buf, size_t len, const char *s);
 
 /* Number of requests in flight (for tests and metrics). */
@@ -79,7 +101,7 @@ int engine_inflight(const struct engine *e);
  * Reachability: cb(1, arg) when a request gets an answer after the engine
  * was unreachable or before any answer (start, reconnect), cb(0, arg) when a
  * request or dial finds it unreachable after it answered.  Called after the
- * request's own callback.  One hook; profile.c's (re-)detection uses it.
+ * request's own callback.  One hook; detect.c's (re-)detection uses it.
  */
 typedef void (*engine_reach_cb)(int up, void *arg);
 void engine_on_reach(struct engine *e, engine_reach_cb cb, void *arg);

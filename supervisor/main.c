@@ -22,6 +22,7 @@
 #include "listener.h"
 #include "account.h"
 #include "admin.h"
+#include "admit.h"
 #include "audit.h"
 #include "log.h"
 #include "notify.h"
@@ -485,6 +486,7 @@ int main(int argc, char **argv)
 
         listener_close(&sv);
         pool_shutdown(&sv);
+        admit_free(&sv);
         for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
                 event_free(sigs[i]);
         wlog_close(&sv);

@@ -96,10 +96,14 @@ static void call_requested(struct session *s, struct envelope *env, size_t nbyte
                 peer_close(s);
                 return;
         }
-        if (s->tcp ? env->token == NULL : !s->authenticated) {
-                call_send_error(s, env->id, DG_UNAUTHENTICATED,
-                                s->tcp ? "auth.token is required on every call over TCP"
-                                       : "peer not known to the policy",
+        /*
+         * A unix peer the policy does not know never gets a worker (the
+         * supervisor refuses it at accept); this is the last line.  A TCP
+         * call without a token goes to the broker, which refuses it and
+         * audits the refusal.
+         */
+        if (!s->tcp && !s->authenticated) {
+                call_send_error(s, env->id, DG_UNAUTHENTICATED, "peer not known to the policy",
                                 NULL);
                 peer_close(s);
                 return;
