@@ -73,9 +73,12 @@ $(BUILD)/bin/dockgate-worker-evil: $(EVIL_OBJ) $(SANDBOX_OBJ) $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_WORKER)
 
+# client/flags.c wraps getopt and getopt_long to explain a refused flag.
+WRAP_GETOPT = -Wl,--wrap=getopt -Wl,--wrap=getopt_long
+
 $(BUILD)/bin/dockgate: $(call obj,client/main.c) $(CLIENT_OBJ) $(AUDIT_OBJ) $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CLIENT)
+	$(CC) $(LDFLAGS) $(WRAP_GETOPT) -o $@ $^ $(LIB_CLIENT)
 
 # Test-only: the archive checker as a filter, for the engine-as-oracle test.
 $(BUILD)/tests/tools/tarcheck: tests/tools/tarcheck.c $(call obj,worker/tar.c worker/tarfs.c)
@@ -85,7 +88,7 @@ $(BUILD)/tests/tools/tarcheck: tests/tools/tarcheck.c $(call obj,worker/tar.c wo
 # Unit tests link protocol/ plus whichever non-main modules they test.
 $(BUILD)/tests/%: tests/unit/%.c $(PROTO_OBJ) $(WORKER_OBJ) $(CLIENT_OBJ) $(AUDIT_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -Iworker -Iclient $(LDFLAGS) -o $@ $^ $(LIB_WORKER) \
+	$(CC) $(CFLAGS) -Itests/unit -Iworker -Iclient $(LDFLAGS) $(WRAP_GETOPT) -o $@ $^ $(LIB_WORKER) \
 		$(shell pkg-config --libs libcrypto) -lcmocka
 
 # Supervisor unit tests link every supervisor module but main.c.

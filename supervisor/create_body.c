@@ -234,16 +234,6 @@ static int create_volumes(struct create_ctx *x)
         return 0;
 }
 
-static int create_unsupported(struct create_ctx *x, const char *key)
-{
-        json_t *v = json_object_get(x->in, key);
-
-        if (v == NULL || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0) ||
-            (json_is_object(v) && json_object_size(v) == 0))
-                return 0;
-        return create_fail(x, DG_INVALID_INPUT, key, "not supported yet");
-}
-
 /*
  * The network input: "none", an engine-wide network the policy lists, or
  * one of the peer's own (left in plan->network to resolve).  Never the
@@ -395,10 +385,10 @@ int create_body_build(const json_t *input, const struct peer_policy *pp,
                 return create_fail(&x, DG_INTERNAL, "image", "out of memory");
         if ((hc = create_host_config(&x)) == NULL ||
             create_set(&x, plan->body, "HostConfig", hc) == -1 ||
+            create_knobs(input, pp, plan, plan->body, hc, err) == -1 ||
             (plan->nvolumes > 0 && create_set(&x, hc, "Mounts", json_array()) == -1) ||
             create_config(&x, plan->body) == -1 || create_tmpfs(&x, hc) == -1 ||
-            create_restart(&x, hc) == -1 || create_unsupported(&x, "ports") == -1 ||
-            create_network(&x, hc) == -1) {
+            create_restart(&x, hc) == -1 || create_network(&x, hc) == -1) {
                 create_body_clear(plan);
                 return -1;
         }

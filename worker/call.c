@@ -103,8 +103,12 @@ static void call_requested(struct session *s, struct envelope *env, size_t nbyte
          * audits the refusal.
          */
         if (!s->tcp && !s->authenticated) {
-                call_send_error(s, env->id, DG_UNAUTHENTICATED, "peer not known to the policy",
-                                NULL);
+                char msg[160];
+
+                snprintf(msg, sizeof(msg),
+                         "uid %u (gid %u) is not known to the policy; ask the operator to map it",
+                         (unsigned)s->peer_uid, (unsigned)s->peer_gid);
+                call_send_error(s, env->id, DG_UNAUTHENTICATED, msg, NULL);
                 peer_close(s);
                 return;
         }
