@@ -313,6 +313,7 @@ static json_t *create_host_config(struct create_ctx *x)
         /*
          * The "local" log driver keeps output bytes as they were; json-file
          * would turn invalid UTF-8 into U+FFFD, and logs must lose nothing.
+         * The handler sets the engine's own such driver (create_body_log_driver()).
          */
         json_object_set_new(hc, "LogConfig",
                             json_pack("{s:s,s:{}}", "Type", "local", "Config"));
@@ -429,4 +430,11 @@ void create_body_clear(struct create_plan *plan)
 {
         json_decref(plan->body);
         plan->body = NULL;
+}
+
+void create_body_log_driver(struct create_plan *plan, const char *driver)
+{
+        json_t *hc = json_object_get(plan->body, "HostConfig");
+
+        json_object_set_new(hc, "LogConfig", json_pack("{s:s,s:{}}", "Type", driver, "Config"));
 }

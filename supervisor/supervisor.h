@@ -32,7 +32,8 @@ struct sv {
         struct config cfg;
         struct policy *policy; /* replaced whole on SIGHUP */
         struct engine *engine;
-        const struct broker_ops *ops; /* every operation's handler (ops.c), for the broker */
+        struct engine_profile *profile; /* which engine answers, and its choices (profile.h) */
+        const struct broker_ops *ops;   /* every operation's handler (ops.c), for the broker */
         uid_t worker_uid;
         gid_t worker_gid;
 
