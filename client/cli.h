@@ -37,6 +37,20 @@ int cli_env_add(json_t *env, const char *arg);
 /* A new JSON array of the strings v[0..n), or NULL. */
 json_t *cli_strings(char **v, int n);
 
+/*
+ * flags.c: after a verb's getopt refused a flag, a line that names it and the
+ * nearest flag the verb knows, or why dockgate refuses it on purpose
+ * (--privileged...).  Returns 0 when no flag was refused.
+ */
+int flags_explain(char *buf, size_t len);
+/* cli.c: a connection that failed, said with what to check. */
+void cli_connect_failed(struct cli *cli, const char *why);
+/*
+ * cli.c: the exit status of a `run` that failed before its command ran, as
+ * docker's: 127 command not found, 126 command not executable, else 125.
+ */
+int cli_run_status(const struct cli *cli);
+
 /* container.c: logs of a container to stdout/stderr, as `logs` and run print them. */
 int container_follow_logs(struct cli *cli, const char *container, int follow);
 

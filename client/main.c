@@ -96,7 +96,9 @@ static void main_list(FILE *fp)
                 fprintf(fp, "  %-8s %s\n", main_verbs[i].name, main_verbs[i].help);
         fprintf(fp, "\nexit status: 0 success, 1 call.error, 2 usage or connection error,\n"
                     "3 stream closed before the call ended, 130 interrupted;\n"
-                    "run exits with the container's exit code (wait prints it and exits 0).\n");
+                    "run exits with the container's exit code (wait prints it and exits 0),\n"
+                    "or as docker run does: 125 the gateway refused or failed, 126 the command\n"
+                    "cannot be run, 127 it was not found.\n");
 }
 
 static int main_help(struct cli *cli, int argc, char **argv)
@@ -115,6 +117,31 @@ static int main_help(struct cli *cli, int argc, char **argv)
         }
         printf("usage: dockgate %s\n  %s\n", v->usage, v->help);
         return CLI_OK;
+}
+
+/* The flag a getopt refused, named, with the nearest one or why it is refused (flags.c). */
+static void main_flag_error(const char *who)
+{
+        char why[256];
+
+        if (flags_explain(why, sizeof(why)))
+                fprintf(stderr, "%s: %s\n", who, why);
+}
+
+/*
+ * What to do next, said where the answer alone would not: a missing image
+ * is pulled first.
+ */
+static void main_hint(struct cli *cli)
+{
+        const char *ref = strstr(cli->err, "no such image: ");
+        size_t n = strlen(cli->err);
+
+        if (strcmp(cli->errcode, "NOT_FOUND") != 0 || ref == NULL)
+                return;
+        ref += strlen("no such image: ");
+        snprintf(cli->err + n, sizeof(cli->err) - n, " (pull it first: dockgate pull %.*s)",
+                 (int)strcspn(ref, " ;,)"), ref);
 }
 
 /* Global options; returns the index of the verb, or -1 after printing why not. */
@@ -144,6 +171,7 @@ static int main_options(struct cli *cli, int argc, char **argv)
                         main_list(stdout);
                         exit(CLI_OK);
                 default:
+                        main_flag_error("dockgate");
                         fprintf(stderr, "%s\n", MAIN_USAGE);
                         return -1;
                 }
@@ -179,6 +207,13 @@ int main(int argc, char **argv)
         argv[first] = name;
         rc = v->fn(&cli, argc - first, argv + first);
         fflush(stdout);
+        if (rc == CLI_USAGE)
+                main_flag_error(name);
+        /* run and create fail as docker's do: 125 the gateway, 126/127 the command. */
+        if ((strcmp(v->name, "run") == 0 || strcmp(v->name, "create") == 0) && rc != CLI_OK &&
+            rc != CLI_ABORTED && cli.err[0] != '\0')
+                rc = cli_run_status(&cli);
+        main_hint(&cli);
         if (rc != CLI_OK && cli.err[0] != '\0')
                 fprintf(stderr, "dockgate: %s\n", cli.err);
         dgc_close(cli.conn);

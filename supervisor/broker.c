@@ -208,7 +208,8 @@ static int broker_transport_ok(const struct worker *w, const struct call *c)
 {
         if (w->refused)
                 return 0;
-        return w->tcp ? c->token[0] != '\0' : w->peer[0] != '\0' && c->token[0] == '\0';
+        /* A TCP call without a token comes here to be refused, and audited (identify). */
+        return w->tcp ? 1 : w->peer[0] != '\0' && c->token[0] == '\0';
 }
 
 /*
@@ -235,6 +236,10 @@ static int broker_identify(struct call *c)
                         return -1;
                 }
                 return 0;
+        }
+        if (c->token[0] == '\0') {
+                call_fail(c, DG_UNAUTHENTICATED, "auth.token is required on every call over TCP");
+                return -1;
         }
         pp = policy_by_token(c->policy, c->token, id);
         explicit_bzero(c->token, sizeof(c->token));

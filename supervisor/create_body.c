@@ -234,16 +234,6 @@ static int create_volumes(struct create_ctx *x)
         return 0;
 }
 
-static int create_unsupported(struct create_ctx *x, const char *key)
-{
-        json_t *v = json_object_get(x->in, key);
-
-        if (v == NULL || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0) ||
-            (json_is_object(v) && json_object_size(v) == 0))
-                return 0;
-        return create_fail(x, DG_INVALID_INPUT, key, "not supported yet");
-}
-
 /*
  * The network input: "none", an engine-wide network the policy lists, or
  * one of the peer's own (left in plan->network to resolve).  Never the
@@ -323,6 +313,7 @@ static json_t *create_host_config(struct create_ctx *x)
         /*
          * The "local" log driver keeps output bytes as they were; json-file
          * would turn invalid UTF-8 into U+FFFD, and logs must lose nothing.
+         * The handler sets the engine's own such driver (create_body_log_driver()).
          */
         json_object_set_new(hc, "LogConfig",
                             json_pack("{s:s,s:{}}", "Type", "local", "Config"));
@@ -408,10 +399,10 @@ int create_body_build(const json_t *input, const struct peer_policy *pp,
                 return create_fail(&x, DG_INTERNAL, "image", "out of memory");
         if ((hc = create_host_config(&x)) == NULL ||
             create_set(&x, plan->body, "HostConfig", hc) == -1 ||
+            create_knobs(input, pp, plan, plan->body, hc, err) == -1 ||
             (plan->nvolumes > 0 && create_set(&x, hc, "Mounts", json_array()) == -1) ||
             create_config(&x, plan->body) == -1 || create_tmpfs(&x, hc) == -1 ||
-            create_restart(&x, hc) == -1 || create_unsupported(&x, "ports") == -1 ||
-            create_network(&x, hc) == -1) {
+            create_restart(&x, hc) == -1 || create_network(&x, hc) == -1) {
                 create_body_clear(plan);
                 return -1;
         }
@@ -453,4 +444,11 @@ void create_body_clear(struct create_plan *plan)
 {
         json_decref(plan->body);
         plan->body = NULL;
+}
+
+void create_body_log_driver(struct create_plan *plan, const char *driver)
+{
+        json_t *hc = json_object_get(plan->body, "HostConfig");
+
+        json_object_set_new(hc, "LogConfig", json_pack("{s:s,s:{}}", "Type", driver, "Config"));
 }

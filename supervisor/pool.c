@@ -13,11 +13,11 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "admit.h"
 #include "audit.h"
 #include "auditrec.h"
 #include "broker.h"
 #include "fdpass.h"
-#include "listener.h"
 #include "log.h"
 #include "pool.h"
 
@@ -245,6 +245,8 @@ static void chan_close(struct worker *w)
 static void set_state(struct worker *w, enum worker_state st)
 {
         struct sv *sv = w->sv;
+        if (w->state == W_SERVING && st != W_SERVING)
+                admit_left(w); /* its place is free: admission counts it no more */
         if (w->state == W_SPAWNED)
                 sv->nspawning--;
         else if (w->state == W_READY)
@@ -463,7 +465,7 @@ static int on_ready(struct worker *w, struct msg *m)
         set_state(w, W_READY);
         evtimer_del(w->ev_deadline);
         log_debug("worker %d ready", (int)w->pid);
-        listener_drain(w->sv);
+        admit_drain(w->sv);
         return 0;
 }
 

@@ -30,6 +30,7 @@ struct outmsg {
 };
 
 struct call;
+struct admit_peer;
 
 struct worker {
         TAILQ_ENTRY(worker) link;
@@ -49,6 +50,7 @@ struct worker {
         int tcp;       /* a TCP stream: each call's token names the peer, bound at the first */
         int refused;   /* handed off only to be refused: not one of the peer's streams */
         char token_id[16]; /* TCP: the short id of the token the stream is bound to */
+        struct admit_peer *admit; /* admission's count this stream is in (admit.c), or NULL */
 
         uint64_t last_seq;  /* highest call number seen */
         uint64_t open_seq;  /* call not yet ended by MSG_CALL_END, or 0 */

@@ -21,6 +21,8 @@ struct quota_entry {
         struct quota_entry *next;
         char name[POLICY_NAME_MAX + 1];
         struct quota_hold *holds; /* active holds of calls in flight */
+        /* the peer's engine connections: control plane, and long-held (wait) */
+        struct engine_share control, held;
         /* token bucket */
         double tokens;
         struct timespec last;
@@ -76,6 +78,8 @@ static struct quota_entry *quota_entry(struct quota *q, const char *name)
         if ((e = calloc(1, sizeof(*e))) == NULL)
                 return NULL;
         snprintf(e->name, sizeof(e->name), "%s", name);
+        engine_share_init(&e->control, QUOTA_ENGINE_CONTROL);
+        engine_share_init(&e->held, QUOTA_ENGINE_HELD);
         e->next = q->entries;
         q->entries = e;
         return e;
@@ -121,6 +125,17 @@ int quota_rate(struct quota *q, const struct peer_policy *pp, long *retry_ms)
         if (*retry_ms < 1)
                 *retry_ms = 1;
         return -1;
+}
+
+/* --- engine connections --- */
+
+struct engine_share *quota_engine_share(struct quota *q, const char *peer, long timeout_ms)
+{
+        struct quota_entry *e = quota_entry(q, peer);
+
+        if (e == NULL)
+                return NULL;
+        return engine_is_long(timeout_ms) ? &e->held : &e->control;
 }
 
 /* --- streams --- */

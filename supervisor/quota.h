@@ -25,6 +25,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "engine.h"
 #include "policy.h"
 
 struct call;
@@ -41,6 +42,18 @@ void quota_free(struct quota *q);
  * peer is over its rate, with *retry_ms the wait until it may call again.
  */
 int quota_rate(struct quota *q, const struct peer_policy *pp, long *retry_ms);
+
+/*
+ * A peer's share of engine connections (engine.h), for a request with this
+ * timeout: at most QUOTA_ENGINE_CONTROL control-plane requests of one peer
+ * run at once (of the ENGINE_MAX_CONNS all peers share), and at most
+ * QUOTA_ENGINE_HELD long-held ones (wait), on connections of their own;
+ * the peer's further requests wait for its own to end (invariant 6).
+ * NULL when out of memory.  The share lives as long as the quota table.
+ */
+#define QUOTA_ENGINE_CONTROL 16
+#define QUOTA_ENGINE_HELD 128
+struct engine_share *quota_engine_share(struct quota *q, const char *peer, long timeout_ms);
 
 /* Streams now served for peer (SERVING workers, refused ones aside), except one. */
 int quota_streams(const struct sv *sv, const char *peer, const struct worker *except);

@@ -16,7 +16,7 @@
 #define DG_VERSION "0.1.0"
 
 struct worker;
-struct pending;
+struct admit;
 struct wlog;
 struct quota;
 struct audit;
@@ -31,7 +31,8 @@ struct sv {
         struct config cfg;
         struct policy *policy; /* replaced whole on SIGHUP */
         struct engine *engine;
-        const struct broker_ops *ops; /* every operation's handler (ops.c), for the broker */
+        struct engine_profile *profile; /* which engine answers, and its choices (profile.h) */
+        const struct broker_ops *ops;   /* every operation's handler (ops.c), for the broker */
         uid_t worker_uid;
         gid_t worker_gid;
 
@@ -46,8 +47,8 @@ struct sv {
         struct quota *quota;         /* per-peer rate buckets and quota holds (quota.h) */
         struct event *ev_accept;
         struct event *ev_accept_resume; /* re-arms accept after EMFILE */
-        TAILQ_HEAD(, pending) pending;  /* accepted peers waiting for a worker */
-        int npending;
+        struct admit *admit; /* who gets a worker, decided at accept (admit.h) */
+        int npending;        /* accepted peers waiting for a worker */
 
         struct wlog *wlog; /* workers' stderr, relayed to our log */
         int wlog_fd;       /* its write end: every worker's fd 2 */

@@ -96,11 +96,19 @@ static void call_requested(struct session *s, struct envelope *env, size_t nbyte
                 peer_close(s);
                 return;
         }
-        if (s->tcp ? env->token == NULL : !s->authenticated) {
-                call_send_error(s, env->id, DG_UNAUTHENTICATED,
-                                s->tcp ? "auth.token is required on every call over TCP"
-                                       : "peer not known to the policy",
-                                NULL);
+        /*
+         * A unix peer the policy does not know never gets a worker (the
+         * supervisor refuses it at accept); this is the last line.  A TCP
+         * call without a token goes to the broker, which refuses it and
+         * audits the refusal.
+         */
+        if (!s->tcp && !s->authenticated) {
+                char msg[160];
+
+                snprintf(msg, sizeof(msg),
+                         "uid %u (gid %u) is not known to the policy; ask the operator to map it",
+                         (unsigned)s->peer_uid, (unsigned)s->peer_gid);
+                call_send_error(s, env->id, DG_UNAUTHENTICATED, msg, NULL);
                 peer_close(s);
                 return;
         }

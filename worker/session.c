@@ -112,6 +112,8 @@ struct session *session_new(struct event_base *base, int chan, struct msg *peer)
         memcpy(s->peer_name, peer->peer, sizeof(s->peer_name));
         s->peer_name[sizeof(s->peer_name) - 1] = '\0';
         s->authenticated = peer->authenticated;
+        s->peer_uid = peer->uid;
+        s->peer_gid = peer->gid;
         s->tcp = strcmp(peer->transport, "tcp") == 0;
         memcpy(s->refusal, peer->refusal, sizeof(s->refusal));
         s->refusal[sizeof(s->refusal) - 1] = '\0';

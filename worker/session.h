@@ -39,6 +39,7 @@ struct session {
         struct event *timer; /* first-call or idle timeout, or flush deadline when closing */
         char peer_name[MSG_PEER_NAME_MAX + 1];
         int authenticated;
+        uint32_t peer_uid, peer_gid; /* SO_PEERCRED, as the supervisor read it (unix) */
         int tcp;               /* each call must carry auth.token, forwarded unjudged */
         char refusal[32];      /* "" or the error code the first call gets before closing */
         uint32_t max_frame;
