@@ -120,8 +120,11 @@ integration-san: all
 check-boundary: $(BUILD)/bin/dockgate-worker
 	@sh tests/check-boundary.sh $(BUILD)/bin/dockgate-worker
 
+# ENGINE=podman runs the suite against a private Podman service instead of
+# dockerd (tests/lib/engine.sh; docs/engines.md).
+ENGINE ?= docker
 integration: all
-	@sh tests/run-integration.sh $(BUILD)
+	@ENGINE=$(ENGINE) sh tests/run-integration.sh $(BUILD)
 
 # The raw, stream and load tests with the machine busy (three CPU-bound
 # processes) and slow peers (1 ms per 4 KiB read), STRESS_ROUNDS times in a

@@ -463,7 +463,8 @@ def test_image_remove(make_gateway, engine, shared_gateway):
         # An image a container uses cannot go without force.
         cid = create_container(p, ["true"])
         base = engine.inspect(cid)["Image"]
-        status, _ = engine.http("POST", "/commit?container=%s&repo=%s&tag=2" % (cid, repo))
+        status, _ = engine.http("POST", "/commit?container=%s&repo=%s&tag=2" % (cid, repo),
+                                body={})  # Podman refuses a commit without a body
         assert status == 201
         user = create_container(p, ["true"], image=repo + ":2")
         e = expect_error(p, "docker/image/remove", {"image": repo + ":2"}, "CONFLICT")
