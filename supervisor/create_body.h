@@ -112,5 +112,10 @@ void create_body_mount(struct create_plan *plan, size_t i, const char *volume_na
 int create_body_network(struct create_plan *plan, const char *id, const char *driver,
                         struct create_error *err);
 void create_body_clear(struct create_plan *plan);
+/*
+ * Sets the log driver of the container (the builder's default: "local"):
+ * the engine's driver that keeps output bytes and order (profile.h).
+ */
+void create_body_log_driver(struct create_plan *plan, const char *driver);
 
 #endif

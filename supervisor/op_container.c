@@ -19,6 +19,7 @@
 #include "lease.h"
 #include "names.h"
 #include "ops_impl.h"
+#include "profile.h"
 #include "redact.h"
 
 #define CONTAINER_WAIT_TIMEOUT_MS (3600L * 1000) /* a wait holds one engine connection */
@@ -131,7 +132,7 @@ static void create_quota_ok(struct call *c)
         create_continue(c);
 }
 
-void op_container_create(struct call *c)
+static void create_begin(struct call *c)
 {
         char engine_name[OPS_NAME_MAX + POLICY_NAME_MAX + 2];
         struct create_error err;
@@ -150,6 +151,8 @@ void op_container_create(struct call *c)
                 call_fail(c, err.code, "%s", err.text);
                 return;
         }
+        /* Logs must lose nothing: the engine's driver that keeps bytes (profile.h). */
+        create_body_log_driver(plan, engine_profile(c->engine)->log_driver);
         /* The lease labels name the stream that carries c: not the builder's business. */
         if (lease_stamp(c, json_object_get(plan->body, "Labels")) < 0)
                 return;
@@ -164,6 +167,32 @@ void op_container_create(struct call *c)
         }
         quota_check_create(c, engine_name, plan->memory_bytes, plan->nano_cpus,
                            create_quota_ok);
+}
+
+static void create_identified(int status, json_t *body, const char *raw, size_t rawlen,
+                              void *arg)
+{
+        struct call *c = arg;
+
+        c->pending = NULL;
+        if (status != 200 || profile_from_version(engine_profile(c->engine), body) == -1) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        create_begin(c);
+}
+
+/*
+ * What a container is created with depends on the engine (its log driver):
+ * until the engine was identified (it was down when dockgated started),
+ * a create asks it first.
+ */
+void op_container_create(struct call *c)
+{
+        if (engine_profile(c->engine)->kind == ENGINE_UNKNOWN)
+                ops_send(c, "GET", NULL, 0, create_identified, "/version");
+        else
+                create_begin(c);
 }
 
 /* --- simple actions on one owned container --- */

@@ -1534,6 +1534,23 @@ int policy_check_user(const struct peer_policy *pp, const char *user, char *err,
         return 0;
 }
 
+const char *policy_run_as(const struct peer_policy *pp, const char *user, char *out,
+                          size_t outlen)
+{
+        char why[256];
+        int n;
+
+        if (!pp->refuse_root)
+                return user;
+        /* re-checked here, where the engine's input is made: never root */
+        if (policy_check_user(pp, user, why, sizeof(why)) < 0)
+                return NULL;
+        if (strchr(user, ':') != NULL)
+                return user;
+        n = snprintf(out, outlen, "%s:%s", user, user);
+        return n > 0 && (size_t)n < outlen ? out : NULL;
+}
+
 int policy_check_call(const struct peer_policy *pp, const char *op, const json_t *input,
                       char *err, size_t errlen)
 {
