@@ -176,9 +176,19 @@ void call_stream_keep(struct call *c, int fd, const char *kind, json_t *opts,
         c->worker->call = c; /* still owed: the exit code, after MSG_STREAM_END */
 }
 
-int broker_stream_end(struct call *c)
+/* The kept stream of the call in flight, or NULL when seq is not about one. */
+static struct call *kept_call(struct worker *w, uint64_t seq)
 {
-        if (c->kept == NULL || c->end_seen || c->pending != NULL)
+        struct call *c = w->call;
+
+        return c != NULL && c->seq == seq && c->kept != NULL && !c->end_seen ? c : NULL;
+}
+
+int broker_stream_end(struct worker *w, uint64_t seq)
+{
+        struct call *c = kept_call(w, seq);
+
+        if (c == NULL || c->pending != NULL)
                 return -1;
         c->end_seen = 1;
         log_debug("call %llu (%s): stream ended", (unsigned long long)c->seq, c->op);
@@ -186,13 +196,56 @@ int broker_stream_end(struct call *c)
         return 0;
 }
 
-int broker_resize(struct call *c, uint32_t rows, uint32_t cols)
+int broker_resize(struct worker *w, uint64_t seq, uint32_t rows, uint32_t cols)
 {
-        if (c->kept == NULL || c->end_seen)
+        struct call *c = kept_call(w, seq);
+
+        if (c == NULL)
                 return -1;
         if (c->kept->resize != NULL)
                 c->kept->resize(c, rows, cols);
         return 0;
+}
+
+void broker_cancel_worker(struct worker *w)
+{
+        if (w->call != NULL)
+                broker_cancel(w->call); /* clears w->call */
+}
+
+int broker_call_end(struct worker *w)
+{
+        /*
+         * Only a call the broker already answered (or dropped) can end, or a
+         * kept stream the worker ends early (an error, the peer's abort):
+         * that one is cancelled, which releases what it started.
+         */
+        if (w->call == NULL)
+                return 0;
+        if (w->call->kept == NULL)
+                return -1;
+        broker_cancel(w->call);
+        return 0;
+}
+
+int broker_call(struct worker *w, struct msg *m)
+{
+        struct call *c = calloc(1, sizeof(*c));
+
+        if (c == NULL)
+                fatal("calloc");
+        c->worker = w;
+        c->seq = m->seq;
+        snprintf(c->id, sizeof(c->id), "%s", m->id);
+        snprintf(c->op, sizeof(c->op), "%s", m->op);
+        c->raw = m->raw;
+        c->input = m->input;
+        m->input = NULL;
+        memcpy(c->token, m->token, sizeof(c->token));
+        explicit_bzero(m->token, sizeof(m->token));
+        c->engine = w->sv->engine;
+        w->call = c;
+        return broker_dispatch(c);
 }
 
 void call_set_resource(struct call *c, const char *id)

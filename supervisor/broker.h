@@ -101,12 +101,19 @@ void call_stream(struct call *c, int fd, const char *kind, json_t *opts /* stole
 void call_stream_keep(struct call *c, int fd, const char *kind, json_t *opts /* stolen */,
                       const struct call_stream_ops *ops);
 /*
- * The worker's MSG_STREAM_END and MSG_RESIZE for c (pool.c checked the
- * seq).  -1 when c is not a kept stream, or its end was already seen: the
- * caller kills the worker.
+ * What the pool calls (struct pool_calls, pool.h), for worker w whose state
+ * and sequence numbers pool_state.c checked.  broker_call() makes the call
+ * of MSG_CALL m (taking its input) and dispatches it; broker_call_end() is
+ * MSG_CALL_END (-1 when a plain answer is still owed); broker_stream_end()
+ * and broker_resize() are MSG_STREAM_END and MSG_RESIZE of the kept stream
+ * seq (-1 when there is none, or its end was seen); broker_cancel_worker()
+ * cancels w's call, if any.  -1: the caller kills the worker.
  */
-int broker_stream_end(struct call *c);
-int broker_resize(struct call *c, uint32_t rows, uint32_t cols);
+int broker_call(struct worker *w, struct msg *m);
+int broker_call_end(struct worker *w);
+int broker_stream_end(struct worker *w, uint64_t seq);
+int broker_resize(struct worker *w, uint64_t seq, uint32_t rows, uint32_t cols);
+void broker_cancel_worker(struct worker *w);
 
 /*
  * Called by the worker channel with a call it just decoded.  Returns -1 when

@@ -432,6 +432,16 @@ static void close_records(struct sv *sv)
         account_free(sv->account);
 }
 
+/* The pool reaches the broker and the listener only through these. */
+static const struct pool_calls calls = {
+    .call = broker_call,
+    .cancel = broker_cancel_worker,
+    .call_end = broker_call_end,
+    .stream_end = broker_stream_end,
+    .resize = broker_resize,
+    .ready = listener_drain,
+};
+
 int main(int argc, char **argv)
 {
         struct sv sv;
@@ -439,6 +449,7 @@ int main(int argc, char **argv)
         sv.listen_fd = -1;
         notify_init();
         sv.ops = &ops_table;
+        sv.calls = &calls;
         if (parse_args(argc, argv, &sv) < 0)
                 return 2;
         /* Workers follow: without a syslog daemon they log through our stderr too. */

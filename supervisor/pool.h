@@ -68,6 +68,31 @@ struct worker {
         int killed;         /* we sent SIGKILL: its death is not a crash */
 };
 
+/*
+ * What the pool calls above it (sv->calls, wired by main.c): the broker for
+ * a worker's calls, the listener when a worker becomes ready.  The pool
+ * checked the state and the sequence numbers first.
+ */
+struct pool_calls {
+        /* MSG_CALL m (its input may be taken); -1: the worker must die. */
+        int (*call)(struct worker *w, struct msg *m);
+        /* The call w->call (if any) goes away: the peer aborted or the channel closed. */
+        void (*cancel)(struct worker *w);
+        /* MSG_CALL_END for the open call: -1 when the broker still owes a plain answer. */
+        int (*call_end)(struct worker *w);
+        /* MSG_STREAM_END and MSG_RESIZE of the kept stream seq; -1: the worker must die. */
+        int (*stream_end)(struct worker *w, uint64_t seq);
+        int (*resize)(struct worker *w, uint64_t seq, uint32_t rows, uint32_t cols);
+        /* A worker became ready: peers waiting for one can have it. */
+        void (*ready)(struct sv *sv);
+};
+
+/*
+ * The state table (pool_state.c): runs m if w's state permits it, in
+ * order.  0, or -1 with why filled in: the caller kills w.
+ */
+int pool_state_dispatch(struct worker *w, struct msg *m, char *why, size_t whylen);
+
 void pool_init(struct sv *sv);
 /* Starts workers until ready + spawning reaches the configured pool size. */
 void pool_fill(struct sv *sv);

@@ -25,6 +25,7 @@ struct sampler;
 struct admin;
 struct broker_ops;
 struct lease;
+struct pool_calls;
 
 struct sv {
         struct event_base *base;
@@ -32,6 +33,7 @@ struct sv {
         struct policy *policy; /* replaced whole on SIGHUP */
         struct engine *engine;
         const struct broker_ops *ops; /* every operation's handler (ops.c), for the broker */
+        const struct pool_calls *calls; /* what the pool calls above it (pool.h) */
         uid_t worker_uid;
         gid_t worker_gid;
 
