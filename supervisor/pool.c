@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "account.h"
-#include "auditrec.h"
 #include "fdpass.h"
 #include "log.h"
 #include "pool_impl.h"
@@ -218,7 +217,7 @@ void pool_chan_close(struct worker *w)
                 /* The call ends with its channel, without the worker's MSG_CALL_END. */
                 const char *res =
                     w->open_cancelled || w->sv->shutting_down ? "ABORTED" : "INTERNAL";
-                auditrec_end(w, res, 0, 0, 0);
+                pool_audit_end(w, res, 0, 0, 0);
                 account_call_end(w->sv->account, w->open_peer, w->open_op, res, 0, 0);
                 w->lost_call = 1;
         }
@@ -238,7 +237,7 @@ void pool_kill(struct worker *w, const char *reason)
                           w->peer[0] ? w->peer : "-", reason);
         if (w->state != W_DYING) {
                 if (reason != NULL)
-                        auditrec_worker(w, "killed", reason);
+                        pool_audit_worker(w, "killed", reason);
                 pool_set_state(w, W_DYING);
                 w->killed = 1;
                 kill(w->pid, SIGKILL);

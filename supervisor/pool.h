@@ -11,10 +11,13 @@
 #define DG_POOL_H
 
 #include <event2/event.h>
+#include <jansson.h>
 #include <stdint.h>
 #include <sys/queue.h>
 #include <sys/types.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include "msg.h"
 #include "supervisor.h"
@@ -92,6 +95,22 @@ struct pool_calls {
  * order.  0, or -1 with why filled in: the caller kills w.
  */
 int pool_state_dispatch(struct worker *w, struct msg *m, char *why, size_t whylen);
+
+/*
+ * The audit records of workers (pool_audit.c).  pool_audit_end(): w's open
+ * call ended, reported by the worker (MSG_CALL_END, with its byte counts)
+ * or lost with the worker (reported 0).  pool_audit_worker(): a worker
+ * event, "killed" (by us, detail says why), "sandbox-violation", "crash".
+ */
+void pool_audit_end(struct worker *w, const char *result, uint64_t bytes_in, uint64_t bytes_out,
+                    int reported);
+void pool_audit_worker(struct worker *w, const char *event, const char *detail);
+/* For every record: a JSON string of s (null when empty; non-UTF-8 bytes as '?'), */
+json_t *pool_audit_str(const char *s);
+/* who (peer, uid or token id, worker pid), */
+json_t *pool_audit_who(const struct worker *w, const char *peer);
+/* and microseconds since t0 (0 when unset). */
+int64_t pool_audit_since_us(const struct timespec *t0);
 
 void pool_init(struct sv *sv);
 /* Starts workers until ready + spawning reaches the configured pool size. */

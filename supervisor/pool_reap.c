@@ -9,7 +9,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "auditrec.h"
 #include "log.h"
 #include "pool_impl.h"
 
@@ -54,13 +53,13 @@ static void audit_exit(struct worker *w, int status)
         char detail[64];
 
         if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
-                auditrec_worker(w, "sandbox-violation", "killed by SIGSYS");
+                pool_audit_worker(w, "sandbox-violation", "killed by SIGSYS");
         } else if (WIFSIGNALED(status) && !w->killed) {
                 snprintf(detail, sizeof(detail), "killed by signal %d", WTERMSIG(status));
-                auditrec_worker(w, "crash", detail);
+                pool_audit_worker(w, "crash", detail);
         } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
                 snprintf(detail, sizeof(detail), "exited with status %d", WEXITSTATUS(status));
-                auditrec_worker(w, "crash", detail);
+                pool_audit_worker(w, "crash", detail);
         }
 }
 

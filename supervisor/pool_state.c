@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include "account.h"
-#include "auditrec.h"
 #include "log.h"
 #include "pool_impl.h"
 
@@ -112,7 +111,7 @@ static int on_call_end(struct worker *w, struct msg *m)
                  (unsigned long long)m->seq, w->peer, m->result,
                  (unsigned long long)m->bytes_in, (unsigned long long)m->bytes_out);
         /* Operation and peer are our own record; result and bytes are the worker's word. */
-        auditrec_end(w, m->result, m->bytes_in, m->bytes_out, 1);
+        pool_audit_end(w, m->result, m->bytes_in, m->bytes_out, 1);
         account_call_end(w->sv->account, w->open_peer, w->open_op, m->result, m->bytes_in,
                          m->bytes_out);
         w->open_seq = 0;
