@@ -99,6 +99,7 @@ deps:
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
 	@sh tests/check-ops.sh
+	@python3 tests/check-layers.py
 
 unit-san:
 	$(MAKE) BUILD=build/san SAN=1 O=-O1 unit

@@ -29,7 +29,6 @@
 #include "listener.h"
 #include "log.h"
 #include "pool.h"
-#include "quota.h"
 
 #define PENDING_MAX 256   /* peers waiting for a worker */
 #define PENDING_WAIT_S 10 /* then they get UNAVAILABLE */
@@ -93,7 +92,7 @@ static void hand(struct sv *sv, struct worker *w, int fd, uid_t uid, gid_t gid, 
         /* Identity is looked up at hand-off, against the policy now in force. */
         pp = policy_by_cred(sv->policy, uid, gid);
         if (pp != NULL && pp->quotas.streams > 0 &&
-            quota_streams(sv, pp->name, NULL) >= pp->quotas.streams) {
+            pool_streams(sv, pp->name, NULL) >= pp->quotas.streams) {
                 log_info("peer %s is at its quota of %lld concurrent streams: refusing one",
                          pp->name, (long long)pp->quotas.streams);
                 refusal = "QUOTA_EXCEEDED";

@@ -27,6 +27,7 @@
 #include "notify.h"
 #include "pool.h"
 #include "quota.h"
+#include "rate.h"
 #include "lease.h"
 #include "sampler.h"
 #include "supervisor.h"
@@ -468,7 +469,7 @@ int main(int argc, char **argv)
                 fatalx("event_base_new failed");
         if ((sv.engine = engine_new(sv.base, sv.cfg.engine)) == NULL)
                 fatalx("cannot set up the engine client");
-        if ((sv.quota = quota_new()) == NULL)
+        if ((sv.quota = quota_new()) == NULL || (sv.rate = rate_new()) == NULL)
                 fatalx("out of memory");
         pool_init(&sv);
         if (open_records(&sv) < 0 || wlog_open(&sv) < 0 || listener_open(&sv) < 0)
@@ -498,6 +499,7 @@ int main(int argc, char **argv)
         close_records(&sv);
         engine_free(sv.engine);
         quota_free(sv.quota);
+        rate_free(sv.rate);
         policy_unref(sv.policy);
         event_base_free(sv.base);
         log_info("stopped");

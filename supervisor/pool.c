@@ -209,6 +209,20 @@ int pool_count(const struct sv *sv, enum worker_state st)
         return n;
 }
 
+int pool_streams(const struct sv *sv, const char *peer, const struct worker *except)
+{
+        const struct worker *w;
+        int n = 0;
+
+        TAILQ_FOREACH(w, &sv->workers, link)
+        {
+                if (w != except && w->state == W_SERVING && !w->refused &&
+                    strcmp(w->peer, peer) == 0)
+                        n++;
+        }
+        return n;
+}
+
 /* Drops a worker's channel; the process itself is reaped by pool_reap(). */
 void pool_chan_close(struct worker *w)
 {

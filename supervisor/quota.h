@@ -1,18 +1,16 @@
 /*
- * quota.h - per-peer quotas and the call rate limit (DESIGN.md invariants
- * 5 and 6).
+ * quota.h - per-peer quotas (DESIGN.md invariant 5).  The call rate is
+ * rate.h's; the streams a peer has open are counted by pool_streams().
  *
  * Usage is read from the engine every time it is checked (the peer's
  * containers, by owner label), never counted in the supervisor, so that a
  * restart of dockgated resets nothing.  What the supervisor does keep, in
  * one table per process (struct quota, in struct sv), is what the engine
- * cannot know yet:
- * - holds: the containers, memory and CPUs of creates and starts in
+ * cannot know yet: holds, the containers, memory and CPUs of creates and starts in
  *   flight, added to the engine's numbers so that concurrent calls of one
  *   peer cannot all pass the same check; a hold lives until its call is
  *   freed, and is not counted once the engine's list shows its container
- *   (by name for a create, live by ID for a start), so nothing counts twice;
- * - one token bucket per peer for calls per second.
+ *   (by name for a create, live by ID for a start), so nothing counts twice.
  * Entries are keyed by peer name and survive policy reloads.
  *
  * The limits a container was created with are stamped on it as labels
@@ -35,15 +33,6 @@ struct quota_hold;
 
 struct quota *quota_new(void);
 void quota_free(struct quota *q);
-
-/*
- * Takes one call from pp's bucket.  0 when the call may go on; -1 when the
- * peer is over its rate, with *retry_ms the wait until it may call again.
- */
-int quota_rate(struct quota *q, const struct peer_policy *pp, long *retry_ms);
-
-/* Streams now served for peer (SERVING workers, refused ones aside), except one. */
-int quota_streams(const struct sv *sv, const char *peer, const struct worker *except);
 
 struct quota_usage {
         int64_t containers;   /* owned, in any state */
