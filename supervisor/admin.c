@@ -23,6 +23,7 @@
 #include "admin.h"
 #include "audit.h"
 #include "log.h"
+#include "ops_impl.h"
 #include "pool.h"
 #include "sampler.h"
 
@@ -125,7 +126,7 @@ static void v_out(const struct sv *sv, const struct acct_peer *p, char *b, size_
 }
 static void v_streams(const struct sv *sv, const struct acct_peer *p, char *b, size_t n)
 {
-        snprintf(b, n, "%d", pool_streams(sv, p->name, NULL));
+        snprintf(b, n, "%d", op_usage_streams(sv, p->name));
 }
 static void v_owned(const struct sv *sv, const struct acct_peer *p, char *b, size_t n)
 {

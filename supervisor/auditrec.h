@@ -1,7 +1,7 @@
 /*
- * auditrec.h - the broker's audit record of its answer to each call (its
- * decision), in the audit log (audit.h).  Each call's end and what happens
- * to workers are the pool's records (pool.h, pool_audit.c).
+ * auditrec.h - what the supervisor audits, as records of the audit log
+ * (audit.h): the broker's answer to each call (its decision), each call's
+ * end, and what happens to workers.
  *
  * Identity in every record comes from the supervisor's own record of the
  * connection (struct worker), never from anything a worker sent.
@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 struct call;
+struct opencall;
+struct worker;
 
 /*
  * The broker is about to answer c: result is "OK" or an error code name,
@@ -23,5 +25,15 @@ struct call;
  */
 uint64_t auditrec_decision(struct call *c, const char *result, const char *message,
                            const char *stream, const json_t *output);
+
+/*
+ * An open call ended: reported by the worker (MSG_CALL_END, with its byte
+ * counts), or lost with the worker (reported 0).
+ */
+void auditrec_end(struct opencall *oc, const char *result, uint64_t bytes_in,
+                  uint64_t bytes_out, int reported);
+
+/* A worker event: "killed" (by us, detail says why), "sandbox-violation", "crash". */
+void auditrec_worker(struct worker *w, const char *event, const char *detail);
 
 #endif

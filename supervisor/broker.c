@@ -16,8 +16,9 @@
 #include "broker.h"
 #include "log.h"
 #include "msg.h"
+#include "opencall.h"
 #include "pool.h"
-#include "rate.h"
+#include "quota.h"
 #include "schema.h"
 
 void call_free(struct call *c)
@@ -37,8 +38,9 @@ void call_free(struct call *c)
  */
 static void detach(struct call *c)
 {
-        if (c->worker != NULL && c->worker->call == c)
-                c->worker->call = NULL;
+        if (c->oc != NULL && c->oc->call == c)
+                c->oc->call = NULL;
+        c->oc = NULL;
 }
 
 /* The broker owes nothing more for c: detach it from its worker and free it. */
@@ -167,28 +169,23 @@ void call_stream(struct call *c, int fd, const char *kind, json_t *opts)
 void call_stream_keep(struct call *c, int fd, const char *kind, json_t *opts,
                       const struct call_stream_ops *ops)
 {
+        struct opencall *oc = c->oc;
+
         c->kept = ops;
         if (stream_send(c, fd, kind, opts) < 0) {
                 /* The worker is gone (or being killed): nothing will end this call. */
                 broker_cancel(c);
                 return;
         }
-        c->worker->call = c; /* still owed: the exit code, after MSG_STREAM_END */
+        /* Sent, so the worker and its record live: still owed, the exit code after
+         * MSG_STREAM_END. */
+        c->oc = oc;
+        oc->call = c;
 }
 
-/* The kept stream of the call in flight, or NULL when seq is not about one. */
-static struct call *kept_call(struct worker *w, uint64_t seq)
+int broker_stream_end(struct call *c)
 {
-        struct call *c = w->call;
-
-        return c != NULL && c->seq == seq && c->kept != NULL && !c->end_seen ? c : NULL;
-}
-
-int broker_stream_end(struct worker *w, uint64_t seq)
-{
-        struct call *c = kept_call(w, seq);
-
-        if (c == NULL || c->pending != NULL)
+        if (c->kept == NULL || c->end_seen || c->pending != NULL)
                 return -1;
         c->end_seen = 1;
         log_debug("call %llu (%s): stream ended", (unsigned long long)c->seq, c->op);
@@ -196,56 +193,13 @@ int broker_stream_end(struct worker *w, uint64_t seq)
         return 0;
 }
 
-int broker_resize(struct worker *w, uint64_t seq, uint32_t rows, uint32_t cols)
+int broker_resize(struct call *c, uint32_t rows, uint32_t cols)
 {
-        struct call *c = kept_call(w, seq);
-
-        if (c == NULL)
+        if (c->kept == NULL || c->end_seen)
                 return -1;
         if (c->kept->resize != NULL)
                 c->kept->resize(c, rows, cols);
         return 0;
-}
-
-void broker_cancel_worker(struct worker *w)
-{
-        if (w->call != NULL)
-                broker_cancel(w->call); /* clears w->call */
-}
-
-int broker_call_end(struct worker *w)
-{
-        /*
-         * Only a call the broker already answered (or dropped) can end, or a
-         * kept stream the worker ends early (an error, the peer's abort):
-         * that one is cancelled, which releases what it started.
-         */
-        if (w->call == NULL)
-                return 0;
-        if (w->call->kept == NULL)
-                return -1;
-        broker_cancel(w->call);
-        return 0;
-}
-
-int broker_call(struct worker *w, struct msg *m)
-{
-        struct call *c = calloc(1, sizeof(*c));
-
-        if (c == NULL)
-                fatal("calloc");
-        c->worker = w;
-        c->seq = m->seq;
-        snprintf(c->id, sizeof(c->id), "%s", m->id);
-        snprintf(c->op, sizeof(c->op), "%s", m->op);
-        c->raw = m->raw;
-        c->input = m->input;
-        m->input = NULL;
-        memcpy(c->token, m->token, sizeof(c->token));
-        explicit_bzero(m->token, sizeof(m->token));
-        c->engine = w->sv->engine;
-        w->call = c;
-        return broker_dispatch(c);
 }
 
 void call_set_resource(struct call *c, const char *id)
@@ -261,7 +215,8 @@ static int broker_transport_ok(const struct worker *w, const struct call *c)
 {
         if (w->refused)
                 return 0;
-        return w->tcp ? c->token[0] != '\0' : w->peer[0] != '\0' && c->token[0] == '\0';
+        /* A TCP call without a token comes here to be refused, and audited (identify). */
+        return w->tcp ? 1 : w->peer[0] != '\0' && c->token[0] == '\0';
 }
 
 /*
@@ -289,6 +244,10 @@ static int broker_identify(struct call *c)
                 }
                 return 0;
         }
+        if (c->token[0] == '\0') {
+                call_fail(c, DG_UNAUTHENTICATED, "auth.token is required on every call over TCP");
+                return -1;
+        }
         pp = policy_by_token(c->policy, c->token, id);
         explicit_bzero(c->token, sizeof(c->token));
         if (pp == NULL) {
@@ -304,7 +263,7 @@ static int broker_identify(struct call *c)
         }
         if (w->peer[0] != '\0')
                 return 0;
-        if (pp->quotas.streams > 0 && pool_streams(w->sv, pp->name, w) >= pp->quotas.streams) {
+        if (pp->quotas.streams > 0 && quota_streams(w->sv, pp->name, w) >= pp->quotas.streams) {
                 call_fail_details(c, DG_QUOTA_EXCEEDED,
                                   json_pack("{s:s,s:I}", "quota", "streams", "limit",
                                             (json_int_t)pp->quotas.streams),
@@ -316,6 +275,8 @@ static int broker_identify(struct call *c)
         snprintf(w->peer, sizeof(w->peer), "%s", pp->name);
         snprintf(w->token_id, sizeof(w->token_id), "%s", id);
         snprintf(w->open_peer, sizeof(w->open_peer), "%s", pp->name); /* audit's record */
+        if (c->oc != NULL)
+                snprintf(c->oc->peer, sizeof(c->oc->peer), "%s", pp->name);
         log_info("worker %d: TCP stream bound to peer %s (token %s)", (int)w->pid, pp->name,
                  id);
         return 0;
@@ -326,13 +287,28 @@ static int broker_rate(struct call *c)
 {
         long retry_ms;
 
-        if (c->worker->sv->rate == NULL ||
-            rate_take(c->worker->sv->rate, c->peer, &retry_ms) == 0)
+        if (c->worker->sv->quota == NULL ||
+            quota_rate(c->worker->sv->quota, c->peer, &retry_ms) == 0)
                 return 0;
         call_fail_details(c, DG_RATE_LIMITED,
                           json_pack("{s:I}", "retryAfterMs", (json_int_t)retry_ms),
                           "peer %s is over its rate of %lld calls per second; retry in %ld ms",
                           c->peer->name, (long long)c->peer->quotas.calls_per_second, retry_ms);
+        return -1;
+}
+
+/* The peer's calls in flight over all its streams (invariant 6). */
+static int broker_inflight(struct call *c)
+{
+        uint32_t max = c->worker->sv->cfg.max_calls_peer;
+
+        if (c->oc == NULL || opencall_count(c->oc, c->peer->name, max) == 0)
+                return 0;
+        call_fail_details(c, DG_RATE_LIMITED,
+                          json_pack("{s:i,s:I}", "retryAfterMs", 10, "limit", (json_int_t)max),
+                          "peer %s has %lu calls in flight, as many as it may; retry once one "
+                          "ended",
+                          c->peer->name, (unsigned long)max);
         return -1;
 }
 
@@ -357,7 +333,7 @@ int broker_dispatch(struct call *c)
                 return 0;
         }
         c->policy = policy_ref(w->sv->policy);
-        if (broker_identify(c) < 0 || broker_rate(c) < 0)
+        if (broker_identify(c) < 0 || broker_rate(c) < 0 || broker_inflight(c) < 0)
                 return 0;
         if (!policy_allows(c->peer, os->verb)) {
                 call_fail(c, DG_FORBIDDEN, "operation %s is not allowed for peer %s", c->op,

@@ -24,6 +24,7 @@
 
 struct worker;
 struct call;
+struct opencall;
 
 /*
  * A kept stream (call_stream_keep): the worker relays the engine connection
@@ -41,26 +42,27 @@ struct call_stream_ops {
 };
 
 struct call {
-        struct worker *worker;         /* the stream's worker */
-        uint64_t seq;                  /* the worker's call number */
-        char id[129];                  /* the peer's call id */
+        struct worker *worker; /* the stream's worker */
+        struct opencall *oc;   /* the worker's record of it (opencall.h), till answered */
+        uint64_t seq;          /* the worker's call number */
+        char id[129];          /* the peer's call id */
         char op[97];
-        const struct op_desc *desc;    /* the operation's descriptor, once dispatched */
-        int raw;                       /* raw carriage requested */
-        json_t *input;                 /* checked against the op's schema (owned) */
+        const struct op_desc *desc;     /* the operation's descriptor, once dispatched */
+        int raw;                        /* raw carriage requested */
+        json_t *input;                  /* checked against the op's schema (owned) */
         const struct peer_policy *peer; /* from the supervisor's own record, never the worker */
         struct policy *policy;          /* a reference: survives a reload mid-call */
         struct engine *engine;
-        struct engine_req *pending;    /* the engine request in flight, if any */
-        void *state;                   /* handler's own state; freed with state_free */
+        struct engine_req *pending; /* the engine request in flight, if any */
+        void *state;                /* handler's own state; freed with state_free */
         void (*state_free)(void *);
         int answered;
         const struct call_stream_ops *kept; /* set by call_stream_keep() */
         int end_seen;                       /* MSG_STREAM_END arrived */
         /* for the audit log (auditrec.c) */
-        int allowed;        /* policy let it through to its handler */
-        int unaudited;      /* refused because the audit log cannot be written */
-        char resource[257]; /* full ID of what it acts on, once known */
+        int allowed;                   /* policy let it through to its handler */
+        int unaudited;                 /* refused because the audit log cannot be written */
+        char resource[257];            /* full ID of what it acts on, once known */
         char token[MSG_TOKEN_MAX + 1]; /* TCP: the call's bearer token, wiped once checked */
 };
 
@@ -101,19 +103,12 @@ void call_stream(struct call *c, int fd, const char *kind, json_t *opts /* stole
 void call_stream_keep(struct call *c, int fd, const char *kind, json_t *opts /* stolen */,
                       const struct call_stream_ops *ops);
 /*
- * What the pool calls (struct pool_calls, pool.h), for worker w whose state
- * and sequence numbers pool_state.c checked.  broker_call() makes the call
- * of MSG_CALL m (taking its input) and dispatches it; broker_call_end() is
- * MSG_CALL_END (-1 when a plain answer is still owed); broker_stream_end()
- * and broker_resize() are MSG_STREAM_END and MSG_RESIZE of the kept stream
- * seq (-1 when there is none, or its end was seen); broker_cancel_worker()
- * cancels w's call, if any.  -1: the caller kills the worker.
+ * The worker's MSG_STREAM_END and MSG_RESIZE for c (pool.c checked the
+ * seq).  -1 when c is not a kept stream, or its end was already seen: the
+ * caller kills the worker.
  */
-int broker_call(struct worker *w, struct msg *m);
-int broker_call_end(struct worker *w);
-int broker_stream_end(struct worker *w, uint64_t seq);
-int broker_resize(struct worker *w, uint64_t seq, uint32_t rows, uint32_t cols);
-void broker_cancel_worker(struct worker *w);
+int broker_stream_end(struct call *c);
+int broker_resize(struct call *c, uint32_t rows, uint32_t cols);
 
 /*
  * Called by the worker channel with a call it just decoded.  Returns -1 when

@@ -22,10 +22,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "engine.h"
 #include "log.h"
+#include "profile.h"
 
 #define ENGINE_TIMEOUT_MS 30000L
 #define ENGINE_CONNECT_TIMEOUT_MS 5000L
@@ -41,65 +43,89 @@
  */
 #define ENGINE_STATUS_TOO_LARGE 502
 
+struct engine_multi;
+
 struct engine_req {
         LIST_ENTRY(engine_req) entry;
+        TAILQ_ENTRY(engine_req) wait; /* in share->waiting until it may start */
         struct engine *e;
+        struct engine_multi *m; /* control or long-held */
+        struct engine_share *share; /* its owner's share, or NULL */
+        int started;                /* added to m->multi (counted in share->active) */
         CURL *easy;
         struct curl_slist *headers;
         char *out; /* serialized request body, or NULL */
         char *buf; /* response body */
         size_t len, cap;
         int too_large;
+        json_t *headers_seen; /* engine_request_headers(): the naming headers, else NULL */
         engine_cb cb;
         void *arg;
 };
 
-struct engine {
-        struct event_base *base;
+/*
+ * One curl multi handle with its libevent glue.  There are two: the control
+ * plane's, whose connections are capped (ENGINE_MAX_CONNS) and reused, and
+ * the long-held requests' (wait, anything with a timeout above the
+ * default), so that requests which hold a connection for minutes or hours
+ * never take the control plane's places (issue 10 item 5).
+ */
+struct engine_multi {
+        struct engine *e;
         CURLM *multi;
         struct event *timer;
+};
+
+struct engine {
+        struct event_base *base;
+        struct engine_multi control, held;
         char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
         LIST_HEAD(, engine_req) reqs;
         int inflight;
+        int up; /* -1 before the first answer, 0 unreachable, 1 answering */
+        engine_reach_cb reach_cb;
+        void *reach_arg;
+        struct engine_profile *profile;
 };
 
-static void engine_check_done(struct engine *e);
+static void engine_check_done(struct engine_multi *m);
 
 /* --- libevent <-> libcurl glue --- */
 
 static void engine_on_socket(evutil_socket_t fd, short what, void *arg)
 {
-        struct engine *e = arg;
+        struct engine_multi *m = arg;
         int flags = 0, running;
 
         if (what & EV_READ)
                 flags |= CURL_CSELECT_IN;
         if (what & EV_WRITE)
                 flags |= CURL_CSELECT_OUT;
-        curl_multi_socket_action(e->multi, fd, flags, &running);
-        engine_check_done(e);
+        curl_multi_socket_action(m->multi, fd, flags, &running);
+        engine_check_done(m);
 }
 
 static void engine_on_timer(evutil_socket_t fd, short what, void *arg)
 {
-        struct engine *e = arg;
+        struct engine_multi *m = arg;
         int running;
 
-        curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-        engine_check_done(e);
+        curl_multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        engine_check_done(m);
 }
 
 /* CURLMOPT_SOCKETFUNCTION: keep one persistent event per curl socket. */
 static int engine_sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 {
-        struct engine *e = userp;
+        struct engine_multi *m = userp;
+        struct engine *e = m->e;
         struct event *ev = socketp;
         short kind = EV_PERSIST;
 
         if (what == CURL_POLL_REMOVE) {
                 if (ev != NULL)
                         event_free(ev);
-                curl_multi_assign(e->multi, s, NULL);
+                curl_multi_assign(m->multi, s, NULL);
                 return 0;
         }
         if (what & CURL_POLL_IN)
@@ -108,13 +134,13 @@ static int engine_sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, vo
                 kind |= EV_WRITE;
         if (ev != NULL) {
                 event_del(ev);
-                if (event_assign(ev, e->base, s, kind, engine_on_socket, e) == -1)
+                if (event_assign(ev, e->base, s, kind, engine_on_socket, m) == -1)
                         return -1;
         } else {
-                ev = event_new(e->base, s, kind, engine_on_socket, e);
+                ev = event_new(e->base, s, kind, engine_on_socket, m);
                 if (ev == NULL)
                         return -1;
-                curl_multi_assign(e->multi, s, ev);
+                curl_multi_assign(m->multi, s, ev);
         }
         return event_add(ev, NULL);
 }
@@ -122,14 +148,14 @@ static int engine_sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, vo
 /* CURLMOPT_TIMERFUNCTION: one timer; -1 removes it. */
 static int engine_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 {
-        struct engine *e = userp;
+        struct engine_multi *m = userp;
         struct timeval tv;
 
         if (timeout_ms < 0)
-                return evtimer_del(e->timer);
+                return evtimer_del(m->timer);
         tv.tv_sec = timeout_ms / 1000;
         tv.tv_usec = (timeout_ms % 1000) * 1000;
-        return evtimer_add(e->timer, &tv);
+        return evtimer_add(m->timer, &tv);
 }
 
 /* --- requests --- */
@@ -159,18 +185,70 @@ static size_t engine_write_cb(char *data, size_t size, size_t n, void *arg)
         return add;
 }
 
+static void engine_share_next(struct engine_share *sh);
+
 static void engine_req_free(struct engine_req *r)
 {
+        struct engine_share *sh = r->share;
+
         if (r->easy != NULL) {
-                curl_multi_remove_handle(r->e->multi, r->easy);
+                if (r->started)
+                        curl_multi_remove_handle(r->m->multi, r->easy);
                 curl_easy_cleanup(r->easy);
+        }
+        if (sh != NULL) {
+                if (r->started)
+                        sh->active--;
+                else
+                        TAILQ_REMOVE(&sh->waiting, r, wait);
         }
         LIST_REMOVE(r, entry);
         r->e->inflight--;
         curl_slist_free_all(r->headers);
+        json_decref(r->headers_seen);
         free(r->out);
         free(r->buf);
         free(r);
+        if (sh != NULL)
+                engine_share_next(sh);
+}
+
+static int engine_start(struct engine_req *r)
+{
+        if (curl_multi_add_handle(r->m->multi, r->easy) != CURLM_OK)
+                return -1;
+        r->started = 1;
+        if (r->share != NULL)
+                r->share->active++;
+        return 0;
+}
+
+/* The owner's next waiting request, if its share has room again. */
+static void engine_share_next(struct engine_share *sh)
+{
+        struct engine_req *r;
+
+        while (sh->active < sh->limit && (r = TAILQ_FIRST(&sh->waiting)) != NULL) {
+                TAILQ_REMOVE(&sh->waiting, r, wait);
+                if (engine_start(r) == 0)
+                        continue;
+                /* Cannot start: it fails as unreachable, like a broken connection. */
+                r->share = NULL;
+                r->cb(0, NULL, "", 0, r->arg);
+                engine_req_free(r);
+        }
+}
+
+int engine_is_long(long timeout_ms)
+{
+        return timeout_ms > ENGINE_TIMEOUT_MS;
+}
+
+void engine_share_init(struct engine_share *sh, int limit)
+{
+        sh->active = 0;
+        sh->limit = limit;
+        TAILQ_INIT(&sh->waiting);
 }
 
 /* Maps curl's outcome to engine.h's status: HTTP code, 0 unreachable, -1 timeout. */
@@ -190,14 +268,56 @@ static int engine_status(struct engine_req *r, CURLcode rc)
         return (int)code;
 }
 
+/* CURLOPT_HEADERFUNCTION for engine_request_headers(): keeps the naming headers. */
+static size_t engine_header_cb(char *data, size_t size, size_t n, void *arg)
+{
+        static const char *const names[] = {"Api-Version", "Libpod-Api-Version", "Server"};
+        struct engine_req *r = arg;
+        size_t len = size * n, i, nl, vl;
+        const char *v;
+
+        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                nl = strlen(names[i]);
+                if (len <= nl || data[nl] != ':' || strncasecmp(data, names[i], nl) != 0)
+                        continue;
+                for (v = data + nl + 1; v < data + len && (*v == ' ' || *v == '\t'); v++)
+                        ;
+                for (vl = (size_t)(data + len - v);
+                     vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' ');
+                     vl--)
+                        ;
+                if (vl <= 128)
+                        json_object_set_new(r->headers_seen, names[i], json_stringn(v, vl));
+        }
+        return len;
+}
+
+/* Tells the reachability hook about a change (see engine_on_reach()). */
+static void engine_reached(struct engine *e, int up)
+{
+        int was = e->up;
+
+        if (up)
+                e->up = 1;
+        else if (e->up == 1)
+                e->up = 0;
+        else
+                return; /* unreachable from the start: nothing changed */
+        if (e->reach_cb != NULL && was != e->up)
+                e->reach_cb(up, e->reach_arg);
+}
+
 static void engine_finish(struct engine_req *r, CURLcode rc)
 {
         int status = engine_status(r, rc);
         json_t *body = NULL;
         const char *raw = r->buf ? r->buf : "";
         size_t rawlen = r->len;
+        struct engine *e = r->e;
 
-        if (status == ENGINE_STATUS_TOO_LARGE) {
+        if (r->headers_seen != NULL && status > 0) {
+                body = json_incref(r->headers_seen);
+        } else if (status == ENGINE_STATUS_TOO_LARGE) {
                 body = json_pack("{s:s}", "message", "engine answer too large");
                 raw = "";
                 rawlen = 0;
@@ -206,9 +326,15 @@ static void engine_finish(struct engine_req *r, CURLcode rc)
         }
         if (rc != CURLE_OK && status != ENGINE_STATUS_TOO_LARGE)
                 log_debug("engine: request failed: %s", curl_easy_strerror(rc));
+        /* Every caller sees the status dockerd would have answered (profile.h). */
+        if (status >= 400 && status != ENGINE_STATUS_TOO_LARGE)
+                status = profile_status(e->profile, status, body);
         r->cb(status, body, raw, rawlen, r->arg);
         json_decref(body);
         engine_req_free(r);
+        /* A timeout says nothing about reachability; no answer at all does. */
+        if (status != -1)
+                engine_reached(e, status != 0);
 }
 
 /*
@@ -216,13 +342,13 @@ static void engine_finish(struct engine_req *r, CURLcode rc)
  * other requests; curl_multi_remove_handle() drops a cancelled request's
  * queued message, so the loop never sees a freed handle.
  */
-static void engine_check_done(struct engine *e)
+static void engine_check_done(struct engine_multi *em)
 {
         CURLMsg *m;
         struct engine_req *r;
         int left;
 
-        while ((m = curl_multi_info_read(e->multi, &left)) != NULL) {
+        while ((m = curl_multi_info_read(em->multi, &left)) != NULL) {
                 if (m->msg != CURLMSG_DONE)
                         continue;
                 r = NULL;
@@ -305,8 +431,35 @@ static int engine_req_setup(struct engine_req *r, const char *method, const char
         return ok ? 0 : -1;
 }
 
+static struct engine_req *engine_request_full(struct engine *e, struct engine_share *share,
+                                              const char *method, const char *path,
+                                              json_t *body, long timeout_ms, int want_headers,
+                                              engine_cb cb, void *arg);
+
 struct engine_req *engine_request(struct engine *e, const char *method, const char *path,
                                   json_t *body, long timeout_ms, engine_cb cb, void *arg)
+{
+        return engine_request_as(e, NULL, method, path, body, timeout_ms, cb, arg);
+}
+
+struct engine_req *engine_request_as(struct engine *e, struct engine_share *share,
+                                     const char *method, const char *path, json_t *body,
+                                     long timeout_ms, engine_cb cb, void *arg)
+{
+        return engine_request_full(e, share, method, path, body, timeout_ms, 0, cb, arg);
+}
+
+struct engine_req *engine_request_headers(struct engine *e, const char *method,
+                                          const char *path, long timeout_ms, engine_cb cb,
+                                          void *arg)
+{
+        return engine_request_full(e, NULL, method, path, NULL, timeout_ms, 1, cb, arg);
+}
+
+static struct engine_req *engine_request_full(struct engine *e, struct engine_share *share,
+                                              const char *method, const char *path,
+                                              json_t *body, long timeout_ms, int want_headers,
+                                              engine_cb cb, void *arg)
 {
         struct engine_req *r;
         struct curl_slist *h;
@@ -325,6 +478,10 @@ struct engine_req *engine_request(struct engine *e, const char *method, const ch
         r->e = e;
         r->cb = cb;
         r->arg = arg;
+        if (timeout_ms <= 0)
+                timeout_ms = ENGINE_TIMEOUT_MS;
+        /* Long-held requests never take a control-plane connection. */
+        r->m = engine_is_long(timeout_ms) ? &e->held : &e->control;
         LIST_INSERT_HEAD(&e->reqs, r, entry);
         e->inflight++;
         if (body != NULL && (r->out = json_dumps(body, JSON_COMPACT)) == NULL)
@@ -338,9 +495,21 @@ struct engine_req *engine_request(struct engine *e, const char *method, const ch
                 goto fail;
         if ((r->easy = curl_easy_init()) == NULL)
                 goto fail;
-        if (engine_req_setup(r, method, url, timeout_ms > 0 ? timeout_ms : ENGINE_TIMEOUT_MS))
+        if (engine_req_setup(r, method, url, timeout_ms))
                 goto fail;
-        if (curl_multi_add_handle(e->multi, r->easy) != CURLM_OK) {
+        if (want_headers &&
+            ((r->headers_seen = json_object()) == NULL ||
+             curl_easy_setopt(r->easy, CURLOPT_HEADERFUNCTION, engine_header_cb) != CURLE_OK ||
+             curl_easy_setopt(r->easy, CURLOPT_HEADERDATA, r) != CURLE_OK))
+                goto fail;
+        /* Beyond its owner's share, a request waits for one of the owner's own to end. */
+        r->share = share;
+        if (share != NULL && share->active >= share->limit) {
+                TAILQ_INSERT_TAIL(&share->waiting, r, wait);
+                return r;
+        }
+        if (engine_start(r) == -1) {
+                r->share = NULL;
                 curl_easy_cleanup(r->easy);
                 r->easy = NULL;
                 goto fail;
@@ -362,6 +531,54 @@ int engine_inflight(const struct engine *e)
         return e->inflight;
 }
 
+void engine_on_reach(struct engine *e, engine_reach_cb cb, void *arg)
+{
+        e->reach_cb = cb;
+        e->reach_arg = arg;
+}
+
+void engine_set_profile(struct engine *e, struct engine_profile *p)
+{
+        e->profile = p;
+}
+
+struct engine_profile *engine_profile(const struct engine *e)
+{
+        return e->profile;
+}
+
+const char *engine_socket_path(const struct engine *e)
+{
+        return e->socket_path;
+}
+
+static int engine_multi_init(struct engine *e, struct engine_multi *m, long max_conns,
+                             long idle_conns)
+{
+        m->e = e;
+        if ((m->timer = evtimer_new(e->base, engine_on_timer, m)) == NULL)
+                return -1;
+        if ((m->multi = curl_multi_init()) == NULL)
+                return -1;
+        curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, engine_sock_cb);
+        curl_multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m);
+        curl_multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, engine_timer_cb);
+        curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
+        if (max_conns > 0)
+                curl_multi_setopt(m->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max_conns);
+        curl_multi_setopt(m->multi, CURLMOPT_MAXCONNECTS, idle_conns);
+        return 0;
+}
+
+static void engine_multi_free(struct engine_multi *m)
+{
+        /* Closes cached connections; the socket callback frees their events. */
+        if (m->multi != NULL)
+                curl_multi_cleanup(m->multi);
+        if (m->timer != NULL)
+                event_free(m->timer);
+}
+
 struct engine *engine_new(struct event_base *base, const char *socket_path)
 {
         struct engine *e;
@@ -375,22 +592,23 @@ struct engine *engine_new(struct event_base *base, const char *socket_path)
         if ((e = calloc(1, sizeof(*e))) == NULL)
                 goto fail;
         e->base = base;
+        e->up = -1;
         LIST_INIT(&e->reqs);
         snprintf(e->socket_path, sizeof(e->socket_path), "%s", socket_path);
-        if ((e->timer = evtimer_new(base, engine_on_timer, e)) == NULL)
+        /*
+         * Long-held requests: no cap of their own (each owner's share bounds
+         * them), and none kept idle: a connection that waited an hour is
+         * not worth keeping.
+         */
+        if (engine_multi_init(e, &e->control, ENGINE_MAX_CONNS, ENGINE_IDLE_CONNS) < 0 ||
+            engine_multi_init(e, &e->held, 0, 1) < 0)
                 goto fail;
-        if ((e->multi = curl_multi_init()) == NULL)
-                goto fail;
-        curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, engine_sock_cb);
-        curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
-        curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, engine_timer_cb);
-        curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
-        curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, ENGINE_MAX_CONNS);
-        curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, ENGINE_IDLE_CONNS);
         return e;
 fail:
-        if (e != NULL && e->timer != NULL)
-                event_free(e->timer);
+        if (e != NULL) {
+                engine_multi_free(&e->control);
+                engine_multi_free(&e->held);
+        }
         free(e);
         curl_global_cleanup();
         return NULL;
@@ -402,9 +620,8 @@ void engine_free(struct engine *e)
                 return;
         while (!LIST_EMPTY(&e->reqs))
                 engine_req_free(LIST_FIRST(&e->reqs));
-        /* Closes cached connections; the socket callback frees their events. */
-        curl_multi_cleanup(e->multi);
-        event_free(e->timer);
+        engine_multi_free(&e->control);
+        engine_multi_free(&e->held);
         free(e);
         curl_global_cleanup();
 }
@@ -499,8 +716,12 @@ int engine_dial(struct engine *e, const char *method, const char *path,
         /* Bounds both a full listen backlog and a stuck engine: the loop must not hang. */
         if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)
                 goto fail;
-        if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+        if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+                saved = errno;
+                engine_reached(e, 0);
+                errno = saved;
                 goto fail;
+        }
         if (engine_write_all(fd, req, reqlen) == -1)
                 goto fail;
         if ((flags = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)

@@ -3,10 +3,9 @@
  *
  * A unix peer's identity is learned here, from the kernel (SO_PEERCRED),
  * before a single byte is read; the supervisor never reads peer bytes at
- * all.  An unmapped uid is still handed to a worker, which answers its
- * first call with UNAUTHENTICATED (the id echoed needs a parsed frame, which
- * is the worker's job).  A peer already at its stream quota is handed over
- * with a refusal, which the worker answers the same way.
+ * all.  What then happens to the connection (a worker, a place in the
+ * waiting queue, or a refusal: an unmapped uid, a stream quota, the worker
+ * bounds) is admission's decision (admit.h).
  *
  * A TCP peer has no identity at accept: each of its calls carries a bearer
  * token, which the worker forwards and the broker checks (broker.c).
@@ -24,116 +23,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "envelope.h"
-#include "frame.h"
+#include "admit.h"
 #include "listener.h"
 #include "log.h"
-#include "pool.h"
 
-#define PENDING_MAX 256   /* peers waiting for a worker */
-#define PENDING_WAIT_S 10 /* then they get UNAVAILABLE */
 #define ACCEPT_BACKOFF_MS 100
-
-struct pending {
-        TAILQ_ENTRY(pending) link;
-        struct sv *sv;
-        int fd;
-        uid_t uid;
-        gid_t gid;
-        int tcp;
-        struct event *ev_timeout;
-};
-
-/*
- * Tells a peer we cannot serve it, without reading anything from it: the
- * frame is ours, built from constants.  Best effort, non-blocking.
- */
-static void refuse(int fd, const char *message)
-{
-        size_t len;
-        char *json = envelope_error("", DG_UNAVAILABLE, message, NULL, &len);
-        if (json != NULL) {
-                unsigned char hdr[FRAME_HDR];
-                frame_put_header(hdr, (uint32_t)len);
-                struct iovec iov[2] = {{hdr, sizeof(hdr)}, {json, len}};
-                struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
-                (void)sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-                free(json);
-        }
-        close(fd);
-}
-
-static void pending_free(struct pending *p)
-{
-        TAILQ_REMOVE(&p->sv->pending, p, link);
-        p->sv->npending--;
-        event_free(p->ev_timeout);
-        free(p);
-}
-
-static void pending_timeout(evutil_socket_t fd, short what, void *arg)
-{
-        struct pending *p = arg;
-        log_warnx("no worker became ready for uid %u in %d s", (unsigned)p->uid,
-                  PENDING_WAIT_S);
-        refuse(p->fd, "no worker available; try again");
-        pending_free(p);
-}
-
-static void hand(struct sv *sv, struct worker *w, int fd, uid_t uid, gid_t gid, int tcp)
-{
-        const struct peer_policy *pp;
-        const char *refusal = NULL;
-
-        if (tcp) {
-                pool_hand_off(w, fd, NULL, (uid_t)-1, (gid_t)-1, 1, NULL);
-                return;
-        }
-        /* Identity is looked up at hand-off, against the policy now in force. */
-        pp = policy_by_cred(sv->policy, uid, gid);
-        if (pp != NULL && pp->quotas.streams > 0 &&
-            pool_streams(sv, pp->name, NULL) >= pp->quotas.streams) {
-                log_info("peer %s is at its quota of %lld concurrent streams: refusing one",
-                         pp->name, (long long)pp->quotas.streams);
-                refusal = "QUOTA_EXCEEDED";
-        }
-        pool_hand_off(w, fd, pp != NULL ? pp->name : NULL, uid, gid, 0, refusal);
-}
-
-static void queue_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp)
-{
-        if (sv->npending >= PENDING_MAX) {
-                log_warnx("too many peers waiting for a worker; refusing uid %u",
-                          (unsigned)uid);
-                refuse(fd, "server at capacity; try again");
-                return;
-        }
-        struct pending *p = calloc(1, sizeof(*p));
-        if (p == NULL || (p->ev_timeout = evtimer_new(sv->base, pending_timeout, p)) == NULL) {
-                free(p);
-                refuse(fd, "server at capacity; try again");
-                return;
-        }
-        p->sv = sv;
-        p->fd = fd;
-        p->uid = uid;
-        p->gid = gid;
-        p->tcp = tcp;
-        struct timeval tv = {PENDING_WAIT_S, 0};
-        evtimer_add(p->ev_timeout, &tv);
-        TAILQ_INSERT_TAIL(&sv->pending, p, link);
-        sv->npending++;
-}
-
-void listener_drain(struct sv *sv)
-{
-        struct pending *p;
-        struct worker *w;
-        while ((p = TAILQ_FIRST(&sv->pending)) != NULL && (w = pool_take(sv)) != NULL) {
-                hand(sv, w, p->fd, p->uid, p->gid, p->tcp);
-                pending_free(p);
-        }
-}
 
 static void accept_resume(evutil_socket_t fd, short what, void *arg)
 {
@@ -187,22 +81,6 @@ static int accept_next(struct sv *sv, int lfd, const char *what)
         return -1;
 }
 
-/* An accepted peer goes to a ready worker, or waits behind those already waiting. */
-static void admit(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp)
-{
-        struct worker *w;
-
-        if (sv->shutting_down) {
-                refuse(fd, "server shutting down");
-                return;
-        }
-        w = TAILQ_EMPTY(&sv->pending) ? pool_take(sv) : NULL;
-        if (w != NULL)
-                hand(sv, w, fd, uid, gid, tcp);
-        else
-                queue_peer(sv, fd, uid, gid, tcp);
-}
-
 static void on_accept_tcp(evutil_socket_t lfd, short what, void *arg)
 {
         struct sv *sv = arg;
@@ -210,7 +88,7 @@ static void on_accept_tcp(evutil_socket_t lfd, short what, void *arg)
 
         for (int i = 0; i < 64 && (fd = accept_next(sv, lfd, "accept (tcp)")) >= 0; i++) {
                 tcp_peer_note(fd);
-                admit(sv, fd, (uid_t)-1, (gid_t)-1, 1);
+                admit_peer(sv, fd, (uid_t)-1, (gid_t)-1, 1);
         }
 }
 
@@ -229,7 +107,7 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
                         close(fd);
                         continue;
                 }
-                admit(sv, fd, cred.uid, cred.gid, 0);
+                admit_peer(sv, fd, cred.uid, cred.gid, 0);
         }
 }
 
@@ -355,8 +233,7 @@ int listener_open(struct sv *sv)
                 return -1;
         }
         sv->listen_fd = fd;
-        TAILQ_INIT(&sv->pending);
-        sv->npending = 0;
+        admit_init(sv);
         sv->ev_accept = event_new(sv->base, fd, EV_READ | EV_PERSIST, on_accept, sv);
         sv->ev_accept_resume = evtimer_new(sv->base, accept_resume, sv);
         if (sv->ev_accept == NULL || sv->ev_accept_resume == NULL)
@@ -374,7 +251,6 @@ int listener_open(struct sv *sv)
 
 void listener_close(struct sv *sv)
 {
-        struct pending *p;
         if (sv->listen_fd < 0)
                 return;
         if (sv->ev_tcp_accept != NULL) {
@@ -388,8 +264,5 @@ void listener_close(struct sv *sv)
         close(sv->listen_fd);
         sv->listen_fd = -1;
         unlink(sv->cfg.socket);
-        while ((p = TAILQ_FIRST(&sv->pending)) != NULL) {
-                refuse(p->fd, "server shutting down");
-                pending_free(p);
-        }
+        admit_close(sv);
 }

@@ -1,6 +1,6 @@
 /*
  * listener.h - the peers' unix socket: accept, identify by SO_PEERCRED,
- * hand to a pooled worker (or queue briefly when none is ready).
+ * and pass each connection to admission (admit.h).
  */
 #ifndef DG_LISTENER_H
 #define DG_LISTENER_H
@@ -9,7 +9,5 @@
 
 int listener_open(struct sv *sv);   /* -1 with a log line on failure */
 void listener_close(struct sv *sv); /* stops accepting, unlinks the socket */
-/* A worker became ready: serve the oldest waiting peer, if any. */
-void listener_drain(struct sv *sv);
 
 #endif

@@ -22,12 +22,13 @@
 #include "listener.h"
 #include "account.h"
 #include "admin.h"
+#include "admit.h"
 #include "audit.h"
 #include "log.h"
 #include "notify.h"
 #include "pool.h"
+#include "detect.h"
 #include "quota.h"
-#include "rate.h"
 #include "lease.h"
 #include "sampler.h"
 #include "supervisor.h"
@@ -433,16 +434,6 @@ static void close_records(struct sv *sv)
         account_free(sv->account);
 }
 
-/* The pool reaches the broker and the listener only through these. */
-static const struct pool_calls calls = {
-    .call = broker_call,
-    .cancel = broker_cancel_worker,
-    .call_end = broker_call_end,
-    .stream_end = broker_stream_end,
-    .resize = broker_resize,
-    .ready = listener_drain,
-};
-
 int main(int argc, char **argv)
 {
         struct sv sv;
@@ -450,7 +441,6 @@ int main(int argc, char **argv)
         sv.listen_fd = -1;
         notify_init();
         sv.ops = &ops_table;
-        sv.calls = &calls;
         if (parse_args(argc, argv, &sv) < 0)
                 return 2;
         /* Workers follow: without a syslog daemon they log through our stderr too. */
@@ -469,7 +459,9 @@ int main(int argc, char **argv)
                 fatalx("event_base_new failed");
         if ((sv.engine = engine_new(sv.base, sv.cfg.engine)) == NULL)
                 fatalx("cannot set up the engine client");
-        if ((sv.quota = quota_new()) == NULL || (sv.rate = rate_new()) == NULL)
+        if ((sv.profile = detect_new(sv.engine)) == NULL)
+                fatalx("out of memory");
+        if ((sv.quota = quota_new()) == NULL)
                 fatalx("out of memory");
         pool_init(&sv);
         if (open_records(&sv) < 0 || wlog_open(&sv) < 0 || listener_open(&sv) < 0)
@@ -487,19 +479,21 @@ int main(int argc, char **argv)
         pool_fill(&sv);
         log_info("dockgated %s: engine %s, pool of %d workers as %s", DG_VERSION, sv.cfg.engine,
                  sv.cfg.pool_size, sv.cfg.worker_user);
+        detect_run(sv.profile);
         notify_ready(sv.cfg.socket); /* the listeners listen: a peer is served from now */
 
         event_base_dispatch(sv.base);
 
         listener_close(&sv);
         pool_shutdown(&sv);
+        admit_free(&sv);
         for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
                 event_free(sigs[i]);
         wlog_close(&sv);
         close_records(&sv);
+        detect_free(sv.profile);
         engine_free(sv.engine);
         quota_free(sv.quota);
-        rate_free(sv.rate);
         policy_unref(sv.policy);
         event_base_free(sv.base);
         log_info("stopped");

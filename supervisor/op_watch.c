@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filters.h"
 #include "ops_impl.h"
 
 #define WATCH_FILTER_MAX 2048 /* the escaped filters value */
@@ -102,6 +103,10 @@ static json_t *events_filter(struct call *c)
                 }
                 json_array_append_new(types, json_string(t));
         }
+        if (filters_events(c, f) < 0) {
+                json_decref(f);
+                return NULL;
+        }
         if (c->peer->admin) {
                 if (json_array_size(types) == 0)
                         json_object_del(f, "type");
@@ -118,7 +123,10 @@ static json_t *events_filter(struct call *c)
                 call_fail(c, DG_INTERNAL, "owner label too long");
                 return NULL;
         }
-        json_object_set_new(f, "label", json_pack("[s]", label));
+        /* The peer's own label filters stay, ANDed with its owner label. */
+        if (json_object_get(f, "label") == NULL)
+                json_object_set_new(f, "label", json_array());
+        json_array_append_new(json_object_get(f, "label"), json_string(label));
         return f;
 }
 

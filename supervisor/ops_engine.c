@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "ops_engine.h"
+#include "pool.h"
+#include "quota.h"
 
 int ops_send(struct call *c, const char *method, json_t *body, long timeout_ms, engine_cb cb,
              const char *fmt, ...)
@@ -22,7 +24,12 @@ int ops_send(struct call *c, const char *method, json_t *body, long timeout_ms, 
                 call_fail(c, DG_INTERNAL, "engine path too long");
                 return -1;
         }
-        c->pending = engine_request(c->engine, method, path, body, timeout_ms, cb, c);
+        /* Counted in the peer's own share of engine connections (quota.h). */
+        c->pending = engine_request_as(
+            c->engine,
+            c->peer != NULL ? quota_engine_share(c->worker->sv->quota, c->peer->name, timeout_ms)
+                            : NULL,
+            method, path, body, timeout_ms, cb, c);
         if (c->pending == NULL) {
                 call_fail(c, DG_INTERNAL, "the engine request could not be started");
                 return -1;
@@ -86,13 +93,4 @@ int ops_peer_filter(const struct call *c, char *buf, size_t len)
         if (rc == -1)
                 return -1;
         return engine_path(buf, len, "filters=%s", esc);
-}
-
-int ops_owner_filter(const struct call *c, char *buf, size_t len)
-{
-        if (c->peer->admin) {
-                buf[0] = '\0';
-                return len > 0 ? 0 : -1;
-        }
-        return ops_peer_filter(c, buf, len);
 }

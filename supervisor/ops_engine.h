@@ -31,6 +31,4 @@ void ops_stream(struct call *c, const char *method, const char *path, const char
                 const char *kind, json_t *opts);
 /* Writes "filters=<escaped {"label":["owner=peer"]}>"; -1 if too long. */
 int ops_peer_filter(const struct call *c, char *buf, size_t len);
-/* The same, but "" for admins, who see everything. */
-int ops_owner_filter(const struct call *c, char *buf, size_t len);
 #endif

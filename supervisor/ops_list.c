@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "filters.h"
 #include "ops_engine.h"
 #include "ops_list.h"
 #include "resolve.h"
@@ -26,6 +27,8 @@ void ops_reply_list(struct call *c, int status, json_t *body, const char *key, i
         {
                 if (owned && !resolve_owns(c, json_object_get(v, "Labels")))
                         continue;
+                if (!filters_keep(c, v))
+                        continue;
                 if ((one = item(c, v)) != NULL)
                         json_array_append_new(out, one);
         }
@@ -34,12 +37,11 @@ void ops_reply_list(struct call *c, int status, json_t *body, const char *key, i
 
 void ops_list_owned(struct call *c, engine_cb cb, const char *path)
 {
-        char filter[1200];
+        char filter[4200];
 
-        if (ops_owner_filter(c, filter, sizeof(filter)) == -1) {
-                call_fail(c, DG_INTERNAL, "owner filter too long");
+        /* The owner's label ANDed with the peer's own filters (filters.h). */
+        if (filters_query(c, filter, sizeof(filter)) == -1)
                 return;
-        }
         ops_send(c, "GET", NULL, 0, cb, "%s%s%s", path,
                  filter[0] == '\0'           ? ""
                  : strchr(path, '?') != NULL ? "&"

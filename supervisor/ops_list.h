@@ -20,6 +20,6 @@ typedef json_t *(*ops_item_fn)(const struct call *c, const json_t *in);
  */
 void ops_reply_list(struct call *c, int status, json_t *body, const char *key, int owned,
                     ops_item_fn item);
-/* GET path (which may hold a query already) with ops_owner_filter()'s filter. */
+/* GET path (which may hold a query already) with filters_query()'s filter (filters.h). */
 void ops_list_owned(struct call *c, engine_cb cb, const char *path);
 #endif

@@ -1,8 +1,5 @@
 /*
- * pool.c - spawning workers, the idle pool, handing a peer to one, and
- * reading its channel.  The out-queue is pool_outq.c, the state table
- * pool_state.c, the end of workers pool_reap.c.  The broker is reached only
- * through sv->calls (pool.h), never called by name.
+ * pool.c - spawning, pooling, talking to and reaping workers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,12 +13,17 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "admit.h"
+#include "audit.h"
+#include "auditrec.h"
+#include "broker.h"
 #include "fdpass.h"
 #include "log.h"
-#include "pool_impl.h"
+#include "pool.h"
 
 #define SPAWN_DEADLINE_S 10 /* a worker that cannot sandbox itself in time is killed */
 #define DYING_GRACE_S 2     /* a worker that hung up gets this long to exit */
+#define OUTQ_MAX (64u << 20)
 #define CHAN_SNDBUF (18 << 20) /* results may carry a 16 MiB frame */
 #define WORKER_SNDBUF (4 << 20)
 /*
@@ -34,9 +36,10 @@
 #define REFILL_BATCH 4
 
 static void chan_read(evutil_socket_t fd, short what, void *arg);
+static void chan_write(evutil_socket_t fd, short what, void *arg);
 static void deadline_fired(evutil_socket_t fd, short what, void *arg);
 
-void pool_arm_deadline(struct worker *w, time_t seconds)
+static void arm_deadline(struct worker *w, time_t seconds)
 {
         struct timeval tv = {.tv_sec = seconds, .tv_usec = 0};
         evtimer_add(w->ev_deadline, &tv);
@@ -56,18 +59,21 @@ static pid_t exec_worker(struct sv *sv, int chan)
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t at;
         sigset_t none;
-        char uid[16], gid[16];
+        char uid[16], gid[16], calls[16];
         pid_t pid = -1;
         int rc;
 
         snprintf(uid, sizeof(uid), "%u", (unsigned)sv->worker_uid);
         snprintf(gid, sizeof(gid), "%u", (unsigned)sv->worker_gid);
+        snprintf(calls, sizeof(calls), "%u", (unsigned)sv->cfg.max_calls_stream);
         const char *lvlname[] = {"error", "warn", "info", "debug"};
         char *argv[] = {sv->cfg.worker_path,
                         "--uid",
                         uid,
                         "--gid",
                         gid,
+                        "--max-calls",
+                        calls,
                         "--log-level",
                         (char *)lvlname[sv->cfg.log_level & 3],
                         sv->cfg.syslog ? "--syslog" : NULL,
@@ -128,15 +134,16 @@ static struct worker *spawn(struct sv *sv)
         w->chan = sp[0];
         w->state = W_SPAWNED;
         TAILQ_INIT(&w->outq);
+        TAILQ_INIT(&w->calls);
         clock_gettime(CLOCK_MONOTONIC, &w->started);
         evutil_make_socket_nonblocking(w->chan);
         w->ev_read = event_new(sv->base, w->chan, EV_READ | EV_PERSIST, chan_read, w);
-        w->ev_write = event_new(sv->base, w->chan, EV_WRITE, pool_chan_write, w);
+        w->ev_write = event_new(sv->base, w->chan, EV_WRITE, chan_write, w);
         w->ev_deadline = evtimer_new(sv->base, deadline_fired, w);
         if (w->ev_read == NULL || w->ev_write == NULL || w->ev_deadline == NULL)
                 fatalx("event_new failed");
         event_add(w->ev_read, NULL);
-        pool_arm_deadline(w, SPAWN_DEADLINE_S);
+        arm_deadline(w, SPAWN_DEADLINE_S);
         TAILQ_INSERT_TAIL(&sv->workers, w, link);
         sv->nspawning++;
         log_debug("worker %d spawned", (int)pid);
@@ -168,7 +175,7 @@ void pool_fill(struct sv *sv)
 static void refill_fired(evutil_socket_t fd, short what, void *arg);
 
 /* pool_fill(), soon: see REFILL_DELAY_US. */
-void pool_refill(struct sv *sv)
+static void pool_refill(struct sv *sv)
 {
         int urgent = sv->nready <= sv->cfg.pool_size / 4 || sv->npending > 0;
         struct timeval tv = {0, urgent ? 0 : REFILL_DELAY_US};
@@ -209,39 +216,63 @@ int pool_count(const struct sv *sv, enum worker_state st)
         return n;
 }
 
-int pool_streams(const struct sv *sv, const char *peer, const struct worker *except)
-{
-        const struct worker *w;
-        int n = 0;
-
-        TAILQ_FOREACH(w, &sv->workers, link)
-        {
-                if (w != except && w->state == W_SERVING && !w->refused &&
-                    strcmp(w->peer, peer) == 0)
-                        n++;
-        }
-        return n;
-}
-
 /* Drops a worker's channel; the process itself is reaped by pool_reap(). */
-void pool_chan_close(struct worker *w)
+static void chan_close(struct worker *w)
 {
-        w->sv->calls->cancel(w); /* clears w->call */
-        if (w->open_seq != 0 && !w->lost_call) {
+        struct outmsg *om;
+        struct opencall *oc;
+        while ((oc = TAILQ_FIRST(&w->calls)) != NULL) {
+                if (oc->call != NULL)
+                        broker_cancel(oc->call); /* clears oc->call */
                 /* The call ends with its channel, without the worker's MSG_CALL_END. */
                 const char *res =
-                    w->open_cancelled || w->sv->shutting_down ? "ABORTED" : "INTERNAL";
-                pool_audit_end(w, res, 0, 0, 0);
-                account_call_end(w->sv->account, w->open_peer, w->open_op, res, 0, 0);
-                w->lost_call = 1;
+                    oc->cancelled || w->sv->shutting_down ? "ABORTED" : "INTERNAL";
+                auditrec_end(oc, res, 0, 0, 0);
+                account_call_end(w->sv->account, oc->peer, oc->op, res, 0, 0);
+                opencall_free(oc);
         }
-        pool_outq_drop(w);
+        while ((om = TAILQ_FIRST(&w->outq)) != NULL) {
+                TAILQ_REMOVE(&w->outq, om, link);
+                if (om->fd >= 0)
+                        close(om->fd);
+                free(om->buf);
+                free(om);
+        }
+        w->outq_bytes = 0;
         if (w->chan >= 0) {
                 event_del(w->ev_read);
                 event_del(w->ev_write);
                 close(w->chan);
                 w->chan = -1;
         }
+}
+
+static void set_state(struct worker *w, enum worker_state st)
+{
+        struct sv *sv = w->sv;
+        if (w->state == W_SERVING && st != W_SERVING)
+                admit_left(w); /* its place is free: admission counts it no more */
+        if (w->state == W_SPAWNED)
+                sv->nspawning--;
+        else if (w->state == W_READY)
+                sv->nready--;
+        /*
+         * The ready workers are kept as the head of the list, so that a
+         * hand-off (pool_take) never walks past every serving one: a worker
+         * becoming ready moves to the head, one leaving that state to the tail.
+         */
+        if (w->state == W_READY || st == W_READY) {
+                TAILQ_REMOVE(&sv->workers, w, link);
+                if (st == W_READY)
+                        TAILQ_INSERT_HEAD(&sv->workers, w, link);
+                else
+                        TAILQ_INSERT_TAIL(&sv->workers, w, link);
+        }
+        w->state = st;
+        if (st == W_READY)
+                sv->nready++;
+        else if (st == W_SPAWNED)
+                sv->nspawning++;
 }
 
 void pool_kill(struct worker *w, const char *reason)
@@ -251,12 +282,12 @@ void pool_kill(struct worker *w, const char *reason)
                           w->peer[0] ? w->peer : "-", reason);
         if (w->state != W_DYING) {
                 if (reason != NULL)
-                        pool_audit_worker(w, "killed", reason);
-                pool_set_state(w, W_DYING);
+                        auditrec_worker(w, "killed", reason);
+                set_state(w, W_DYING);
                 w->killed = 1;
                 kill(w->pid, SIGKILL);
         }
-        pool_chan_close(w);
+        chan_close(w);
         pool_refill(w->sv);
 }
 
@@ -280,14 +311,93 @@ static void deadline_fired(evutil_socket_t fd, short what, void *arg)
 }
 
 /* The worker hung up: give it a moment to exit on its own. */
-void pool_chan_eof(struct worker *w)
+static void chan_eof(struct worker *w)
 {
         if (w->state != W_DYING) {
-                pool_set_state(w, W_DYING);
-                pool_arm_deadline(w, DYING_GRACE_S);
+                set_state(w, W_DYING);
+                arm_deadline(w, DYING_GRACE_S);
         }
-        pool_chan_close(w);
+        chan_close(w);
         pool_refill(w->sv);
+}
+
+int pool_send(struct worker *w, const struct msg *m, int fd)
+{
+        return pool_send_held(w, m, fd, 0);
+}
+
+int pool_send_held(struct worker *w, const struct msg *m, int fd, uint64_t ticket)
+{
+        char *buf;
+        size_t len;
+        if (w->chan < 0 || w->state == W_DYING) {
+                if (fd >= 0)
+                        close(fd);
+                return -1;
+        }
+        /* The encoder checks the fd against the type's schema; it stays ours. */
+        struct msg withfd = *m;
+        withfd.fd = fd;
+        if (msg_encode(&withfd, &buf, &len) < 0) {
+                log_warnx("worker %d: cannot encode %s", (int)w->pid, msg_type_name(m->type));
+                if (fd >= 0)
+                        close(fd);
+                return -1;
+        }
+        if (w->outq_bytes + len > OUTQ_MAX) {
+                free(buf);
+                if (fd >= 0)
+                        close(fd);
+                pool_kill(w, "not reading its channel");
+                return -1;
+        }
+        struct outmsg *om = calloc(1, sizeof(*om));
+        if (om == NULL)
+                fatal("calloc");
+        om->buf = buf;
+        om->len = len;
+        om->fd = fd;
+        om->ticket = ticket > audit_durable(w->sv->audit) ? ticket : 0;
+        int was_empty = TAILQ_EMPTY(&w->outq);
+        TAILQ_INSERT_TAIL(&w->outq, om, link);
+        w->outq_bytes += len;
+        /*
+         * Arm the write event only while something is queued.  A message
+         * alone in the queue is written as soon as the current callback
+         * returns, without a round through epoll (the channel is almost
+         * always writable): hand-offs and answers are latency.
+         */
+        if (was_empty && om->ticket == 0)
+                event_active(w->ev_write, EV_WRITE, 1);
+        else
+                event_add(w->ev_write, NULL);
+        return 0;
+}
+
+static void chan_write(evutil_socket_t fd, short what, void *arg)
+{
+        struct worker *w = arg;
+        struct outmsg *om;
+        while ((om = TAILQ_FIRST(&w->outq)) != NULL) {
+                /* Invariant 7: held until its audit record is durable (pool_release). */
+                if (om->ticket > audit_durable(w->sv->audit))
+                        return;
+                if (fdpass_send(w->chan, om->buf, om->len, om->fd) < 0) {
+                        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                                event_add(w->ev_write, NULL);
+                                return;
+                        }
+                        log_warn("worker %d: send", (int)w->pid);
+                        chan_eof(w);
+                        return;
+                }
+                TAILQ_REMOVE(&w->outq, om, link);
+                w->outq_bytes -= om->len;
+                if (om->fd >= 0)
+                        close(om->fd);
+                free(om->buf);
+                free(om);
+        }
 }
 
 int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gid_t gid,
@@ -304,6 +414,7 @@ int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gi
         m.authenticated = peer != NULL;
         m.max_frame = sv->cfg.max_frame;
         m.idle_timeout = sv->cfg.worker_idle;
+        m.max_calls = sv->cfg.max_calls_stream;
         m.first_call = sv->cfg.first_call;
         snprintf(m.transport, sizeof(m.transport), "%s", tcp ? "tcp" : "unix");
         snprintf(m.refusal, sizeof(m.refusal), "%s", refusal != NULL ? refusal : "");
@@ -312,9 +423,9 @@ int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gi
         w->peer_gid = gid;
         w->tcp = tcp;
         w->refused = refusal != NULL;
-        pool_set_state(w, W_SERVING);
+        set_state(w, W_SERVING);
         evtimer_del(w->ev_deadline);
-        pool_arm_deadline(w, sv->cfg.worker_lifetime);
+        arm_deadline(w, sv->cfg.worker_lifetime);
         int rc = pool_send(w, &m, peer_fd);
         msg_clear(&m);
         /* A worker that did not get its peer would serve nobody until its lifetime ends. */
@@ -328,6 +439,145 @@ int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gi
                          refusal != NULL ? ", refused: " : "", refusal != NULL ? refusal : "");
         pool_refill(sv);
         return rc;
+}
+
+/*
+ * The state table (STYLE 4): what each state permits.  Anything else is a
+ * protocol violation by a possibly compromised worker, which then dies.
+ */
+static int on_ready(struct worker *w, struct msg *m);
+static int on_call(struct worker *w, struct msg *m);
+static int on_cancel(struct worker *w, struct msg *m);
+static int on_call_end(struct worker *w, struct msg *m);
+static int on_stream_end(struct worker *w, struct msg *m);
+static int on_resize(struct worker *w, struct msg *m);
+
+static const struct transition {
+        enum worker_state state;
+        enum msg_type type;
+        int (*fn)(struct worker *, struct msg *);
+} transitions[] = {
+    {W_SPAWNED, MSG_READY, on_ready},
+    {W_SERVING, MSG_CALL, on_call},
+    {W_SERVING, MSG_CANCEL, on_cancel},
+    {W_SERVING, MSG_CALL_END, on_call_end},
+    /* Only while a kept stream (broker.h call_stream_keep) is open; checked there. */
+    {W_SERVING, MSG_STREAM_END, on_stream_end},
+    {W_SERVING, MSG_RESIZE, on_resize},
+};
+
+static int on_ready(struct worker *w, struct msg *m)
+{
+        set_state(w, W_READY);
+        evtimer_del(w->ev_deadline);
+        log_debug("worker %d ready", (int)w->pid);
+        admit_drain(w->sv);
+        return 0;
+}
+
+static int on_call(struct worker *w, struct msg *m)
+{
+        /* Numbered in order, and no more open at once than the worker itself allows. */
+        if (m->seq <= w->last_seq || w->ncalls >= w->sv->cfg.max_calls_stream)
+                return -1;
+        struct call *c = calloc(1, sizeof(*c));
+        if (c == NULL)
+                fatal("calloc");
+        w->last_seq = m->seq;
+        c->worker = w;
+        c->seq = m->seq;
+        snprintf(c->id, sizeof(c->id), "%s", m->id);
+        snprintf(c->op, sizeof(c->op), "%s", m->op);
+        c->raw = m->raw;
+        c->input = m->input;
+        m->input = NULL;
+        memcpy(c->token, m->token, sizeof(c->token));
+        explicit_bzero(m->token, sizeof(m->token));
+        c->engine = w->sv->engine;
+        /* Our record of the call, for its end record (it outlives c). */
+        c->oc = opencall_new(w, m->seq, m->id, m->op);
+        c->oc->call = c;
+        snprintf(w->open_op, sizeof(w->open_op), "%s", m->op);
+        log_debug("worker %d: call %llu %s", (int)w->pid, (unsigned long long)c->seq, c->op);
+        return broker_dispatch(c);
+}
+
+static int on_cancel(struct worker *w, struct msg *m)
+{
+        struct opencall *oc = opencall_find(w, m->seq);
+
+        if (oc == NULL)
+                return m->seq <= w->last_seq ? 0 : -1; /* a late cancel is harmless */
+        oc->cancelled = 1;
+        if (oc->call != NULL)
+                broker_cancel(oc->call);
+        return 0;
+}
+
+static int on_call_end(struct worker *w, struct msg *m)
+{
+        /*
+         * Only a call the broker already answered (or dropped) can end, or a
+         * kept stream the worker ends early (an error, the peer's abort):
+         * that one is cancelled, which releases what it started.
+         */
+        struct opencall *oc = opencall_find(w, m->seq);
+
+        if (oc == NULL)
+                return -1;
+        if (oc->call != NULL) {
+                if (oc->call->kept == NULL)
+                        return -1;
+                broker_cancel(oc->call);
+        }
+        log_debug("call %llu by %s ended: %s, %llu bytes in, %llu bytes out",
+                  (unsigned long long)m->seq, w->peer, m->result,
+                  (unsigned long long)m->bytes_in, (unsigned long long)m->bytes_out);
+        /* Operation and peer are our own record; result and bytes are the worker's word. */
+        auditrec_end(oc, m->result, m->bytes_in, m->bytes_out, 1);
+        account_call_end(w->sv->account, oc->peer, oc->op, m->result, m->bytes_in,
+                         m->bytes_out);
+        opencall_free(oc);
+        return 0;
+}
+
+/* The kept stream of an open call, or NULL when m is not about one. */
+static struct call *kept_call(struct worker *w, const struct msg *m)
+{
+        struct opencall *oc = opencall_find(w, m->seq);
+
+        return oc != NULL ? oc->call : NULL;
+}
+
+static int on_stream_end(struct worker *w, struct msg *m)
+{
+        struct call *c = kept_call(w, m);
+
+        return c != NULL ? broker_stream_end(c) : -1;
+}
+
+static int on_resize(struct worker *w, struct msg *m)
+{
+        struct call *c = kept_call(w, m);
+
+        return c != NULL ? broker_resize(c, m->rows, m->cols) : -1;
+}
+
+static void chan_dispatch(struct worker *w, struct msg *m)
+{
+        for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++) {
+                if (transitions[i].state != w->state || transitions[i].type != m->type)
+                        continue;
+                if (transitions[i].fn(w, m) < 0) {
+                        char why[96];
+                        snprintf(why, sizeof(why), "%s out of order", msg_type_name(m->type));
+                        pool_kill(w, why);
+                }
+                return;
+        }
+        char why[96];
+        snprintf(why, sizeof(why), "%s not allowed in its state", msg_type_name(m->type));
+        pool_kill(w, why);
 }
 
 static void chan_read(evutil_socket_t fd, short what, void *arg)
@@ -348,7 +598,7 @@ static void chan_read(evutil_socket_t fd, short what, void *arg)
                         return;
                 }
                 if (rc == 0) {
-                        pool_chan_eof(w);
+                        chan_eof(w);
                         return;
                 }
                 struct msg m;
@@ -360,8 +610,118 @@ static void chan_read(evutil_socket_t fd, short what, void *arg)
                         return;
                 }
                 free(buf);
-                if (pool_state_dispatch(w, &m, err, sizeof(err)) < 0)
-                        pool_kill(w, err);
+                chan_dispatch(w, &m);
                 msg_clear(&m);
+        }
+}
+
+static struct worker *find_pid(struct sv *sv, pid_t pid)
+{
+        struct worker *w;
+        TAILQ_FOREACH(w, &sv->workers, link)
+        if (w->pid == pid)
+                return w;
+        return NULL;
+}
+
+static void worker_free(struct worker *w)
+{
+        chan_close(w);
+        TAILQ_REMOVE(&w->sv->workers, w, link);
+        event_free(w->ev_read);
+        event_free(w->ev_write);
+        event_free(w->ev_deadline);
+        free(w);
+}
+
+static void log_exit(const struct worker *w, int status)
+{
+        const char *peer = w->peer[0] ? w->peer : "-";
+        if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+                log_warnx("worker %d killed by SIGSYS (sandbox violation), peer %s",
+                          (int)w->pid, peer);
+        else if (WIFSIGNALED(status))
+                log_info("worker %d killed by signal %d, peer %s", (int)w->pid,
+                         WTERMSIG(status), peer);
+        else if (WEXITSTATUS(status) != 0)
+                log_warnx("worker %d exited with status %d, peer %s", (int)w->pid,
+                          WEXITSTATUS(status), peer);
+        else
+                log_debug("worker %d exited, peer %s", (int)w->pid, peer);
+}
+
+/* Invariant 1 and STYLE 12: a violation or a crash is audited, naming peer and call. */
+static void audit_exit(struct worker *w, int status)
+{
+        char detail[64];
+
+        if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
+                auditrec_worker(w, "sandbox-violation", "killed by SIGSYS");
+        } else if (WIFSIGNALED(status) && !w->killed) {
+                snprintf(detail, sizeof(detail), "killed by signal %d", WTERMSIG(status));
+                auditrec_worker(w, "crash", detail);
+        } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+                snprintf(detail, sizeof(detail), "exited with status %d", WEXITSTATUS(status));
+                auditrec_worker(w, "crash", detail);
+        }
+}
+
+/* The audit log is durable further: wake the workers whose next message it held. */
+void pool_release(void *arg)
+{
+        struct sv *sv = arg;
+        struct worker *w;
+        TAILQ_FOREACH(w, &sv->workers, link)
+        {
+                struct outmsg *om = TAILQ_FIRST(&w->outq);
+                if (om != NULL && om->ticket != 0 && w->chan >= 0)
+                        event_add(w->ev_write, NULL);
+        }
+}
+
+void pool_reap(struct sv *sv)
+{
+        pid_t pid;
+        int status;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+                struct worker *w = find_pid(sv, pid);
+                if (w == NULL)
+                        continue;
+                log_exit(w, status);
+                audit_exit(w, status);
+                if (w->state != W_DYING)
+                        set_state(w, W_DYING);
+                worker_free(w);
+        }
+        pool_refill(sv);
+}
+
+void pool_shutdown(struct sv *sv)
+{
+        struct worker *w;
+        sv->shutting_down = 1;
+        if (sv->ev_refill != NULL) {
+                event_free(sv->ev_refill);
+                sv->ev_refill = NULL;
+        }
+        /* Closing the channel is the worker's signal to stop. */
+        TAILQ_FOREACH(w, &sv->workers, link)
+        {
+                chan_close(w);
+                kill(w->pid, SIGTERM);
+        }
+        for (int i = 0; i < 40 && !TAILQ_EMPTY(&sv->workers); i++) {
+                pid_t pid;
+                int status;
+                while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+                        if ((w = find_pid(sv, pid)) != NULL)
+                                worker_free(w);
+                if (!TAILQ_EMPTY(&sv->workers))
+                        usleep(50000);
+        }
+        while ((w = TAILQ_FIRST(&sv->workers)) != NULL) {
+                kill(w->pid, SIGKILL);
+                waitpid(w->pid, NULL, 0);
+                worker_free(w);
         }
 }

@@ -11,15 +11,13 @@
 #define DG_POOL_H
 
 #include <event2/event.h>
-#include <jansson.h>
 #include <stdint.h>
 #include <sys/queue.h>
 #include <sys/types.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "msg.h"
+#include "opencall.h"
 #include "supervisor.h"
 
 enum worker_state { W_SPAWNED, W_READY, W_SERVING, W_DYING };
@@ -28,11 +26,12 @@ struct outmsg {
         TAILQ_ENTRY(outmsg) link;
         char *buf;
         size_t len;
-        int fd; /* passed with the message, closed once sent; -1 if none */
+        int fd;          /* passed with the message, closed once sent; -1 if none */
         uint64_t ticket; /* held until the audit log is durable up to it; 0: not held */
 };
 
 struct call;
+struct admit_peer;
 
 struct worker {
         TAILQ_ENTRY(worker) link;
@@ -49,68 +48,20 @@ struct worker {
         char peer[MSG_PEER_NAME_MAX + 1];
         uid_t peer_uid;
         gid_t peer_gid;
-        int tcp;       /* a TCP stream: each call's token names the peer, bound at the first */
-        int refused;   /* handed off only to be refused: not one of the peer's streams */
+        int tcp;     /* a TCP stream: each call's token names the peer, bound at the first */
+        int refused; /* handed off only to be refused: not one of the peer's streams */
         char token_id[16]; /* TCP: the short id of the token the stream is bound to */
+        struct admit_peer *admit; /* admission's count this stream is in (admit.c), or NULL */
 
-        uint64_t last_seq;  /* highest call number seen */
-        uint64_t open_seq;  /* call not yet ended by MSG_CALL_END, or 0 */
-        struct call *call;  /* the broker's record while it owes an answer */
+        uint64_t last_seq;          /* highest call number seen */
+        struct opencall_list calls; /* open: not yet ended by MSG_CALL_END (opencall.h) */
+        uint32_t ncalls;
 
-        /*
-         * The open (or last) call as recorded at MSG_CALL, kept past the
-         * broker's answer for its end record and accounting (auditrec.c).
-         */
+        /* The last call's operation and peer, for worker records (auditrec.c). */
         char open_op[MSG_OP_MAX + 1];
-        char open_id[128 + 1];
         char open_peer[MSG_PEER_NAME_MAX + 1]; /* who the broker served it as */
-        char open_resource[256 + 1];
-        struct timespec open_t0;
-        int open_cancelled; /* MSG_CANCEL seen for it */
-        int lost_call;      /* the channel closed while it was open */
-        int killed;         /* we sent SIGKILL: its death is not a crash */
+        int killed;                            /* we sent SIGKILL: its death is not a crash */
 };
-
-/*
- * What the pool calls above it (sv->calls, wired by main.c): the broker for
- * a worker's calls, the listener when a worker becomes ready.  The pool
- * checked the state and the sequence numbers first.
- */
-struct pool_calls {
-        /* MSG_CALL m (its input may be taken); -1: the worker must die. */
-        int (*call)(struct worker *w, struct msg *m);
-        /* The call w->call (if any) goes away: the peer aborted or the channel closed. */
-        void (*cancel)(struct worker *w);
-        /* MSG_CALL_END for the open call: -1 when the broker still owes a plain answer. */
-        int (*call_end)(struct worker *w);
-        /* MSG_STREAM_END and MSG_RESIZE of the kept stream seq; -1: the worker must die. */
-        int (*stream_end)(struct worker *w, uint64_t seq);
-        int (*resize)(struct worker *w, uint64_t seq, uint32_t rows, uint32_t cols);
-        /* A worker became ready: peers waiting for one can have it. */
-        void (*ready)(struct sv *sv);
-};
-
-/*
- * The state table (pool_state.c): runs m if w's state permits it, in
- * order.  0, or -1 with why filled in: the caller kills w.
- */
-int pool_state_dispatch(struct worker *w, struct msg *m, char *why, size_t whylen);
-
-/*
- * The audit records of workers (pool_audit.c).  pool_audit_end(): w's open
- * call ended, reported by the worker (MSG_CALL_END, with its byte counts)
- * or lost with the worker (reported 0).  pool_audit_worker(): a worker
- * event, "killed" (by us, detail says why), "sandbox-violation", "crash".
- */
-void pool_audit_end(struct worker *w, const char *result, uint64_t bytes_in, uint64_t bytes_out,
-                    int reported);
-void pool_audit_worker(struct worker *w, const char *event, const char *detail);
-/* For every record: a JSON string of s (null when empty; non-UTF-8 bytes as '?'), */
-json_t *pool_audit_str(const char *s);
-/* who (peer, uid or token id, worker pid), */
-json_t *pool_audit_who(const struct worker *w, const char *peer);
-/* and microseconds since t0 (0 when unset). */
-int64_t pool_audit_since_us(const struct timespec *t0);
 
 void pool_init(struct sv *sv);
 /* Starts workers until ready + spawning reaches the configured pool size. */
@@ -141,11 +92,5 @@ void pool_reap(struct sv *sv);
 /* Shutdown: close every channel, wait briefly, kill what remains. */
 void pool_shutdown(struct sv *sv);
 int pool_count(const struct sv *sv, enum worker_state st);
-/*
- * The streams now served for peer (SERVING workers bound to it, refused
- * ones aside), except one: the one count behind the stream quota, usage,
- * whoami, info and the admin metrics.
- */
-int pool_streams(const struct sv *sv, const char *peer, const struct worker *except);
 
 #endif

@@ -16,25 +16,24 @@
 #define DG_VERSION "0.1.0"
 
 struct worker;
-struct pending;
+struct admit;
 struct wlog;
 struct quota;
-struct rate;
 struct audit;
 struct account;
 struct sampler;
 struct admin;
+struct inflight;
 struct broker_ops;
 struct lease;
-struct pool_calls;
 
 struct sv {
         struct event_base *base;
         struct config cfg;
         struct policy *policy; /* replaced whole on SIGHUP */
         struct engine *engine;
-        const struct broker_ops *ops; /* every operation's handler (ops.c), for the broker */
-        const struct pool_calls *calls; /* what the pool calls above it (pool.h) */
+        struct engine_profile *profile; /* which engine answers, and its choices (profile.h) */
+        const struct broker_ops *ops;   /* every operation's handler (ops.c), for the broker */
         uid_t worker_uid;
         gid_t worker_gid;
 
@@ -46,12 +45,12 @@ struct sv {
         int listen_fd;
         int tcp_fd;                  /* the TCP listener (config "tcp"), or -1 */
         struct event *ev_tcp_accept; /* its accept event, or NULL */
-        struct quota *quota;         /* per-peer quota holds (quota.h) */
-        struct rate *rate;           /* per-peer call rate buckets (rate.h) */
+        struct quota *quota;         /* per-peer rate buckets and quota holds (quota.h) */
+        struct inflight *inflight;   /* per-peer calls in flight (opencall.c) */
         struct event *ev_accept;
         struct event *ev_accept_resume; /* re-arms accept after EMFILE */
-        TAILQ_HEAD(, pending) pending;  /* accepted peers waiting for a worker */
-        int npending;
+        struct admit *admit; /* who gets a worker, decided at accept (admit.h) */
+        int npending;        /* accepted peers waiting for a worker */
 
         struct wlog *wlog; /* workers' stderr, relayed to our log */
         int wlog_fd;       /* its write end: every worker's fd 2 */

@@ -23,23 +23,24 @@ FUZZ_LIBS     = $(shell pkg-config --libs jansson msgpack) -lhttp_parser
 FUZZ_CFLAGS  += -DLOGS_FRAME_MAX=4096u -DLOGS_ERR_MAX=512u -DLOGS_KEEP_MAX=1024u \
                 -DLOGS_TEXT_ESCAPED_MAX=6144u
 
-FUZZ_NAMES = frame chunk envelope msg mpjson schema policy engine_reader tar
+FUZZ_NAMES = frame chunk envelope msg mpjson schema policy engine_reader tar dockerfile
 FUZZ_BINS  = $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
 fuzzobj    = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(1))
 
 FUZZ_PROTO_OBJ = $(call fuzzobj,$(PROTO_SRC))
 # Beyond protocol/, what each harness links.
-FUZZ_EXTRA_policy        = $(call fuzzobj,supervisor/policy.c)
+FUZZ_EXTRA_policy        = $(call fuzzobj,supervisor/policy.c supervisor/bindroot.c)
 FUZZ_LIBS_policy         = -lcrypto
 FUZZ_EXTRA_engine_reader = $(call fuzzobj,worker/http.c worker/stream_logs.c)
 FUZZ_EXTRA_tar           = $(call fuzzobj,worker/tar.c worker/tarfs.c)
+FUZZ_EXTRA_dockerfile    = $(call fuzzobj,worker/dockerfile.c)
 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "fuzz cc $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
-FUZZ_ALL_OBJ = $(FUZZ_PROTO_OBJ) $(FUZZ_EXTRA_policy) $(FUZZ_EXTRA_engine_reader) $(FUZZ_EXTRA_tar) \
+FUZZ_ALL_OBJ = $(FUZZ_PROTO_OBJ) $(FUZZ_EXTRA_policy) $(FUZZ_EXTRA_engine_reader) $(FUZZ_EXTRA_tar) $(FUZZ_EXTRA_dockerfile) \
                $(call fuzzobj,$(patsubst %,tests/fuzz/fuzz_%.c,$(FUZZ_NAMES)))
 .SECONDARY: $(FUZZ_ALL_OBJ)
 

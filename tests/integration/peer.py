@@ -145,6 +145,11 @@ def _connect_as(path, uid, gid):
 class Peer:
     """One stream to the gateway."""
 
+    # Class defaults, so that subclasses with an __init__ of their own have them.
+    read_pause = None  # seconds per 4 KiB read; None: SLOW_PAUSE
+    bytes_read = 0     # every byte the server sent on this stream
+    send_failed = False
+
     def __init__(self, path, uid=None, gid=None, timeout=15.0):
         self.path = path
         self.timeout = timeout
@@ -157,12 +162,15 @@ class Peer:
         self.sock.setblocking(True)
         self._buf = b""
         self._n = 0
-        self.read_pause = None  # seconds per 4 KiB read; None: SLOW_PAUSE
-        self.bytes_read = 0     # every byte the server sent on this stream
 
     # -- bytes -----------------------------------------------------------
     def send_bytes(self, data):
-        self.sock.sendall(data)
+        # A stream the gateway refused at accept is closed before we write:
+        # what it said is still to be read (recv), as a careful client does.
+        try:
+            self.sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.send_failed = True
 
     def send(self, obj):
         self.send_bytes(encode_frame(obj))
@@ -239,7 +247,9 @@ class Peer:
             f = self.recv(timeout)
             if f is None:
                 raise ConnectionError("stream closed before call %s ended" % cid)
-            if f["id"] != cid:
+            # id "": a refusal of the whole stream (PROTOCOL.md: the id could
+            # not be read, or the gateway refused the connection at accept).
+            if f["id"] != cid and not (f["id"] == "" and f["type"] == "call.error"):
                 raise ProtocolViolation("frame for id %r during call %r" % (f["id"], cid))
             yield f
             if f["type"] in TERMINAL:

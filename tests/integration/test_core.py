@@ -1,5 +1,7 @@
 """The core calls through the gateway, checked against the engine itself."""
 
+import re
+
 import pytest
 
 from conftest import (UNMAPPED_UID, container_ids, create_container, records_by_stream,
@@ -34,7 +36,7 @@ def test_container_lifecycle(make_gateway, engine, direct):
     out = p.call("docker/container/create", {
         "image": "dgtest:latest", "name": name, "cmd": cmd,
         "env": ["GREETING=world"], "labels": {"purpose": "lifecycle"}})
-    assert set(out) == {"containerId", "name", "warnings"}, out
+    assert set(out) == {"containerId", "name", "warnings", "ports"}, out
     cid = out["containerId"]
     assert len(cid) == 64, out
 
@@ -133,14 +135,21 @@ def test_invalid_input(peer, op, inp):
 
 
 def test_unmapped_uid_unauthenticated(gateway):
+    """An unmapped uid is refused at accept, by the supervisor, without a
+    worker: one call.error (id "", nothing of the peer's was read), then
+    the stream is closed."""
+    off = gateway.log_size()
     p = gateway.peer(uid=UNMAPPED_UID)
     p.request("docker/system/ping", id="who-am-i-7")
     f = p.recv()
     assert f is not None, "stream closed without an answer"
-    assert f["type"] == "call.error" and f["id"] == "who-am-i-7", f
+    assert f["type"] == "call.error" and f["id"] == "", f
     assert f["payload"]["code"] == "UNAUTHENTICATED", f
     assert f["payload"]["retryable"] is False
+    assert "uid %d" % UNMAPPED_UID in f["payload"]["message"], f
+    assert p.recv() is None
     p.close()
+    assert not re.search(r"worker \d+ serving peer \(unknown\)", gateway.log_since(off))
     # Mapped peers are unaffected.
     q = gateway.peer()
     assert q.call("docker/system/ping") == {"ok": True}

@@ -280,10 +280,12 @@ def test_quota_streams(make_gateway):
     assert a.call("docker/system/ping") == {"ok": True}
     assert b.call("docker/system/ping") == {"ok": True}
     with gw.peer() as c:
+        # Refused at accept, by the supervisor: no worker, id "".
         c.request("docker/system/ping", id="third")
         frames = c.expect_eof(timeout=10)
-        assert len(frames) == 1 and frames[0]["id"] == "third", frames
+        assert len(frames) == 1 and frames[0]["id"] == "", frames
         assert frames[0]["payload"]["code"] == "QUOTA_EXCEEDED", frames
+        assert frames[0]["payload"]["details"] == {"quota": "streams", "limit": 2}, frames
     # Another peer has streams of its own.
     with gw.peer(uid=1001) as other:
         assert other.call("docker/system/ping") == {"ok": True}
