@@ -52,7 +52,7 @@ void config_defaults(struct config *c, const char *argv0)
         c->first_call = 10;
         c->max_workers = 1024;
         c->max_workers_per_peer = 512;
-        c->streams_per_second = 50;
+        c->streams_per_second = 100;
         c->log_level = LOG_LVL_INFO;
         c->syslog = 0;
         c->audit_rotate_bytes = 64ull << 20;

@@ -22,7 +22,7 @@ import pytest
 
 from conftest import ROOT, Gateway, proc_status, run_container, wait_for
 from peer import CallError, Peer, ProtocolViolation
-from test_load import LOAD_POLICY, TICKER, Baseline, Errors, no_new_containers
+from test_load import LOAD_CONFIG, LOAD_POLICY, TICKER, Baseline, Errors, no_new_containers
 
 ENGINE_SH = os.path.join(ROOT, "tests", "lib", "engine.sh")
 RETRYABLE = ("UNAVAILABLE", "TIMEOUT")
@@ -128,7 +128,7 @@ def stop_engine(d, timeout=30):
 
 def test_engine_restarted_mid_load(request, own_engine):
     sock = os.path.join(own_engine, "docker.sock")
-    gw = Gateway(sock, policy=LOAD_POLICY, pool=16).start()
+    gw = Gateway(sock, policy=LOAD_POLICY, pool=16, config=LOAD_CONFIG).start()
     try:
         admin = gw.peer()
         ticker = run_container(admin, TICKER)
@@ -187,7 +187,7 @@ def test_engine_restarted_mid_load(request, own_engine):
 
 def test_workers_killed_at_random(make_gateway, engine):
     before = engine.labelled()
-    gw = make_gateway(policy=LOAD_POLICY, pool=16)
+    gw = make_gateway(policy=LOAD_POLICY, pool=16, config=LOAD_CONFIG)
     admin = gw.peer()
     ticker = run_container(admin, TICKER)
     base = Baseline(gw, 16, held=1)
@@ -237,9 +237,11 @@ def raw_connect(path):
 def test_stalling_trickling_and_vanishing_peers(make_gateway, engine, tmp_path):
     before = engine.labelled()
     conf = tmp_path / "dockgated.json"
-    conf.write_text(json.dumps({"workerIdleSeconds": 3}))
+    conf.write_text(json.dumps({"workerIdleSeconds": 3, "streamsPerSecondPerPeer": 0}))
     gw = make_gateway(policy=LOAD_POLICY, pool=16, args=["--config", str(conf)])
     admin = gw.peer()
+    # A stream gets its worker with its first byte: the admin's, now.
+    assert admin.call("docker/system/ping") == {"ok": True}
     base = Baseline(gw, 16, held=1)
     t0 = time.monotonic()
 
@@ -306,7 +308,10 @@ def test_stalling_trickling_and_vanishing_peers(make_gateway, engine, tmp_path):
     assert time.monotonic() - t0 < 30
 
     hog.close()
-    assert admin.call("docker/container/remove", {"containerId": chatty, "force": True}) == {}
+    # The admin's stream may itself have been idle for workerIdleSeconds by
+    # now (a loaded machine): a fresh one removes the container.
     admin.close()
+    with gw.peer() as p:
+        assert p.call("docker/container/remove", {"containerId": chatty, "force": True}) == {}
     base.check()
     no_new_containers(engine, before)
