@@ -73,9 +73,12 @@ $(BUILD)/bin/dockgate-worker-evil: $(EVIL_OBJ) $(SANDBOX_OBJ) $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_WORKER)
 
+# client/flags.c wraps getopt and getopt_long to explain a refused flag.
+WRAP_GETOPT = -Wl,--wrap=getopt -Wl,--wrap=getopt_long
+
 $(BUILD)/bin/dockgate: $(call obj,client/main.c) $(CLIENT_OBJ) $(AUDIT_OBJ) $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CLIENT)
+	$(CC) $(LDFLAGS) $(WRAP_GETOPT) -o $@ $^ $(LIB_CLIENT)
 
 # Test-only: the archive checker as a filter, for the engine-as-oracle test.
 $(BUILD)/tests/tools/tarcheck: tests/tools/tarcheck.c $(call obj,worker/tar.c worker/tarfs.c)
@@ -85,7 +88,7 @@ $(BUILD)/tests/tools/tarcheck: tests/tools/tarcheck.c $(call obj,worker/tar.c wo
 # Unit tests link protocol/ plus whichever non-main modules they test.
 $(BUILD)/tests/%: tests/unit/%.c $(PROTO_OBJ) $(WORKER_OBJ) $(CLIENT_OBJ) $(AUDIT_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -Iworker -Iclient $(LDFLAGS) -o $@ $^ $(LIB_WORKER) \
+	$(CC) $(CFLAGS) -Itests/unit -Iworker -Iclient $(LDFLAGS) $(WRAP_GETOPT) -o $@ $^ $(LIB_WORKER) \
 		$(shell pkg-config --libs libcrypto) -lcmocka
 
 # Supervisor unit tests link every supervisor module but main.c.
@@ -117,8 +120,11 @@ integration-san: all
 check-boundary: $(BUILD)/bin/dockgate-worker
 	@sh tests/check-boundary.sh $(BUILD)/bin/dockgate-worker
 
+# ENGINE=podman runs the suite against a private Podman service instead of
+# dockerd (tests/lib/engine.sh; docs/engines.md).
+ENGINE ?= docker
 integration: all
-	@sh tests/run-integration.sh $(BUILD)
+	@ENGINE=$(ENGINE) sh tests/run-integration.sh $(BUILD)
 
 # The raw, stream and load tests with the machine busy (three CPU-bound
 # processes) and slow peers (1 ms per 4 KiB read), STRESS_ROUNDS times in a
@@ -224,7 +230,12 @@ $(BUILD)/bench/dgbench: bench/dgbench.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lhttp_parser -lpthread
 
-bench: all $(BUILD)/bench/dgbench
+# The process-creation floor: a tiny static process (bench/floor.c).
+$(BUILD)/bench/floor: bench/floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -static -o $@ $<
+
+bench: all $(BUILD)/bench/dgbench $(BUILD)/bench/floor
 	sh bench/run.sh $(BUILD)
 
 clean:

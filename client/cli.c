@@ -32,6 +32,28 @@ void cli_warn(const char *fmt, ...)
         fputc('\n', stderr);
 }
 
+void cli_connect_failed(struct cli *cli, const char *why)
+{
+        cli_seterr(cli,
+                   "cannot connect to dockgated at %s; is dockgated running? Set "
+                   "DOCKGATE_SOCKET (or --socket) to the socket it listens on",
+                   why);
+}
+
+int cli_run_status(const struct cli *cli)
+{
+        /* The engine's words for a command runc could not start (the start call's error). */
+        if (strstr(cli->err, "starting container process") == NULL &&
+            strstr(cli->err, "exec: ") == NULL)
+                return 125;
+        if (strstr(cli->err, "executable file not found") != NULL ||
+            strstr(cli->err, "no such file or directory") != NULL)
+                return 127;
+        if (strstr(cli->err, "permission denied") != NULL)
+                return 126;
+        return 125;
+}
+
 int cli_usage(struct cli *cli, const char *usage)
 {
         cli_seterr(cli, "usage: dockgate %s", usage);

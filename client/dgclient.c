@@ -76,7 +76,7 @@ static int dgc_connect_unix(const char *path, char *err, size_t errlen)
                 return -1;
         }
         if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-                snprintf(err, errlen, "connect %s: %s", path, strerror(errno));
+                snprintf(err, errlen, "%s: %s", path, strerror(errno));
                 close(fd);
                 return -1;
         }

@@ -73,7 +73,7 @@ static int invoke_connect(struct cli *cli)
                 return CLI_OK;
         invoke_signals_init();
         if ((cli->conn = dgc_connect(cli->addr, err, sizeof(err))) == NULL) {
-                cli_seterr(cli, "%s", err);
+                cli_connect_failed(cli, err);
                 return CLI_USAGE;
         }
         if (invoke_masked)

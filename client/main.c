@@ -27,20 +27,28 @@ static int main_help(struct cli *cli, int argc, char **argv);
 static const struct main_verb main_verbs[] = {
     {"call", invoke_verb, "call OPERATION [JSON-INPUT|-]",
      "send one call, print each frame received as a JSON line"},
-    {"ps", container_ps, "ps [-a]", "list containers (-a: stopped ones too)"},
-    {"run", run_verb, "run [-i] [-t] [--rm] [--name NAME] [-e KEY=VALUE]... IMAGE [CMD...]",
-     "create and start a container, print its output (-it: interactively), exit with its code"},
+    {"ps", container_ps, "ps [-a] [-q] [--filter KEY=VALUE]... [--format TEMPLATE]",
+     "list containers (-a: stopped ones too, -q: IDs only)"},
+    {"run", run_verb,
+     "run [-d] [-i] [-t] [--rm] [--name NAME] [-e KEY=VALUE]... [-p PORTS] [-v SRC:DST]\n"
+     "       [--network NET] [-m SIZE] [--cpus N] [OPTIONS] IMAGE [CMD...]",
+     "create and start a container, print its output (-it: interactively, -d: its ID), "
+     "exit with its code"},
+    {"create", create_verb, "create [OPTIONS as for run] IMAGE [CMD...]",
+     "create a container, print its ID"},
     {"exec", exec_verb, "exec [-i] [-t] [-e KEY=VALUE]... [-w DIR] [-u USER] CONTAINER CMD...",
      "run a command in a running container (-i: stdin, -t: terminal), exit with its code"},
     {"attach", attach_verb, "attach [--no-stdin] CONTAINER",
      "connect to a container's main process, exit with its code"},
     {"cp", cp_verb, "cp CONTAINER:SRC DEST|-  or  cp SRC|- CONTAINER:DEST",
      "copy files or directories between a container and here"},
-    {"logs", container_logs, "logs [-f] CONTAINER", "print a container's output (-f: follow)"},
+    {"logs", container_logs, "logs [-f] [-t] [--tail N] [--since TIME] CONTAINER",
+     "print a container's output (-f: follow, -t: timestamps)"},
     {"start", container_start, "start CONTAINER...", "start containers"},
     {"stop", container_stop, "stop [-t SECONDS] CONTAINER...", "stop containers"},
     {"rm", container_rm, "rm [-f] CONTAINER...", "remove containers (-f: running ones too)"},
-    {"inspect", container_inspect, "inspect CONTAINER", "print a container's details"},
+    {"inspect", container_inspect, "inspect [-f TEMPLATE] CONTAINER...",
+     "print a container's details (-f '{{.State.Status}}', '{{json .}}')"},
     {"wait", lifecycle_wait, "wait CONTAINER...",
      "wait for containers to stop, print their exit codes"},
     {"kill", lifecycle_kill, "kill [-s SIGNAL] CONTAINER...",
@@ -55,6 +63,10 @@ static const struct main_verb main_verbs[] = {
      "a line per event about your containers (TIME: UNIX seconds, 10m, RFC 3339)"},
     {"pull", image_pull, "pull IMAGE[:TAG|@DIGEST]", "pull an image, showing progress"},
     {"images", image_list, "images", "list images"},
+    {"image", image_inspect, "image inspect [-f TEMPLATE] IMAGE... | image ls | image pull IMAGE",
+     "an image's details"},
+    {"info", system_info, "info [-f TEMPLATE]",
+     "the host's CPUs, memory and free disk, and your quotas"},
     {"network", network_verb,
      "network create [--internal] NAME | ls | inspect NETWORK | rm NETWORK...\n"
      "       dockgate network connect|disconnect NETWORK CONTAINER",
@@ -96,7 +108,9 @@ static void main_list(FILE *fp)
                 fprintf(fp, "  %-8s %s\n", main_verbs[i].name, main_verbs[i].help);
         fprintf(fp, "\nexit status: 0 success, 1 call.error, 2 usage or connection error,\n"
                     "3 stream closed before the call ended, 130 interrupted;\n"
-                    "run exits with the container's exit code (wait prints it and exits 0).\n");
+                    "run exits with the container's exit code (wait prints it and exits 0),\n"
+                    "or as docker run does: 125 the gateway refused or failed, 126 the command\n"
+                    "cannot be run, 127 it was not found.\n");
 }
 
 static int main_help(struct cli *cli, int argc, char **argv)
@@ -115,6 +129,31 @@ static int main_help(struct cli *cli, int argc, char **argv)
         }
         printf("usage: dockgate %s\n  %s\n", v->usage, v->help);
         return CLI_OK;
+}
+
+/* The flag a getopt refused, named, with the nearest one or why it is refused (flags.c). */
+static void main_flag_error(const char *who)
+{
+        char why[256];
+
+        if (flags_explain(why, sizeof(why)))
+                fprintf(stderr, "%s: %s\n", who, why);
+}
+
+/*
+ * What to do next, said where the answer alone would not: a missing image
+ * is pulled first.
+ */
+static void main_hint(struct cli *cli)
+{
+        const char *ref = strstr(cli->err, "no such image: ");
+        size_t n = strlen(cli->err);
+
+        if (strcmp(cli->errcode, "NOT_FOUND") != 0 || ref == NULL)
+                return;
+        ref += strlen("no such image: ");
+        snprintf(cli->err + n, sizeof(cli->err) - n, " (pull it first: dockgate pull %.*s)",
+                 (int)strcspn(ref, " ;,)"), ref);
 }
 
 /* Global options; returns the index of the verb, or -1 after printing why not. */
@@ -144,6 +183,7 @@ static int main_options(struct cli *cli, int argc, char **argv)
                         main_list(stdout);
                         exit(CLI_OK);
                 default:
+                        main_flag_error("dockgate");
                         fprintf(stderr, "%s\n", MAIN_USAGE);
                         return -1;
                 }
@@ -179,6 +219,13 @@ int main(int argc, char **argv)
         argv[first] = name;
         rc = v->fn(&cli, argc - first, argv + first);
         fflush(stdout);
+        if (rc == CLI_USAGE)
+                main_flag_error(name);
+        /* run and create fail as docker's do: 125 the gateway, 126/127 the command. */
+        if ((strcmp(v->name, "run") == 0 || strcmp(v->name, "create") == 0) && rc != CLI_OK &&
+            rc != CLI_ABORTED && cli.err[0] != '\0')
+                rc = cli_run_status(&cli);
+        main_hint(&cli);
         if (rc != CLI_OK && cli.err[0] != '\0')
                 fprintf(stderr, "dockgate: %s\n", cli.err);
         dgc_close(cli.conn);

@@ -276,7 +276,7 @@ static int raw_open(struct raw_state *st, const char *op, json_t *input)
         int rc = CLI_OK;
 
         if ((st->conn = dgc_connect(st->cli->addr, err, sizeof(err))) == NULL) {
-                cli_seterr(st->cli, "%s", err);
+                cli_connect_failed(st->cli, err);
                 return CLI_USAGE;
         }
         if ((ds = dgc_call(st->conn, st->cli->id, op, input, CARRIAGE_RAW)) != DGC_OK ||

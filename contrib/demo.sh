@@ -44,23 +44,30 @@ GID_=$(getent passwd "$UID_" | cut -d: -f4)
 DG="$(cd "$BUILD/bin" && pwd)/dockgate"
 
 # Each step: the command as you would type it, then what it printed.
+as_you() { setpriv --reuid="$UID_" --regid="${GID_:-$UID_}" --clear-groups "$@"; }
 step() {
-        printf '\n$ dockgate %s\n' "$*"
-        setpriv --reuid="$UID_" --regid="${GID_:-$UID_}" --clear-groups "$DG" "$@" || true
+        printf '\n$ dockgate'
+        for a in "$@"; do
+                case "$a" in
+                *[!A-Za-z0-9_.:/=-]*) printf " '%s'" "$a" ;;
+                *) printf ' %s' "$a" ;;
+                esac
+        done
+        printf '\n'
+        rc=0
+        as_you "$DG" "$@" || rc=$?
+        [ $rc = 0 ] || echo "(exit status $rc)"
 }
 
 NAME=web-$$
 step version
 step run --rm dgtest:latest sh -c 'echo hello from a container; exit 3'
-echo "(exit status $(setpriv --reuid="$UID_" --regid="${GID_:-$UID_}" --clear-groups \
-        "$DG" run --rm dgtest:latest sh -c 'exit 3' >/dev/null 2>&1; echo $?), as docker's)"
 # A container that runs for a while, in the background of this script.
-setpriv --reuid="$UID_" --regid="${GID_:-$UID_}" --clear-groups "$DG" run --name "$NAME" \
-        dgtest:latest sh -c 'i=0; while [ $i -lt 600 ]; do echo tick $i; i=$((i+1)); sleep 1; done' \
+as_you "$DG" run --name "$NAME" dgtest:latest \
+        sh -c 'i=0; while [ $i -lt 600 ]; do echo tick $i; i=$((i+1)); sleep 1; done' \
         >/dev/null 2>&1 &
 BG=$!
-until setpriv --reuid="$UID_" --regid="${GID_:-$UID_}" --clear-groups "$DG" exec "$NAME" true \
-        >/dev/null 2>&1; do
+until as_you "$DG" exec "$NAME" true >/dev/null 2>&1; do
         kill -0 "$BG" 2>/dev/null || break
         sleep 0.2
 done

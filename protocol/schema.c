@@ -89,6 +89,16 @@ static const struct field_spec f_lease[] = {
     S_END,
 };
 
+/* healthcheck: the policy bounds each value further (supervisor/create_knobs.c). */
+static const struct field_spec f_health[] = {
+    S_LIST("test", 1, 64, 1),
+    S_INT("intervalMs", 0, 86400000, 0),
+    S_INT("timeoutMs", 0, 86400000, 0),
+    S_INT("startPeriodMs", 0, 86400000, 0),
+    S_INT("retries", 0, 1000, 0),
+    S_END,
+};
+
 static const struct field_spec f_create[] = {
     S_STR("image", 1, 256, 1),
     S_STR("name", 1, 256, 0),
@@ -109,6 +119,25 @@ static const struct field_spec f_create[] = {
     S_MAP("ports", 32),
     S_STR("restartPolicy", 1, 32, 0),
     S_OBJ("lease", f_lease),
+    S_OBJ("healthcheck", f_health),
+    S_MAP("ulimits", 4),
+    S_INT("cpuQuota", 1000, (int64_t)1 << 40, 0),
+    S_INT("cpuPeriod", 1000, 1000000, 0),
+    S_STR("cpusetCpus", 1, 128, 0),
+    S_INT("shmSize", 0, (int64_t)1 << 40, 0),
+    S_INT("memorySwap", 0, (int64_t)1 << 41, 0),
+    S_STR("stopSignal", 1, 16, 0),
+    S_INT("stopTimeout", 0, 3600, 0),
+    S_BOOL("init"),
+    S_STR("hostname", 1, 63, 0),
+    S_STR("domainname", 1, 253, 0),
+    S_LIST("extraHosts", 0, 64, 0),
+    S_LIST("dns", 0, 8, 0),
+    S_BOOL("autoRemove"),
+    S_LIST("capAdd", 0, 16, 0),
+    S_STR("runtime", 1, 64, 0),
+    S_BOOL("publishAllPorts"),
+    S_MAP("binds", 16),
     S_END,
 };
 

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "frame.h"
 #include "log.h"
+#include "msg.h"
 
 /* The worker binary sits beside dockgated unless told otherwise. */
 static void default_worker_path(struct config *c, const char *argv0)
@@ -48,6 +49,8 @@ void config_defaults(struct config *c, const char *argv0)
         c->pool_size = 4;
         c->max_frame = FRAME_MAX_PEER_DEFAULT;
         c->worker_idle = 300;
+        c->max_calls_stream = 64;
+        c->max_calls_peer = 256;
         c->worker_lifetime = 86400;
         c->first_call = 10;
         c->max_workers = 1024;
@@ -142,6 +145,13 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
                 } else if (strcmp(key, "maxFrameBytes") == 0) {
                         if (set_uint(&c->max_frame, v, key, 1024, FRAME_MAX_SERVER, err,
                                      errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "maxCallsPerStream") == 0) {
+                        if (set_uint(&c->max_calls_stream, v, key, 1, MSG_CALLS_MAX, err,
+                                     errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "maxCallsPerPeer") == 0) {
+                        if (set_uint(&c->max_calls_peer, v, key, 1, 1u << 20, err, errlen) < 0)
                                 goto out;
                 } else if (strcmp(key, "workerIdleSeconds") == 0) {
                         if (set_uint(&c->worker_idle, v, key, 1, 86400, err, errlen) < 0)

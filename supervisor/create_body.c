@@ -234,16 +234,6 @@ static int create_volumes(struct create_ctx *x)
         return 0;
 }
 
-static int create_unsupported(struct create_ctx *x, const char *key)
-{
-        json_t *v = json_object_get(x->in, key);
-
-        if (v == NULL || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0) ||
-            (json_is_object(v) && json_object_size(v) == 0))
-                return 0;
-        return create_fail(x, DG_INVALID_INPUT, key, "not supported yet");
-}
-
 /*
  * The network input: "none", an engine-wide network the policy lists, or
  * one of the peer's own (left in plan->network to resolve).  Never the
@@ -323,6 +313,7 @@ static json_t *create_host_config(struct create_ctx *x)
         /*
          * The "local" log driver keeps output bytes as they were; json-file
          * would turn invalid UTF-8 into U+FFFD, and logs must lose nothing.
+         * The handler sets the engine's own such driver (create_body_log_driver()).
          */
         json_object_set_new(hc, "LogConfig",
                             json_pack("{s:s,s:{}}", "Type", "local", "Config"));
@@ -335,6 +326,19 @@ static void create_copy_str(struct create_ctx *x, json_t *cfg, const char *in, c
 
         if (s != NULL)
                 json_object_set_new(cfg, out, json_string(s));
+}
+
+/* refuseRoot: no uid 0 and no gid 0 (policy_run_as() gives a uid alone its own gid). */
+static int create_user(struct create_ctx *x, json_t *cfg)
+{
+        char buf[POLICY_RUN_AS_MAX];
+        const char *user = policy_run_as(x->pp, create_str(x, "user"), buf, sizeof(buf));
+
+        if (user == NULL && x->pp->refuse_root)
+                return create_fail(x, DG_FORBIDDEN, "user", "this peer may not run as root");
+        if (user != NULL)
+                json_object_set_new(cfg, "User", json_string(user));
+        return 0;
 }
 
 /* The container's own settings: image, command, user, terminal, env, labels. */
@@ -350,7 +354,8 @@ static int create_config(struct create_ctx *x, json_t *cfg)
                 json_object_set_new(cfg, "Entrypoint",
                                     ops_strings(json_object_get(x->in, "entrypoint")));
         create_copy_str(x, cfg, "workingDir", "WorkingDir");
-        create_copy_str(x, cfg, "user", "User");
+        if (create_user(x, cfg) == -1)
+                return -1;
         json_object_set_new(cfg, "Tty", json_boolean(create_bool(x, "tty", 0)));
         json_object_set_new(cfg, "OpenStdin", json_boolean(create_bool(x, "openStdin", 0)));
         /* Closes the container's stdin when the one attached client ends its input. */
@@ -394,10 +399,10 @@ int create_body_build(const json_t *input, const struct peer_policy *pp,
                 return create_fail(&x, DG_INTERNAL, "image", "out of memory");
         if ((hc = create_host_config(&x)) == NULL ||
             create_set(&x, plan->body, "HostConfig", hc) == -1 ||
+            create_knobs(input, pp, plan, plan->body, hc, err) == -1 ||
             (plan->nvolumes > 0 && create_set(&x, hc, "Mounts", json_array()) == -1) ||
             create_config(&x, plan->body) == -1 || create_tmpfs(&x, hc) == -1 ||
-            create_restart(&x, hc) == -1 || create_unsupported(&x, "ports") == -1 ||
-            create_network(&x, hc) == -1) {
+            create_restart(&x, hc) == -1 || create_network(&x, hc) == -1) {
                 create_body_clear(plan);
                 return -1;
         }
@@ -439,4 +444,11 @@ void create_body_clear(struct create_plan *plan)
 {
         json_decref(plan->body);
         plan->body = NULL;
+}
+
+void create_body_log_driver(struct create_plan *plan, const char *driver)
+{
+        json_t *hc = json_object_get(plan->body, "HostConfig");
+
+        json_object_set_new(hc, "LogConfig", json_pack("{s:s,s:{}}", "Type", driver, "Config"));
 }

@@ -32,9 +32,30 @@
 #define CREATE_PATH_MAX 256   /* a mount path in the container */
 #define CREATE_ERR_MAX 512
 
+struct call;
+
 /* A volume to mount: the peer's reference, resolved to its own volume first. */
 struct create_volume {
         char ref[OPS_REF_MAX + 1];
+        char path[CREATE_PATH_MAX + 1];
+        int read_only;
+};
+
+#define CREATE_PORTS_MAX 32 /* the schema's bound on input.ports */
+#define CREATE_BINDS_MAX 16
+#define CREATE_HOST_PATH_MAX 1024
+
+/* A port to publish: container port/proto on host address:port (0: the gateway picks). */
+struct create_port {
+        char ctr[16]; /* "7777/tcp" */
+        char addr[64];
+        int host;
+};
+
+/* A host path to bind, resolved beneath its root (bindroot.h) before the create. */
+struct create_bind {
+        char host[CREATE_HOST_PATH_MAX + 1];
+        char root[256];
         char path[CREATE_PATH_MAX + 1];
         int read_only;
 };
@@ -47,7 +68,25 @@ struct create_plan {
         struct create_volume volumes[CREATE_VOLUMES_MAX];
         size_t nvolumes;
         int64_t memory_bytes, nano_cpus, pids_limit; /* the limits set */
+        struct create_port ports[CREATE_PORTS_MAX];  /* create_knobs.c */
+        size_t nports;
+        int publish_all; /* every port the image exposes, each on a picked host port */
+        struct create_bind binds[CREATE_BINDS_MAX];
+        size_t nbinds;
+        int ports_settled;                    /* create_ports.c: host ports chosen */
+        void (*ports_next)(struct call *c);  /* create_ports.c: what runs after its steps */
 };
+
+/*
+ * create_knobs.c: the workload inputs (healthcheck, ulimits, CPU quota and
+ * set, shm, swap, stop signal and timeout, init, hostname, domainname,
+ * extraHosts, dns, autoRemove, capAdd, runtime, ports, binds), checked
+ * against the peer's policy and written into the body (cfg, hc); ports and
+ * binds are left in plan for the handler.  0, or -1 with err filled in.
+ */
+struct create_error;
+int create_knobs(const json_t *in, const struct peer_policy *pp, struct create_plan *plan,
+                 json_t *cfg, json_t *hc, struct create_error *err);
 
 /* Why a create is refused: the code and the peer-facing message. */
 struct create_error {
@@ -73,5 +112,10 @@ void create_body_mount(struct create_plan *plan, size_t i, const char *volume_na
 int create_body_network(struct create_plan *plan, const char *id, const char *driver,
                         struct create_error *err);
 void create_body_clear(struct create_plan *plan);
+/*
+ * Sets the log driver of the container (the builder's default: "local"):
+ * the engine's driver that keeps output bytes and order (profile.h).
+ */
+void create_body_log_driver(struct create_plan *plan, const char *driver);
 
 #endif

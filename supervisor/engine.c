@@ -22,15 +22,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "engine.h"
 #include "log.h"
+#include "profile.h"
 
 #define ENGINE_TIMEOUT_MS 30000L
 #define ENGINE_CONNECT_TIMEOUT_MS 5000L
 #define ENGINE_MAX_CONNS 64L        /* connections to the engine, in use or idle */
 #define ENGINE_IDLE_CONNS 16L       /* idle connections kept for reuse */
+#define ENGINE_SPARE_MAX 16         /* easy handles kept for reuse */
 #define ENGINE_BODY_MAX (32u << 20) /* largest engine answer we buffer */
 #define ENGINE_DIAL_TIMEOUT_S 5     /* connect and write of a data-plane request */
 
@@ -47,7 +50,7 @@ struct engine_req {
         LIST_ENTRY(engine_req) entry;
         TAILQ_ENTRY(engine_req) wait; /* in share->waiting until it may start */
         struct engine *e;
-        struct engine_multi *m; /* control or long-held */
+        struct engine_multi *m;     /* control or long-held */
         struct engine_share *share; /* its owner's share, or NULL */
         int started;                /* added to m->multi (counted in share->active) */
         CURL *easy;
@@ -56,6 +59,7 @@ struct engine_req {
         char *buf; /* response body */
         size_t len, cap;
         int too_large;
+        json_t *headers_seen; /* engine_request_headers(): the naming headers, else NULL */
         engine_cb cb;
         void *arg;
 };
@@ -79,9 +83,37 @@ struct engine {
         char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
         LIST_HEAD(, engine_req) reqs;
         int inflight;
+        int up; /* -1 before the first answer, 0 unreachable, 1 answering */
+        engine_reach_cb reach_cb;
+        void *reach_arg;
+        struct engine_profile *profile;
+        /*
+         * Easy handles of finished requests, reset and kept for the next:
+         * creating one per request was a tenth of a ping's instructions in
+         * the supervisor (issue 14).  Engine connections live in the multi
+         * handles' pools either way.
+         */
+        CURL *spare[ENGINE_SPARE_MAX];
+        int nspare;
 };
 
 static void engine_check_done(struct engine_multi *m);
+
+static CURL *engine_easy_get(struct engine *e)
+{
+        return e->nspare > 0 ? e->spare[--e->nspare] : curl_easy_init();
+}
+
+/* A handle back: reset to curl's defaults (no option of its last request stays). */
+static void engine_easy_put(struct engine *e, CURL *h)
+{
+        if (e->nspare < ENGINE_SPARE_MAX) {
+                curl_easy_reset(h);
+                e->spare[e->nspare++] = h;
+        } else {
+                curl_easy_cleanup(h);
+        }
+}
 
 /* --- libevent <-> libcurl glue --- */
 
@@ -187,7 +219,7 @@ static void engine_req_free(struct engine_req *r)
         if (r->easy != NULL) {
                 if (r->started)
                         curl_multi_remove_handle(r->m->multi, r->easy);
-                curl_easy_cleanup(r->easy);
+                engine_easy_put(r->e, r->easy);
         }
         if (sh != NULL) {
                 if (r->started)
@@ -198,6 +230,7 @@ static void engine_req_free(struct engine_req *r)
         LIST_REMOVE(r, entry);
         r->e->inflight--;
         curl_slist_free_all(r->headers);
+        json_decref(r->headers_seen);
         free(r->out);
         free(r->buf);
         free(r);
@@ -260,14 +293,56 @@ static int engine_status(struct engine_req *r, CURLcode rc)
         return (int)code;
 }
 
+/* CURLOPT_HEADERFUNCTION for engine_request_headers(): keeps the naming headers. */
+static size_t engine_header_cb(char *data, size_t size, size_t n, void *arg)
+{
+        static const char *const names[] = {"Api-Version", "Libpod-Api-Version", "Server"};
+        struct engine_req *r = arg;
+        size_t len = size * n, i, nl, vl;
+        const char *v;
+
+        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                nl = strlen(names[i]);
+                if (len <= nl || data[nl] != ':' || strncasecmp(data, names[i], nl) != 0)
+                        continue;
+                for (v = data + nl + 1; v < data + len && (*v == ' ' || *v == '\t'); v++)
+                        ;
+                for (vl = (size_t)(data + len - v);
+                     vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' ');
+                     vl--)
+                        ;
+                if (vl <= 128)
+                        json_object_set_new(r->headers_seen, names[i], json_stringn(v, vl));
+        }
+        return len;
+}
+
+/* Tells the reachability hook about a change (see engine_on_reach()). */
+static void engine_reached(struct engine *e, int up)
+{
+        int was = e->up;
+
+        if (up)
+                e->up = 1;
+        else if (e->up == 1)
+                e->up = 0;
+        else
+                return; /* unreachable from the start: nothing changed */
+        if (e->reach_cb != NULL && was != e->up)
+                e->reach_cb(up, e->reach_arg);
+}
+
 static void engine_finish(struct engine_req *r, CURLcode rc)
 {
         int status = engine_status(r, rc);
         json_t *body = NULL;
         const char *raw = r->buf ? r->buf : "";
         size_t rawlen = r->len;
+        struct engine *e = r->e;
 
-        if (status == ENGINE_STATUS_TOO_LARGE) {
+        if (r->headers_seen != NULL && status > 0) {
+                body = json_incref(r->headers_seen);
+        } else if (status == ENGINE_STATUS_TOO_LARGE) {
                 body = json_pack("{s:s}", "message", "engine answer too large");
                 raw = "";
                 rawlen = 0;
@@ -276,9 +351,15 @@ static void engine_finish(struct engine_req *r, CURLcode rc)
         }
         if (rc != CURLE_OK && status != ENGINE_STATUS_TOO_LARGE)
                 log_debug("engine: request failed: %s", curl_easy_strerror(rc));
+        /* Every caller sees the status dockerd would have answered (profile.h). */
+        if (status >= 400 && status != ENGINE_STATUS_TOO_LARGE)
+                status = profile_status(e->profile, status, body);
         r->cb(status, body, raw, rawlen, r->arg);
         json_decref(body);
         engine_req_free(r);
+        /* A timeout says nothing about reachability; no answer at all does. */
+        if (status != -1)
+                engine_reached(e, status != 0);
 }
 
 /*
@@ -375,6 +456,11 @@ static int engine_req_setup(struct engine_req *r, const char *method, const char
         return ok ? 0 : -1;
 }
 
+static struct engine_req *engine_request_full(struct engine *e, struct engine_share *share,
+                                              const char *method, const char *path,
+                                              json_t *body, long timeout_ms, int want_headers,
+                                              engine_cb cb, void *arg);
+
 struct engine_req *engine_request(struct engine *e, const char *method, const char *path,
                                   json_t *body, long timeout_ms, engine_cb cb, void *arg)
 {
@@ -384,6 +470,21 @@ struct engine_req *engine_request(struct engine *e, const char *method, const ch
 struct engine_req *engine_request_as(struct engine *e, struct engine_share *share,
                                      const char *method, const char *path, json_t *body,
                                      long timeout_ms, engine_cb cb, void *arg)
+{
+        return engine_request_full(e, share, method, path, body, timeout_ms, 0, cb, arg);
+}
+
+struct engine_req *engine_request_headers(struct engine *e, const char *method,
+                                          const char *path, long timeout_ms, engine_cb cb,
+                                          void *arg)
+{
+        return engine_request_full(e, NULL, method, path, NULL, timeout_ms, 1, cb, arg);
+}
+
+static struct engine_req *engine_request_full(struct engine *e, struct engine_share *share,
+                                              const char *method, const char *path,
+                                              json_t *body, long timeout_ms, int want_headers,
+                                              engine_cb cb, void *arg)
 {
         struct engine_req *r;
         struct curl_slist *h;
@@ -417,9 +518,14 @@ struct engine_req *engine_request_as(struct engine *e, struct engine_share *shar
         if (r->out != NULL &&
             (h = curl_slist_append(r->headers, "Content-Type: application/json")) == NULL)
                 goto fail;
-        if ((r->easy = curl_easy_init()) == NULL)
+        if ((r->easy = engine_easy_get(e)) == NULL)
                 goto fail;
         if (engine_req_setup(r, method, url, timeout_ms))
+                goto fail;
+        if (want_headers &&
+            ((r->headers_seen = json_object()) == NULL ||
+             curl_easy_setopt(r->easy, CURLOPT_HEADERFUNCTION, engine_header_cb) != CURLE_OK ||
+             curl_easy_setopt(r->easy, CURLOPT_HEADERDATA, r) != CURLE_OK))
                 goto fail;
         /* Beyond its owner's share, a request waits for one of the owner's own to end. */
         r->share = share;
@@ -448,6 +554,27 @@ void engine_cancel(struct engine_req *r)
 int engine_inflight(const struct engine *e)
 {
         return e->inflight;
+}
+
+void engine_on_reach(struct engine *e, engine_reach_cb cb, void *arg)
+{
+        e->reach_cb = cb;
+        e->reach_arg = arg;
+}
+
+void engine_set_profile(struct engine *e, struct engine_profile *p)
+{
+        e->profile = p;
+}
+
+struct engine_profile *engine_profile(const struct engine *e)
+{
+        return e->profile;
+}
+
+const char *engine_socket_path(const struct engine *e)
+{
+        return e->socket_path;
 }
 
 static int engine_multi_init(struct engine *e, struct engine_multi *m, long max_conns,
@@ -490,6 +617,7 @@ struct engine *engine_new(struct event_base *base, const char *socket_path)
         if ((e = calloc(1, sizeof(*e))) == NULL)
                 goto fail;
         e->base = base;
+        e->up = -1;
         LIST_INIT(&e->reqs);
         snprintf(e->socket_path, sizeof(e->socket_path), "%s", socket_path);
         /*
@@ -519,6 +647,8 @@ void engine_free(struct engine *e)
                 engine_req_free(LIST_FIRST(&e->reqs));
         engine_multi_free(&e->control);
         engine_multi_free(&e->held);
+        while (e->nspare > 0)
+                curl_easy_cleanup(e->spare[--e->nspare]);
         free(e);
         curl_global_cleanup();
 }
@@ -613,8 +743,12 @@ int engine_dial(struct engine *e, const char *method, const char *path,
         /* Bounds both a full listen backlog and a stuck engine: the loop must not hang. */
         if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)
                 goto fail;
-        if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+        if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+                saved = errno;
+                engine_reached(e, 0);
+                errno = saved;
                 goto fail;
+        }
         if (engine_write_all(fd, req, reqlen) == -1)
                 goto fail;
         if ((flags = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)

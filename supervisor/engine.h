@@ -19,8 +19,9 @@
 
 #define ENGINE_API "/v1.41"
 
-struct engine;     /* one per supervisor */
-struct engine_req; /* one request in flight */
+struct engine;         /* one per supervisor */
+struct engine_req;     /* one request in flight */
+struct engine_profile; /* what kind of engine answers (profile.h) */
 
 /*
  * status: the HTTP status, or 0 when the engine could not be reached (the
@@ -63,6 +64,15 @@ struct engine_req *engine_request(struct engine *e, const char *method, const ch
 struct engine_req *engine_request_as(struct engine *e, struct engine_share *share,
                                      const char *method, const char *path, json_t *body,
                                      long timeout_ms, engine_cb cb, void *arg);
+/*
+ * engine_request(), but the callback's body is a JSON object of the answer's
+ * headers that name the engine and its API ("Api-Version",
+ * "Libpod-Api-Version", "Server"; those present), not the answer's body.
+ * For engine detection (detect.c), which reads /_ping's headers.
+ */
+struct engine_req *engine_request_headers(struct engine *e, const char *method,
+                                          const char *path, long timeout_ms, engine_cb cb,
+                                          void *arg);
 /* Cancels a request in flight; its callback will not be called. */
 void engine_cancel(struct engine_req *r);
 
@@ -86,5 +96,20 @@ int engine_escape(char *buf, size_t len, const char *s);
 
 /* Number of requests in flight (for tests and metrics). */
 int engine_inflight(const struct engine *e);
+
+/*
+ * Reachability: cb(1, arg) when a request gets an answer after the engine
+ * was unreachable or before any answer (start, reconnect), cb(0, arg) when a
+ * request or dial finds it unreachable after it answered.  Called after the
+ * request's own callback.  One hook; detect.c's (re-)detection uses it.
+ */
+typedef void (*engine_reach_cb)(int up, void *arg);
+void engine_on_reach(struct engine *e, engine_reach_cb cb, void *arg);
+
+/* The engine's profile (profile.h), kept here so every caller of the engine finds it. */
+void engine_set_profile(struct engine *e, struct engine_profile *p);
+struct engine_profile *engine_profile(const struct engine *e);
+/* The engine socket's path, for log lines. */
+const char *engine_socket_path(const struct engine *e);
 
 #endif

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "notify.h"
 #include "pool.h"
+#include "detect.h"
 #include "quota.h"
 #include "lease.h"
 #include "sampler.h"
@@ -474,6 +475,8 @@ int main(int argc, char **argv)
                 fatalx("event_base_new failed");
         if ((sv.engine = engine_new(sv.base, sv.cfg.engine)) == NULL)
                 fatalx("cannot set up the engine client");
+        if ((sv.profile = detect_new(sv.engine)) == NULL)
+                fatalx("out of memory");
         if ((sv.quota = quota_new()) == NULL)
                 fatalx("out of memory");
         pool_init(&sv);
@@ -492,6 +495,7 @@ int main(int argc, char **argv)
         pool_fill(&sv);
         log_info("dockgated %s: engine %s, pool of %d workers as %s", DG_VERSION, sv.cfg.engine,
                  sv.cfg.pool_size, sv.cfg.worker_user);
+        detect_run(sv.profile);
         notify_ready(sv.cfg.socket); /* the listeners listen: a peer is served from now */
 
         event_base_dispatch(sv.base);
@@ -503,6 +507,7 @@ int main(int argc, char **argv)
                 event_free(sigs[i]);
         wlog_close(&sv);
         close_records(&sv);
+        detect_free(sv.profile);
         engine_free(sv.engine);
         quota_free(sv.quota);
         policy_unref(sv.policy);

@@ -15,9 +15,11 @@
 #include <string.h>
 
 #include "create_body.h"
+#include "create_ports.h"
 #include "lease.h"
 #include "names.h"
 #include "ops_impl.h"
+#include "profile.h"
 #include "redact.h"
 
 #define CONTAINER_WAIT_TIMEOUT_MS (3600L * 1000) /* a wait holds one engine connection */
@@ -60,8 +62,9 @@ static void create_done(int status, json_t *body, const char *raw, size_t rawlen
                 ops_fail_engine(c, status, body);
                 return;
         }
-        call_reply(c, json_pack("{s:s,s:s,s:o}", "containerId", id, "name", plan->name,
-                                "warnings", ops_strings(json_object_get(body, "Warnings"))));
+        call_reply(c, json_pack("{s:s,s:s,s:o,s:o}", "containerId", id, "name", plan->name,
+                                "warnings", ops_strings(json_object_get(body, "Warnings")),
+                                "ports", create_ports_json(plan)));
 }
 
 static void create_send(struct call *c)
@@ -90,7 +93,8 @@ static void create_on_network(struct call *c, const char *id, json_t *inspect)
                 call_fail(c, err.code, "%s", err.text);
                 return;
         }
-        create_send(c);
+        create_plan_of(c)->network[0] = '\0';
+        create_continue(c);
 }
 
 /* One of the peer's own volumes, mounted by its (resolved) name, never a host path. */
@@ -117,7 +121,7 @@ static void create_continue(struct call *c)
                 resolve_network(c, plan->network, create_on_network);
                 return;
         }
-        create_send(c);
+        create_ports_run(c, create_send);
 }
 
 static void create_quota_ok(struct call *c)
@@ -128,7 +132,7 @@ static void create_quota_ok(struct call *c)
         create_continue(c);
 }
 
-void op_container_create(struct call *c)
+static void create_begin(struct call *c)
 {
         char engine_name[OPS_NAME_MAX + POLICY_NAME_MAX + 2];
         struct create_error err;
@@ -147,6 +151,8 @@ void op_container_create(struct call *c)
                 call_fail(c, err.code, "%s", err.text);
                 return;
         }
+        /* Logs must lose nothing: the engine's driver that keeps bytes (profile.h). */
+        create_body_log_driver(plan, engine_profile(c->engine)->log_driver);
         /* The lease labels name the stream that carries c: not the builder's business. */
         if (lease_stamp(c, json_object_get(plan->body, "Labels")) < 0)
                 return;
@@ -163,13 +169,55 @@ void op_container_create(struct call *c)
                            create_quota_ok);
 }
 
+static void create_identified(int status, json_t *body, const char *raw, size_t rawlen,
+                              void *arg)
+{
+        struct call *c = arg;
+
+        c->pending = NULL;
+        if (status != 200 || profile_from_version(engine_profile(c->engine), body) == -1) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        create_begin(c);
+}
+
+/*
+ * What a container is created with depends on the engine (its log driver):
+ * until the engine was identified (it was down when dockgated started),
+ * a create asks it first.
+ */
+void op_container_create(struct call *c)
+{
+        if (engine_profile(c->engine)->kind == ENGINE_UNKNOWN)
+                ops_send(c, "GET", NULL, 0, create_identified, "/version");
+        else
+                create_begin(c);
+}
+
 /* --- simple actions on one owned container --- */
+
+/* A host port taken since the create: CONFLICT, naming nobody (the engine names endpoints). */
+static void start_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        const char *msg = json_string_value(json_object_get(body, "message"));
+
+        if (status >= 400 && msg != NULL &&
+            (strstr(msg, "port is already allocated") != NULL ||
+             strstr(msg, "address already in use") != NULL)) {
+                c->pending = NULL;
+                call_fail(c, DG_CONFLICT, "a host port of this container is in use");
+                return;
+        }
+        ops_done_empty(status, body, raw, rawlen, arg);
+}
 
 static void start_go(struct call *c)
 {
         struct ops_state *st = c->state;
 
-        ops_send(c, "POST", NULL, 0, ops_done_empty, "/containers/%s/start", st->id);
+        ops_send(c, "POST", NULL, 0, start_done, "/containers/%s/start", st->id);
 }
 
 /*
@@ -375,6 +423,43 @@ void op_container_top(struct call *c)
         resolve_container(c, ops_str(c, "containerId"), top_resolved);
 }
 
+/* The health the engine's Status text shows: "Up 5 seconds (healthy)". */
+static const char *list_health(const char *status)
+{
+        if (status == NULL)
+                return "none";
+        if (strstr(status, "(healthy)") != NULL)
+                return "healthy";
+        if (strstr(status, "(unhealthy)") != NULL)
+                return "unhealthy";
+        if (strstr(status, "(health: starting)") != NULL)
+                return "starting";
+        return "none";
+}
+
+/* {"7777/tcp": "127.0.0.1:20001"}: what a running container publishes. */
+static json_t *list_ports(const json_t *in)
+{
+        json_t *out = json_object(), *p;
+        char k[32], v[96];
+        size_t i;
+
+        json_array_foreach(json_object_get(in, "Ports"), i, p)
+        {
+                json_int_t pub = json_integer_value(json_object_get(p, "PublicPort"));
+                const char *ip = json_string_value(json_object_get(p, "IP"));
+                const char *type = json_string_value(json_object_get(p, "Type"));
+                if (pub <= 0)
+                        continue;
+                snprintf(k, sizeof(k), "%lld/%s",
+                         (long long)json_integer_value(json_object_get(p, "PrivatePort")),
+                         type ? type : "tcp");
+                snprintf(v, sizeof(v), "%s:%lld", ip ? ip : "", (long long)pub);
+                json_object_set_new(out, k, json_string(v));
+        }
+        return out;
+}
+
 static json_t *list_item(const struct call *c, const json_t *in)
 {
         json_t *names = json_array(), *v, *labels = json_object_get(in, "Labels");
@@ -389,13 +474,16 @@ static json_t *list_item(const struct call *c, const json_t *in)
                     (s = names_view(c, json_string_value(v), &slash)) != NULL)
                         json_array_append_new(names, json_string(s));
         }
-        return json_pack("{s:s?,s:o,s:s?,s:s?,s:s?,s:I,s:o}", "containerId",
+        return json_pack("{s:s?,s:o,s:s?,s:s?,s:s?,s:I,s:o,s:s,s:o}", "containerId",
                          json_string_value(json_object_get(in, "Id")), "names", names, "image",
                          json_string_value(json_object_get(in, "Image")), "state",
                          json_string_value(json_object_get(in, "State")), "status",
                          json_string_value(json_object_get(in, "Status")), "created",
                          json_integer_value(json_object_get(in, "Created")), "labels",
-                         json_is_object(labels) ? json_deep_copy(labels) : json_object());
+                         json_is_object(labels) ? json_deep_copy(labels) : json_object(),
+                         "health",
+                         list_health(json_string_value(json_object_get(in, "Status"))), "ports",
+                         list_ports(in));
 }
 
 static void list_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
@@ -467,6 +555,10 @@ static void wait_resolved(struct call *c, const char *id, json_t *inspect)
         struct ops_state *st = c->state;
         const char *cond = ops_str(c, "condition");
 
+        if (cond != NULL && strcmp(cond, "healthy") == 0) {
+                op_health_wait(c, id); /* op_health.c */
+                return;
+        }
         snprintf(st->id, sizeof(st->id), "%s", id);
         ops_send(c, "POST", NULL, CONTAINER_WAIT_TIMEOUT_MS, wait_done,
                  "/containers/%s/wait?condition=%s", id, cond ? cond : "not-running");
@@ -477,9 +569,10 @@ void op_container_wait(struct call *c)
         const char *cond = ops_str(c, "condition");
 
         if (cond != NULL && strcmp(cond, "not-running") != 0 &&
-            strcmp(cond, "next-exit") != 0 && strcmp(cond, "removed") != 0) {
+            strcmp(cond, "next-exit") != 0 && strcmp(cond, "removed") != 0 &&
+            strcmp(cond, "healthy") != 0) {
                 call_fail(c, DG_INVALID_INPUT,
-                          "input.condition: one of not-running, next-exit, removed");
+                          "input.condition: one of not-running, next-exit, removed, healthy");
                 return;
         }
         resolve_container(c, ops_str(c, "containerId"), wait_resolved);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ops_impl.h"
+#include "profile.h"
 #include "redact.h"
 
 #define IMAGE_REF_MAX 512
@@ -50,11 +51,12 @@ static const char *image_ref(struct call *c)
 static json_t *image_item(const struct call *c, const json_t *in)
 {
         const json_t *labels = json_object_get(in, "Labels");
+        const struct engine_profile *p = engine_profile(c->engine);
 
         return json_pack("{s:s?,s:o,s:o,s:I,s:I,s:o}", "imageId",
                          json_string_value(json_object_get(in, "Id")), "repoTags",
-                         ops_strings(json_object_get(in, "RepoTags")), "repoDigests",
-                         ops_strings(json_object_get(in, "RepoDigests")), "created",
+                         profile_image_names(p, json_object_get(in, "RepoTags")), "repoDigests",
+                         profile_image_names(p, json_object_get(in, "RepoDigests")), "created",
                          json_integer_value(json_object_get(in, "Created")), "size",
                          json_integer_value(json_object_get(in, "Size")), "labels",
                          json_is_object(labels) ? json_deep_copy(labels) : json_object());
@@ -70,6 +72,16 @@ void op_image_list(struct call *c)
         ops_send(c, "GET", NULL, 0, list_done, "/images/json");
 }
 
+/* doc[key]'s names as dockerd shows them (profile.h). */
+static void image_familiar(const struct call *c, json_t *doc, const char *key)
+{
+        json_t *a = json_object_get(doc, key);
+
+        if (json_is_array(a))
+                json_object_set_new(doc, key,
+                                    profile_image_names(engine_profile(c->engine), a));
+}
+
 static void inspect_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
         struct call *c = arg;
@@ -77,6 +89,8 @@ static void inspect_done(int status, json_t *body, const char *raw, size_t rawle
         c->pending = NULL;
         if (status == 200 && json_is_object(body)) {
                 redact_image(body);
+                image_familiar(c, body, "RepoTags");
+                image_familiar(c, body, "RepoDigests");
                 call_reply(c, json_incref(body));
         } else
                 call_fail_engine(c, status, body);
@@ -114,7 +128,9 @@ static void remove_done(int status, json_t *body, const char *raw, size_t rawlen
                 u = json_string_value(json_object_get(v, "Untagged"));
                 d = json_string_value(json_object_get(v, "Deleted"));
                 if (u != NULL)
-                        json_array_append_new(out, json_pack("{s:s}", "untagged", u));
+                        json_array_append_new(
+                            out, json_pack("{s:s}", "untagged",
+                                           profile_image_name(engine_profile(c->engine), u)));
                 if (d != NULL)
                         json_array_append_new(out, json_pack("{s:s}", "deleted", d));
         }

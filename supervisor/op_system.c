@@ -1,7 +1,9 @@
 /*
- * op_system.c - docker/system operations: ping, version.
+ * op_system.c - docker/system operations: ping, version.  version names
+ * the engine kind ("docker", "podman") beside its versions (profile.h).
  */
 #include "ops_impl.h"
+#include "profile.h"
 #include "supervisor.h"
 
 static void ping_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
@@ -23,6 +25,7 @@ void op_ping(struct call *c)
 static void version_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
         struct call *c = arg;
+        struct engine_profile *p = engine_profile(c->engine);
         const char *ev, *av;
 
         c->pending = NULL;
@@ -32,8 +35,11 @@ static void version_done(int status, json_t *body, const char *raw, size_t rawle
         }
         ev = json_string_value(json_object_get(body, "Version"));
         av = json_string_value(json_object_get(body, "ApiVersion"));
-        call_reply(c, json_pack("{s:s,s:s,s:s}", "engineVersion", ev ? ev : "", "apiVersion",
-                                av ? av : "", "dockgateVersion", DG_VERSION));
+        /* The answer is a fresh detection too: keep the profile in step. */
+        profile_from_version(p, body);
+        call_reply(c, json_pack("{s:s,s:s,s:s,s:s}", "engine", p->name, "engineVersion",
+                                ev ? ev : "", "apiVersion", av ? av : "", "dockgateVersion",
+                                DG_VERSION));
 }
 
 void op_version(struct call *c)

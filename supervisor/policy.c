@@ -7,6 +7,7 @@
  * keys are errors, so that a typo never silently loosens or tightens a
  * rule; the nearest known key is suggested.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <fnmatch.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "policy.h"
+#include "bindroot.h"
 #include "schema.h"
 
 /* An ordinary tenant may do everything but remove shared images. */
@@ -507,12 +509,247 @@ static int parse_limits(json_t *v, const char *where, struct limits_in *out, int
         return rc;
 }
 
+/* --- workload settings (container.*: ulimits, healthcheck, ports, bindRoots...) --- */
+
+const char *const policy_ulimit_names[PU__N + 1] = {"nofile", "nproc", "core", "memlock", NULL};
+
+static void workload_defaults(struct policy_workload *wl)
+{
+        wl->ulimit_max[PU_NOFILE] = 65536;
+        wl->ulimit_max[PU_NPROC] = 4096;
+        wl->ulimit_max[PU_CORE] = 0;
+        wl->ulimit_max[PU_MEMLOCK] = 64 * 1024;
+        wl->hc_min_interval_ms = 1000;
+        wl->hc_max_timeout_ms = 60000;
+        wl->hc_max_retries = 10;
+        wl->hc_max_start_ms = 600000;
+        snprintf(wl->host_addrs[0], sizeof(wl->host_addrs[0]), "127.0.0.1");
+        wl->nhost_addrs = 1;
+}
+
+static int in_list(const char *s, const char *const *list)
+{
+        for (; *list != NULL; list++)
+                if (strcmp(s, *list) == 0)
+                        return 1;
+        return 0;
+}
+
+/* An object of whole numbers, each key one of known; each checked to [lo, hi]. */
+static int parse_numbers(json_t *v, const char *where, const char *const *known, int64_t *out,
+                         long long lo, long long hi, struct policy_report *r)
+{
+        char at[300], b[80];
+        const char *key;
+        json_t *x;
+        int rc = 0;
+
+        if (!json_is_object(v))
+                return perr(r, where, "must be an object (found %s)", shown(v, b, sizeof(b)));
+        json_object_foreach(v, key, x)
+        {
+                size_t i;
+                locate(at, sizeof(at), where, key, -1);
+                for (i = 0; known[i] != NULL && strcmp(known[i], key) != 0; i++)
+                        ;
+                if (known[i] == NULL)
+                        rc = unknown_key(r, at, key, known);
+                else
+                        rc |= get_int(x, at, lo, hi, &out[i], r);
+        }
+        return rc;
+}
+
+/* A list of strings, each copied into a fixed row after ok() said nothing against it. */
+static int parse_rows(json_t *v, const char *where, size_t max, size_t width, char *rows,
+                      size_t *n, const char *(*ok)(const char *), struct policy_report *r)
+{
+        char at[300], b[80];
+        const char *why, *s;
+        json_t *item;
+        size_t i;
+        int rc = 0;
+
+        if (!json_is_array(v) || json_array_size(v) > max)
+                return perr(r, where, "must be a list of at most %zu strings (found %s)", max,
+                            shown(v, b, sizeof(b)));
+        json_array_foreach(v, i, item)
+        {
+                locate(at, sizeof(at), where, NULL, (long)i);
+                s = json_string_value(item);
+                if (s == NULL || strlen(s) >= width) {
+                        rc = perr(r, at, "must be a string of at most %zu bytes", width - 1);
+                        continue;
+                }
+                if (ok != NULL && (why = ok(s)) != NULL) {
+                        rc = perr(r, at, "%s (found \"%.80s\")", why, s);
+                        continue;
+                }
+                snprintf(rows + *n * width, width, "%s", s);
+                (*n)++;
+        }
+        return rc;
+}
+
+static const char *allowed_cap_ok(const char *s)
+{
+        const char *name = strncmp(s, "CAP_", 4) == 0 ? s + 4 : s;
+
+        if (!in_list(name, known_caps))
+                return "is not a Linux capability (e.g. \"NET_BIND_SERVICE\")";
+        if (in_list(name, risky_caps))
+                return "undoes the confinement and may never be asked for";
+        return NULL;
+}
+
+static const char *runtime_ok(const char *s)
+{
+        return name_valid(s) ? NULL : "must be the name of an OCI runtime, such as \"runsc\"";
+}
+
+static const char *bind_root_ok(const char *s)
+{
+        static char why[160];
+        char path[POLICY_ROOT_MAX + 1];
+        size_t n = strlen(s);
+
+        snprintf(path, sizeof(path), "%s", s);
+        if (n > 3 && strcmp(s + n - 3, ":rw") == 0)
+                path[n - 3] = '\0';
+        else if (n > 3 && strcmp(s + n - 3, ":ro") == 0)
+                path[n - 3] = '\0';
+        if (bindroot_root_ok(path, why, sizeof(why)) < 0)
+                return why;
+        return NULL;
+}
+
+static const char *host_addr_ok(const char *s)
+{
+        unsigned char buf[16];
+
+        if (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1)
+                return NULL;
+        return "must be an IP address such as \"127.0.0.1\"";
+}
+
+static const char *port_range_ok(const char *s)
+{
+        int lo, hi, n = 0;
+
+        if ((sscanf(s, "%d-%d%n", &lo, &hi, &n) == 2 && s[n] == '\0') ||
+            (sscanf(s, "%d%n", &lo, &n) == 1 && s[n] == '\0' && (hi = lo) > 0)) {
+                if (lo >= 1 && lo <= hi && hi <= 65535)
+                        return NULL;
+        }
+        return "must be a port or a range such as \"20000-20999\" within 1..65535";
+}
+
+static int parse_ports_policy(json_t *v, const char *where, struct policy_workload *wl,
+                              struct policy_report *r)
+{
+        static const char *const known[] = {"hostAddresses", "hostPortRanges", NULL};
+        char at[300], b[80], ranges[POLICY_MAX_RANGES][16];
+        const char *key;
+        json_t *x;
+        size_t n = 0, i;
+        int rc = 0;
+
+        if (!json_is_object(v))
+                return perr(r, where, "must be an object (found %s)", shown(v, b, sizeof(b)));
+        json_object_foreach(v, key, x)
+        {
+                locate(at, sizeof(at), where, key, -1);
+                if (strcmp(key, "hostAddresses") == 0) {
+                        wl->nhost_addrs = 0;
+                        rc |= parse_rows(x, at, POLICY_MAX_ADDRS, sizeof(wl->host_addrs[0]),
+                                         &wl->host_addrs[0][0], &wl->nhost_addrs, host_addr_ok,
+                                         r);
+                } else if (strcmp(key, "hostPortRanges") == 0) {
+                        rc |= parse_rows(x, at, POLICY_MAX_RANGES, sizeof(ranges[0]),
+                                         &ranges[0][0], &n, port_range_ok, r);
+                        for (i = 0; i < n; i++) {
+                                if (sscanf(ranges[i], "%d-%d", &wl->port_lo[i],
+                                           &wl->port_hi[i]) != 2)
+                                        wl->port_hi[i] = wl->port_lo[i] = atoi(ranges[i]);
+                        }
+                        wl->nranges = n;
+                } else {
+                        rc = unknown_key(r, at, key, known);
+                }
+        }
+        return rc;
+}
+
+/* 1: not a workload key; else 0 or -1 as parsed. */
+static int parse_workload_key(const char *key, json_t *x, const char *at,
+                              struct peer_policy *pp, struct policy_report *r)
+{
+        static const char *const hc_keys[] = {"minIntervalMs", "maxTimeoutMs", "maxRetries",
+                                              "maxStartPeriodMs", NULL};
+        struct policy_workload *wl = &pp->wl;
+        int64_t hc[4];
+        size_t i;
+        int rc;
+
+        if (strcmp(key, "ulimits") == 0)
+                return parse_numbers(x, at, policy_ulimit_names, wl->ulimit_max, 0,
+                                     1LL << 40, r);
+        if (strcmp(key, "healthcheck") == 0) {
+                hc[0] = wl->hc_min_interval_ms;
+                hc[1] = wl->hc_max_timeout_ms;
+                hc[2] = wl->hc_max_retries;
+                hc[3] = wl->hc_max_start_ms;
+                rc = parse_numbers(x, at, hc_keys, hc, 0, 86400000LL, r);
+                if (hc[0] < 100)
+                        rc = perr(r, at, "minIntervalMs: at least 100, so that a health "
+                                         "check cannot become a busy loop");
+                wl->hc_min_interval_ms = hc[0];
+                wl->hc_max_timeout_ms = hc[1];
+                wl->hc_max_retries = hc[2];
+                wl->hc_max_start_ms = hc[3];
+                return rc;
+        }
+        if (strcmp(key, "allowedCapabilities") == 0) {
+                rc = parse_rows(x, at, POLICY_MAX_CAPS, sizeof(wl->allowed_caps[0]),
+                                &wl->allowed_caps[0][0], &wl->nallowed_caps, allowed_cap_ok, r);
+                for (i = 0; i < wl->nallowed_caps; i++)
+                        if (strncmp(wl->allowed_caps[i], "CAP_", 4) == 0)
+                                memmove(wl->allowed_caps[i], wl->allowed_caps[i] + 4,
+                                        strlen(wl->allowed_caps[i]) - 3);
+                return rc;
+        }
+        if (strcmp(key, "runtimes") == 0)
+                return parse_rows(x, at, POLICY_MAX_RUNTIMES, sizeof(wl->runtimes[0]),
+                                  &wl->runtimes[0][0], &wl->nruntimes, runtime_ok, r);
+        if (strcmp(key, "allowSwap") == 0)
+                return get_bool(x, at, &wl->allow_swap, r);
+        if (strcmp(key, "bindRoots") == 0) {
+                rc = parse_rows(x, at, POLICY_MAX_ROOTS, sizeof(wl->bind_roots[0]),
+                                &wl->bind_roots[0][0], &wl->nbind_roots, bind_root_ok, r);
+                for (i = 0; i < wl->nbind_roots; i++) {
+                        size_t n = strlen(wl->bind_roots[i]);
+                        if (n > 3 && (strcmp(wl->bind_roots[i] + n - 3, ":rw") == 0 ||
+                                      strcmp(wl->bind_roots[i] + n - 3, ":ro") == 0)) {
+                                wl->bind_rw[i] = wl->bind_roots[i][n - 1] == 'w';
+                                wl->bind_roots[i][n - 3] = '\0';
+                        }
+                }
+                return rc;
+        }
+        if (strcmp(key, "ports") == 0)
+                return parse_ports_policy(x, at, wl, r);
+        return 1;
+}
+
 static int parse_container(json_t *v, const char *where, struct peer_in *in,
                            struct peer_policy *pp, struct policy_report *r)
 {
-        static const char *const known[] = {"defaults",     "ceilings", "networks",
-                                            "capabilities", "runtime",  "forceReadOnlyRootfs",
-                                            "refuseRoot",   NULL};
+        static const char *const known[] = {
+            "defaults",    "ceilings",    "networks",  "capabilities",        "runtime",
+            "forceReadOnlyRootfs", "refuseRoot", "ulimits", "healthcheck",
+            "allowedCapabilities", "runtimes",   "allowSwap", "bindRoots",    "ports",
+            NULL};
+        int wk;
         char at[300], b[80];
         const char *key;
         json_t *x;
@@ -552,6 +789,8 @@ static int parse_container(json_t *v, const char *where, struct peer_in *in,
                         rc |= get_bool(x, at, &pp->read_only_forced, r);
                 } else if (strcmp(key, "refuseRoot") == 0) {
                         rc |= get_bool(x, at, &pp->refuse_root, r);
+                } else if ((wk = parse_workload_key(key, x, at, pp, r)) != 1) {
+                        rc |= wk;
                 } else {
                         rc = unknown_key(r, at, key, known);
                 }
@@ -588,7 +827,7 @@ static int parse_quotas(json_t *v, const char *where, struct peer_in *in,
 {
         static const char *const known[] = {"containers", "memoryBytes",    "nanoCpus",
                                             "streams",    "callsPerSecond", "burst",
-                                            NULL};
+                                            "publishedPorts", NULL};
         char at[300], b[80];
         const char *key;
         json_t *x;
@@ -610,6 +849,8 @@ static int parse_quotas(json_t *v, const char *where, struct peer_in *in,
                 } else if (strcmp(key, "callsPerSecond") == 0) {
                         rc |= get_quota(x, at, 0, 1000000, &q->calls_per_second, r);
                         in->have_rate = 1;
+                } else if (strcmp(key, "publishedPorts") == 0) {
+                        rc |= get_quota(x, at, 0, 65535, &q->published_ports, r);
                 } else if (strcmp(key, "burst") == 0) {
                         rc |= get_int(x, at, 1, 10000000, &q->burst, r);
                         in->have_burst = 1;
@@ -915,6 +1156,7 @@ static int parse_peer(struct peer_policy *pp, const char *name, json_t *obj,
         if (!json_is_object(obj))
                 return perr(r, where, "must be an object of the peer's settings (found %s)",
                             shown(obj, b, sizeof(b)));
+        workload_defaults(&pp->wl);
         pp->quotas.containers = DEF_Q_CONTAINERS;
         pp->quotas.streams = DEF_Q_STREAMS;
         pp->quotas.calls_per_second = DEF_Q_RATE;
@@ -1290,6 +1532,23 @@ int policy_check_user(const struct peer_policy *pp, const char *user, char *err,
                 return -1;
         }
         return 0;
+}
+
+const char *policy_run_as(const struct peer_policy *pp, const char *user, char *out,
+                          size_t outlen)
+{
+        char why[256];
+        int n;
+
+        if (!pp->refuse_root)
+                return user;
+        /* re-checked here, where the engine's input is made: never root */
+        if (policy_check_user(pp, user, why, sizeof(why)) < 0)
+                return NULL;
+        if (strchr(user, ':') != NULL)
+                return user;
+        n = snprintf(out, outlen, "%s:%s", user, user);
+        return n > 0 && (size_t)n < outlen ? out : NULL;
 }
 
 int policy_check_call(const struct peer_policy *pp, const char *op, const json_t *input,

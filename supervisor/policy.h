@@ -44,6 +44,38 @@ struct policy_quotas {
         int64_t streams;      /* concurrent streams */
         int64_t calls_per_second;
         int64_t burst; /* calls allowed at once before the rate applies */
+        int64_t published_ports; /* host ports published over its containers */
+};
+
+#define POLICY_MAX_ROOTS 16
+#define POLICY_MAX_RANGES 16
+#define POLICY_MAX_ADDRS 8
+#define POLICY_MAX_RUNTIMES 8
+#define POLICY_ROOT_MAX 255
+
+/* The ulimits a container may ask for, in this order (docs/policy.md). */
+enum policy_ulimit { PU_NOFILE, PU_NPROC, PU_CORE, PU_MEMLOCK, PU__N };
+extern const char *const policy_ulimit_names[PU__N + 1];
+
+/* What a peer's workloads may ask for beyond the limits (container.* keys, docs/policy.md). */
+struct policy_workload {
+        int64_t ulimit_max[PU__N];   /* hard-limit ceilings */
+        int64_t hc_min_interval_ms;  /* health checks: at least this far apart */
+        int64_t hc_max_timeout_ms;   /* each probe at most this long */
+        int64_t hc_max_retries;
+        int64_t hc_max_start_ms;     /* start period */
+        char allowed_caps[POLICY_MAX_CAPS][24]; /* capAdd may name these (never risky ones) */
+        size_t nallowed_caps;
+        char runtimes[POLICY_MAX_RUNTIMES][POLICY_NAME_MAX + 1]; /* runtime may name these */
+        size_t nruntimes;
+        int allow_swap;                                   /* memorySwap above memory */
+        char bind_roots[POLICY_MAX_ROOTS][POLICY_ROOT_MAX + 1]; /* host dirs it may mount */
+        int bind_rw[POLICY_MAX_ROOTS];                    /* ... writable when set */
+        size_t nbind_roots;
+        char host_addrs[POLICY_MAX_ADDRS][64]; /* addresses published ports may bind */
+        size_t nhost_addrs;
+        int port_lo[POLICY_MAX_RANGES], port_hi[POLICY_MAX_RANGES]; /* host port ranges */
+        size_t nranges;
 };
 
 struct peer_policy {
@@ -75,6 +107,7 @@ struct peer_policy {
 
         struct policy_quotas quotas;
         int64_t retention_exited_s; /* exited containers removed this long after; 0: kept */
+        struct policy_workload wl;
 };
 
 struct policy {
@@ -135,6 +168,19 @@ int policy_network_allowed(const struct peer_policy *pp, const char *name);
  * Returns -1 with the reason in err (to be prefixed by the field's name).
  */
 int policy_check_user(const struct peer_policy *pp, const char *user, char *err, size_t errlen);
+/*
+ * The user the engine is to run a container or exec as.  With refuseRoot,
+ * a uid alone (as policy_check_user() accepts it) becomes "uid:uid": the
+ * engine would otherwise take the gid from the image's passwd, or 0 when
+ * the uid has no entry there, and the supplementary groups of the image's
+ * group file (group 0 for a uid with no name).  With an explicit gid it
+ * takes that gid and no supplementary group at all.  Without refuseRoot
+ * user is returned as it is.  out holds POLICY_RUN_AS_MAX bytes.  NULL
+ * when policy_check_user() refuses user (the caller checked it first).
+ */
+#define POLICY_RUN_AS_MAX 24
+const char *policy_run_as(const struct peer_policy *pp, const char *user, char *out,
+                          size_t outlen);
 /*
  * The checks of a call's input that need no engine: the image allowlist
  * (create, pull) and the user (create, exec: with refuseRoot both must name

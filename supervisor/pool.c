@@ -59,18 +59,21 @@ static pid_t exec_worker(struct sv *sv, int chan)
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t at;
         sigset_t none;
-        char uid[16], gid[16];
+        char uid[16], gid[16], calls[16];
         pid_t pid = -1;
         int rc;
 
         snprintf(uid, sizeof(uid), "%u", (unsigned)sv->worker_uid);
         snprintf(gid, sizeof(gid), "%u", (unsigned)sv->worker_gid);
+        snprintf(calls, sizeof(calls), "%u", (unsigned)sv->cfg.max_calls_stream);
         const char *lvlname[] = {"error", "warn", "info", "debug"};
         char *argv[] = {sv->cfg.worker_path,
                         "--uid",
                         uid,
                         "--gid",
                         gid,
+                        "--max-calls",
+                        calls,
                         "--log-level",
                         (char *)lvlname[sv->cfg.log_level & 3],
                         sv->cfg.syslog ? "--syslog" : NULL,
@@ -131,6 +134,7 @@ static struct worker *spawn(struct sv *sv)
         w->chan = sp[0];
         w->state = W_SPAWNED;
         TAILQ_INIT(&w->outq);
+        TAILQ_INIT(&w->calls);
         clock_gettime(CLOCK_MONOTONIC, &w->started);
         evutil_make_socket_nonblocking(w->chan);
         w->ev_read = event_new(sv->base, w->chan, EV_READ | EV_PERSIST, chan_read, w);
@@ -216,15 +220,16 @@ int pool_count(const struct sv *sv, enum worker_state st)
 static void chan_close(struct worker *w)
 {
         struct outmsg *om;
-        if (w->call != NULL)
-                broker_cancel(w->call); /* clears w->call */
-        if (w->open_seq != 0 && !w->lost_call) {
+        struct opencall *oc;
+        while ((oc = TAILQ_FIRST(&w->calls)) != NULL) {
+                if (oc->call != NULL)
+                        broker_cancel(oc->call); /* clears oc->call */
                 /* The call ends with its channel, without the worker's MSG_CALL_END. */
                 const char *res =
-                    w->open_cancelled || w->sv->shutting_down ? "ABORTED" : "INTERNAL";
-                auditrec_end(w, res, 0, 0, 0);
-                account_call_end(w->sv->account, w->open_peer, w->open_op, res, 0, 0);
-                w->lost_call = 1;
+                    oc->cancelled || w->sv->shutting_down ? "ABORTED" : "INTERNAL";
+                auditrec_end(oc, res, 0, 0, 0);
+                account_call_end(w->sv->account, oc->peer, oc->op, res, 0, 0);
+                opencall_free(oc);
         }
         while ((om = TAILQ_FIRST(&w->outq)) != NULL) {
                 TAILQ_REMOVE(&w->outq, om, link);
@@ -409,6 +414,7 @@ int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gi
         m.authenticated = peer != NULL;
         m.max_frame = sv->cfg.max_frame;
         m.idle_timeout = sv->cfg.worker_idle;
+        m.max_calls = sv->cfg.max_calls_stream;
         m.first_call = sv->cfg.first_call;
         snprintf(m.transport, sizeof(m.transport), "%s", tcp ? "tcp" : "unix");
         snprintf(m.refusal, sizeof(m.refusal), "%s", refusal != NULL ? refusal : "");
@@ -471,12 +477,13 @@ static int on_ready(struct worker *w, struct msg *m)
 
 static int on_call(struct worker *w, struct msg *m)
 {
-        if (w->open_seq != 0 || m->seq <= w->last_seq)
-                return -1; /* calls on a stream are strictly sequential */
+        /* Numbered in order, and no more open at once than the worker itself allows. */
+        if (m->seq <= w->last_seq || w->ncalls >= w->sv->cfg.max_calls_stream)
+                return -1;
         struct call *c = calloc(1, sizeof(*c));
         if (c == NULL)
                 fatal("calloc");
-        w->last_seq = w->open_seq = m->seq;
+        w->last_seq = m->seq;
         c->worker = w;
         c->seq = m->seq;
         snprintf(c->id, sizeof(c->id), "%s", m->id);
@@ -487,25 +494,23 @@ static int on_call(struct worker *w, struct msg *m)
         memcpy(c->token, m->token, sizeof(c->token));
         explicit_bzero(m->token, sizeof(m->token));
         c->engine = w->sv->engine;
-        w->call = c;
         /* Our record of the call, for its end record (it outlives c). */
+        c->oc = opencall_new(w, m->seq, m->id, m->op);
+        c->oc->call = c;
         snprintf(w->open_op, sizeof(w->open_op), "%s", m->op);
-        snprintf(w->open_id, sizeof(w->open_id), "%s", m->id);
-        snprintf(w->open_peer, sizeof(w->open_peer), "%s", w->peer);
-        w->open_resource[0] = '\0';
-        w->open_cancelled = 0;
-        clock_gettime(CLOCK_MONOTONIC, &w->open_t0);
         log_debug("worker %d: call %llu %s", (int)w->pid, (unsigned long long)c->seq, c->op);
         return broker_dispatch(c);
 }
 
 static int on_cancel(struct worker *w, struct msg *m)
 {
-        if (m->seq != w->open_seq)
+        struct opencall *oc = opencall_find(w, m->seq);
+
+        if (oc == NULL)
                 return m->seq <= w->last_seq ? 0 : -1; /* a late cancel is harmless */
-        w->open_cancelled = 1;
-        if (w->call != NULL)
-                broker_cancel(w->call);
+        oc->cancelled = 1;
+        if (oc->call != NULL)
+                broker_cancel(oc->call);
         return 0;
 }
 
@@ -516,30 +521,32 @@ static int on_call_end(struct worker *w, struct msg *m)
          * kept stream the worker ends early (an error, the peer's abort):
          * that one is cancelled, which releases what it started.
          */
-        if (m->seq != w->open_seq)
+        struct opencall *oc = opencall_find(w, m->seq);
+
+        if (oc == NULL)
                 return -1;
-        if (w->call != NULL) {
-                if (w->call->kept == NULL)
+        if (oc->call != NULL) {
+                if (oc->call->kept == NULL)
                         return -1;
-                broker_cancel(w->call);
+                broker_cancel(oc->call);
         }
-        log_info("call %llu by %s ended: %s, %llu bytes in, %llu bytes out",
-                 (unsigned long long)m->seq, w->peer, m->result,
-                 (unsigned long long)m->bytes_in, (unsigned long long)m->bytes_out);
+        log_debug("call %llu by %s ended: %s, %llu bytes in, %llu bytes out",
+                  (unsigned long long)m->seq, w->peer, m->result,
+                  (unsigned long long)m->bytes_in, (unsigned long long)m->bytes_out);
         /* Operation and peer are our own record; result and bytes are the worker's word. */
-        auditrec_end(w, m->result, m->bytes_in, m->bytes_out, 1);
-        account_call_end(w->sv->account, w->open_peer, w->open_op, m->result, m->bytes_in,
+        auditrec_end(oc, m->result, m->bytes_in, m->bytes_out, 1);
+        account_call_end(w->sv->account, oc->peer, oc->op, m->result, m->bytes_in,
                          m->bytes_out);
-        w->open_seq = 0;
+        opencall_free(oc);
         return 0;
 }
 
-/* The kept stream of the call in flight, or NULL when m is not about one. */
+/* The kept stream of an open call, or NULL when m is not about one. */
 static struct call *kept_call(struct worker *w, const struct msg *m)
 {
-        if (m->seq != w->open_seq || w->call == NULL || w->call->seq != m->seq)
-                return NULL;
-        return w->call;
+        struct opencall *oc = opencall_find(w, m->seq);
+
+        return oc != NULL ? oc->call : NULL;
 }
 
 static int on_stream_end(struct worker *w, struct msg *m)

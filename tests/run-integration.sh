@@ -1,7 +1,8 @@
 #!/bin/sh
 # run-integration.sh BUILD [PYTEST-ARGS...] - runs tests/integration against
-# the binaries in BUILD/bin and one private Docker Engine started for the
-# whole run.  Extra arguments go to pytest (e.g. -k tenancy, or a file).
+# the binaries in BUILD/bin and one private engine started for the whole
+# run: dockerd, or Podman with ENGINE=podman (tests/lib/engine.sh).  Extra
+# arguments go to pytest (e.g. -k tenancy, or a file).
 #
 # The engine lives in a mktemp dir and is stopped on every exit path.  The
 # exit status is pytest's.  POSIX sh: the Makefile runs it with `sh`.
@@ -19,7 +20,7 @@ esac
 
 PY=/usr/bin/python3 # a pyenv python3 may shadow it on PATH, without pytest
 [ "$(id -u)" = 0 ] || {
-        echo "run-integration: needs root (private dockerd, setuid workers)" >&2
+        echo "run-integration: needs root (private engine, setuid workers)" >&2
         exit 1
 }
 for b in dockgated dockgate-worker dockgate-worker-evil; do
@@ -38,11 +39,15 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+ENGINE=${ENGINE:-docker}
+export ENGINE
 sh "$ROOT/tests/lib/engine.sh" start "$DIR/eng"
 
 export PYTHONDONTWRITEBYTECODE=1 # nothing written into the work tree
 export DOCKGATE_BUILD="$BUILD"
-export DOCKGATE_TEST_ENGINE="$DIR/eng/docker.sock"
+DOCKGATE_TEST_ENGINE=$(sh "$ROOT/tests/lib/engine.sh" sock "$DIR/eng")
+export DOCKGATE_TEST_ENGINE
+echo "run-integration: engine $ENGINE on $DOCKGATE_TEST_ENGINE"
 set +e
 # -p no:cacheprovider: no .pytest_cache in the work tree.  Each test has a
 # timeout of its own (peer.py); the run as a whole stays in a few minutes.

@@ -3,6 +3,8 @@
 Environment (set by tests/run-integration.sh):
   DOCKGATE_BUILD        the build directory (binaries in $DOCKGATE_BUILD/bin)
   DOCKGATE_TEST_ENGINE  a private engine's socket with dgtest:latest imported
+  ENGINE                docker (default) or podman: which engine that is, and
+                        which one a test that starts its own engine starts
 Without DOCKGATE_TEST_ENGINE the session starts its own engine with
 tests/lib/engine.sh, so a single test file can be run by hand:
   /usr/bin/python3 -m pytest -q tests/integration/test_core.py
@@ -42,6 +44,61 @@ DEFAULT_POLICY = {
         "beta": {"uids": [BETA_UID]},
     }
 }
+
+
+ENGINE_SH = os.path.join(ROOT, "tests", "lib", "engine.sh")
+ENGINE = os.environ.get("ENGINE", "docker")
+if ENGINE not in ("docker", "podman"):
+    raise RuntimeError("ENGINE must be docker or podman, not %r" % ENGINE)
+PODMAN = ENGINE == "podman"
+
+
+def on_engine(kind, why):
+    """Skips the calling test on engine kind: why names the engine's
+    limitation (each such skip is listed in docs/engines.md)."""
+    if ENGINE == kind:
+        pytest.skip("%s: %s" % (kind, why))
+
+
+def engine_start(d, *args, timeout=120):
+    """Starts the run's kind of engine in d (tests/lib/engine.sh)."""
+    subprocess.run(["sh", ENGINE_SH, "start", d] + list(args), check=True, timeout=timeout,
+                   env=dict(os.environ, ENGINE=ENGINE))
+
+
+def engine_stop(d, timeout=120):
+    subprocess.run(["sh", ENGINE_SH, "stop", d], timeout=timeout)
+
+
+def engine_socket(d):
+    return subprocess.run(["sh", ENGINE_SH, "sock", d], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def engine_pid(d):
+    return int(subprocess.run(["sh", ENGINE_SH, "pid", d], check=True, capture_output=True,
+                              text=True).stdout.strip())
+
+
+@pytest.fixture
+def own_engine():
+    """A private engine of the run's kind that a test may stop and start again."""
+    d = tempfile.mkdtemp(prefix="dgoe", dir="/tmp")
+    engine_start(d)
+    try:
+        yield d
+    finally:
+        engine_stop(d)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def stop_engine(d, timeout=30):
+    """Stops the engine in d by its pid (SIGTERM) and waits for it to exit;
+    its state stays, so that engine_start(d) starts it again."""
+    pid = engine_pid(d)
+    os.kill(pid, signal.SIGTERM)
+    wait_for(lambda: proc_status(pid) is None or proc_status(pid)["State"].startswith("Z"),
+             timeout=timeout, what="the engine (pid %d) to exit" % pid)
 
 
 def binary(name):
@@ -310,12 +367,11 @@ def engine_sock():
         yield sock
         return
     d = tempfile.mkdtemp(prefix="dgeng", dir="/tmp")
-    script = os.path.join(ROOT, "tests", "lib", "engine.sh")
-    subprocess.run(["sh", script, "start", d], check=True)
+    engine_start(d)
     try:
-        yield os.path.join(d, "docker.sock")
+        yield engine_socket(d)
     finally:
-        subprocess.run(["sh", script, "stop", d])
+        engine_stop(d)
 
 
 @pytest.fixture(scope="session")

@@ -9,22 +9,19 @@ the pool is whole, and no container is left behind.
 import json
 import os
 import random
-import shutil
 import signal
 import socket
 import struct
-import subprocess
-import tempfile
 import threading
 import time
 
 import pytest
 
-from conftest import ROOT, Gateway, proc_status, run_container, wait_for
+from conftest import (Gateway, engine_socket, engine_start, proc_status,
+                      run_container, stop_engine, wait_for)
 from peer import CallError, Peer, ProtocolViolation
 from test_load import LOAD_CONFIG, LOAD_POLICY, TICKER, Baseline, Errors, no_new_containers
 
-ENGINE_SH = os.path.join(ROOT, "tests", "lib", "engine.sh")
 RETRYABLE = ("UNAVAILABLE", "TIMEOUT")
 
 
@@ -106,28 +103,10 @@ def wait_calls(load, n, timeout=30):
 
 # -- the engine restarted mid-load --------------------------------------------------
 
-@pytest.fixture
-def own_engine():
-    """A private engine this test stops and starts again."""
-    d = tempfile.mkdtemp(prefix="dgfe", dir="/tmp")
-    subprocess.run(["sh", ENGINE_SH, "start", d], check=True, timeout=120)
-    try:
-        yield d
-    finally:
-        subprocess.run(["sh", ENGINE_SH, "stop", d], timeout=120)
-        shutil.rmtree(d, ignore_errors=True)
-
-
-def stop_engine(d, timeout=30):
-    with open(os.path.join(d, "docker.pid")) as f:
-        pid = int(f.read())
-    os.kill(pid, signal.SIGTERM)
-    wait_for(lambda: proc_status(pid) is None or proc_status(pid)["State"].startswith("Z"),
-             timeout=timeout, what="dockerd to exit")
 
 
 def test_engine_restarted_mid_load(request, own_engine):
-    sock = os.path.join(own_engine, "docker.sock")
+    sock = engine_socket(own_engine)
     gw = Gateway(sock, policy=LOAD_POLICY, pool=16, config=LOAD_CONFIG).start()
     try:
         admin = gw.peer()
@@ -161,7 +140,7 @@ def test_engine_restarted_mid_load(request, own_engine):
                  what="calls to fail while the engine is down")
         assert set(load.codes) <= set(RETRYABLE), load.codes
 
-        subprocess.run(["sh", ENGINE_SH, "start", own_engine], check=True, timeout=120)
+        engine_start(own_engine)
         wait_calls(load, 200, timeout=40)  # and succeed again, on the same streams
         load.finish()
         assert load.broken == 0, "streams broke: %d" % load.broken
@@ -308,10 +287,11 @@ def test_stalling_trickling_and_vanishing_peers(make_gateway, engine, tmp_path):
     assert time.monotonic() - t0 < 30
 
     hog.close()
-    # The admin's stream may itself have been idle for workerIdleSeconds by
-    # now (a loaded machine): a fresh one removes the container.
+    # admin's own stream sat idle for longer than workerIdleSeconds while the
+    # stalled ones were awaited: its worker closed it too, as it should.
     admin.close()
-    with gw.peer() as p:
-        assert p.call("docker/container/remove", {"containerId": chatty, "force": True}) == {}
+    admin = gw.peer()
+    assert admin.call("docker/container/remove", {"containerId": chatty, "force": True}) == {}
+    admin.close()
     base.check()
     no_new_containers(engine, before)

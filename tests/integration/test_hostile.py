@@ -620,3 +620,56 @@ class TestFairness:
                 finish(b)
         t.figures("busy machine, unknown uid and tenant churn")
         assert not t.errors, t.errors[:3]
+
+
+# ============================================================================
+# refuseRoot (issue 10, item 9; invariant 5): a peer that may not run as root
+# gets no uid 0 and no gid 0 either: `user: "1000"` in an image without that
+# passwd entry ran as uid=1000 gid=0 groups=0, for create and exec.
+# ============================================================================
+
+NR = "noroot-" + secrets.token_hex(3)
+NOROOT_POLICY = {"peers": {NR: {"uids": [0], "images": ["dgtest:*"],
+                                "container": {"refuseRoot": True}}}}
+
+
+def _ids(text):
+    """uid, gid and the group list of id(1)'s line, as numbers."""
+    import re
+    m = re.match(r"uid=(\d+)\S* gid=(\d+)\S*(?: groups=(\S+))?$", text.strip())
+    assert m, text
+    groups = [int(g.split("(")[0]) for g in (m.group(3) or "").split(",") if g]
+    return int(m.group(1)), int(m.group(2)), groups
+
+
+class TestRefuseRoot:
+    def test_no_group_root_for_create_and_exec(self, make_gateway, engine):
+        from conftest import records_by_stream
+        gw = make_gateway(policy=NOROOT_POLICY)
+        with gw.peer() as p:
+            cid = p.call("docker/container/create", {
+                "image": "dgtest:latest", "name": unique("id"), "user": "1000",
+                "cmd": ["id"]})["containerId"]
+            assert engine.inspect(cid)["Config"]["User"] == "1000:1000"
+            p.call("docker/container/start", {"containerId": cid})
+            assert p.call("docker/container/wait", {"containerId": cid})["exitCode"] == 0
+            records, end = p.subscribe("docker/container/logs", {"containerId": cid})
+            assert end["type"] == "call.completed", end
+            assert _ids(records_by_stream(records)["stdout"].decode()) == (1000, 1000, [1000])
+
+            cid = p.call("docker/container/create", {
+                "image": "dgtest:latest", "name": unique("ex"), "user": "1000",
+                "cmd": ["sleep", "60"]})["containerId"]
+            p.call("docker/container/start", {"containerId": cid})
+            for user, want in (("1000", (1000, 1000, [1000])),
+                               ("1001:1002", (1001, 1002, [1002]))):
+                records, end = p.subscribe("docker/container/exec",
+                                           {"containerId": cid, "cmd": ["id"], "user": user})
+                assert end["type"] == "call.completed", end
+                out = records_by_stream([r for r in records if "stream" in r])["stdout"]
+                assert _ids(out.decode()) == want, (user, out)
+            for user in ("1000:0", "1000:00", "0:1000", "+0", "1000:+0", "1000:root", "1000:"):
+                e = p.error("docker/container/exec",
+                            {"containerId": cid, "cmd": ["id"], "user": user})
+                assert e.code == "FORBIDDEN", (user, e)
+            p.call("docker/container/remove", {"containerId": cid, "force": True})

@@ -9,18 +9,14 @@ sampler uses now and then) is told apart from the workers' data-plane
 connections.
 """
 
-import os
 import re
-import shutil
-import signal
 import subprocess
-import tempfile
 import time
 
 import pytest
 
-from conftest import (BETA_UID, ROOT, Gateway, create_container, run_container, unique,
-                      wait_for)
+from conftest import (BETA_UID, Gateway, create_container, engine_socket, engine_start,
+                      run_container, stop_engine, unique, wait_for)
 
 STATS_KEYS = {"cpuPercent", "memoryUsage", "memoryLimit", "networkRx", "networkTx",
               "blockRead", "blockWrite", "pids", "read"}
@@ -317,30 +313,10 @@ def test_peer_gone_releases_connection(gateway, engine_sock):
 
 # -- the engine stops mid-stream ---------------------------------------------------
 
-@pytest.fixture
-def own_engine():
-    """A private engine this test may stop and start again (tests/lib/engine.sh)."""
-    d = tempfile.mkdtemp(prefix="dgse", dir="/tmp")
-    script = os.path.join(ROOT, "tests", "lib", "engine.sh")
-    subprocess.run(["sh", script, "start", d], check=True, timeout=120)
-    try:
-        yield d
-    finally:
-        subprocess.run(["sh", script, "stop", d], timeout=120)
-        shutil.rmtree(d, ignore_errors=True)
-
-
-def stop_engine(d, timeout=30):
-    with open(os.path.join(d, "docker.pid")) as f:
-        pid = int(f.read())
-    os.kill(pid, signal.SIGTERM)
-    wait_for(lambda: not os.path.exists("/proc/%d" % pid) or
-             open("/proc/%d/stat" % pid).read().split(")")[1].split()[0] == "Z",
-             timeout=timeout, what="dockerd to exit")
 
 
 def test_engine_stops_mid_stream(request, own_engine):
-    sock = os.path.join(own_engine, "docker.sock")
+    sock = engine_socket(own_engine)
     gw = Gateway(sock).start()
     try:
         p, q = gw.peer(), gw.peer()
@@ -362,8 +338,7 @@ def test_engine_stops_mid_stream(request, own_engine):
         e = p.error("docker/system/ping")
         assert e.code == "UNAVAILABLE" and e.retryable is True, e
 
-        subprocess.run(["sh", os.path.join(ROOT, "tests", "lib", "engine.sh"), "start",
-                        own_engine], check=True, timeout=120)
+        engine_start(own_engine)
 
         def serving():
             try:

@@ -197,7 +197,128 @@ static void test_refusals(void **state)
         refused(plain, "{\"image\": \"a\", \"restartPolicy\": \"on-failure:1001\"}",
                 DG_INVALID_INPUT, "input.restartPolicy");
         refused(plain, "{\"image\": \"a\", \"ports\": {\"80/tcp\": \"8080\"}}",
-                DG_INVALID_INPUT, "input.ports");
+                DG_FORBIDDEN, "no host port range");
+}
+
+/* The workload knobs (create_knobs.c) against a policy that allows some of each. */
+static const char *const roomy =
+    "{\"peers\": {\"alpha\": {\"uids\": [1], \"container\": {"
+    "\"ceilings\": {\"nanoCpus\": 2000000000},"
+    "\"ulimits\": {\"nofile\": 4096},"
+    "\"healthcheck\": {\"minIntervalMs\": 500, \"maxRetries\": 5},"
+    "\"allowedCapabilities\": [\"NET_BIND_SERVICE\"], \"runtimes\": [\"runsc\"],"
+    "\"bindRoots\": [\"/srv/ro\", \"/srv/rw:rw\"],"
+    "\"ports\": {\"hostAddresses\": [\"127.0.0.1\"], \"hostPortRanges\": "
+    "[\"20000-20009\"]}}}}}";
+
+static void test_workload_knobs(void **state)
+{
+        struct create_plan plan;
+        struct create_error err;
+        json_t *hc, *hcheck, *ul;
+
+        (void)state;
+        assert_int_equal(
+            build(roomy,
+                  "{\"image\": \"a\", \"healthcheck\": {\"test\": [\"CMD-SHELL\", \"true\"], "
+                  "\"intervalMs\": 500, \"retries\": 2}, \"ulimits\": {\"nofile\": "
+                  "\"1024:2048\"}, \"cpuQuota\": 150000, \"cpusetCpus\": \"0-1\", "
+                  "\"shmSize\": 1048576, \"stopSignal\": \"SIGINT\", \"stopTimeout\": 3, "
+                  "\"init\": true, \"hostname\": \"web\", \"domainname\": \"ex.test\", "
+                  "\"extraHosts\": [\"db:10.0.0.2\"], \"dns\": [\"127.0.0.53\"], "
+                  "\"autoRemove\": true, \"capAdd\": [\"CAP_NET_BIND_SERVICE\"], "
+                  "\"runtime\": \"runsc\", \"ports\": {\"80\": \"\", \"81/udp\": "
+                  "\"127.0.0.1:20005\"}, \"binds\": {\"/d\": \"/srv/rw/p:rw\", \"/e\": "
+                  "\"/srv/ro/q\"}}",
+                  &plan, &err),
+            0);
+        hc = hc_of(&plan);
+        hcheck = json_object_get(plan.body, "Healthcheck");
+        assert_int_equal(int_at(hcheck, "Interval"), 500000000LL);
+        assert_int_equal(int_at(hcheck, "Retries"), 2);
+        ul = json_array_get(json_object_get(hc, "Ulimits"), 0);
+        assert_string_equal(json_string_value(json_object_get(ul, "Name")), "nofile");
+        assert_int_equal(int_at(ul, "Hard"), 2048);
+        assert_int_equal(int_at(hc, "CpuQuota"), 150000);
+        assert_null(json_object_get(hc, "NanoCpus"));
+        assert_int_equal(plan.nano_cpus, 1500000000LL);
+        assert_int_equal(int_at(hc, "ShmSize"), 1048576);
+        assert_true(json_is_true(json_object_get(hc, "Init")));
+        assert_true(json_is_true(json_object_get(hc, "AutoRemove")));
+        assert_string_equal(json_string_value(json_object_get(hc, "Runtime")), "runsc");
+        assert_string_equal(
+            json_string_value(json_array_get(json_object_get(hc, "CapAdd"), 0)),
+            "NET_BIND_SERVICE");
+        assert_string_equal(json_string_value(json_object_get(plan.body, "Hostname")), "web");
+        assert_int_equal(plan.nports, 2);
+        assert_int_equal(plan.ports[0].host, 0); /* picked by the handler */
+        assert_string_equal(plan.ports[0].ctr, "80/tcp");
+        assert_int_equal(plan.ports[1].host, 20005);
+        assert_int_equal(plan.nbinds, 2);
+        assert_false(plan.binds[0].read_only);
+        assert_true(plan.binds[1].read_only);
+        create_body_clear(&plan);
+
+        refused(roomy, "{\"image\": \"a\", \"ulimits\": {\"nofile\": \"8192\"}}",
+                DG_FORBIDDEN, "ceiling of 4096");
+        refused(roomy, "{\"image\": \"a\", \"ulimits\": {\"rtprio\": \"1\"}}", DG_FORBIDDEN,
+                "only nofile");
+        refused(roomy, "{\"image\": \"a\", \"ulimits\": {\"core\": \"1\"}}", DG_FORBIDDEN,
+                "ceiling of 0");
+        refused(roomy,
+                "{\"image\": \"a\", \"healthcheck\": {\"test\": [\"CMD\", \"x\"], "
+                "\"intervalMs\": 10}}",
+                DG_FORBIDDEN, "minimum of 500");
+        refused(roomy,
+                "{\"image\": \"a\", \"healthcheck\": {\"test\": [\"CMD\", \"x\"], "
+                "\"retries\": 9}}",
+                DG_FORBIDDEN, "ceiling of 5");
+        refused(roomy, "{\"image\": \"a\", \"healthcheck\": {\"test\": [\"SHELL\"]}}",
+                DG_INVALID_INPUT, "CMD-SHELL");
+        refused(roomy, "{\"image\": \"a\", \"cpuQuota\": 300000}", DG_FORBIDDEN,
+                "3.00 CPUs");
+        refused(roomy, "{\"image\": \"a\", \"cpusetCpus\": \"0-3\"}", DG_FORBIDDEN,
+                "4 CPUs");
+        refused(roomy, "{\"image\": \"a\", \"cpusetCpus\": \"0-x\"}", DG_INVALID_INPUT,
+                "ranges");
+        refused(roomy, "{\"image\": \"a\", \"memorySwap\": 1073741824}", DG_FORBIDDEN,
+                "may not swap");
+        refused(roomy, "{\"image\": \"a\", \"shmSize\": 1099511627776}", DG_FORBIDDEN,
+                "memory limit");
+        refused(roomy, "{\"image\": \"a\", \"capAdd\": [\"SYS_ADMIN\"]}", DG_FORBIDDEN,
+                "allowed capabilities");
+        refused(roomy, "{\"image\": \"a\", \"runtime\": \"kata\"}", DG_FORBIDDEN,
+                "runtimes");
+        refused(roomy, "{\"image\": \"a\", \"hostname\": \"-bad\"}", DG_INVALID_INPUT,
+                "hostname");
+        refused(roomy, "{\"image\": \"a\", \"extraHosts\": [\"db:nowhere\"]}",
+                DG_INVALID_INPUT, "IP address");
+        refused(roomy, "{\"image\": \"a\", \"ports\": {\"80\": \"0.0.0.0:20001\"}}",
+                DG_FORBIDDEN, "host address 0.0.0.0");
+        refused(roomy, "{\"image\": \"a\", \"ports\": {\"80\": \"30000\"}}", DG_FORBIDDEN,
+                "outside this peer's ranges");
+        refused(roomy, "{\"image\": \"a\", \"binds\": {\"/d\": \"/etc\"}}", DG_FORBIDDEN,
+                "not beneath a bind root");
+        refused(roomy, "{\"image\": \"a\", \"binds\": {\"/d\": \"/srv/ro/x:rw\"}}",
+                DG_FORBIDDEN, "read-only");
+        refused(roomy, "{\"image\": \"a\", \"autoRemove\": true, \"restartPolicy\": "
+                       "\"always\"}",
+                DG_INVALID_INPUT, "restart policy");
+}
+
+/* Risky capabilities may not even be listed as allowed. */
+static void test_policy_refuses_risky_allowed_caps(void **state)
+{
+        struct policy_report r;
+        json_t *root = json_loads("{\"peers\": {\"a\": {\"uids\": [1], \"container\": "
+                                  "{\"allowedCapabilities\": [\"SYS_ADMIN\"]}}}}",
+                                  0, NULL);
+
+        (void)state;
+        memset(&r, 0, sizeof(r));
+        assert_null(policy_parse(root, &r));
+        assert_non_null(strstr(r.text, "allowedCapabilities[0]"));
+        json_decref(root);
 }
 
 static void test_volumes_are_named_never_host_paths(void **state)
@@ -298,6 +419,50 @@ static void test_policy_capabilities_and_runtime(void **state)
         create_body_clear(&plan);
 }
 
+/*
+ * refuseRoot (issue 10, item 9): no uid 0 and no gid 0.  A uid alone gets
+ * its own number as gid, so that the engine takes neither the image's gid
+ * (0 for a uid the image does not know) nor its supplementary groups.
+ */
+static void test_refuse_root_gives_no_group_root(void **state)
+{
+        static const char *const strict =
+            "{\"peers\": {\"alpha\": {\"uids\": [1], \"container\": {\"refuseRoot\": true}}}}";
+        static const struct {
+                const char *user, *want;
+        } ok[] = {{"1000", "1000:1000"},
+                  {"1000:2000", "1000:2000"},
+                  {"4294967294", "4294967294:4294967294"}};
+        static const char *const bad[] = {"0",         "00",      "1000:0",  "1000:00",
+                                          "+0",        "1000:+0", "1000:-0", "root",
+                                          "1000:root", "-1",      "1000:",   " 1000"};
+        struct create_plan plan;
+        struct create_error err;
+        char input[128];
+        size_t i;
+
+        (void)state;
+        for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+                snprintf(input, sizeof(input), "{\"image\": \"a\", \"user\": \"%s\"}",
+                         ok[i].user);
+                if (build(strict, input, &plan, &err) != 0)
+                        fail_msg("%s refused: %s", ok[i].user, err.text);
+                assert_string_equal(json_string_value(json_object_get(plan.body, "User")),
+                                    ok[i].want);
+                create_body_clear(&plan);
+        }
+        for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                snprintf(input, sizeof(input), "{\"image\": \"a\", \"user\": \"%s\"}", bad[i]);
+                refused(strict, input, DG_FORBIDDEN, "input.user");
+        }
+        refused(strict, "{\"image\": \"a\"}", DG_FORBIDDEN, "input.user");
+        /* without refuseRoot the user is the peer's business, as written */
+        assert_int_equal(build(plain, "{\"image\": \"a\", \"user\": \"1000\"}", &plan, &err),
+                         0);
+        assert_string_equal(json_string_value(json_object_get(plan.body, "User")), "1000");
+        create_body_clear(&plan);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -307,7 +472,10 @@ int main(void)
             cmocka_unit_test(test_refusals),
             cmocka_unit_test(test_volumes_are_named_never_host_paths),
             cmocka_unit_test(test_networks),
+        cmocka_unit_test(test_workload_knobs),
+        cmocka_unit_test(test_policy_refuses_risky_allowed_caps),
             cmocka_unit_test(test_policy_capabilities_and_runtime),
+            cmocka_unit_test(test_refuse_root_gives_no_group_root),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,144 @@
+/*
+ * profile.c - the per-engine choices (profile.h).  A leaf: it reads
+ * documents the engine sent and never calls the engine (detect.c does).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile.h"
+
+/* Every engine-specific choice, one row per engine kind. */
+static const struct {
+        enum engine_kind kind;
+        const char *name, *display, *log_driver;
+        int events_labels_containers_only, qualified_image_names;
+} profile_table[] = {
+    {ENGINE_UNKNOWN, "unknown", "the engine", "local", 1, 0},
+    {ENGINE_DOCKER, "docker", "Docker Engine", "local", 1, 0},
+    {ENGINE_PODMAN, "podman", "Podman", "k8s-file", 1, 1},
+};
+
+/*
+ * Podman's refusals that dockerd answers with another status: matched on
+ * the engine's status and a piece of its message (its error causes).
+ */
+static const struct {
+        enum engine_kind kind;
+        int status;
+        const char *text;
+        int docker_status;
+} status_quirks[] = {
+    {ENGINE_PODMAN, 500, "already exists", 409},
+    {ENGINE_PODMAN, 500, "name is already in use", 409},
+    {ENGINE_PODMAN, 500, "no such", 404},
+};
+
+void profile_apply(struct engine_profile *p)
+{
+        size_t i;
+
+        for (i = 0; i < sizeof(profile_table) / sizeof(profile_table[0]); i++)
+                if (profile_table[i].kind == p->kind) {
+                        p->name = profile_table[i].name;
+                        p->log_driver = profile_table[i].log_driver;
+                        p->events_labels_containers_only =
+                            profile_table[i].events_labels_containers_only;
+                        p->qualified_image_names = profile_table[i].qualified_image_names;
+                        return;
+                }
+}
+
+const char *profile_display_name(const struct engine_profile *p)
+{
+        size_t i;
+
+        for (i = 0; i < sizeof(profile_table) / sizeof(profile_table[0]); i++)
+                if (profile_table[i].kind == p->kind)
+                        return profile_table[i].display;
+        return "the engine";
+}
+
+const char *profile_image_name(const struct engine_profile *p, const char *s)
+{
+        static const char *const prefixes[] = {"docker.io/library/", "docker.io/"};
+        size_t i, n;
+
+        if (s == NULL || !p->qualified_image_names)
+                return s;
+        for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+                n = strlen(prefixes[i]);
+                if (strncmp(s, prefixes[i], n) == 0 && s[n] != '\0')
+                        return s + n;
+        }
+        return s;
+}
+
+json_t *profile_image_names(const struct engine_profile *p, const json_t *a)
+{
+        json_t *out = json_array(), *v;
+        size_t i;
+
+        if (out == NULL)
+                return NULL;
+        json_array_foreach(a, i, v)
+        {
+                if (json_is_string(v))
+                        json_array_append_new(
+                            out, json_string(profile_image_name(p, json_string_value(v))));
+        }
+        return out;
+}
+
+int profile_status(const struct engine_profile *p, int status, const json_t *body)
+{
+        const char *text = json_string_value(json_object_get(body, "message"));
+        size_t i;
+
+        if (p == NULL || text == NULL)
+                return status;
+        for (i = 0; i < sizeof(status_quirks) / sizeof(status_quirks[0]); i++)
+                if (status_quirks[i].kind == p->kind && status_quirks[i].status == status &&
+                    strcasestr(text, status_quirks[i].text) != NULL)
+                        return status_quirks[i].docker_status;
+        return status;
+}
+
+static void copy_str(char *dst, size_t len, const json_t *v)
+{
+        const char *s = json_string_value(v);
+
+        snprintf(dst, len, "%s", s != NULL ? s : "");
+}
+
+int profile_from_version(struct engine_profile *p, const json_t *version)
+{
+        const json_t *comps = json_object_get(version, "Components"), *comp;
+        enum engine_kind kind = ENGINE_UNKNOWN;
+        const char *name;
+        size_t i;
+
+        if (!json_is_object(version))
+                return -1;
+        json_array_foreach(comps, i, comp)
+        {
+                name = json_string_value(json_object_get(comp, "Name"));
+                if (name == NULL)
+                        continue;
+                if (strcmp(name, "Podman Engine") == 0)
+                        kind = ENGINE_PODMAN;
+                else if (strcmp(name, "Engine") == 0 && kind == ENGINE_UNKNOWN)
+                        kind = ENGINE_DOCKER;
+        }
+        /* An engine without Components (API < 1.35) is an old dockerd. */
+        if (kind == ENGINE_UNKNOWN && json_object_get(version, "Version") != NULL)
+                kind = ENGINE_DOCKER;
+        if (kind == ENGINE_UNKNOWN)
+                return -1;
+        p->kind = kind;
+        copy_str(p->version, sizeof(p->version), json_object_get(version, "Version"));
+        copy_str(p->api_version, sizeof(p->api_version),
+                 json_object_get(version, "ApiVersion"));
+        profile_apply(p);
+        return 0;
+}

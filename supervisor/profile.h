@@ -1,0 +1,78 @@
+/*
+ * profile.h - the engine profile: which engine answers on the engine socket
+ * (dockerd or Podman's Docker-compatible service), its version and API
+ * version, and every choice dockgate makes differently for it.  No other
+ * module asks "is this Podman?": each reads the choice it needs from here.
+ * docs/engines.md lists the differences and the test that shows each.
+ *
+ * A leaf: it never calls the engine.  detect.c fills it (at start and on
+ * reconnect); engine.c keeps it (engine_profile()) and corrects statuses
+ * with it.  Until the first detection the kind is unknown; a caller that
+ * needs a choice before that (container create) asks GET /version itself
+ * and passes the answer to profile_from_version().
+ */
+#ifndef DG_PROFILE_H
+#define DG_PROFILE_H
+
+#include <jansson.h>
+
+struct engine;
+
+enum engine_kind { ENGINE_UNKNOWN = 0, ENGINE_DOCKER, ENGINE_PODMAN };
+
+struct engine_profile {
+        enum engine_kind kind;
+        char version[64];     /* the engine's own version ("28.2.2", "4.3.1") */
+        char api_version[16]; /* the Docker API version it serves ("1.41") */
+
+        /* --- the choices, set from kind (profile.c's table) --- */
+        const char *name; /* "docker", "podman", "unknown": reported by version */
+        /*
+         * The log driver of every container dockgate creates: one that keeps
+         * output bytes (not UTF-8 only) and their order.  dockerd: "local"
+         * (json-file turns invalid UTF-8 into U+FFFD).  Podman has no
+         * "local"; its "k8s-file" keeps bytes as written.
+         */
+        const char *log_driver;
+        /*
+         * The engine drops events whose actor has no labels from a label
+         * filter but also puts no labels on network and volume events:
+         * set for both engines today; kept as a choice so that an engine
+         * that labels them can serve them to their owners.
+         */
+        int events_labels_containers_only;
+        /*
+         * Podman names images fully ("docker.io/library/dgtest:latest") where
+         * dockerd gives the familiar form ("dgtest:latest"): set, dockgate
+         * shows peers the familiar form, as dockerd would (profile_image_name()).
+         */
+        int qualified_image_names;
+
+        /* --- detection state (detect.c's own) --- */
+        struct engine *engine;
+        int detecting; /* a detection is in flight */
+        int stale;     /* the engine went away since the last detection */
+        int reported;  /* logged at least once */
+};
+
+/* Sets the choices from p->kind. */
+void profile_apply(struct engine_profile *p);
+/* Sets kind, versions and choices from a GET /version document; 0, or -1 if not one. */
+int profile_from_version(struct engine_profile *p, const json_t *version);
+/* The engine's name for messages: "Docker Engine", "Podman". */
+const char *profile_display_name(const struct engine_profile *p);
+/*
+ * An image reference as dockerd would show it: past "docker.io/library/" or
+ * "docker.io/" when the engine qualifies names; s itself otherwise.
+ */
+const char *profile_image_name(const struct engine_profile *p, const char *s);
+/* A new array of the string elements of a, each through profile_image_name(). */
+json_t *profile_image_names(const struct engine_profile *p, const json_t *a);
+/*
+ * The status dockerd would have answered for an engine error: Podman
+ * answers some refusals with 500 where dockerd says 404 or 409 (profile.c's
+ * table).  Called by engine.c for every answer of 400 and up.
+ */
+int profile_status(const struct engine_profile *p, int status, const json_t *body);
+
+#endif
