@@ -21,8 +21,9 @@ LOAD_POLICY = {
     }
 }
 
-# Nor the rate of new streams (supervisor/admit.c): 500 are opened at once.
-LOAD_CONFIG = {"streamsPerSecondPerPeer": 0}
+# Nor the rate of new streams (supervisor/admit.c), nor the calls one peer
+# has in flight: 500 streams, each with a call, are opened at once.
+LOAD_CONFIG = {"streamsPerSecondPerPeer": 0, "maxCallsPerPeer": 4096}
 
 STREAMS = 500
 FOLLOW_EVERY = 5        # one stream in five follows logs, the others call
