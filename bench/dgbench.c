@@ -44,7 +44,25 @@
 #define MAX_ROUNDS 64
 
 static const char *engine_sock, *gateway_sock, *container, *logs_container, *attach_container;
+static const char *haproxy_sock; /* DGB_HAPROXY: the third column, or NULL */
+static const char *results_path; /* DGB_RESULTS: rows appended for the target table */
 static pid_t sv_pid;
+
+/* The sides of a row: 0 the engine's socket, 1 dockgate, 2 HAProxy (Docker-API rows). */
+enum { SIDE_DIRECT, SIDE_GATEWAY, SIDE_HAPROXY, SIDES };
+static const char *const side_names[SIDES] = {"direct", "gateway", "haproxy"};
+
+/* How many sides a Docker-API row has: HAProxy's only when one runs. */
+static int http_sides(void)
+{
+        return haproxy_sock != NULL ? 3 : 2;
+}
+
+/* The HTTP socket of a side (direct or HAProxy). */
+static const char *side_sock(int side)
+{
+        return side == SIDE_HAPROXY ? haproxy_sock : engine_sock;
+}
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
@@ -180,7 +198,8 @@ static int h_complete(http_parser *p)
 }
 
 /* Sends req on a fresh connection; reads the whole response.  0 when 2xx. */
-static int direct_call(const char *req, size_t reqlen, struct hresp *r, char *buf, size_t bufsz)
+static int http_call(const char *sock, const char *req, size_t reqlen, struct hresp *r,
+                     char *buf, size_t bufsz)
 {
         http_parser_settings set;
         http_parser p;
@@ -194,7 +213,7 @@ static int direct_call(const char *req, size_t reqlen, struct hresp *r, char *bu
         r->keepcap = in.keepcap;
         if (r->keep != NULL)
                 r->keep[0] = '\0';
-        if ((fd = unix_connect(engine_sock)) == -1)
+        if ((fd = unix_connect(sock)) == -1)
                 return -1;
         if (write_all(fd, req, reqlen) == -1) {
                 close(fd);
@@ -311,6 +330,23 @@ static size_t frame_build(char *out, size_t cap, const char *op, const char *inp
         return (size_t)n + 4;
 }
 
+static size_t frame_build_id(char *out, size_t cap, const char *id, const char *op,
+                             const char *input)
+{
+        int n = snprintf(out + 4, cap - 4,
+                         "{\"type\":\"call.requested\",\"id\":\"%s\",\"payload\":{"
+                         "\"operationId\":\"%s\",\"input\":%s}}",
+                         id, op, input);
+
+        if (n < 0 || (size_t)n >= cap - 4)
+                die("frame too long");
+        out[0] = (char)((unsigned)n >> 24);
+        out[1] = (char)((unsigned)n >> 16);
+        out[2] = (char)((unsigned)n >> 8);
+        out[3] = (char)n;
+        return (size_t)n + 4;
+}
+
 struct gresp {
         uint64_t frames; /* call.responded frames */
         uint64_t bytes;  /* all frame bytes, headers included */
@@ -391,15 +427,15 @@ static void op_setup(struct op *o, const char *name)
         o->reqlen = (size_t)n;
 }
 
-/* side 0: direct, 1: gateway */
+/* One call on a fresh connection of a side. */
 static int op_call(const struct op *o, int side, char *buf, size_t bufsz)
 {
         struct hresp h;
         struct gresp g;
 
-        if (side == 0) {
+        if (side != SIDE_GATEWAY) {
                 memset(&h, 0, sizeof(h));
-                return direct_call(o->req, o->reqlen, &h, buf, bufsz);
+                return http_call(side_sock(side), o->req, o->reqlen, &h, buf, bufsz);
         }
         return gw_call(o->frame, o->flen, &g, buf, bufsz);
 }
@@ -444,17 +480,98 @@ static double median(double *v, size_t n)
  * else higher is better (throughput: ratio = gw/direct too).  target: the
  * DESIGN.md bound on the ratio, 0 for none.
  */
-static void print_row(const char *name, const char *unit, double d, double g, int lower,
-                      double target)
+static void print_row3(const char *name, const char *unit, double d, double g, double h,
+                       int lower, double target)
 {
         double ratio = d > 0 ? g / d : 0;
+        FILE *f;
 
-        printf("%-34s %12.3f %12.3f %-6s %6.2fx", name, d, g, unit, ratio);
+        printf("%-40s %11.3f %11.3f", name, d, g);
+        if (h >= 0)
+                printf(" %11.3f", h);
+        else
+                printf(" %11s", "-");
+        printf(" %-6s %6.2fx", unit, ratio);
+        if (h >= 0 && d > 0)
+                printf(" %6.2fx", h / d);
+        else
+                printf(" %7s", "-");
         if (target > 0)
                 printf("  target %s %.2fx %s", lower ? "<=" : ">=", target,
                        (lower ? ratio <= target : ratio >= target) ? "ok" : "MISSED");
         printf("\n");
         fflush(stdout);
+        /* For the target table (dgbench targets): name, unit, the three values. */
+        if (results_path != NULL && (f = fopen(results_path, "a")) != NULL) {
+                fprintf(f, "%s\t%s\t%.6f\t%.6f\t%.6f\n", name, unit, d, g, h);
+                fclose(f);
+        }
+}
+
+static void print_row(const char *name, const char *unit, double d, double g, int lower,
+                      double target)
+{
+        print_row3(name, unit, d, g, -1, lower, target);
+}
+
+/* A single figure (CPU per call, the floor...) for the target table. */
+static void print_figure(const char *name, const char *unit, double v)
+{
+        FILE *f;
+
+        printf("%-40s %11.3f %-6s\n", name, v, unit);
+        fflush(stdout);
+        if (results_path != NULL && (f = fopen(results_path, "a")) != NULL) {
+                fprintf(f, "%s\t%s\t%.6f\t-1\t-1\n", name, unit, v);
+                fclose(f);
+        }
+}
+
+/*
+ * CPU the gateway used so far, in clock ticks: the supervisor (all its
+ * threads), its reaped workers (cutime, cstime) and its live ones.
+ */
+static uint64_t gw_cpu_ticks(void)
+{
+        char path[64], line[1024], *p;
+        uint64_t total = 0;
+        struct dirent *de;
+        DIR *d;
+
+        if (sv_pid <= 0 || (d = opendir("/proc")) == NULL)
+                return 0;
+        while ((de = readdir(d)) != NULL) {
+                unsigned long long ut, st, cut, cst;
+                long ppid;
+                FILE *f;
+                pid_t pid = (pid_t)atoi(de->d_name);
+
+                if (pid <= 0)
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+                if ((f = fopen(path, "r")) == NULL)
+                        continue;
+                p = fgets(line, sizeof(line), f);
+                fclose(f);
+                if (p == NULL || (p = strrchr(line, ')')) == NULL)
+                        continue;
+                /* After the comm: state ppid ... utime(14) stime(15) cutime(16) cstime(17). */
+                if (sscanf(p + 2,
+                           "%*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
+                           &ppid, &ut, &st, &cut, &cst) != 5)
+                        continue;
+                if (pid == sv_pid)
+                        total += ut + st + cut + cst;
+                else if (ppid == sv_pid)
+                        total += ut + st;
+        }
+        closedir(d);
+        return total;
+}
+
+static double ticks_us(uint64_t ticks)
+{
+        return (double)ticks * 1e6 / (double)sysconf(_SC_CLK_TCK);
 }
 
 static void sleep_us(unsigned us)
@@ -467,49 +584,92 @@ static void sleep_us(unsigned us)
 
 /* --- latency: sequential calls, paced, rounds alternating --- */
 
-static void bench_latency(const char *opname, int calls, int rounds, unsigned gap_us)
+/*
+ * Latency of one call after another, each on a fresh connection or (kept)
+ * all on one kept connection per side.  Rounds rotate which side goes first.
+ */
+static int kept_one(int fd, struct frd *rd, const struct op *o, int side, char *buf,
+                    size_t bufsz);
+
+static void bench_latency_mode(const char *opname, int calls, int rounds, unsigned gap_us,
+                               int kept)
 {
-        uint64_t *lat[2];
-        size_t nlat[2] = {0, 0};
-        char *buf = malloc(READ_MAX);
+        uint64_t *lat[SIDES];
+        size_t nlat[SIDES] = {0, 0, 0};
+        char *buf = malloc(READ_MAX), *rbuf[SIDES];
+        int fds[SIDES] = {-1, -1, -1}, ns = http_sides();
+        struct frd rd[SIDES];
         struct op o;
-        char name[64];
+        char name[96];
 
         op_setup(&o, opname);
-        for (int s = 0; s < 2; s++)
-                if ((lat[s] = calloc((size_t)calls * (size_t)rounds, sizeof(uint64_t))) == NULL)
+        for (int s = 0; s < ns; s++) {
+                if ((lat[s] = calloc((size_t)calls * (size_t)rounds, sizeof(uint64_t))) ==
+                        NULL ||
+                    (rbuf[s] = malloc(READ_MAX)) == NULL)
                         die("calloc");
-        /* Warm both paths (connections, caches, the pool) before measuring. */
+                if (kept) {
+                        fds[s] = unix_connect(s == SIDE_GATEWAY ? gateway_sock : side_sock(s));
+                        if (fds[s] == -1)
+                                die("kept latency: cannot connect to the %s side",
+                                    side_names[s]);
+                        frd_init(&rd[s], fds[s], rbuf[s], READ_MAX);
+                }
+        }
+        /* Warm every path (connections, caches, the pool) before measuring. */
         for (int i = 0; i < 20; i++)
-                for (int s = 0; s < 2; s++) {
-                        if (op_call(&o, s, buf, READ_MAX) == -1)
+                for (int s = 0; s < ns; s++) {
+                        int rc = kept ? kept_one(fds[s], &rd[s], &o, s, buf, READ_MAX)
+                                      : op_call(&o, s, buf, READ_MAX);
+                        if (rc == -1)
                                 die("%s warm-up call failed on the %s side", opname,
-                                    s ? "gateway" : "direct");
+                                    side_names[s]);
                         sleep_us(gap_us);
                 }
         for (int r = 0; r < rounds; r++)
-                for (int k = 0; k < 2; k++) {
-                        int s = (r + k) % 2; /* who goes first alternates too */
+                for (int k = 0; k < ns; k++) {
+                        int s = (r + k) % ns; /* who goes first rotates too */
 
                         for (int i = 0; i < calls; i++) {
                                 uint64_t t0 = now_ns();
+                                int rc = kept ? kept_one(fds[s], &rd[s], &o, s, buf, READ_MAX)
+                                              : op_call(&o, s, buf, READ_MAX);
 
-                                if (op_call(&o, s, buf, READ_MAX) == -1)
+                                /* A proxy may close a kept connection: open another, once. */
+                                if (rc == -1 && kept && s != SIDE_GATEWAY) {
+                                        close(fds[s]);
+                                        if ((fds[s] = unix_connect(side_sock(s))) != -1)
+                                                rc = kept_one(fds[s], &rd[s], &o, s, buf,
+                                                              READ_MAX);
+                                }
+                                if (rc == -1)
                                         die("%s call failed on the %s side", opname,
-                                            s ? "gateway" : "direct");
+                                            side_names[s]);
                                 lat[s][nlat[s]++] = now_ns() - t0;
                                 sleep_us(gap_us);
                         }
                 }
-        snprintf(name, sizeof(name), "%s latency p50", opname);
-        print_row(name, "ms", pct(lat[0], nlat[0], 50) / 1e6, pct(lat[1], nlat[1], 50) / 1e6, 1,
-                  1.3);
-        snprintf(name, sizeof(name), "%s latency p99", opname);
-        print_row(name, "ms", pct(lat[0], nlat[0], 99) / 1e6, pct(lat[1], nlat[1], 99) / 1e6, 1,
-                  1.3);
-        free(lat[0]);
-        free(lat[1]);
+        for (int q = 0; q < 2; q++) {
+                double p = q ? 99 : 50;
+
+                snprintf(name, sizeof(name), "%s latency p%.0f%s", opname, p,
+                         kept ? ", kept stream" : "");
+                print_row3(
+                    name, "ms", pct(lat[0], nlat[0], p) / 1e6, pct(lat[1], nlat[1], p) / 1e6,
+                    ns > 2 ? pct(lat[2], nlat[2], p) / 1e6 : -1, 1, kept && q == 0 ? 1.5 : 0);
+        }
+        for (int s = 0; s < ns; s++) {
+                if (fds[s] != -1)
+                        close(fds[s]);
+                free(lat[s]);
+                free(rbuf[s]);
+        }
         free(buf);
+}
+
+static void bench_latency(const char *opname, int calls, int rounds, unsigned gap_us)
+{
+        bench_latency_mode(opname, calls, rounds, gap_us, 0);
 }
 
 /* --- throughput: conc closed-loop clients for `seconds` --- */
@@ -537,7 +697,7 @@ static void *rate_thread(void *p)
 }
 
 static double rate_round(const struct op *o, int side, int conc, double seconds,
-                         uint64_t *failed)
+                         uint64_t *failed, uint64_t *calls)
 {
         pthread_t th[256];
         struct rate_arg a[256];
@@ -553,32 +713,45 @@ static double rate_round(const struct op *o, int side, int conc, double seconds,
                 total += a[i].done;
                 *failed += a[i].failed;
         }
+        *calls += total;
         return (double)total / ((double)(now_ns() - t0) / 1e9);
 }
 
 static void bench_rate(const char *opname, int conc, int rounds, double seconds)
 {
-        double v[2][MAX_ROUNDS];
-        uint64_t failed[2] = {0, 0};
+        double v[SIDES][MAX_ROUNDS];
+        uint64_t failed[SIDES] = {0, 0, 0}, calls = 0, ticks = 0;
+        int ns = http_sides();
         struct op o;
-        char name[64];
+        char name[96];
 
         if (conc < 1 || conc > 256 || rounds < 1 || rounds > MAX_ROUNDS)
                 die("rate: conc 1..256, rounds 1..%d", MAX_ROUNDS);
         op_setup(&o, opname);
         for (int r = 0; r < rounds; r++)
-                for (int k = 0; k < 2; k++) {
-                        int s = (r + k) % 2;
+                for (int k = 0; k < ns; k++) {
+                        int s = (r + k) % ns;
+                        uint64_t c0 = 0, t0 = s == SIDE_GATEWAY ? gw_cpu_ticks() : 0;
 
-                        v[s][r] = rate_round(&o, s, conc, seconds, &failed[s]);
+                        v[s][r] = rate_round(&o, s, conc, seconds, &failed[s],
+                                             s == SIDE_GATEWAY ? &calls : &c0);
                         sleep_us(300000); /* let the pool refill between rounds */
+                        /* The refill is part of what a fresh stream costs. */
+                        if (s == SIDE_GATEWAY)
+                                ticks += gw_cpu_ticks() - t0;
                 }
         snprintf(name, sizeof(name), "%s throughput c=%d", opname, conc);
-        print_row(name, "call/s", median(v[0], (size_t)rounds), median(v[1], (size_t)rounds), 0,
-                  0.75);
-        if (failed[0] || failed[1])
-                printf("  (failed calls: direct %llu, gateway %llu)\n",
-                       (unsigned long long)failed[0], (unsigned long long)failed[1]);
+        print_row3(name, "call/s", median(v[0], (size_t)rounds), median(v[1], (size_t)rounds),
+                   ns > 2 ? median(v[2], (size_t)rounds) : -1, 0, 0);
+        if (calls > 0) {
+                snprintf(name, sizeof(name), "gateway CPU per fresh %s stream c=%d", opname,
+                         conc);
+                print_figure(name, "us", ticks_us(ticks) / (double)calls);
+        }
+        if (failed[0] || failed[1] || failed[2])
+                printf("  (failed calls: direct %llu, gateway %llu, haproxy %llu)\n",
+                       (unsigned long long)failed[0], (unsigned long long)failed[1],
+                       (unsigned long long)failed[2]);
 }
 
 /* --- throughput on kept streams: the per-call cost without the per-stream one --- */
@@ -589,9 +762,10 @@ struct kept_arg {
         uint64_t deadline;
         uint64_t done;
         int failed;
+        pthread_barrier_t *ready, *over; /* around the measured part, or NULL */
 };
 
-/* One response on a kept-alive engine connection. */
+/* One response on a kept-alive HTTP connection (engine or HAProxy). */
 static int direct_kept(int fd, const struct op *o, char *buf, size_t bufsz)
 {
         http_parser_settings set;
@@ -617,62 +791,240 @@ static int direct_kept(int fd, const struct op *o, char *buf, size_t bufsz)
         return r.status == 200 ? 0 : -1;
 }
 
+static int kept_one(int fd, struct frd *rd, const struct op *o, int side, char *buf,
+                    size_t bufsz)
+{
+        struct gresp g;
+
+        if (side != SIDE_GATEWAY)
+                return direct_kept(fd, o, buf, bufsz);
+        memset(&g, 0, sizeof(g));
+        return write_all(fd, o->frame, o->flen) == -1 ? -1 : gw_read_call(rd, &g);
+}
+
 static void *kept_thread(void *p)
 {
         struct kept_arg *a = p;
-        char *buf = malloc(READ_MAX);
-        struct gresp g;
+        char *buf = malloc(READ_MAX), *rbuf = malloc(READ_MAX);
         struct frd rd;
-        int fd = unix_connect(a->side ? gateway_sock : engine_sock);
+        int fd = unix_connect(a->side == SIDE_GATEWAY ? gateway_sock : side_sock(a->side));
 
-        frd_init(&rd, fd, buf, READ_MAX);
-        while (fd != -1 && now_ns() < a->deadline) {
-                int rc;
-
-                if (a->side == 0) {
-                        rc = direct_kept(fd, a->o, buf, READ_MAX);
-                } else {
-                        memset(&g, 0, sizeof(g));
-                        rc = write_all(fd, a->o->frame, a->o->flen) == -1
-                                 ? -1
-                                 : gw_read_call(&rd, &g);
-                }
-                if (rc == -1) {
+        frd_init(&rd, fd, rbuf, READ_MAX);
+        /* Measured from here: the stream (and its worker) is in place. */
+        if (a->ready != NULL) {
+                if (fd != -1 && kept_one(fd, &rd, a->o, a->side, buf, READ_MAX) == -1)
+                        a->failed = 1;
+                pthread_barrier_wait(a->ready);
+                pthread_barrier_wait(a->ready); /* the clock starts */
+        }
+        while (fd != -1 && !a->failed && now_ns() < a->deadline) {
+                if (kept_one(fd, &rd, a->o, a->side, buf, READ_MAX) == -1) {
+                        /* A proxy may close a kept connection: open another, once. */
+                        if (a->side != SIDE_GATEWAY) {
+                                close(fd);
+                                fd = unix_connect(side_sock(a->side));
+                                if (fd != -1 &&
+                                    kept_one(fd, &rd, a->o, a->side, buf, READ_MAX) == 0) {
+                                        a->done++;
+                                        continue;
+                                }
+                        }
                         a->failed = 1;
                         break;
                 }
                 a->done++;
         }
-        if (fd != -1)
+        if (a->over != NULL) {
+                pthread_barrier_wait(a->over);
+                pthread_barrier_wait(a->over); /* measured: now the stream may go */
+        }
+        if (fd == -1)
+                a->failed = 1;
+        else
                 close(fd);
         free(buf);
+        free(rbuf);
         return NULL;
+}
+
+/*
+ * conc kept connections of one side for `seconds`; the gateway's CPU
+ * (supervisor and workers) over the measured part is added to *ticks: once
+ * the streams are open and the pool refilled, until before they close, so
+ * that it is the per-call cost, without the per-stream one.
+ */
+static double kept_round(const struct op *o, int s, int conc, double seconds, uint64_t *ticks,
+                         int *failed)
+{
+        pthread_barrier_t ready, over;
+        pthread_t th[256];
+        struct kept_arg a[256];
+        uint64_t t0, total = 0, c0;
+
+        pthread_barrier_init(&ready, NULL, (unsigned)conc + 1);
+        pthread_barrier_init(&over, NULL, (unsigned)conc + 1);
+        for (int i = 0; i < conc; i++) {
+                a[i] = (struct kept_arg){o, s, UINT64_MAX, 0, 0, &ready, &over};
+                if (pthread_create(&th[i], NULL, kept_thread, &a[i]) != 0)
+                        die("pthread_create");
+        }
+        pthread_barrier_wait(&ready);
+        sleep_us(500000); /* the pool refills for the streams just taken */
+        c0 = gw_cpu_ticks();
+        t0 = now_ns();
+        for (int i = 0; i < conc; i++)
+                a[i].deadline = t0 + (uint64_t)(seconds * 1e9);
+        pthread_barrier_wait(&ready);
+        pthread_barrier_wait(&over);
+        *ticks += gw_cpu_ticks() - c0;
+        for (int i = 0; i < conc; i++)
+                total += a[i].done;
+        pthread_barrier_wait(&over);
+        for (int i = 0; i < conc; i++) {
+                pthread_join(th[i], NULL);
+                *failed |= a[i].failed;
+        }
+        pthread_barrier_destroy(&ready);
+        pthread_barrier_destroy(&over);
+        return (double)total / ((double)(now_ns() - t0) / 1e9);
 }
 
 static void bench_kept(const char *opname, int conc, int rounds, double seconds)
 {
-        double v[2][MAX_ROUNDS];
-        pthread_t th[256];
-        struct kept_arg a[256];
+        double v[SIDES][MAX_ROUNDS];
+        uint64_t ticks = 0, none = 0;
+        double calls = 0;
+        int failed = 0, ns = http_sides();
         struct op o;
-        char name[64];
-        int failed = 0;
+        char name[96];
 
         if (conc < 1 || conc > 256 || rounds < 1 || rounds > MAX_ROUNDS)
                 die("kept: conc 1..256, rounds 1..%d", MAX_ROUNDS);
         op_setup(&o, opname);
         for (int r = 0; r < rounds; r++)
-                for (int k = 0; k < 2; k++) {
-                        int s = (r + k) % 2;
-                        uint64_t t0 = now_ns(), total = 0;
+                for (int k = 0; k < ns; k++) {
+                        int s = (r + k) % ns;
 
-                        for (int i = 0; i < conc; i++) {
-                                a[i] = (struct kept_arg){&o, s, t0 + (uint64_t)(seconds * 1e9),
-                                                         0, 0};
+                        v[s][r] = kept_round(&o, s, conc, seconds,
+                                             s == SIDE_GATEWAY ? &ticks : &none, &failed);
+                        if (s == SIDE_GATEWAY)
+                                calls += v[s][r] * seconds;
+                        sleep_us(300000);
+                }
+        snprintf(name, sizeof(name), "%s throughput c=%d, kept streams", opname, conc);
+        print_row3(name, "call/s", median(v[0], (size_t)rounds), median(v[1], (size_t)rounds),
+                   ns > 2 ? median(v[2], (size_t)rounds) : -1, 0,
+                   conc == 16 ? (strcmp(opname, "ping") == 0 ? 0.5 : 0.65) : 0);
+        if (calls > 0) {
+                snprintf(name, sizeof(name), "gateway CPU per kept %s c=%d", opname, conc);
+                print_figure(name, "us", ticks_us(ticks) / calls);
+        }
+        if (failed)
+                printf("  (some kept streams failed)\n");
+}
+
+static void bench_kept_latency(const char *opname, int calls, int rounds, unsigned gap_us)
+{
+        bench_latency_mode(opname, calls, rounds, gap_us, 1);
+}
+
+/*
+ * 64 calls in flight: on one gateway stream (multiplexed by call id) and on
+ * `inflight` kept HTTP connections, one call each at a time (HTTP/1.1 has
+ * no multiplexing; pipelining is not what clients do).
+ */
+static size_t frame_build_id(char *out, size_t cap, const char *id, const char *op,
+                             const char *input);
+
+static double mux_gateway(const struct op *o, const char *opname, int inflight, double seconds,
+                          uint64_t *calls)
+{
+        char *buf = malloc(READ_MAX), frame[1024], id[32];
+        uint64_t t0 = now_ns(), deadline = t0 + (uint64_t)(seconds * 1e9), done = 0;
+        int fd = unix_connect(gateway_sock), open = 0, n = 0;
+        const char *json;
+        struct frd rd;
+        enum ftype t;
+        uint32_t len;
+        size_t flen;
+        char in[256];
+
+        if (fd == -1)
+                die("mux: cannot reach the gateway");
+        if (strcmp(opname, "inspect") == 0)
+                snprintf(in, sizeof(in), "{\"containerId\":\"%s\"}", container);
+        else
+                snprintf(in, sizeof(in), "{}");
+        frd_init(&rd, fd, buf, READ_MAX);
+        while (open < inflight) {
+                snprintf(id, sizeof(id), "m%d", n++);
+                flen =
+                    frame_build_id(frame, sizeof(frame), id,
+                                   strcmp(opname, "inspect") == 0 ? "docker/container/inspect"
+                                                                  : "docker/system/ping",
+                                   in);
+                if (write_all(fd, frame, flen) == -1)
+                        die("mux: write");
+                open++;
+        }
+        while (open > 0) {
+                if (frd_next(&rd, &t, &json, &len) == -1)
+                        die("mux: the stream closed");
+                if (t == F_RESPONDED)
+                        continue;
+                if (t != F_COMPLETED)
+                        die("mux: a call failed: %.*s", (int)(len > 200 ? 200 : len), json);
+                done++;
+                open--;
+                if (now_ns() < deadline) {
+                        snprintf(id, sizeof(id), "m%d", n++);
+                        flen = frame_build_id(frame, sizeof(frame), id,
+                                              strcmp(opname, "inspect") == 0
+                                                  ? "docker/container/inspect"
+                                                  : "docker/system/ping",
+                                              in);
+                        if (write_all(fd, frame, flen) == -1)
+                                die("mux: write");
+                        open++;
+                }
+        }
+        close(fd);
+        free(buf);
+        *calls += done;
+        return (double)done / ((double)(now_ns() - t0) / 1e9);
+}
+
+static void bench_mux(const char *opname, int inflight, int rounds, double seconds)
+{
+        double v[SIDES][MAX_ROUNDS];
+        pthread_t th[256];
+        struct kept_arg a[256];
+        uint64_t calls = 0, ticks = 0;
+        int failed = 0, ns = http_sides();
+        struct op o;
+        char name[96];
+
+        if (inflight < 1 || inflight > 256 || rounds < 1 || rounds > MAX_ROUNDS)
+                die("mux: inflight 1..256, rounds 1..%d", MAX_ROUNDS);
+        op_setup(&o, opname);
+        for (int r = 0; r < rounds; r++)
+                for (int k = 0; k < ns; k++) {
+                        int s = (r + k) % ns;
+                        uint64_t t0 = now_ns(), total = 0, c0 = gw_cpu_ticks();
+
+                        if (s == SIDE_GATEWAY) {
+                                v[s][r] = mux_gateway(&o, opname, inflight, seconds, &calls);
+                                sleep_us(300000);
+                                ticks += gw_cpu_ticks() - c0;
+                                continue;
+                        }
+                        for (int i = 0; i < inflight; i++) {
+                                a[i] = (struct kept_arg){
+                                    &o, s, t0 + (uint64_t)(seconds * 1e9), 0, 0, NULL, NULL};
                                 if (pthread_create(&th[i], NULL, kept_thread, &a[i]) != 0)
                                         die("pthread_create");
                         }
-                        for (int i = 0; i < conc; i++) {
+                        for (int i = 0; i < inflight; i++) {
                                 pthread_join(th[i], NULL);
                                 total += a[i].done;
                                 failed |= a[i].failed;
@@ -680,21 +1032,48 @@ static void bench_kept(const char *opname, int conc, int rounds, double seconds)
                         v[s][r] = (double)total / ((double)(now_ns() - t0) / 1e9);
                         sleep_us(300000);
                 }
-        snprintf(name, sizeof(name), "%s throughput c=%d, kept streams", opname, conc);
-        print_row(name, "call/s", median(v[0], (size_t)rounds), median(v[1], (size_t)rounds), 0,
-                  0);
+        snprintf(name, sizeof(name), "%s, %d in flight on one stream", opname, inflight);
+        print_row3(name, "call/s", median(v[0], (size_t)rounds), median(v[1], (size_t)rounds),
+                   ns > 2 ? median(v[2], (size_t)rounds) : -1, 0,
+                   strcmp(opname, "inspect") == 0 ? 0.65 : 0);
+        if (calls > 0) {
+                snprintf(name, sizeof(name), "gateway CPU per %s, %d in flight", opname,
+                         inflight);
+                print_figure(name, "us", ticks_us(ticks) / (double)calls);
+        }
         if (failed)
-                printf("  (some kept streams failed)\n");
+                printf("  (some HTTP connections failed)\n");
+}
+
+/* Calls on one kept stream and nothing else (for callgrind: instructions per call). */
+static void bench_count(const char *opname, int calls)
+{
+        char *buf = malloc(READ_MAX), *rbuf = malloc(READ_MAX);
+        int fd = unix_connect(gateway_sock);
+        struct frd rd;
+        struct op o;
+
+        op_setup(&o, opname);
+        if (fd == -1)
+                die("count: cannot reach the gateway");
+        frd_init(&rd, fd, rbuf, READ_MAX);
+        for (int i = 0; i < calls; i++)
+                if (kept_one(fd, &rd, &o, SIDE_GATEWAY, buf, READ_MAX) == -1)
+                        die("count: call %d failed", i);
+        close(fd);
+        free(buf);
+        free(rbuf);
 }
 
 /* --- logs: read all of a big container's logs --- */
 
 static void bench_logs(int rounds)
 {
-        double v[2][MAX_ROUNDS];
+        double v[SIDES][MAX_ROUNDS];
         char req[512], frame[512], input[256], *buf = malloc(READ_MAX);
         size_t reqlen, flen;
         uint64_t payload = 0, frames = 0;
+        int ns = http_sides();
         struct hresp h;
         struct gresp g;
 
@@ -708,33 +1087,38 @@ static void bench_logs(int rounds)
         snprintf(input, sizeof(input), "{\"containerId\":\"%s\"}", logs_container);
         flen = frame_build(frame, sizeof(frame), "docker/container/logs", input, NULL);
         for (int r = 0; r < rounds && r < MAX_ROUNDS; r++)
-                for (int k = 0; k < 2; k++) {
-                        int s = (r + k) % 2;
+                for (int k = 0; k < ns; k++) {
+                        int s = (r + k) % ns;
                         uint64_t t0 = now_ns();
 
-                        if (s == 0) {
+                        if (s != SIDE_GATEWAY) {
                                 memset(&h, 0, sizeof(h));
                                 h.demux = 1;
-                                if (direct_call(req, reqlen, &h, buf, READ_MAX) == -1)
-                                        die("direct logs failed (status %d)", h.status);
-                                payload = h.payload;
-                                frames = h.frames;
+                                if (http_call(side_sock(s), req, reqlen, &h, buf, READ_MAX) ==
+                                    -1)
+                                        die("%s logs failed (status %d)", side_names[s],
+                                            h.status);
+                                if (s == SIDE_DIRECT) {
+                                        payload = h.payload;
+                                        frames = h.frames;
+                                }
                         } else if (gw_call(frame, flen, &g, buf, READ_MAX) == -1) {
                                 die("gateway logs failed");
                         }
                         v[s][r] = (double)now_ns() - (double)t0;
-                        if (s == 1 && frames != 0 && g.frames != frames)
+                        if (s == SIDE_GATEWAY && frames != 0 && g.frames != frames)
                                 die("gateway gave %llu records for %llu engine frames",
                                     (unsigned long long)g.frames, (unsigned long long)frames);
                 }
-        /* Throughput of container output: the same bytes on both sides. */
-        for (int s = 0; s < 2; s++)
+        /* Throughput of container output: the same bytes on every side. */
+        for (int s = 0; s < ns; s++)
                 for (int r = 0; r < rounds; r++)
                         v[s][r] = (double)payload / (v[s][r] / 1e9) / 1e6;
         printf("  (logs: %.1f MB of output in %llu records)\n", (double)payload / 1e6,
                (unsigned long long)frames);
-        print_row("logs throughput (200 MB)", "MB/s", median(v[0], (size_t)rounds),
-                  median(v[1], (size_t)rounds), 0, 0.8);
+        print_row3("logs throughput (200 MB)", "MB/s", median(v[0], (size_t)rounds),
+                   median(v[1], (size_t)rounds), ns > 2 ? median(v[2], (size_t)rounds) : -1, 0,
+                   0.9);
         free(buf);
 }
 
@@ -1018,7 +1402,7 @@ static size_t http_post(char *out, size_t cap, const char *path, const char *bod
 }
 
 /* What `docker exec CT true` does: create, start (hijacked, read to EOF), inspect. */
-static int exec_direct(char *buf, size_t bufsz)
+static int exec_direct(const char *sock, char *buf, size_t bufsz)
 {
         char req[1024], path[256], keep[4096], id[128], code[32];
         struct hresp h;
@@ -1030,20 +1414,21 @@ static int exec_direct(char *buf, size_t bufsz)
         snprintf(path, sizeof(path), "/containers/%s/exec", container);
         n = http_post(req, sizeof(req), path,
                       "{\"Cmd\":[\"true\"],\"AttachStdout\":true,\"AttachStderr\":true}");
-        if (direct_call(req, n, &h, buf, bufsz) == -1 || json_grab(keep, "Id", id, sizeof(id)))
+        if (http_call(sock, req, n, &h, buf, bufsz) == -1 ||
+            json_grab(keep, "Id", id, sizeof(id)))
                 return -1;
         snprintf(path, sizeof(path), "/exec/%s/start", id);
         n = http_post(req, sizeof(req), path, "{\"Detach\":false,\"Tty\":false}");
         memset(&h, 0, sizeof(h));
         h.demux = 1;
-        if (direct_call(req, n, &h, buf, bufsz) == -1)
+        if (http_call(sock, req, n, &h, buf, bufsz) == -1)
                 return -1;
         n = (size_t)snprintf(req, sizeof(req),
                              "GET " API "/exec/%s/json HTTP/1.1\r\nHost: docker\r\n\r\n", id);
         memset(&h, 0, sizeof(h));
         h.keep = keep;
         h.keepcap = sizeof(keep);
-        if (direct_call(req, n, &h, buf, bufsz) == -1 ||
+        if (http_call(sock, req, n, &h, buf, bufsz) == -1 ||
             json_grab(keep, "ExitCode", code, sizeof(code)) == -1 || strcmp(code, "0") != 0)
                 return -1;
         return 0;
@@ -1051,9 +1436,10 @@ static int exec_direct(char *buf, size_t bufsz)
 
 static void bench_exec(int calls, int rounds)
 {
-        uint64_t *lat[2];
-        size_t nlat[2] = {0, 0};
+        uint64_t *lat[SIDES];
+        size_t nlat[SIDES] = {0, 0, 0};
         char frame[512], input[256], *buf = malloc(READ_MAX);
+        int ns = http_sides();
         size_t flen;
         struct gresp g;
 
@@ -1062,7 +1448,7 @@ static void bench_exec(int calls, int rounds)
         snprintf(input, sizeof(input), "{\"containerId\":\"%s\",\"cmd\":[\"true\"]}",
                  container);
         flen = frame_build(frame, sizeof(frame), "docker/container/exec", input, NULL);
-        for (int s = 0; s < 2; s++)
+        for (int s = 0; s < ns; s++)
                 if ((lat[s] = calloc((size_t)calls * (size_t)rounds, sizeof(uint64_t))) == NULL)
                         die("calloc");
         if (gw_call(frame, flen, &g, buf, READ_MAX) == -1) {
@@ -1070,29 +1456,35 @@ static void bench_exec(int calls, int rounds)
                        "why)\n");
                 return;
         }
-        if (exec_direct(buf, READ_MAX) == -1)
-                die("direct exec failed");
+        for (int s = 0; s < ns; s++)
+                if (s != SIDE_GATEWAY && exec_direct(side_sock(s), buf, READ_MAX) == -1)
+                        die("%s exec failed", side_names[s]);
         for (int r = 0; r < rounds; r++)
-                for (int k = 0; k < 2; k++) {
-                        int s = (r + k) % 2;
+                for (int k = 0; k < ns; k++) {
+                        int s = (r + k) % ns;
 
                         for (int i = 0; i < calls; i++) {
                                 uint64_t t0 = now_ns();
 
-                                if ((s == 0 ? exec_direct(buf, READ_MAX)
-                                            : gw_call(frame, flen, &g, buf, READ_MAX)) == -1)
-                                        die("exec failed on the %s side",
-                                            s ? "gateway" : "direct");
+                                if ((s != SIDE_GATEWAY
+                                         ? exec_direct(side_sock(s), buf, READ_MAX)
+                                         : gw_call(frame, flen, &g, buf, READ_MAX)) == -1)
+                                        die("exec failed on the %s side", side_names[s]);
                                 lat[s][nlat[s]++] = now_ns() - t0;
                                 sleep_us(3000);
                         }
                 }
-        print_row("exec round trip p50", "ms", pct(lat[0], nlat[0], 50) / 1e6,
-                  pct(lat[1], nlat[1], 50) / 1e6, 1, 1.3);
-        print_row("exec round trip p99", "ms", pct(lat[0], nlat[0], 99) / 1e6,
-                  pct(lat[1], nlat[1], 99) / 1e6, 1, 1.3);
-        free(lat[0]);
-        free(lat[1]);
+        for (int q = 0; q < 2; q++) {
+                double p = q ? 99 : 50;
+                char name[64];
+
+                snprintf(name, sizeof(name), "exec round trip p%.0f", p);
+                print_row3(name, "ms", pct(lat[0], nlat[0], p) / 1e6,
+                           pct(lat[1], nlat[1], p) / 1e6,
+                           ns > 2 ? pct(lat[2], nlat[2], p) / 1e6 : -1, 1, 0);
+        }
+        for (int s = 0; s < ns; s++)
+                free(lat[s]);
         free(buf);
 }
 
@@ -1267,8 +1659,302 @@ static void bench_attach(int mbytes, int rounds)
                         v[s][r] = (double)total / ((double)(now_ns() - t0) / 1e9) / 1e6;
                 }
         print_row("attach throughput (via cat)", "MB/s", median(v[0], (size_t)rounds),
-                  median(v[1], (size_t)rounds), 0, 0.8);
+                  median(v[1], (size_t)rounds), 0, 0.9);
         free(buf);
+}
+
+/* --- a realistic job: create, start, follow logs to the end, wait, remove --- */
+
+/* One HTTP request on a kept connection; the body (up to keepcap) kept in h. */
+static int http_kept(int fd, const char *req, size_t reqlen, struct hresp *h, char *buf,
+                     size_t bufsz)
+{
+        http_parser_settings set;
+        http_parser p;
+        char *keep = h->keep;
+        size_t keepcap = h->keepcap;
+        int demux = h->demux;
+        ssize_t n;
+
+        memset(h, 0, sizeof(*h));
+        h->keep = keep;
+        h->keepcap = keepcap;
+        h->demux = demux;
+        if (keep != NULL)
+                keep[0] = '\0';
+        if (write_all(fd, req, reqlen) == -1)
+                return -1;
+        http_parser_settings_init(&set);
+        set.on_headers_complete = h_headers;
+        set.on_body = keep != NULL ? h_body_keep : h_body;
+        set.on_message_complete = h_complete;
+        http_parser_init(&p, HTTP_RESPONSE);
+        p.data = h;
+        while (!h->done) {
+                if ((n = read(fd, buf, bufsz)) <= 0)
+                        return -1;
+                if (http_parser_execute(&p, &set, buf, (size_t)n) != (size_t)n)
+                        return -1;
+        }
+        return h->status >= 200 && h->status < 300 ? 0 : -1;
+}
+
+#define JOB_CMD "[\"sh\",\"-c\",\"echo job; echo done\"]"
+
+static int job_http(int fd, char *buf, size_t bufsz)
+{
+        char req[1024], path[256], keep[4096], id[128];
+        struct hresp h;
+        size_t n;
+
+        memset(&h, 0, sizeof(h));
+        h.keep = keep;
+        h.keepcap = sizeof(keep);
+        n = http_post(
+            req, sizeof(req), "/containers/create",
+            "{\"Image\":\"dgtest:latest\",\"Cmd\":" JOB_CMD
+            ",\"Labels\":{\"dockgate.owner\":\"alpha\"},"
+            "\"HostConfig\":{\"NetworkMode\":\"none\",\"LogConfig\":{\"Type\":\"local\"}}}");
+        if (http_kept(fd, req, n, &h, buf, bufsz) == -1 ||
+            json_grab(keep, "Id", id, sizeof(id)))
+                return -1;
+        snprintf(path, sizeof(path), "/containers/%s/start", id);
+        n = http_post(req, sizeof(req), path, "");
+        h.keep = NULL;
+        if (http_kept(fd, req, n, &h, buf, bufsz) == -1)
+                return -1;
+        n = (size_t)snprintf(req, sizeof(req),
+                             "GET " API "/containers/%s/logs?follow=1&stdout=1&stderr=1 "
+                             "HTTP/1.1\r\nHost: docker\r\n\r\n",
+                             id);
+        h.demux = 1;
+        if (http_kept(fd, req, n, &h, buf, bufsz) == -1 || h.payload < 4)
+                return -1;
+        h.demux = 0;
+        snprintf(path, sizeof(path), "/containers/%s/wait", id);
+        n = http_post(req, sizeof(req), path, "");
+        if (http_kept(fd, req, n, &h, buf, bufsz) == -1)
+                return -1;
+        n = (size_t)snprintf(req, sizeof(req),
+                             "DELETE " API "/containers/%s HTTP/1.1\r\nHost: docker\r\n\r\n",
+                             id);
+        return http_kept(fd, req, n, &h, buf, bufsz);
+}
+
+/* One call on a kept gateway stream; the first call.responded kept in keep. */
+static int gw_kept_call(int fd, struct frd *rd, const char *op, const char *input, char *keep,
+                        size_t keepcap, uint64_t *frames)
+{
+        char frame[2048];
+        size_t flen = frame_build(frame, sizeof(frame), op, input, NULL);
+        const char *json;
+        enum ftype t;
+        uint32_t len;
+
+        if (keep != NULL)
+                keep[0] = '\0';
+        if (write_all(fd, frame, flen) == -1)
+                return -1;
+        for (;;) {
+                if (frd_next(rd, &t, &json, &len) == -1)
+                        return -1;
+                if (t == F_RESPONDED) {
+                        if (keep != NULL && keep[0] == '\0' && len < keepcap) {
+                                memcpy(keep, json, len);
+                                keep[len] = '\0';
+                        }
+                        if (frames != NULL)
+                                (*frames)++;
+                        continue;
+                }
+                if (t == F_ERROR && getenv("DGB_VERBOSE") != NULL)
+                        fprintf(stderr, "dgbench: %.*s\n", (int)(len > 300 ? 300 : len), json);
+                return t == F_COMPLETED ? 0 : -1;
+        }
+}
+
+static int job_gateway(int fd, struct frd *rd)
+{
+        char keep[4096], id[128], in[256];
+        uint64_t frames = 0;
+
+        if (gw_kept_call(fd, rd, "docker/container/create",
+                         "{\"image\":\"dgtest:latest\",\"cmd\":" JOB_CMD "}", keep,
+                         sizeof(keep), NULL) == -1 ||
+            json_grab(keep, "containerId", id, sizeof(id)))
+                return -1;
+        snprintf(in, sizeof(in), "{\"containerId\":\"%s\"}", id);
+        if (gw_kept_call(fd, rd, "docker/container/start", in, NULL, 0, NULL) == -1)
+                return -1;
+        snprintf(in, sizeof(in), "{\"containerId\":\"%s\",\"follow\":true}", id);
+        if (gw_kept_call(fd, rd, "docker/container/logs", in, NULL, 0, &frames) == -1 ||
+            frames < 1)
+                return -1;
+        snprintf(in, sizeof(in), "{\"containerId\":\"%s\"}", id);
+        if (gw_kept_call(fd, rd, "docker/container/wait", in, NULL, 0, NULL) == -1)
+                return -1;
+        return gw_kept_call(fd, rd, "docker/container/remove", in, NULL, 0, NULL);
+}
+
+struct job_arg {
+        int side;
+        uint64_t deadline;
+        uint64_t done;
+        int failed;
+};
+
+static void *job_thread(void *p)
+{
+        struct job_arg *a = p;
+        char *buf = malloc(READ_MAX), *rbuf = malloc(READ_MAX);
+        int fd = unix_connect(a->side == SIDE_GATEWAY ? gateway_sock : side_sock(a->side));
+        struct frd rd;
+
+        frd_init(&rd, fd, rbuf, READ_MAX);
+        while (fd != -1 && now_ns() < a->deadline) {
+                int rc = a->side == SIDE_GATEWAY ? job_gateway(fd, &rd)
+                                                 : job_http(fd, buf, READ_MAX);
+                if (rc == -1) {
+                        a->failed = 1;
+                        break;
+                }
+                a->done++;
+        }
+        if (fd == -1)
+                a->failed = 1;
+        else
+                close(fd);
+        free(buf);
+        free(rbuf);
+        return NULL;
+}
+
+static void bench_job(int conc, int rounds, double seconds)
+{
+        double v[SIDES][MAX_ROUNDS];
+        pthread_t th[64];
+        struct job_arg a[64];
+        int failed[SIDES] = {0, 0, 0}, ns = http_sides();
+        char name[96];
+
+        if (conc < 1 || conc > 64 || rounds < 1 || rounds > MAX_ROUNDS)
+                die("job: conc 1..64, rounds 1..%d", MAX_ROUNDS);
+        for (int r = 0; r < rounds; r++)
+                for (int k = 0; k < ns; k++) {
+                        int s = (r + k) % ns;
+                        uint64_t t0 = now_ns(), total = 0;
+
+                        for (int i = 0; i < conc; i++) {
+                                a[i] =
+                                    (struct job_arg){s, t0 + (uint64_t)(seconds * 1e9), 0, 0};
+                                if (pthread_create(&th[i], NULL, job_thread, &a[i]) != 0)
+                                        die("pthread_create");
+                        }
+                        for (int i = 0; i < conc; i++) {
+                                pthread_join(th[i], NULL);
+                                total += a[i].done;
+                                failed[s] |= a[i].failed;
+                        }
+                        v[s][r] = (double)total / ((double)(now_ns() - t0) / 1e9);
+                }
+        snprintf(name, sizeof(name), "job (create..remove) c=%d", conc);
+        print_row3(name, "job/s", median(v[0], (size_t)rounds), median(v[1], (size_t)rounds),
+                   ns > 2 ? median(v[2], (size_t)rounds) : -1, 0, 0.95);
+        for (int s = 0; s < ns; s++)
+                if (failed[s])
+                        printf("  (some jobs failed on the %s side; DGB_VERBOSE=1 says why)\n",
+                               side_names[s]);
+}
+
+/* --- the target table (DESIGN.md, issue 14), from the rows of this run --- */
+
+struct result {
+        char name[96], unit[16];
+        double v[3];
+};
+
+static const struct result *find_result(const struct result *r, int n, const char *name)
+{
+        for (int i = n - 1; i >= 0; i--)
+                if (strcmp(r[i].name, name) == 0)
+                        return &r[i];
+        return NULL;
+}
+
+static void target_row(const char *what, const struct result *row, int col, double div,
+                       int lower, double target, const char *note)
+{
+        double d, ratio;
+
+        if (row == NULL) {
+                printf("%-52s %10s %10s  %s\n", what, "-", "-", "not measured");
+                return;
+        }
+        d = div > 0 ? div : row->v[0];
+        ratio = d > 0 ? row->v[col] / d : 0;
+        printf("%-52s %9.2fx %s%6.2fx  %s%s\n", what, ratio, lower ? "<=" : ">=", target,
+               (lower ? ratio <= target : ratio >= target) ? "pass" : "MISS", note);
+}
+
+static void bench_targets(void)
+{
+        struct result r[256];
+        char line[512];
+        int n = 0;
+        FILE *f;
+        const struct result *floor_cpu, *x;
+
+        if (results_path == NULL || (f = fopen(results_path, "r")) == NULL)
+                die("targets: DGB_RESULTS is not readable");
+        while (n < 256 && fgets(line, sizeof(line), f) != NULL) {
+                char *name = strtok(line, "\t"), *unit = strtok(NULL, "\t");
+                char *a = strtok(NULL, "\t"), *b = strtok(NULL, "\t"),
+                     *c = strtok(NULL, "\t\n");
+
+                if (name == NULL || unit == NULL || a == NULL || b == NULL || c == NULL)
+                        continue;
+                snprintf(r[n].name, sizeof(r[n].name), "%s", name);
+                snprintf(r[n].unit, sizeof(r[n].unit), "%s", unit);
+                r[n].v[0] = atof(a);
+                r[n].v[1] = atof(b);
+                r[n].v[2] = atof(c);
+                n++;
+        }
+        fclose(f);
+        printf("\n%-52s %10s %8s  %s\n", "target (issue 14, DESIGN.md)", "ratio", "target",
+               "result");
+        target_row("inspect, kept stream, c=1 latency p50",
+                   find_result(r, n, "inspect latency p50, kept stream"), 1, 0, 1, 1.5, "");
+        if ((x = find_result(r, n, "inspect latency p50, kept stream")) != NULL && x->v[2] >= 0)
+                target_row("  (HAProxy, same row)", x, 2, 0, 1, 1.5, "");
+        target_row("inspect, kept stream, c=16 throughput",
+                   find_result(r, n, "inspect throughput c=16, kept streams"), 1, 0, 0, 0.65,
+                   "");
+        if ((x = find_result(r, n, "inspect throughput c=16, kept streams")) != NULL &&
+            x->v[2] >= 0)
+                target_row("  (HAProxy, same row)", x, 2, 0, 0, 0.65, "");
+        target_row("ping, kept stream, c=16 throughput",
+                   find_result(r, n, "ping throughput c=16, kept streams"), 1, 0, 0, 0.5, "");
+        target_row("64 calls in flight on one stream, inspect",
+                   find_result(r, n, "inspect, 64 in flight on one stream"), 1, 0, 0, 0.65, "");
+        if ((x = find_result(r, n, "gateway CPU per kept ping c=16")) != NULL)
+                printf("%-52s %8.1fus <=%6.1fus  %s\n",
+                       "gateway CPU added per kept-stream ping", x->v[0], 60.0,
+                       x->v[0] <= 60 ? "pass" : "MISS");
+        floor_cpu = find_result(r, n, "process-creation floor (CPU)");
+        if ((x = find_result(r, n, "gateway CPU per fresh ping stream c=16")) != NULL &&
+            floor_cpu != NULL)
+                target_row("fresh connection per call: CPU per stream / floor", x, 0,
+                           floor_cpu->v[0], 1, 1.5, "");
+        target_row("job workload, jobs/s at c=8", find_result(r, n, "job (create..remove) c=8"),
+                   1, 0, 0, 0.95, "");
+        target_row("logs throughput", find_result(r, n, "logs throughput (200 MB)"), 1, 0, 0,
+                   0.9, "");
+        target_row("attach throughput", find_result(r, n, "attach throughput (via cat)"), 1, 0,
+                   0, 0.9, "");
+        if ((x = find_result(r, n, "exec round trip p50")) != NULL && x->v[1] > 0)
+                printf("%-52s %9.2fx >=%6.2fx  %s\n", "exec round trip (speed, direct/gateway)",
+                       x->v[0] / x->v[1], 0.9, x->v[0] / x->v[1] >= 0.9 ? "pass" : "MISS");
 }
 
 static void usage(void)
@@ -1278,6 +1964,9 @@ static void usage(void)
             "usage: dgbench latency OP CALLS ROUNDS GAP_US | rate OP CONC ROUNDS SECONDS\n"
             "       | logs ROUNDS | handoff CALLS | idle STREAMS STEPS PINGS\n"
             "       | exec CALLS ROUNDS | attach MBYTES ROUNDS | kept OP CONC ROUNDS SECONDS\n"
+            "       | kept-latency OP CALLS ROUNDS GAP_US | mux OP INFLIGHT ROUNDS SECONDS\n"
+            "       | job CONC ROUNDS SECONDS | count OP CALLS | figure NAME UNIT VALUE | "
+            "targets\n"
             "(sockets and ids in DGB_ENGINE, DGB_GATEWAY, DGB_CONTAINER, DGB_LOGS, "
             "DGB_ATTACH, DGB_PID)\n");
         exit(2);
@@ -1302,6 +1991,18 @@ int main(int argc, char **argv)
         logs_container = getenv("DGB_LOGS");
         attach_container = getenv("DGB_ATTACH");
         sv_pid = getenv("DGB_PID") ? (pid_t)atoi(getenv("DGB_PID")) : 0;
+        haproxy_sock = getenv("DGB_HAPROXY");
+        if (haproxy_sock != NULL && haproxy_sock[0] == '\0')
+                haproxy_sock = NULL;
+        results_path = getenv("DGB_RESULTS");
+        if (argc == 2 && strcmp(argv[1], "targets") == 0) {
+                bench_targets();
+                return 0;
+        }
+        if (argc == 5 && strcmp(argv[1], "figure") == 0) {
+                print_figure(argv[2], argv[3], atof(argv[4]));
+                return 0;
+        }
         if (argc < 2 || gateway_sock == NULL)
                 usage();
         if (strcmp(argv[1], "latency") == 0 && argc == 6 && engine_sock)
@@ -1310,6 +2011,14 @@ int main(int argc, char **argv)
                 bench_rate(argv[2], num(argv[3]), num(argv[4]), atof(argv[5]));
         else if (strcmp(argv[1], "kept") == 0 && argc == 6 && engine_sock)
                 bench_kept(argv[2], num(argv[3]), num(argv[4]), atof(argv[5]));
+        else if (strcmp(argv[1], "kept-latency") == 0 && argc == 6 && engine_sock)
+                bench_kept_latency(argv[2], num(argv[3]), num(argv[4]), (unsigned)num(argv[5]));
+        else if (strcmp(argv[1], "mux") == 0 && argc == 6 && engine_sock)
+                bench_mux(argv[2], num(argv[3]), num(argv[4]), atof(argv[5]));
+        else if (strcmp(argv[1], "job") == 0 && argc == 5 && engine_sock)
+                bench_job(num(argv[2]), num(argv[3]), atof(argv[4]));
+        else if (strcmp(argv[1], "count") == 0 && argc == 4)
+                bench_count(argv[2], num(argv[3]));
         else if (strcmp(argv[1], "logs") == 0 && argc == 3 && engine_sock)
                 bench_logs(num(argv[2]));
         else if (strcmp(argv[1], "handoff") == 0 && argc == 3)

@@ -8,8 +8,18 @@
 # Everything it started is stopped by pid, and its directory removed, on
 # every exit path.  Needs root (a private dockerd, setuid workers).
 #
+# A third column for every Docker-API row: HAProxy (Debian's haproxy)
+# configured as the most used docker socket proxy is: HTTP mode, path-regex
+# allow rules per API section, everything else denied, server-side close,
+# here on a unix socket.  Then: gateway CPU per call (supervisor and
+# workers, from /proc), the machine's process-creation floor (bench/floor),
+# callgrind instructions per call of the supervisor for ping and inspect,
+# calls/s with the audit log on and off, and the target table (ratios,
+# pass or miss).
+#
 # Knobs (environment): BENCH_QUICK=1 shortens every workload (a smoke run);
-# BENCH_IDLE (default 1000) idle streams; BENCH_LOG_MB (default 200).
+# BENCH_IDLE (default 1000) idle streams; BENCH_LOG_MB (default 200);
+# BENCH_CALLGRIND=0 skips the callgrind runs.
 #
 # POSIX sh: the Makefile runs it with `sh`.
 
@@ -42,7 +52,23 @@ done
 DIR=$(mktemp -d /tmp/dgb.XXXXXX)
 chmod 755 "$DIR"
 GW_PID=""
+HA_PID=""
+AU_PID=""
+stop_pid() {
+        [ -n "$1" ] || return 0
+        if kill -0 "$1" 2>/dev/null; then
+                kill "$1" 2>/dev/null || true
+                i=0
+                while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do
+                        sleep 0.1
+                        i=$((i + 1))
+                done
+                kill -9 "$1" 2>/dev/null || true
+        fi
+}
 cleanup() {
+        stop_pid "$HA_PID"
+        stop_pid "$AU_PID"
         if [ -n "$GW_PID" ] && kill -0 "$GW_PID" 2>/dev/null; then
                 kill "$GW_PID" 2>/dev/null || true
                 i=0
@@ -89,7 +115,10 @@ printf 'machine: %s CPUs (%s), %s MB RAM, %s, kernel %s, Docker Engine %s\n' \
 echo '{"peers": {"alpha": {"uids": [0], "quotas": {"callsPerSecond": null, "streams": null, "containers": null}}}}' >"$DIR/policy.json"
 # Descriptors: one per stream and one per worker channel: as many as allowed.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-"$BIN/dockgated" --socket "$GW" --engine "$ENG" --policy "$DIR/policy.json" \
+# Nor the accept-time bounds (supervisor/admit.c): 1,000 idle streams, fresh
+# connections as fast as they come.
+echo '{"streamsPerSecondPerPeer": 0, "maxWorkers": 4096, "maxWorkersPerPeer": 4096, "firstCallSeconds": 300}' >"$DIR/config.json"
+"$BIN/dockgated" --config "$DIR/config.json" --socket "$GW" --engine "$ENG" --policy "$DIR/policy.json" \
         --worker "$BIN/dockgate-worker" --worker-user nobody --pool 64 \
         --log-level info </dev/null >"$DIR/gateway.log" 2>&1 &
 GW_PID=$!
@@ -103,6 +132,55 @@ while ! grep -q "$GW" /proc/net/unix 2>/dev/null; do
         fi
         sleep 0.1
 done
+
+# HAProxy as the most used socket proxy configures it (its defaults plus
+# CONTAINERS, EXEC, POST allowed): path regexes per section, the rest denied.
+HA=""
+if command -v haproxy >/dev/null 2>&1; then
+        HA=$DIR/haproxy.sock
+        cat >"$DIR/haproxy.cfg" <<HAEOF
+global
+    maxconn 4000
+defaults
+    mode http
+    option http-server-close
+    timeout http-request 10s
+    timeout queue 1m
+    timeout connect 10s
+    timeout client 10m
+    timeout server 10m
+    timeout http-keep-alive 10s
+    timeout tunnel 10m
+    maxconn 3000
+backend engine
+    server engine $ENG
+frontend proxy
+    bind unix@$HA mode 666
+    http-request deny unless METH_GET || METH_POST || METH_DELETE
+    http-request allow if { path,url_dec -m reg -i ^(/v[0-9.]+)?/_ping\$ }
+    http-request allow if { path,url_dec -m reg -i ^(/v[0-9.]+)?/version\$ }
+    http-request allow if { path,url_dec -m reg -i ^(/v[0-9.]+)?/events }
+    http-request allow if { path,url_dec -m reg -i ^(/v[0-9.]+)?/containers }
+    http-request allow if { path,url_dec -m reg -i ^(/v[0-9.]+)?/exec }
+    http-request deny
+    default_backend engine
+HAEOF
+        haproxy -f "$DIR/haproxy.cfg" -db >"$DIR/haproxy.log" 2>&1 &
+        HA_PID=$!
+        i=0
+        while ! [ -S "$HA" ]; do
+                i=$((i + 1))
+                if [ $i -gt 100 ] || ! kill -0 "$HA_PID" 2>/dev/null; then
+                        cat "$DIR/haproxy.log" >&2
+                        echo "bench: haproxy did not start; no third column" >&2
+                        HA=""
+                        break
+                fi
+                sleep 0.1
+        done
+else
+        echo "bench: no haproxy (contrib/install-deps.sh installs it); no third column" >&2
+fi
 
 # Inspected, and exec'd into: running.
 CT=$(create '["sleep","3600"]')
@@ -122,6 +200,8 @@ ecurl -X POST "http://d/v1.41/containers/$LOGS/start" >/dev/null
 ecurl -X POST "http://d/v1.41/containers/$LOGS/wait" >/dev/null
 
 export DGB_ENGINE="$ENG" DGB_GATEWAY="$GW" DGB_CONTAINER="$CT" DGB_LOGS="$LOGS" DGB_PID="$GW_PID"
+export DGB_HAPROXY="$HA" DGB_RESULTS="$DIR/results.tsv"
+FLOOR=$BUILD/bench/floor
 
 if [ "$QUICK" = 1 ]; then
         CALLS=50 ROUNDS=2 RROUNDS=1 SECS=1 LROUNDS=1 HCALLS=50 STEPS=2 PINGS=50
@@ -130,23 +210,101 @@ else
         CALLS=300 ROUNDS=5 RROUNDS=3 SECS=2 LROUNDS=3 HCALLS=300 STEPS=4 PINGS=200
 fi
 
-printf '%-34s %12s %12s %-6s %7s  %s\n' workload direct dockgate unit ratio "target (DESIGN.md)"
+printf '%-40s %11s %11s %11s %-6s %7s %7s  %s\n' workload direct dockgate haproxy unit \
+        ratio "ha/dir" "target"
+# The machine's floor first, and again at the end (the load moves).
+floor() {
+        [ -x "$FLOOR" ] || return 0
+        # shellcheck disable=SC2046 # two numbers
+        set -- $("$FLOOR" "$1")
+        "$DGB" figure "process-creation floor (CPU)" us "$1"
+        "$DGB" figure "process-creation floor (wall p50)" us "$2"
+}
+floor "$((CALLS * 2))"
+# Kept streams: the per-call cost (what clients that keep a connection pay).
+"$DGB" kept-latency inspect "$CALLS" "$ROUNDS" 3000
+"$DGB" kept-latency ping "$CALLS" "$ROUNDS" 3000
+"$DGB" kept ping 1 "$RROUNDS" "$SECS"
+"$DGB" kept ping 16 "$RROUNDS" "$SECS"
+"$DGB" kept inspect 1 "$RROUNDS" "$SECS"
+"$DGB" kept inspect 16 "$RROUNDS" "$SECS"
+"$DGB" mux inspect 64 "$RROUNDS" "$SECS"
+"$DGB" mux ping 64 "$RROUNDS" "$SECS"
+# A fresh connection per call: a worker process each.
 "$DGB" latency ping "$CALLS" "$ROUNDS" 3000
 "$DGB" latency inspect "$CALLS" "$ROUNDS" 3000
 "$DGB" rate ping 1 "$RROUNDS" "$SECS"
 "$DGB" rate ping 16 "$RROUNDS" "$SECS"
-"$DGB" rate inspect 1 "$RROUNDS" "$SECS"
 "$DGB" rate inspect 16 "$RROUNDS" "$SECS"
-# The same calls on streams kept open: the per-call cost without the
-# per-stream one (a worker process each); no DESIGN.md target, for insight.
-"$DGB" kept ping 1 "$RROUNDS" "$SECS"
-"$DGB" kept ping 16 "$RROUNDS" "$SECS"
+"$DGB" job 8 "$RROUNDS" "$((SECS * 2))"
 "$DGB" logs "$LROUNDS"
 # exec and attach skip themselves while the gateway cannot serve them yet.
 "$DGB" exec "$((CALLS / 3))" "$ROUNDS"
 DGB_ATTACH=$AT "$DGB" attach 64 "$ROUNDS"
 "$DGB" handoff "$HCALLS"
 "$DGB" idle "$IDLE" "$STEPS" "$PINGS"
+floor "$((CALLS * 2))"
+
+# The audit log at full rate: 64 calls in flight on one stream, through a
+# gateway whose audit log is written and fdatasync'd before each answer
+# (group commit), beside the rows above (no audit log).
+"$BIN/dockgated" --socket "$DIR/au.sock" --engine "$ENG" --policy "$DIR/policy.json" \
+        --worker "$BIN/dockgate-worker" --worker-user nobody --pool 8 --log-level info \
+        --audit "$DIR/audit.log" </dev/null >"$DIR/audit-gw.log" 2>&1 &
+AU_PID=$!
+i=0
+while ! grep -q "$DIR/au.sock" /proc/net/unix 2>/dev/null && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+done
+for op in ping inspect; do
+        DGB_GATEWAY=$DIR/au.sock DGB_PID=$AU_PID DGB_HAPROXY="" DGB_RESULTS="$DIR/audit.tsv" \
+                "$DGB" mux "$op" 64 "$RROUNDS" "$SECS" >/dev/null
+        on=$(awk -F '\t' -v n="$op, 64 in flight on one stream" '$1 == n {print $4}' "$DIR/audit.tsv" |
+                tail -n 1)
+        "$DGB" figure "$op, 64 in flight, audit on (fdatasync)" call/s "${on:-0}"
+done
+stop_pid "$AU_PID"
+AU_PID=""
+printf '  (audit log: %s records)\n' "$(wc -l <"$DIR/audit.log" 2>/dev/null || echo 0)"
+
+# Instructions per call (callgrind counts are repeatable on a loaded machine):
+# the supervisor alone (a worker cannot run under valgrind: its filter kills
+# what valgrind does), two runs of N1 and N2 calls on one kept stream, the
+# difference divided by N2 - N1.
+# The accounting sampler is slowed right down: its work grows with the run's
+# length under valgrind, not with the calls.
+echo '{"accountingIntervalSeconds": 3600}' >"$DIR/cg.json"
+cg() { # OP CALLS: prints the supervisor's total Ir
+        rm -f "$DIR/cg.out"
+        valgrind --tool=callgrind --callgrind-out-file="$DIR/cg.out" \
+                "$BIN/dockgated" --config "$DIR/cg.json" --socket "$DIR/cg.sock" --engine "$ENG" \
+                --policy "$DIR/policy.json" --worker "$BIN/dockgate-worker" \
+                --worker-user nobody --pool 2 --log-level info \
+                </dev/null >"$DIR/cg-gw.log" 2>&1 &
+        CG_PID=$!
+        i=0
+        while ! grep -q "$DIR/cg.sock" /proc/net/unix 2>/dev/null && [ $i -lt 600 ]; do
+                sleep 0.1
+                i=$((i + 1))
+        done
+        DGB_GATEWAY=$DIR/cg.sock DGB_RESULTS="" "$DGB" count "$1" "$2" >&2 || true
+        kill "$CG_PID" 2>/dev/null || true
+        wait "$CG_PID" 2>/dev/null || true
+        sed -n 's/^summary: //p' "$DIR/cg.out" | head -n 1
+}
+if [ "${BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null 2>&1; then
+        for op in ping inspect; do
+                a=$(cg "$op" 200)
+                b=$(cg "$op" 2200)
+                cp "$DIR/cg.out" "$BUILD/bench/callgrind.$op.out" 2>/dev/null || true
+                "$DGB" figure "supervisor instructions per $op (callgrind)" Ir \
+                        "$(((${b:-0} - ${a:-0}) / 2000))"
+        done
+        echo "  (profiles: $BUILD/bench/callgrind.ping.out and .inspect.out; callgrind_annotate)"
+fi
+
+"$DGB" targets
 
 # The gateway must have survived all of it.
 kill -0 "$GW_PID" 2>/dev/null || {

@@ -5,6 +5,8 @@
 #ifndef DG_CLI_H
 #define DG_CLI_H
 
+#include <time.h>
+
 #include "dgclient.h"
 
 #define CLI_DEFAULT_SOCKET "/run/dockgate/dockgate.sock"
@@ -62,6 +64,12 @@ int container_follow_logs(struct cli *cli, const char *container, int follow);
 int each_call(struct cli *cli, const char *op, const char *key, char **names, int n,
               json_t *extra);
 
+/* watch.c: --since/--until as docker takes them (UNIX seconds, 10m, RFC 3339); -1 if not. */
+int watch_parse_time(const char *s, time_t now, json_int_t *out);
+/* container.c: inspect's -f for op's document (container and image inspect). */
+int container_inspect_doc(struct cli *cli, int argc, char **argv, const char *op,
+                          const char *key, const char *usage);
+
 /* Verbs: argv[0] is the verb's name; each returns an exit status. */
 int invoke_verb(struct cli *cli, int argc, char **argv);
 int container_ps(struct cli *cli, int argc, char **argv);
@@ -71,6 +79,9 @@ int container_start(struct cli *cli, int argc, char **argv);
 int container_stop(struct cli *cli, int argc, char **argv);
 int container_inspect(struct cli *cli, int argc, char **argv);
 int run_verb(struct cli *cli, int argc, char **argv);
+int create_verb(struct cli *cli, int argc, char **argv); /* run.c */
+int system_info(struct cli *cli, int argc, char **argv);  /* system.c */
+int image_inspect(struct cli *cli, int argc, char **argv); /* image.c */
 int exec_verb(struct cli *cli, int argc, char **argv);   /* exec.c */
 int attach_verb(struct cli *cli, int argc, char **argv); /* exec.c */
 /*

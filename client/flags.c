@@ -37,8 +37,6 @@ static const struct {
 } flags_refused[] = {
     {"--privileged",
      "a privileged container is root on the host; the gateway never creates one"},
-    {"--cap-add",
-     "capabilities are the operator's choice (the policy's container.capabilities)"},
     {"--device", "host devices are never passed to containers"},
     {"--device-cgroup-rule", "host devices are never passed to containers"},
     {"--pid", "containers always get their own PID namespace, never the host's"},
@@ -50,7 +48,6 @@ static const struct {
     {"--security-opt", "seccomp, AppArmor and no-new-privileges are set by the gateway"},
     {"--sysctl", "kernel parameters cannot be set per container"},
     {"--oom-kill-disable", "the memory limit is always enforced"},
-    {"--runtime", "the runtime is the operator's choice (the policy's container.runtime)"},
     {"--log-driver", "the gateway picks the log driver that keeps output bytes as they were"},
     {"--log-opt", "the gateway picks the log driver that keeps output bytes as they were"},
 };

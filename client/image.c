@@ -198,3 +198,17 @@ int image_list(struct cli *cli, int argc, char **argv)
         json_decref(out);
         return rc;
 }
+
+/* image inspect [-f TEMPLATE] IMAGE...; image ls; image pull: docker's spellings. */
+int image_inspect(struct cli *cli, int argc, char **argv)
+{
+        if (argc >= 2 && strcmp(argv[1], "inspect") == 0)
+                return container_inspect_doc(cli, argc - 1, argv + 1, "docker/image/inspect",
+                                             "image", "image inspect [-f TEMPLATE] IMAGE...");
+        if (argc >= 2 && (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "list") == 0))
+                return image_list(cli, argc - 1, argv + 1);
+        if (argc >= 2 && strcmp(argv[1], "pull") == 0)
+                return image_pull(cli, argc - 1, argv + 1);
+        return cli_usage(cli,
+                         "image inspect [-f TEMPLATE] IMAGE... | image ls | image pull IMAGE");
+}

@@ -10,96 +10,24 @@
 #include <string.h>
 
 #include "invoke.h"
+#include "create_flags.h"
 #include "raw.h"
 
-#define RUN_USAGE "run [-i] [-t] [--rm] [--name NAME] [-e KEY=VALUE]... IMAGE [CMD...]"
-
-struct run_opts {
-        int rm, i, t;
-        const char *name;
-        json_t *env; /* array of "KEY=VALUE" */
-        const char *image;
-        char **cmd;
-        int ncmd;
-};
-
-static int run_parse(int argc, char **argv, struct run_opts *o)
-{
-        static const struct option longopts[] = {
-            {"rm", no_argument, NULL, 'r'},        {"name", required_argument, NULL, 'n'},
-            {"env", required_argument, NULL, 'e'}, {"interactive", no_argument, NULL, 'i'},
-            {"tty", no_argument, NULL, 't'},       {NULL, 0, NULL, 0},
-        };
-        int ch;
-
-        optind = 0;
-        while ((ch = getopt_long(argc, argv, "+ite:", longopts, NULL)) != -1) {
-                switch (ch) {
-                case 'i':
-                        o->i = 1;
-                        break;
-                case 't':
-                        o->t = 1;
-                        break;
-                case 'r':
-                        o->rm = 1;
-                        break;
-                case 'n':
-                        o->name = optarg;
-                        break;
-                case 'e':
-                        if (cli_env_add(o->env, optarg) == -1)
-                                return -1;
-                        break;
-                default:
-                        return -1;
-                }
-        }
-        if (optind == argc)
-                return -1;
-        o->image = argv[optind];
-        o->cmd = argv + optind + 1;
-        o->ncmd = argc - optind - 1;
-        return 0;
-}
-
-static json_t *run_create_input(const struct run_opts *o)
-{
-        json_t *in;
-
-        /* stdinOnce: with -i, the end of our input (a pipe's EOF) closes the container's. */
-        if ((in = json_pack("{s:s}", "image", o->image)) == NULL)
-                return NULL;
-        if ((o->i || o->t) && (json_object_set_new(in, "tty", json_boolean(o->t)) == -1 ||
-                               json_object_set_new(in, "openStdin", json_boolean(o->i)) == -1 ||
-                               json_object_set_new(in, "stdinOnce", json_boolean(o->i)) == -1))
-                goto fail;
-        if (o->name != NULL && json_object_set_new(in, "name", json_string(o->name)) == -1)
-                goto fail;
-        if (o->ncmd > 0 && json_object_set_new(in, "cmd", cli_strings(o->cmd, o->ncmd)) == -1)
-                goto fail;
-        if (json_array_size(o->env) > 0 && json_object_set(in, "env", o->env) == -1)
-                goto fail;
-        return in;
-fail:
-        json_decref(in);
-        return NULL;
-}
+#define RUN_USAGE                                                                              \
+        "run [-d] [-i] [-t] [--rm] [--name NAME] [-e KEY=VALUE]... [-p [IP:][HOST:]PORT]...\n" \
+        "       [-v SRC:/PATH[:ro]]... [--network NET] [-m SIZE] [--cpus N] [OPTIONS] IMAGE "  \
+        "[CMD...]\n       (see docs/cli.md for every flag)"
+#define CREATE_USAGE "create [OPTIONS as for run, without -d and --rm] IMAGE [CMD...]"
 
 /* Creates the container; *id is malloc'd on success. */
-static int run_create(struct cli *cli, const struct run_opts *o, char **id)
+static int run_create(struct cli *cli, const struct cflags *o, char **id)
 {
-        json_t *in, *out, *w;
+        json_t *out, *w;
         const char *cid;
         size_t i;
         int rc;
 
-        if ((in = run_create_input(o)) == NULL) {
-                cli_seterr(cli, "invalid argument (not UTF-8?)");
-                return CLI_USAGE;
-        }
-        rc = invoke_query(cli, "docker/container/create", in, &out);
-        json_decref(in);
+        rc = invoke_query(cli, "docker/container/create", o->input, &out);
         if (rc != CLI_OK)
                 return rc;
         json_array_foreach(json_object_get(out, "warnings"), i, w)
@@ -186,35 +114,89 @@ static int run_detached_io(struct cli *cli, const char *id, int *code)
         return rc;
 }
 
+/* Parses run's or create's flags; CLI_OK, or the status to return. */
+static int run_flags(struct cli *cli, int argc, char **argv, int run, struct cflags *o)
+{
+        char err[512];
+        int rc = cflags_parse(argc, argv, run, o, err, sizeof(err));
+
+        if (rc == -2) {
+                if (err[0] != '\0')
+                        cli_seterr(cli, "%s", err);
+                return cli->err[0] != '\0' ? CLI_USAGE
+                                           : cli_usage(cli, run ? RUN_USAGE : CREATE_USAGE);
+        }
+        if (rc == -1) {
+                cli_seterr(cli, "%s", err[0] ? err : "out of memory");
+                return CLI_USAGE;
+        }
+        return CLI_OK;
+}
+
+/* -d: start, print the ID, and leave it running. */
+static int run_detach(struct cli *cli, const char *id)
+{
+        json_t *out;
+        int rc;
+
+        if ((rc = invoke_named(cli, "docker/container/start", "containerId", id, &out)) ==
+            CLI_OK) {
+                json_decref(out);
+                printf("%s\n", id);
+        }
+        return rc;
+}
+
 int run_verb(struct cli *cli, int argc, char **argv)
 {
-        struct run_opts o = {0};
+        struct cflags o;
         struct raw_io io;
         char *id = NULL;
         int rc, code = 0;
 
-        if ((o.env = json_array()) == NULL)
-                return CLI_FAILED;
-        if (run_parse(argc, argv, &o) == -1) {
-                json_decref(o.env);
-                return cli_usage(cli, RUN_USAGE);
+        if ((rc = run_flags(cli, argc, argv, 1, &o)) != CLI_OK)
+                return rc;
+        if (o.detach && (o.interactive || o.tty)) {
+                /* docker's -dit keeps a terminal for a later attach: no session here. */
+                o.interactive = o.tty = 0;
         }
         /* Our side is checked before anything is created. */
-        if ((o.i || o.t) && exec_io_setup(cli, o.i, o.t, &io) == -1) {
-                json_decref(o.env);
+        if ((o.interactive || o.tty) && exec_io_setup(cli, o.interactive, o.tty, &io) == -1) {
+                json_decref(o.input);
                 return CLI_USAGE;
         }
         rc = run_create(cli, &o, &id);
-        json_decref(o.env);
+        json_decref(o.input);
         if (rc != CLI_OK)
                 return rc;
-        if (o.i || o.t)
-                rc = exec_run_session(cli, id, o.i, &io, &code);
+        if (o.detach) {
+                rc = run_detach(cli, id);
+                free(id);
+                return rc;
+        }
+        if (o.interactive || o.tty)
+                rc = exec_run_session(cli, id, o.interactive, &io, &code);
         else
                 rc = run_detached_io(cli, id, &code);
-        /* After a second SIGINT the user wants out now, not more calls. */
+        /* After a second SIGINT the user wants out now, not more calls; the lease reaps. */
         if (o.rm && !cli->forced)
                 run_remove(cli, id);
         free(id);
         return rc == CLI_OK ? code : rc;
+}
+
+int create_verb(struct cli *cli, int argc, char **argv)
+{
+        struct cflags o;
+        char *id = NULL;
+        int rc;
+
+        if ((rc = run_flags(cli, argc, argv, 0, &o)) != CLI_OK)
+                return rc;
+        rc = run_create(cli, &o, &id);
+        json_decref(o.input);
+        if (rc == CLI_OK)
+                printf("%s\n", id);
+        free(id);
+        return rc;
 }

@@ -213,6 +213,11 @@ static int watch_time(const char *s, time_t now, json_int_t *out)
         return -1;
 }
 
+int watch_parse_time(const char *s, time_t now, json_int_t *out)
+{
+        return watch_time(s, now, out);
+}
+
 /* The event's time as docker prints it: local RFC 3339 with nanoseconds. */
 static void watch_event_time(json_t *ev)
 {

@@ -7,6 +7,7 @@
  * exactly one fd; every fd received on an error path is closed.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -93,26 +94,27 @@ static int fdpass_close_all(struct msghdr *msg, int *keep)
         return count;
 }
 
-/* Consumes the pending message without keeping anything from it. */
-static void fdpass_discard(int sock)
+/*
+ * One recvmsg per message: it lands in a scratch buffer one byte longer
+ * than the largest message allowed (so that a longer one shows as
+ * MSG_TRUNC), and is copied out at its exact size.  Peeking at the size
+ * first cost a second syscall per message (issue 14).  The scratch buffer
+ * holds no state between calls; pages are touched only as far as messages
+ * reach.
+ */
+static void *fdpass_scratch(size_t want)
 {
-        union fdpass_cmsg cm;
-        struct msghdr msg;
-        struct iovec iov;
-        char byte;
-        int fd;
+        static void *scratch;
+        static size_t cap;
+        void *p;
 
-        memset(&msg, 0, sizeof(msg));
-        iov.iov_base = &byte;
-        iov.iov_len = 1;
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = cm.buf;
-        msg.msg_controllen = sizeof(cm.buf);
-        if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) < 0)
-                return;
-        if (fdpass_close_all(&msg, &fd) > 0)
-                close(fd);
+        if (want <= cap)
+                return scratch;
+        if ((p = realloc(scratch, want)) == NULL)
+                return NULL;
+        scratch = p;
+        cap = want;
+        return scratch;
 }
 
 int fdpass_recv(int sock, size_t max, void **buf, size_t *len, int *fd)
@@ -120,31 +122,18 @@ int fdpass_recv(int sock, size_t max, void **buf, size_t *len, int *fd)
         union fdpass_cmsg cm;
         struct msghdr msg;
         struct iovec iov;
-        ssize_t size, n;
-        void *data;
+        void *data, *scratch;
+        ssize_t n;
         int got;
 
         *buf = NULL;
         *len = 0;
         *fd = -1;
-        do {
-                size = recv(sock, NULL, 0, MSG_PEEK | MSG_TRUNC);
-        } while (size < 0 && errno == EINTR);
-        if (size < 0)
+        if (max == SIZE_MAX || (scratch = fdpass_scratch(max + 1)) == NULL)
                 return -1;
-        if (size == 0) /* EOF; an empty message is never sent (fdpass_send) */
-                return 0;
-        if ((size_t)size > max) {
-                fdpass_discard(sock);
-                errno = EMSGSIZE;
-                return -1;
-        }
-        if ((data = malloc((size_t)size)) == NULL)
-                return -1;
-
         memset(&msg, 0, sizeof(msg));
-        iov.iov_base = data;
-        iov.iov_len = (size_t)size;
+        iov.iov_base = scratch;
+        iov.iov_len = max + 1;
         msg.msg_iov = &iov;
         msg.msg_iovlen = 1;
         msg.msg_control = cm.buf;
@@ -152,18 +141,27 @@ int fdpass_recv(int sock, size_t max, void **buf, size_t *len, int *fd)
         do {
                 n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
         } while (n < 0 && errno == EINTR);
-        if (n <= 0) {
-                free(data);
-                return n == 0 ? 0 : -1;
-        }
-        if (fdpass_close_all(&msg, &got) < 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-            n != size) {
+        if (n <= 0)
+                return n == 0 ? 0 : -1; /* EOF: an empty message is never sent (fdpass_send) */
+        if (fdpass_close_all(&msg, &got) < 0 || (msg.msg_flags & MSG_CTRUNC)) {
                 if (got >= 0)
                         close(got);
-                free(data);
                 errno = EBADMSG;
                 return -1;
         }
+        if ((msg.msg_flags & MSG_TRUNC) || (size_t)n > max) {
+                /* Longer than allowed: the rest of it is gone with the datagram. */
+                if (got >= 0)
+                        close(got);
+                errno = EMSGSIZE;
+                return -1;
+        }
+        if ((data = malloc((size_t)n)) == NULL) {
+                if (got >= 0)
+                        close(got);
+                return -1;
+        }
+        memcpy(data, scratch, (size_t)n);
         *buf = data;
         *len = (size_t)n;
         *fd = got;

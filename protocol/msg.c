@@ -138,6 +138,7 @@ static const struct msg_field msg_f_peer[] = {
     M_BOOL("authenticated", authenticated),
     M_UINT("max_frame", max_frame, 1, 16u << 20),
     M_UINT("idle_timeout", idle_timeout, 0, UINT32_MAX),
+    M_UINT("max_calls", max_calls, 1, MSG_CALLS_MAX),
     M_UINT("first_call", first_call, 0, UINT32_MAX),
     M_STR("transport", transport, 3, 4, msg_check_transport),
     M_STR("refusal", refusal, 0, sizeof(((struct msg *)0)->refusal) - 1, msg_check_refusal),
@@ -505,7 +506,7 @@ static int msg_decode_field(const msgpack_object *v, const struct msg_field *f, 
                         return dg_errf(err, errlen, "%s: must be a string", f->key);
                 if (v->via.str.size < f->min || v->via.str.size > f->max)
                         return dg_errf(err, errlen, "%s: length must be %llu..%llu", f->key,
-                                        (unsigned long long)f->min, (unsigned long long)f->max);
+                                       (unsigned long long)f->min, (unsigned long long)f->max);
                 if (memchr(v->via.str.ptr, '\0', v->via.str.size) != NULL)
                         return dg_errf(err, errlen, "%s: must not contain NUL", f->key);
                 dst = (char *)m + f->off;
@@ -518,8 +519,8 @@ static int msg_decode_field(const msgpack_object *v, const struct msg_field *f, 
                 if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 < f->min ||
                     v->via.u64 > f->max)
                         return dg_errf(err, errlen, "%s: must be an integer in %llu..%llu",
-                                        f->key, (unsigned long long)f->min,
-                                        (unsigned long long)f->max);
+                                       f->key, (unsigned long long)f->min,
+                                       (unsigned long long)f->max);
                 msg_set_uint(m, f, v->via.u64);
                 return 0;
         case MK_BOOL:
@@ -614,7 +615,7 @@ int msg_decode(const void *buf, size_t len, int fd, struct msg *m, char *err, si
         }
         if (s->fd != (fd >= 0)) {
                 dg_errf(err, errlen, "%s: %s", s->name,
-                         s->fd ? "an fd must be attached" : "no fd may be attached");
+                        s->fd ? "an fd must be attached" : "no fd may be attached");
                 goto out;
         }
         rc = msg_decode_body(&o->via.array.ptr[1].via.map, s, m, err, errlen);

@@ -10,6 +10,9 @@
  *
  *   1..19   supervisor -> worker
  *   20..39  worker -> supervisor
+ *
+ * A stream carries many calls at once: every call-related message names
+ * its call by seq (the worker numbers a stream's calls from 1, in order).
  */
 #ifndef DG_MSG_H
 #define DG_MSG_H
@@ -22,10 +25,11 @@
 #define MSG_MAX (17u << 20) /* a result may carry a 16 MiB frame's worth */
 #define MSG_PEER_NAME_MAX 64
 #define MSG_OP_MAX 96
-#define MSG_TEXT_MAX 4096   /* error messages */
+#define MSG_TEXT_MAX 4096 /* error messages */
 #define MSG_KIND_MAX 32
-#define MSG_TOKEN_MAX 512 /* a peer's bearer token, as envelope.c accepts it */
-#define MSG_TTY_MAX 10000 /* rows or columns of a TTY, as schema.c's resize */
+#define MSG_TOKEN_MAX 512  /* a peer's bearer token, as envelope.c accepts it */
+#define MSG_TTY_MAX 10000  /* rows or columns of a TTY, as schema.c's resize */
+#define MSG_CALLS_MAX 1024 /* calls in flight on one stream, at most */
 
 enum msg_type {
         /* supervisor -> worker */
@@ -34,10 +38,10 @@ enum msg_type {
         MSG_FAIL = 3,   /* a call failed (any plane) */
         MSG_STREAM = 4, /* fd: engine connection, request already written */
         /* worker -> supervisor */
-        MSG_READY = 20,    /* sandboxed and waiting for a peer */
-        MSG_CALL = 21,     /* a broker request */
-        MSG_CANCEL = 22,   /* the peer aborted or left: stop call `seq` */
-        MSG_CALL_END = 23, /* the worker sent the call's terminal frame */
+        MSG_READY = 20,      /* sandboxed and waiting for a peer */
+        MSG_CALL = 21,       /* a broker request */
+        MSG_CANCEL = 22,     /* the peer aborted or left: stop call `seq` */
+        MSG_CALL_END = 23,   /* the worker sent the call's terminal frame */
         MSG_STREAM_END = 24, /* a kept stream's output ended: what is the exit code? */
         MSG_RESIZE = 25,     /* TTY size for the kept stream's exec or attach */
 };
@@ -50,9 +54,10 @@ struct msg {
         /* MSG_PEER */
         char peer[MSG_PEER_NAME_MAX + 1]; /* "" when authenticated is 0 */
         uint32_t uid, gid;
-        int authenticated; /* 0: answer every call with UNAUTHENTICATED */
-        uint32_t max_frame; /* largest frame accepted from the peer */
+        int authenticated;     /* 0: answer every call with UNAUTHENTICATED */
+        uint32_t max_frame;    /* largest frame accepted from the peer */
         uint32_t idle_timeout; /* seconds without a call before the worker closes */
+        uint32_t max_calls;    /* calls in flight at once on the stream, 1..MSG_CALLS_MAX */
         uint32_t first_call;   /* the same before the first call (0: idle_timeout) */
         char transport[8];     /* "unix", or "tcp": then each call carries its token */
         char refusal[32];      /* "" or an error code: answer the first call so, and close */
@@ -65,26 +70,26 @@ struct msg {
         uint64_t seq; /* per-stream call number chosen by the worker, from 1 */
 
         /* MSG_CALL */
-        char id[128 + 1];      /* the peer's call id (for logs and audit) */
+        char id[128 + 1]; /* the peer's call id (for logs and audit) */
         char op[MSG_OP_MAX + 1];
-        int raw;               /* carriage raw */
-        json_t *input;         /* an object (owned) */
+        int raw;                       /* carriage raw */
+        json_t *input;                 /* an object (owned) */
         char token[MSG_TOKEN_MAX + 1]; /* auth.token on a TCP stream; "" (absent) otherwise */
 
         /* MSG_RESULT */
-        json_t *output;        /* any JSON value (owned) */
+        json_t *output; /* any JSON value (owned) */
 
         /* MSG_FAIL */
-        char code[32];         /* a PROTOCOL.md error code name */
+        char code[32]; /* a PROTOCOL.md error code name */
         char text[MSG_TEXT_MAX + 1];
-        json_t *details;       /* object or NULL (owned) */
+        json_t *details; /* object or NULL (owned) */
 
         /* MSG_STREAM */
         char kind[MSG_KIND_MAX + 1]; /* "logs", ... : how to read the engine response */
-        json_t *opts;          /* object: kind-specific options, e.g. {"tty": false} (owned) */
+        json_t *opts; /* object: kind-specific options, e.g. {"tty": false} (owned) */
 
         /* MSG_CALL_END */
-        char result[32];       /* "OK" or an error code name */
+        char result[32]; /* "OK" or an error code name */
         uint64_t bytes_in, bytes_out;
 
         /* MSG_RESIZE */

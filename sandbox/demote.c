@@ -116,7 +116,7 @@ static void demote_rlimit(int resource, const char *name, rlim_t value)
                 fatal("setrlimit(%s, %lu)", name, (unsigned long)value);
 }
 
-void sandbox_demote(uid_t uid, gid_t gid)
+void sandbox_demote(uid_t uid, gid_t gid, unsigned calls)
 {
         int privileged = geteuid() == 0;
 
@@ -134,7 +134,8 @@ void sandbox_demote(uid_t uid, gid_t gid)
         demote_rlimit(RLIMIT_NPROC, "RLIMIT_NPROC", 0);
         demote_rlimit(RLIMIT_FSIZE, "RLIMIT_FSIZE", 0);
         demote_rlimit(RLIMIT_CORE, "RLIMIT_CORE", 0);
-        demote_rlimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", 16);
+        /* Its own few, plus one engine connection per call it may have in flight. */
+        demote_rlimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", 16 + calls);
         demote_rlimit(RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK", 0);
         /*
          * SECURITY: with FSIZE 0 a write to a regular file raises SIGXFSZ,

@@ -14,8 +14,12 @@
 
 #include <sys/types.h>
 
-/* Drops to uid/gid.  Exits through fatal() on any failure. */
-void sandbox_demote(uid_t uid, gid_t gid);
+/*
+ * Drops to uid/gid; calls is the most calls the worker may have in flight
+ * (one engine connection each, within RLIMIT_NOFILE).  Exits through
+ * fatal() on any failure.
+ */
+void sandbox_demote(uid_t uid, gid_t gid, unsigned calls);
 /*
  * Installs the seccomp filter.  chan is the supervisor channel: the only
  * descriptor sendmsg() may be used on, so that no descriptor the worker holds

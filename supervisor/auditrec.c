@@ -90,14 +90,22 @@ uint64_t auditrec_decision(struct call *c, const char *result, const char *messa
         int deny = !c->allowed || auditrec_is_denial(result);
         json_t *f;
 
+        struct opencall *oc = c->oc;
+        const char *who;
+
         auditrec_resource(c, output);
         /* The end record, written after the answer, names the same peer and resource. */
+        if (oc != NULL) {
+                if (c->peer != NULL)
+                        snprintf(oc->peer, sizeof(oc->peer), "%s", c->peer->name);
+                snprintf(oc->resource, sizeof(oc->resource), "%s", c->resource);
+        }
         if (c->peer != NULL)
                 snprintf(w->open_peer, sizeof(w->open_peer), "%s", c->peer->name);
-        snprintf(w->open_resource, sizeof(w->open_resource), "%s", c->resource);
         if (a == NULL)
                 return 0;
-        if ((f = auditrec_who(w, w->open_peer)) == NULL)
+        who = oc != NULL ? oc->peer : w->open_peer;
+        if ((f = auditrec_who(w, who)) == NULL)
                 return audit_append(a, "decision", NULL);
         json_object_set_new(f, "call", auditrec_str(c->id));
         json_object_set_new(f, "callSeq", json_integer((json_int_t)c->seq));
@@ -116,25 +124,27 @@ uint64_t auditrec_decision(struct call *c, const char *result, const char *messa
                 json_object_set_new(f, "message", auditrec_str(message));
         if (stream != NULL)
                 json_object_set_new(f, "stream", auditrec_str(stream));
-        json_object_set_new(f, "durationUs", json_integer(auditrec_since_us(&w->open_t0)));
+        if (oc != NULL)
+                json_object_set_new(f, "durationUs", json_integer(auditrec_since_us(&oc->t0)));
         /* A kept stream is answered twice: its hand-off decided, its end is a result. */
         return audit_append(a, c->kept != NULL && c->end_seen ? "result" : "decision", f);
 }
 
-void auditrec_end(struct worker *w, const char *result, uint64_t bytes_in, uint64_t bytes_out,
-                  int reported)
+void auditrec_end(struct opencall *oc, const char *result, uint64_t bytes_in,
+                  uint64_t bytes_out, int reported)
 {
+        struct worker *w = oc->w;
         struct audit *a = w->sv->audit;
         json_t *f;
 
-        if (a == NULL || (f = auditrec_who(w, w->open_peer)) == NULL)
+        if (a == NULL || (f = auditrec_who(w, oc->peer)) == NULL)
                 return;
-        json_object_set_new(f, "call", auditrec_str(w->open_id));
-        json_object_set_new(f, "callSeq", json_integer((json_int_t)w->open_seq));
-        json_object_set_new(f, "operation", auditrec_str(w->open_op));
-        json_object_set_new(f, "resource", auditrec_str(w->open_resource));
+        json_object_set_new(f, "call", auditrec_str(oc->id));
+        json_object_set_new(f, "callSeq", json_integer((json_int_t)oc->seq));
+        json_object_set_new(f, "operation", auditrec_str(oc->op));
+        json_object_set_new(f, "resource", auditrec_str(oc->resource));
         json_object_set_new(f, "result", json_string(result));
-        json_object_set_new(f, "durationUs", json_integer(auditrec_since_us(&w->open_t0)));
+        json_object_set_new(f, "durationUs", json_integer(auditrec_since_us(&oc->t0)));
         json_object_set_new(f, "bytesIn", json_integer((json_int_t)bytes_in));
         json_object_set_new(f, "bytesOut", json_integer((json_int_t)bytes_out));
         json_object_set_new(f, "reported", json_boolean(reported));
@@ -152,7 +162,7 @@ void auditrec_worker(struct worker *w, const char *event, const char *detail)
         json_object_set_new(f, "event", json_string(event));
         /* The operation it was serving, or its last one: what the peer was doing. */
         json_object_set_new(f, "operation", auditrec_str(w->open_op));
-        json_object_set_new(f, "inCall", json_boolean(w->open_seq != 0));
+        json_object_set_new(f, "inCall", json_boolean(w->ncalls != 0));
         json_object_set_new(f, "detail", auditrec_str(detail));
         audit_append(a, "worker", f);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct call;
+struct opencall;
 struct worker;
 
 /*
@@ -26,11 +27,11 @@ uint64_t auditrec_decision(struct call *c, const char *result, const char *messa
                            const char *stream, const json_t *output);
 
 /*
- * w's open call ended: reported by the worker (MSG_CALL_END, with its
- * byte counts), or lost with the worker (reported 0).
+ * An open call ended: reported by the worker (MSG_CALL_END, with its byte
+ * counts), or lost with the worker (reported 0).
  */
-void auditrec_end(struct worker *w, const char *result, uint64_t bytes_in, uint64_t bytes_out,
-                  int reported);
+void auditrec_end(struct opencall *oc, const char *result, uint64_t bytes_in,
+                  uint64_t bytes_out, int reported);
 
 /* A worker event: "killed" (by us, detail says why), "sandbox-violation", "crash". */
 void auditrec_worker(struct worker *w, const char *event, const char *detail);

@@ -16,6 +16,7 @@
 #include "broker.h"
 #include "log.h"
 #include "msg.h"
+#include "opencall.h"
 #include "pool.h"
 #include "quota.h"
 #include "schema.h"
@@ -37,8 +38,9 @@ void call_free(struct call *c)
  */
 static void detach(struct call *c)
 {
-        if (c->worker != NULL && c->worker->call == c)
-                c->worker->call = NULL;
+        if (c->oc != NULL && c->oc->call == c)
+                c->oc->call = NULL;
+        c->oc = NULL;
 }
 
 /* The broker owes nothing more for c: detach it from its worker and free it. */
@@ -167,13 +169,18 @@ void call_stream(struct call *c, int fd, const char *kind, json_t *opts)
 void call_stream_keep(struct call *c, int fd, const char *kind, json_t *opts,
                       const struct call_stream_ops *ops)
 {
+        struct opencall *oc = c->oc;
+
         c->kept = ops;
         if (stream_send(c, fd, kind, opts) < 0) {
                 /* The worker is gone (or being killed): nothing will end this call. */
                 broker_cancel(c);
                 return;
         }
-        c->worker->call = c; /* still owed: the exit code, after MSG_STREAM_END */
+        /* Sent, so the worker and its record live: still owed, the exit code after
+         * MSG_STREAM_END. */
+        c->oc = oc;
+        oc->call = c;
 }
 
 int broker_stream_end(struct call *c)
@@ -268,6 +275,8 @@ static int broker_identify(struct call *c)
         snprintf(w->peer, sizeof(w->peer), "%s", pp->name);
         snprintf(w->token_id, sizeof(w->token_id), "%s", id);
         snprintf(w->open_peer, sizeof(w->open_peer), "%s", pp->name); /* audit's record */
+        if (c->oc != NULL)
+                snprintf(c->oc->peer, sizeof(c->oc->peer), "%s", pp->name);
         log_info("worker %d: TCP stream bound to peer %s (token %s)", (int)w->pid, pp->name,
                  id);
         return 0;
@@ -285,6 +294,21 @@ static int broker_rate(struct call *c)
                           json_pack("{s:I}", "retryAfterMs", (json_int_t)retry_ms),
                           "peer %s is over its rate of %lld calls per second; retry in %ld ms",
                           c->peer->name, (long long)c->peer->quotas.calls_per_second, retry_ms);
+        return -1;
+}
+
+/* The peer's calls in flight over all its streams (invariant 6). */
+static int broker_inflight(struct call *c)
+{
+        uint32_t max = c->worker->sv->cfg.max_calls_peer;
+
+        if (c->oc == NULL || opencall_count(c->oc, c->peer->name, max) == 0)
+                return 0;
+        call_fail_details(c, DG_RATE_LIMITED,
+                          json_pack("{s:i,s:I}", "retryAfterMs", 10, "limit", (json_int_t)max),
+                          "peer %s has %lu calls in flight, as many as it may; retry once one "
+                          "ended",
+                          c->peer->name, (unsigned long)max);
         return -1;
 }
 
@@ -309,7 +333,7 @@ int broker_dispatch(struct call *c)
                 return 0;
         }
         c->policy = policy_ref(w->sv->policy);
-        if (broker_identify(c) < 0 || broker_rate(c) < 0)
+        if (broker_identify(c) < 0 || broker_rate(c) < 0 || broker_inflight(c) < 0)
                 return 0;
         if (!policy_allows(c->peer, os->verb)) {
                 call_fail(c, DG_FORBIDDEN, "operation %s is not allowed for peer %s", c->op,

@@ -24,6 +24,7 @@
 
 struct worker;
 struct call;
+struct opencall;
 
 /*
  * A kept stream (call_stream_keep): the worker relays the engine connection
@@ -41,26 +42,27 @@ struct call_stream_ops {
 };
 
 struct call {
-        struct worker *worker;         /* the stream's worker */
-        uint64_t seq;                  /* the worker's call number */
-        char id[129];                  /* the peer's call id */
+        struct worker *worker; /* the stream's worker */
+        struct opencall *oc;   /* the worker's record of it (opencall.h), till answered */
+        uint64_t seq;          /* the worker's call number */
+        char id[129];          /* the peer's call id */
         char op[97];
-        const struct op_desc *desc;    /* the operation's descriptor, once dispatched */
-        int raw;                       /* raw carriage requested */
-        json_t *input;                 /* checked against the op's schema (owned) */
+        const struct op_desc *desc;     /* the operation's descriptor, once dispatched */
+        int raw;                        /* raw carriage requested */
+        json_t *input;                  /* checked against the op's schema (owned) */
         const struct peer_policy *peer; /* from the supervisor's own record, never the worker */
         struct policy *policy;          /* a reference: survives a reload mid-call */
         struct engine *engine;
-        struct engine_req *pending;    /* the engine request in flight, if any */
-        void *state;                   /* handler's own state; freed with state_free */
+        struct engine_req *pending; /* the engine request in flight, if any */
+        void *state;                /* handler's own state; freed with state_free */
         void (*state_free)(void *);
         int answered;
         const struct call_stream_ops *kept; /* set by call_stream_keep() */
         int end_seen;                       /* MSG_STREAM_END arrived */
         /* for the audit log (auditrec.c) */
-        int allowed;        /* policy let it through to its handler */
-        int unaudited;      /* refused because the audit log cannot be written */
-        char resource[257]; /* full ID of what it acts on, once known */
+        int allowed;                   /* policy let it through to its handler */
+        int unaudited;                 /* refused because the audit log cannot be written */
+        char resource[257];            /* full ID of what it acts on, once known */
         char token[MSG_TOKEN_MAX + 1]; /* TCP: the call's bearer token, wiped once checked */
 };
 

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "frame.h"
 #include "log.h"
+#include "msg.h"
 
 /* The worker binary sits beside dockgated unless told otherwise. */
 static void default_worker_path(struct config *c, const char *argv0)
@@ -48,10 +49,13 @@ void config_defaults(struct config *c, const char *argv0)
         c->pool_size = 4;
         c->max_frame = FRAME_MAX_PEER_DEFAULT;
         c->worker_idle = 300;
+        c->max_calls_stream = 64;
+        c->max_calls_peer = 256;
         c->worker_lifetime = 86400;
         c->first_call = 10;
         c->max_workers = 1024;
         c->max_workers_per_peer = 512;
+        c->streams_per_second = 100;
         c->log_level = LOG_LVL_INFO;
         c->syslog = 0;
         c->audit_rotate_bytes = 64ull << 20;
@@ -142,6 +146,13 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
                         if (set_uint(&c->max_frame, v, key, 1024, FRAME_MAX_SERVER, err,
                                      errlen) < 0)
                                 goto out;
+                } else if (strcmp(key, "maxCallsPerStream") == 0) {
+                        if (set_uint(&c->max_calls_stream, v, key, 1, MSG_CALLS_MAX, err,
+                                     errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "maxCallsPerPeer") == 0) {
+                        if (set_uint(&c->max_calls_peer, v, key, 1, 1u << 20, err, errlen) < 0)
+                                goto out;
                 } else if (strcmp(key, "workerIdleSeconds") == 0) {
                         if (set_uint(&c->worker_idle, v, key, 1, 86400, err, errlen) < 0)
                                 goto out;
@@ -156,6 +167,9 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
                         if (set_uint(&u, v, key, 1, 65536, err, errlen) < 0)
                                 goto out;
                         c->max_workers = (int)u;
+                } else if (strcmp(key, "streamsPerSecondPerPeer") == 0) {
+                        if (set_uint(&c->streams_per_second, v, key, 0, 1000000, err, errlen) < 0)
+                                goto out;
                 } else if (strcmp(key, "maxWorkersPerPeer") == 0) {
                         if (set_uint(&u, v, key, 1, 65536, err, errlen) < 0)
                                 goto out;

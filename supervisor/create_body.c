@@ -328,6 +328,19 @@ static void create_copy_str(struct create_ctx *x, json_t *cfg, const char *in, c
                 json_object_set_new(cfg, out, json_string(s));
 }
 
+/* refuseRoot: no uid 0 and no gid 0 (policy_run_as() gives a uid alone its own gid). */
+static int create_user(struct create_ctx *x, json_t *cfg)
+{
+        char buf[POLICY_RUN_AS_MAX];
+        const char *user = policy_run_as(x->pp, create_str(x, "user"), buf, sizeof(buf));
+
+        if (user == NULL && x->pp->refuse_root)
+                return create_fail(x, DG_FORBIDDEN, "user", "this peer may not run as root");
+        if (user != NULL)
+                json_object_set_new(cfg, "User", json_string(user));
+        return 0;
+}
+
 /* The container's own settings: image, command, user, terminal, env, labels. */
 static int create_config(struct create_ctx *x, json_t *cfg)
 {
@@ -341,7 +354,8 @@ static int create_config(struct create_ctx *x, json_t *cfg)
                 json_object_set_new(cfg, "Entrypoint",
                                     ops_strings(json_object_get(x->in, "entrypoint")));
         create_copy_str(x, cfg, "workingDir", "WorkingDir");
-        create_copy_str(x, cfg, "user", "User");
+        if (create_user(x, cfg) == -1)
+                return -1;
         json_object_set_new(cfg, "Tty", json_boolean(create_bool(x, "tty", 0)));
         json_object_set_new(cfg, "OpenStdin", json_boolean(create_bool(x, "openStdin", 0)));
         /* Closes the container's stdin when the one attached client ends its input. */

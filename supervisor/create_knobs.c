@@ -67,7 +67,7 @@ static int knob_dns_name(const char *s, size_t max)
                         if (lab == 0 || s[i - 1] == '-')
                                 return 0;
                         lab = 0;
-                } else if (strchr(KNOB_ALNUM "-", s[i]) != NULL && s[i] != '\0') {
+                } else if (strchr(KNOB_ALNUM "-", s[i]) != NULL) {
                         if ((lab == 0 && s[i] == '-') || ++lab > 63)
                                 return 0;
                 } else

@@ -33,6 +33,7 @@
 #define ENGINE_CONNECT_TIMEOUT_MS 5000L
 #define ENGINE_MAX_CONNS 64L        /* connections to the engine, in use or idle */
 #define ENGINE_IDLE_CONNS 16L       /* idle connections kept for reuse */
+#define ENGINE_SPARE_MAX 16         /* easy handles kept for reuse */
 #define ENGINE_BODY_MAX (32u << 20) /* largest engine answer we buffer */
 #define ENGINE_DIAL_TIMEOUT_S 5     /* connect and write of a data-plane request */
 
@@ -49,7 +50,7 @@ struct engine_req {
         LIST_ENTRY(engine_req) entry;
         TAILQ_ENTRY(engine_req) wait; /* in share->waiting until it may start */
         struct engine *e;
-        struct engine_multi *m; /* control or long-held */
+        struct engine_multi *m;     /* control or long-held */
         struct engine_share *share; /* its owner's share, or NULL */
         int started;                /* added to m->multi (counted in share->active) */
         CURL *easy;
@@ -86,9 +87,33 @@ struct engine {
         engine_reach_cb reach_cb;
         void *reach_arg;
         struct engine_profile *profile;
+        /*
+         * Easy handles of finished requests, reset and kept for the next:
+         * creating one per request was a tenth of a ping's instructions in
+         * the supervisor (issue 14).  Engine connections live in the multi
+         * handles' pools either way.
+         */
+        CURL *spare[ENGINE_SPARE_MAX];
+        int nspare;
 };
 
 static void engine_check_done(struct engine_multi *m);
+
+static CURL *engine_easy_get(struct engine *e)
+{
+        return e->nspare > 0 ? e->spare[--e->nspare] : curl_easy_init();
+}
+
+/* A handle back: reset to curl's defaults (no option of its last request stays). */
+static void engine_easy_put(struct engine *e, CURL *h)
+{
+        if (e->nspare < ENGINE_SPARE_MAX) {
+                curl_easy_reset(h);
+                e->spare[e->nspare++] = h;
+        } else {
+                curl_easy_cleanup(h);
+        }
+}
 
 /* --- libevent <-> libcurl glue --- */
 
@@ -194,7 +219,7 @@ static void engine_req_free(struct engine_req *r)
         if (r->easy != NULL) {
                 if (r->started)
                         curl_multi_remove_handle(r->m->multi, r->easy);
-                curl_easy_cleanup(r->easy);
+                engine_easy_put(r->e, r->easy);
         }
         if (sh != NULL) {
                 if (r->started)
@@ -493,7 +518,7 @@ static struct engine_req *engine_request_full(struct engine *e, struct engine_sh
         if (r->out != NULL &&
             (h = curl_slist_append(r->headers, "Content-Type: application/json")) == NULL)
                 goto fail;
-        if ((r->easy = curl_easy_init()) == NULL)
+        if ((r->easy = engine_easy_get(e)) == NULL)
                 goto fail;
         if (engine_req_setup(r, method, url, timeout_ms))
                 goto fail;
@@ -622,6 +647,8 @@ void engine_free(struct engine *e)
                 engine_req_free(LIST_FIRST(&e->reqs));
         engine_multi_free(&e->control);
         engine_multi_free(&e->held);
+        while (e->nspare > 0)
+                curl_easy_cleanup(e->spare[--e->nspare]);
         free(e);
         curl_global_cleanup();
 }

@@ -332,7 +332,8 @@ static const struct call_stream_ops exec_ops = {exec_inspect, op_stream_resize, 
 
 /* --- create and start --- */
 
-static json_t *exec_body(struct call *c, int tty, int in)
+/* user: as policy_run_as() gave it, or NULL for the container's own. */
+static json_t *exec_body(struct call *c, int tty, int in, const char *user)
 {
         json_t *b, *env;
         const char *s;
@@ -349,8 +350,7 @@ static json_t *exec_body(struct call *c, int tty, int in)
         if ((s = ops_str(c, "workingDir")) != NULL &&
             json_object_set_new(b, "WorkingDir", json_string(s)) == -1)
                 goto fail;
-        if ((s = ops_str(c, "user")) != NULL &&
-            json_object_set_new(b, "User", json_string(s)) == -1)
+        if (user != NULL && json_object_set_new(b, "User", json_string(user)) == -1)
                 goto fail;
         return b;
 fail:
@@ -407,7 +407,14 @@ static void exec_created(int status, json_t *body, const char *raw, size_t rawle
 static void exec_resolved(struct call *c, const char *id, json_t *inspect)
 {
         json_t *state = json_object_get(inspect, "State"), *body;
+        char run_as[POLICY_RUN_AS_MAX];
+        const char *user = policy_run_as(c->peer, ops_str(c, "user"), run_as, sizeof(run_as));
 
+        /* refuseRoot: no uid 0, no gid 0; a uid alone gets its own gid */
+        if (user == NULL && c->peer->refuse_root) {
+                call_fail(c, DG_FORBIDDEN, "input.user: this peer may not run as root");
+                return;
+        }
         if (!json_is_true(json_object_get(state, "Running")) ||
             json_is_true(json_object_get(state, "Paused"))) {
                 call_fail(c, DG_CONFLICT, "container %.12s is not running", id);
@@ -415,8 +422,8 @@ static void exec_resolved(struct call *c, const char *id, json_t *inspect)
         }
         if (op_stream_new(c, id) == NULL)
                 return;
-        if ((body = exec_body(c, ops_bool(c, "tty", 0), c->raw && ops_bool(c, "stdin", 0))) ==
-            NULL) {
+        if ((body = exec_body(c, ops_bool(c, "tty", 0), c->raw && ops_bool(c, "stdin", 0),
+                              user)) == NULL) {
                 call_fail(c, DG_INTERNAL, "out of memory");
                 return;
         }

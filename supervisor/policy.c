@@ -692,8 +692,8 @@ static int parse_workload_key(const char *key, json_t *x, const char *at,
         int rc;
 
         if (strcmp(key, "ulimits") == 0)
-                return parse_numbers(x, at, policy_ulimit_names, wl->ulimit_max, 0,
-                                     1LL << 40, r);
+                return parse_numbers(x, at, policy_ulimit_names, wl->ulimit_max, 0, 1LL << 40,
+                                     r);
         if (strcmp(key, "healthcheck") == 0) {
                 hc[0] = wl->hc_min_interval_ms;
                 hc[1] = wl->hc_max_timeout_ms;
@@ -701,8 +701,9 @@ static int parse_workload_key(const char *key, json_t *x, const char *at,
                 hc[3] = wl->hc_max_start_ms;
                 rc = parse_numbers(x, at, hc_keys, hc, 0, 86400000LL, r);
                 if (hc[0] < 100)
-                        rc = perr(r, at, "minIntervalMs: at least 100, so that a health "
-                                         "check cannot become a busy loop");
+                        rc = perr(r, at,
+                                  "minIntervalMs: at least 100, so that a health "
+                                  "check cannot become a busy loop");
                 wl->hc_min_interval_ms = hc[0];
                 wl->hc_max_timeout_ms = hc[1];
                 wl->hc_max_retries = hc[2];
@@ -744,11 +745,14 @@ static int parse_workload_key(const char *key, json_t *x, const char *at,
 static int parse_container(json_t *v, const char *where, struct peer_in *in,
                            struct peer_policy *pp, struct policy_report *r)
 {
-        static const char *const known[] = {
-            "defaults",    "ceilings",    "networks",  "capabilities",        "runtime",
-            "forceReadOnlyRootfs", "refuseRoot", "ulimits", "healthcheck",
-            "allowedCapabilities", "runtimes",   "allowSwap", "bindRoots",    "ports",
-            NULL};
+        static const char *const known[] = {"defaults",    "ceilings",
+                                            "networks",    "capabilities",
+                                            "runtime",     "forceReadOnlyRootfs",
+                                            "refuseRoot",  "ulimits",
+                                            "healthcheck", "allowedCapabilities",
+                                            "runtimes",    "allowSwap",
+                                            "bindRoots",   "ports",
+                                            NULL};
         int wk;
         char at[300], b[80];
         const char *key;
@@ -825,9 +829,9 @@ static int get_quota(json_t *v, const char *where, int bytes, long long hi, int6
 static int parse_quotas(json_t *v, const char *where, struct peer_in *in,
                         struct policy_quotas *q, struct policy_report *r)
 {
-        static const char *const known[] = {"containers", "memoryBytes",    "nanoCpus",
-                                            "streams",    "callsPerSecond", "burst",
-                                            "publishedPorts", NULL};
+        static const char *const known[] = {
+            "containers",     "memoryBytes", "nanoCpus",       "streams",
+            "callsPerSecond", "burst",       "publishedPorts", NULL};
         char at[300], b[80];
         const char *key;
         json_t *x;
@@ -1534,6 +1538,23 @@ int policy_check_user(const struct peer_policy *pp, const char *user, char *err,
         return 0;
 }
 
+const char *policy_run_as(const struct peer_policy *pp, const char *user, char *out,
+                          size_t outlen)
+{
+        char why[256];
+        int n;
+
+        if (!pp->refuse_root)
+                return user;
+        /* re-checked here, where the engine's input is made: never root */
+        if (policy_check_user(pp, user, why, sizeof(why)) < 0)
+                return NULL;
+        if (strchr(user, ':') != NULL)
+                return user;
+        n = snprintf(out, outlen, "%s:%s", user, user);
+        return n > 0 && (size_t)n < outlen ? out : NULL;
+}
+
 int policy_check_call(const struct peer_policy *pp, const char *op, const json_t *input,
                       char *err, size_t errlen)
 {
@@ -1584,16 +1605,58 @@ static json_t *quota_json(int64_t v)
         return v > 0 ? json_integer(v) : json_null();
 }
 
+/* The workload settings whoami shows: what a peer may ask for beyond the limits. */
+static void workload_json(const struct policy_workload *wl, json_t *container)
+{
+        json_t *addrs = json_array(), *ranges = json_array(), *roots = json_array();
+        json_t *caps = json_array(), *rts = json_array(), *ul = json_object();
+        char buf[POLICY_ROOT_MAX + 8];
+        size_t i;
+
+        for (i = 0; i < wl->nhost_addrs; i++)
+                json_array_append_new(addrs, json_string(wl->host_addrs[i]));
+        for (i = 0; i < wl->nranges; i++) {
+                snprintf(buf, sizeof(buf), "%d-%d", wl->port_lo[i], wl->port_hi[i]);
+                json_array_append_new(ranges, json_string(buf));
+        }
+        for (i = 0; i < wl->nbind_roots; i++) {
+                snprintf(buf, sizeof(buf), "%s%s", wl->bind_roots[i],
+                         wl->bind_rw[i] ? ":rw" : "");
+                json_array_append_new(roots, json_string(buf));
+        }
+        for (i = 0; i < wl->nallowed_caps; i++)
+                json_array_append_new(caps, json_string(wl->allowed_caps[i]));
+        for (i = 0; i < wl->nruntimes; i++)
+                json_array_append_new(rts, json_string(wl->runtimes[i]));
+        for (i = 0; i < PU__N; i++)
+                json_object_set_new(ul, policy_ulimit_names[i],
+                                    json_integer(wl->ulimit_max[i]));
+        json_object_set_new(
+            container, "ports",
+            json_pack("{s:o,s:o}", "hostAddresses", addrs, "hostPortRanges", ranges));
+        json_object_set_new(container, "bindRoots", roots);
+        json_object_set_new(container, "allowedCapabilities", caps);
+        json_object_set_new(container, "runtimes", rts);
+        json_object_set_new(container, "ulimits", ul);
+        json_object_set_new(container, "allowSwap", json_boolean(wl->allow_swap));
+        json_object_set_new(container, "healthcheck",
+                            json_pack("{s:I,s:I,s:I,s:I}", "minIntervalMs",
+                                      (json_int_t)wl->hc_min_interval_ms, "maxTimeoutMs",
+                                      (json_int_t)wl->hc_max_timeout_ms, "maxRetries",
+                                      (json_int_t)wl->hc_max_retries, "maxStartPeriodMs",
+                                      (json_int_t)wl->hc_max_start_ms));
+}
+
 json_t *policy_peer_json(const struct peer_policy *pp)
 {
         const struct policy_quotas *q = &pp->quotas;
-        json_t *defaults = limits_json(&pp->defaults);
+        json_t *defaults = limits_json(&pp->defaults), *out;
 
         json_object_set_new(defaults, "network", json_string(pp->network));
         json_object_set_new(defaults, "readOnlyRootfs",
                             json_boolean(pp->read_only_default || pp->read_only_forced));
-        return json_pack(
-            "{s:b,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:b,s:b},s:{s:o,s:o,s:o,s:o,s:o,s:o}}",
+        out = json_pack(
+            "{s:b,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:b,s:b},s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o}}",
             "admin", pp->admin, "operationPatterns",
             strings_json(pp->operations, pp->noperations), "images",
             strings_json(pp->images, pp->nimages), "container", "defaults", defaults,
@@ -1605,5 +1668,9 @@ json_t *policy_peer_json(const struct peer_policy *pp)
             quota_json(q->containers), "memoryBytes", quota_json(q->memory_bytes), "nanoCpus",
             quota_json(q->nano_cpus), "streams", quota_json(q->streams), "callsPerSecond",
             quota_json(q->calls_per_second), "burst",
-            q->calls_per_second > 0 ? json_integer(q->burst) : json_null());
+            q->calls_per_second > 0 ? json_integer(q->burst) : json_null(), "publishedPorts",
+            quota_json(q->published_ports));
+        if (out != NULL)
+                workload_json(&pp->wl, json_object_get(out, "container"));
+        return out;
 }

@@ -169,6 +169,19 @@ int policy_network_allowed(const struct peer_policy *pp, const char *name);
  */
 int policy_check_user(const struct peer_policy *pp, const char *user, char *err, size_t errlen);
 /*
+ * The user the engine is to run a container or exec as.  With refuseRoot,
+ * a uid alone (as policy_check_user() accepts it) becomes "uid:uid": the
+ * engine would otherwise take the gid from the image's passwd, or 0 when
+ * the uid has no entry there, and the supplementary groups of the image's
+ * group file (group 0 for a uid with no name).  With an explicit gid it
+ * takes that gid and no supplementary group at all.  Without refuseRoot
+ * user is returned as it is.  out holds POLICY_RUN_AS_MAX bytes.  NULL
+ * when policy_check_user() refuses user (the caller checked it first).
+ */
+#define POLICY_RUN_AS_MAX 24
+const char *policy_run_as(const struct peer_policy *pp, const char *user, char *out,
+                          size_t outlen);
+/*
  * The checks of a call's input that need no engine: the image allowlist
  * (create, pull) and the user (create, exec: with refuseRoot both must name
  * a non-root numeric uid).  0, or -1 with a peer-facing reason (FORBIDDEN)

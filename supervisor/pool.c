@@ -1,5 +1,6 @@
 /*
- * pool.c - spawning, pooling, talking to and reaping workers.
+ * pool.c - spawning, pooling, talking to and reaping workers.  The state
+ * table that says what a worker may send when is pool_state.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,18 +60,21 @@ static pid_t exec_worker(struct sv *sv, int chan)
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t at;
         sigset_t none;
-        char uid[16], gid[16];
+        char uid[16], gid[16], calls[16];
         pid_t pid = -1;
         int rc;
 
         snprintf(uid, sizeof(uid), "%u", (unsigned)sv->worker_uid);
         snprintf(gid, sizeof(gid), "%u", (unsigned)sv->worker_gid);
+        snprintf(calls, sizeof(calls), "%u", (unsigned)sv->cfg.max_calls_stream);
         const char *lvlname[] = {"error", "warn", "info", "debug"};
         char *argv[] = {sv->cfg.worker_path,
                         "--uid",
                         uid,
                         "--gid",
                         gid,
+                        "--max-calls",
+                        calls,
                         "--log-level",
                         (char *)lvlname[sv->cfg.log_level & 3],
                         sv->cfg.syslog ? "--syslog" : NULL,
@@ -131,6 +135,7 @@ static struct worker *spawn(struct sv *sv)
         w->chan = sp[0];
         w->state = W_SPAWNED;
         TAILQ_INIT(&w->outq);
+        TAILQ_INIT(&w->calls);
         clock_gettime(CLOCK_MONOTONIC, &w->started);
         evutil_make_socket_nonblocking(w->chan);
         w->ev_read = event_new(sv->base, w->chan, EV_READ | EV_PERSIST, chan_read, w);
@@ -216,15 +221,16 @@ int pool_count(const struct sv *sv, enum worker_state st)
 static void chan_close(struct worker *w)
 {
         struct outmsg *om;
-        if (w->call != NULL)
-                broker_cancel(w->call); /* clears w->call */
-        if (w->open_seq != 0 && !w->lost_call) {
+        struct opencall *oc;
+        while ((oc = TAILQ_FIRST(&w->calls)) != NULL) {
+                if (oc->call != NULL)
+                        broker_cancel(oc->call); /* clears oc->call */
                 /* The call ends with its channel, without the worker's MSG_CALL_END. */
                 const char *res =
-                    w->open_cancelled || w->sv->shutting_down ? "ABORTED" : "INTERNAL";
-                auditrec_end(w, res, 0, 0, 0);
-                account_call_end(w->sv->account, w->open_peer, w->open_op, res, 0, 0);
-                w->lost_call = 1;
+                    oc->cancelled || w->sv->shutting_down ? "ABORTED" : "INTERNAL";
+                auditrec_end(oc, res, 0, 0, 0);
+                account_call_end(w->sv->account, oc->peer, oc->op, res, 0, 0);
+                opencall_free(oc);
         }
         while ((om = TAILQ_FIRST(&w->outq)) != NULL) {
                 TAILQ_REMOVE(&w->outq, om, link);
@@ -242,34 +248,6 @@ static void chan_close(struct worker *w)
         }
 }
 
-static void set_state(struct worker *w, enum worker_state st)
-{
-        struct sv *sv = w->sv;
-        if (w->state == W_SERVING && st != W_SERVING)
-                admit_left(w); /* its place is free: admission counts it no more */
-        if (w->state == W_SPAWNED)
-                sv->nspawning--;
-        else if (w->state == W_READY)
-                sv->nready--;
-        /*
-         * The ready workers are kept as the head of the list, so that a
-         * hand-off (pool_take) never walks past every serving one: a worker
-         * becoming ready moves to the head, one leaving that state to the tail.
-         */
-        if (w->state == W_READY || st == W_READY) {
-                TAILQ_REMOVE(&sv->workers, w, link);
-                if (st == W_READY)
-                        TAILQ_INSERT_HEAD(&sv->workers, w, link);
-                else
-                        TAILQ_INSERT_TAIL(&sv->workers, w, link);
-        }
-        w->state = st;
-        if (st == W_READY)
-                sv->nready++;
-        else if (st == W_SPAWNED)
-                sv->nspawning++;
-}
-
 void pool_kill(struct worker *w, const char *reason)
 {
         if (reason != NULL)
@@ -278,7 +256,7 @@ void pool_kill(struct worker *w, const char *reason)
         if (w->state != W_DYING) {
                 if (reason != NULL)
                         auditrec_worker(w, "killed", reason);
-                set_state(w, W_DYING);
+                pool_set_state(w, W_DYING);
                 w->killed = 1;
                 kill(w->pid, SIGKILL);
         }
@@ -309,7 +287,7 @@ static void deadline_fired(evutil_socket_t fd, short what, void *arg)
 static void chan_eof(struct worker *w)
 {
         if (w->state != W_DYING) {
-                set_state(w, W_DYING);
+                pool_set_state(w, W_DYING);
                 arm_deadline(w, DYING_GRACE_S);
         }
         chan_close(w);
@@ -409,6 +387,7 @@ int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gi
         m.authenticated = peer != NULL;
         m.max_frame = sv->cfg.max_frame;
         m.idle_timeout = sv->cfg.worker_idle;
+        m.max_calls = sv->cfg.max_calls_stream;
         m.first_call = sv->cfg.first_call;
         snprintf(m.transport, sizeof(m.transport), "%s", tcp ? "tcp" : "unix");
         snprintf(m.refusal, sizeof(m.refusal), "%s", refusal != NULL ? refusal : "");
@@ -417,7 +396,7 @@ int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gi
         w->peer_gid = gid;
         w->tcp = tcp;
         w->refused = refusal != NULL;
-        set_state(w, W_SERVING);
+        pool_set_state(w, W_SERVING);
         evtimer_del(w->ev_deadline);
         arm_deadline(w, sv->cfg.worker_lifetime);
         int rc = pool_send(w, &m, peer_fd);
@@ -433,144 +412,6 @@ int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gi
                          refusal != NULL ? ", refused: " : "", refusal != NULL ? refusal : "");
         pool_refill(sv);
         return rc;
-}
-
-/*
- * The state table (STYLE 4): what each state permits.  Anything else is a
- * protocol violation by a possibly compromised worker, which then dies.
- */
-static int on_ready(struct worker *w, struct msg *m);
-static int on_call(struct worker *w, struct msg *m);
-static int on_cancel(struct worker *w, struct msg *m);
-static int on_call_end(struct worker *w, struct msg *m);
-static int on_stream_end(struct worker *w, struct msg *m);
-static int on_resize(struct worker *w, struct msg *m);
-
-static const struct transition {
-        enum worker_state state;
-        enum msg_type type;
-        int (*fn)(struct worker *, struct msg *);
-} transitions[] = {
-    {W_SPAWNED, MSG_READY, on_ready},
-    {W_SERVING, MSG_CALL, on_call},
-    {W_SERVING, MSG_CANCEL, on_cancel},
-    {W_SERVING, MSG_CALL_END, on_call_end},
-    /* Only while a kept stream (broker.h call_stream_keep) is open; checked there. */
-    {W_SERVING, MSG_STREAM_END, on_stream_end},
-    {W_SERVING, MSG_RESIZE, on_resize},
-};
-
-static int on_ready(struct worker *w, struct msg *m)
-{
-        set_state(w, W_READY);
-        evtimer_del(w->ev_deadline);
-        log_debug("worker %d ready", (int)w->pid);
-        admit_drain(w->sv);
-        return 0;
-}
-
-static int on_call(struct worker *w, struct msg *m)
-{
-        if (w->open_seq != 0 || m->seq <= w->last_seq)
-                return -1; /* calls on a stream are strictly sequential */
-        struct call *c = calloc(1, sizeof(*c));
-        if (c == NULL)
-                fatal("calloc");
-        w->last_seq = w->open_seq = m->seq;
-        c->worker = w;
-        c->seq = m->seq;
-        snprintf(c->id, sizeof(c->id), "%s", m->id);
-        snprintf(c->op, sizeof(c->op), "%s", m->op);
-        c->raw = m->raw;
-        c->input = m->input;
-        m->input = NULL;
-        memcpy(c->token, m->token, sizeof(c->token));
-        explicit_bzero(m->token, sizeof(m->token));
-        c->engine = w->sv->engine;
-        w->call = c;
-        /* Our record of the call, for its end record (it outlives c). */
-        snprintf(w->open_op, sizeof(w->open_op), "%s", m->op);
-        snprintf(w->open_id, sizeof(w->open_id), "%s", m->id);
-        snprintf(w->open_peer, sizeof(w->open_peer), "%s", w->peer);
-        w->open_resource[0] = '\0';
-        w->open_cancelled = 0;
-        clock_gettime(CLOCK_MONOTONIC, &w->open_t0);
-        log_debug("worker %d: call %llu %s", (int)w->pid, (unsigned long long)c->seq, c->op);
-        return broker_dispatch(c);
-}
-
-static int on_cancel(struct worker *w, struct msg *m)
-{
-        if (m->seq != w->open_seq)
-                return m->seq <= w->last_seq ? 0 : -1; /* a late cancel is harmless */
-        w->open_cancelled = 1;
-        if (w->call != NULL)
-                broker_cancel(w->call);
-        return 0;
-}
-
-static int on_call_end(struct worker *w, struct msg *m)
-{
-        /*
-         * Only a call the broker already answered (or dropped) can end, or a
-         * kept stream the worker ends early (an error, the peer's abort):
-         * that one is cancelled, which releases what it started.
-         */
-        if (m->seq != w->open_seq)
-                return -1;
-        if (w->call != NULL) {
-                if (w->call->kept == NULL)
-                        return -1;
-                broker_cancel(w->call);
-        }
-        log_info("call %llu by %s ended: %s, %llu bytes in, %llu bytes out",
-                 (unsigned long long)m->seq, w->peer, m->result,
-                 (unsigned long long)m->bytes_in, (unsigned long long)m->bytes_out);
-        /* Operation and peer are our own record; result and bytes are the worker's word. */
-        auditrec_end(w, m->result, m->bytes_in, m->bytes_out, 1);
-        account_call_end(w->sv->account, w->open_peer, w->open_op, m->result, m->bytes_in,
-                         m->bytes_out);
-        w->open_seq = 0;
-        return 0;
-}
-
-/* The kept stream of the call in flight, or NULL when m is not about one. */
-static struct call *kept_call(struct worker *w, const struct msg *m)
-{
-        if (m->seq != w->open_seq || w->call == NULL || w->call->seq != m->seq)
-                return NULL;
-        return w->call;
-}
-
-static int on_stream_end(struct worker *w, struct msg *m)
-{
-        struct call *c = kept_call(w, m);
-
-        return c != NULL ? broker_stream_end(c) : -1;
-}
-
-static int on_resize(struct worker *w, struct msg *m)
-{
-        struct call *c = kept_call(w, m);
-
-        return c != NULL ? broker_resize(c, m->rows, m->cols) : -1;
-}
-
-static void chan_dispatch(struct worker *w, struct msg *m)
-{
-        for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++) {
-                if (transitions[i].state != w->state || transitions[i].type != m->type)
-                        continue;
-                if (transitions[i].fn(w, m) < 0) {
-                        char why[96];
-                        snprintf(why, sizeof(why), "%s out of order", msg_type_name(m->type));
-                        pool_kill(w, why);
-                }
-                return;
-        }
-        char why[96];
-        snprintf(why, sizeof(why), "%s not allowed in its state", msg_type_name(m->type));
-        pool_kill(w, why);
 }
 
 static void chan_read(evutil_socket_t fd, short what, void *arg)
@@ -603,7 +444,8 @@ static void chan_read(evutil_socket_t fd, short what, void *arg)
                         return;
                 }
                 free(buf);
-                chan_dispatch(w, &m);
+                if (pool_state_dispatch(w, &m, err, sizeof(err)) < 0)
+                        pool_kill(w, err);
                 msg_clear(&m);
         }
 }
@@ -683,7 +525,7 @@ void pool_reap(struct sv *sv)
                 log_exit(w, status);
                 audit_exit(w, status);
                 if (w->state != W_DYING)
-                        set_state(w, W_DYING);
+                        pool_set_state(w, W_DYING);
                 worker_free(w);
         }
         pool_refill(sv);

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "msg.h"
+#include "opencall.h"
 #include "supervisor.h"
 
 enum worker_state { W_SPAWNED, W_READY, W_SERVING, W_DYING };
@@ -25,7 +26,7 @@ struct outmsg {
         TAILQ_ENTRY(outmsg) link;
         char *buf;
         size_t len;
-        int fd; /* passed with the message, closed once sent; -1 if none */
+        int fd;          /* passed with the message, closed once sent; -1 if none */
         uint64_t ticket; /* held until the audit log is durable up to it; 0: not held */
 };
 
@@ -47,28 +48,28 @@ struct worker {
         char peer[MSG_PEER_NAME_MAX + 1];
         uid_t peer_uid;
         gid_t peer_gid;
-        int tcp;       /* a TCP stream: each call's token names the peer, bound at the first */
-        int refused;   /* handed off only to be refused: not one of the peer's streams */
+        int tcp;     /* a TCP stream: each call's token names the peer, bound at the first */
+        int refused; /* handed off only to be refused: not one of the peer's streams */
         char token_id[16]; /* TCP: the short id of the token the stream is bound to */
         struct admit_peer *admit; /* admission's count this stream is in (admit.c), or NULL */
 
-        uint64_t last_seq;  /* highest call number seen */
-        uint64_t open_seq;  /* call not yet ended by MSG_CALL_END, or 0 */
-        struct call *call;  /* the broker's record while it owes an answer */
+        uint64_t last_seq;          /* highest call number seen */
+        struct opencall_list calls; /* open: not yet ended by MSG_CALL_END (opencall.h) */
+        uint32_t ncalls;
 
-        /*
-         * The open (or last) call as recorded at MSG_CALL, kept past the
-         * broker's answer for its end record and accounting (auditrec.c).
-         */
+        /* The last call's operation and peer, for worker records (auditrec.c). */
         char open_op[MSG_OP_MAX + 1];
-        char open_id[128 + 1];
         char open_peer[MSG_PEER_NAME_MAX + 1]; /* who the broker served it as */
-        char open_resource[256 + 1];
-        struct timespec open_t0;
-        int open_cancelled; /* MSG_CANCEL seen for it */
-        int lost_call;      /* the channel closed while it was open */
-        int killed;         /* we sent SIGKILL: its death is not a crash */
+        int killed;                            /* we sent SIGKILL: its death is not a crash */
 };
+
+/*
+ * The state table (pool_state.c): runs m if w's state permits it, in
+ * order.  0, or -1 with why filled in: the caller kills w.
+ */
+int pool_state_dispatch(struct worker *w, struct msg *m, char *why, size_t whylen);
+/* Moves w to state st, keeping the counts and the ready-first order. */
+void pool_set_state(struct worker *w, enum worker_state st);
 
 void pool_init(struct sv *sv);
 /* Starts workers until ready + spawning reaches the configured pool size. */

@@ -23,6 +23,7 @@ struct audit;
 struct account;
 struct sampler;
 struct admin;
+struct inflight;
 struct broker_ops;
 struct lease;
 
@@ -45,6 +46,7 @@ struct sv {
         int tcp_fd;                  /* the TCP listener (config "tcp"), or -1 */
         struct event *ev_tcp_accept; /* its accept event, or NULL */
         struct quota *quota;         /* per-peer rate buckets and quota holds (quota.h) */
+        struct inflight *inflight;   /* per-peer calls in flight (opencall.c) */
         struct event *ev_accept;
         struct event *ev_accept_resume; /* re-arms accept after EMFILE */
         struct admit *admit; /* who gets a worker, decided at accept (admit.h) */

@@ -156,7 +156,7 @@ int evil_call(struct session *s, const struct envelope *env)
                           rc == -1 ? strerror(errno) : "ok");
                 snprintf(msg, sizeof(msg), "sandbox allowed %s", name);
                 json = envelope_error(env->id, DG_INTERNAL, msg, NULL, &len);
-                if (json == NULL || peer_send(s, json, len) == -1)
+                if (json == NULL || peer_send_frame(s, json, len) == -1)
                         fatalx("evil: cannot build a frame");
                 return 1;
         }

@@ -1,7 +1,7 @@
 /*
  * main.c - dockgate-worker: one sandboxed worker serving one peer stream.
  *
- * usage: dockgate-worker --uid N --gid N [--log-level L] [--syslog]
+ * usage: dockgate-worker --uid N --gid N [--max-calls N] [--log-level L] [--syslog]
  *
  * File descriptors, as the supervisor sets them up before exec:
  *   0, 1  /dev/null
@@ -43,13 +43,16 @@ struct worker_args {
         uid_t uid;
         gid_t gid;
         int have_uid, have_gid;
+        unsigned max_calls; /* calls in flight at most (MSG_PEER may say fewer) */
         int level;
         int use_syslog;
 };
 
 static void __attribute__((noreturn)) worker_usage(void)
 {
-        fprintf(stderr, "usage: dockgate-worker --uid N --gid N [--log-level L] [--syslog]\n");
+        fprintf(stderr,
+                "usage: dockgate-worker --uid N --gid N [--max-calls N] [--log-level L] "
+                "[--syslog]\n");
         exit(2);
 }
 
@@ -71,6 +74,7 @@ static void worker_parse(int argc, char **argv, struct worker_args *a)
 
         memset(a, 0, sizeof(*a));
         a->level = LOG_LVL_INFO;
+        a->max_calls = 64;
         for (i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc) {
                         a->uid = (uid_t)worker_id(argv[++i]);
@@ -78,6 +82,10 @@ static void worker_parse(int argc, char **argv, struct worker_args *a)
                 } else if (strcmp(argv[i], "--gid") == 0 && i + 1 < argc) {
                         a->gid = (gid_t)worker_id(argv[++i]);
                         a->have_gid = 1;
+                } else if (strcmp(argv[i], "--max-calls") == 0 && i + 1 < argc) {
+                        a->max_calls = (unsigned)worker_id(argv[++i]);
+                        if (a->max_calls < 1 || a->max_calls > MSG_CALLS_MAX)
+                                worker_usage();
                 } else if (strcmp(argv[i], "--log-level") == 0 && i + 1 < argc) {
                         if ((a->level = log_level_parse(argv[++i])) == -1)
                                 worker_usage();
@@ -171,12 +179,16 @@ int main(int argc, char **argv)
         worker_preload();
         base = worker_event_base();
 
-        sandbox_demote(args.uid, args.gid);
+        sandbox_demote(args.uid, args.gid, args.max_calls);
         sandbox_seccomp(WORKER_CHAN_FD);
 
         worker_chan_nonblock();
         chan_ready(WORKER_CHAN_FD);
         worker_wait_peer(&m);
+        /* SECURITY: never more calls than the descriptors it kept room for. */
+        if (m.max_calls > args.max_calls)
+                fatalx("MSG_PEER allows %u calls in flight; started for %u", m.max_calls,
+                       args.max_calls);
         s = session_new(base, WORKER_CHAN_FD, &m);
         msg_clear(&m);
 

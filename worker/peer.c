@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,9 +36,9 @@ static void peer_consume(struct session *s, const unsigned char *p, size_t len)
         char *json;
         size_t used, jlen;
 
-        while (len > 0 && !s->closing && !s->done) {
+        while (len > 0 && !s->closing && !s->done && !s->draining) {
                 /* After a raw call.requested, every byte is a chunk (PROTOCOL.md 3). */
-                if (s->raw && s->state != CALL_IDLE) {
+                if (s->raw != NULL) {
                         raw_peer_input(s, p, len);
                         return;
                 }
@@ -84,7 +85,7 @@ static void peer_on_read(evutil_socket_t fd, short what, void *arg)
                 s->progress += (size_t)n; /* the peer is alive: the deadline waits */
                 return;                   /* lingering: what the peer still sends is dropped */
         }
-        if (s->state == CALL_IDLE)
+        if (s->ncalls == 0)
                 session_idle(s, 1); /* peer bytes restart the idle clock */
         peer_consume(s, buf, (size_t)n);
 }
@@ -102,6 +103,64 @@ static void peer_linger(struct session *s)
                 return;
         }
         if (event_add(s->peer_rd, NULL) == -1)
+                fatalx("event_add");
+}
+
+/* Moves up to PEER_QUANTUM of whole frames (at least one) from c's queue to the peer's. */
+static void peer_move(struct session *s, struct call *c, size_t quantum)
+{
+        unsigned char hdr[FRAME_HDR];
+        size_t moved = 0, flen;
+
+        while (moved < quantum && evbuffer_copyout(c->out, hdr, sizeof(hdr)) == sizeof(hdr)) {
+                flen = FRAME_HDR + ((size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 |
+                                    (size_t)hdr[2] << 8 | (size_t)hdr[3]);
+                if (evbuffer_remove_buffer(c->out, s->out, flen) != (int)flen)
+                        fatalx("a call's queue lost a frame");
+                sent_queued(s, c->seq, flen);
+                moved += flen;
+        }
+}
+
+/* A call's queue went empty or short: its stream may read again; an ended one is done. */
+static void peer_call_drained(struct call *c)
+{
+        if (evbuffer_get_length(c->out) > 0) {
+                TAILQ_INSERT_TAIL(&c->s->ready, c, qlink);
+                if (evbuffer_get_length(c->out) < CALL_OUT_LOW && c->state == CALL_STREAMING)
+                        stream_resume(c);
+                return;
+        }
+        c->queued = 0;
+        if (c->state == CALL_STREAMING)
+                stream_resume(c);
+        call_queue_empty(c);
+}
+
+/* Round-robin over the calls with queued frames, while the peer's queue is short. */
+static void peer_refill(struct session *s)
+{
+        struct call *c;
+
+        while (evbuffer_get_length(s->out) < PEER_FILL &&
+               (c = TAILQ_FIRST(&s->ready)) != NULL) {
+                TAILQ_REMOVE(&s->ready, c, qlink);
+                peer_move(s, c, PEER_QUANTUM);
+                peer_call_drained(c);
+        }
+}
+
+void peer_flush_calls(struct session *s)
+{
+        struct call *c;
+
+        while ((c = TAILQ_FIRST(&s->ready)) != NULL) {
+                TAILQ_REMOVE(&s->ready, c, qlink);
+                peer_move(s, c, SIZE_MAX);
+                c->queued = 0;
+                call_queue_empty(c);
+        }
+        if (evbuffer_get_length(s->out) > 0 && event_add(s->peer_wr, NULL) == -1)
                 fatalx("event_add");
 }
 
@@ -123,6 +182,7 @@ static void peer_on_write(evutil_socket_t fd, short what, void *arg)
         /* Counted as sent only now that the socket has it (sent.h). */
         s->progress += (size_t)n;
         sent_written(s, (size_t)n);
+        peer_refill(s);
         left = evbuffer_get_length(s->out);
         if (left == 0) {
                 event_del(s->peer_wr);
@@ -131,8 +191,9 @@ static void peer_on_write(evutil_socket_t fd, short what, void *arg)
                         return;
                 }
         }
-        if (left < PEER_OUT_LOW)
-                stream_resume(s);
+        /* Raw carriage writes the peer's queue itself (raw.c): it follows that queue. */
+        if (left < PEER_OUT_LOW && s->raw != NULL)
+                stream_resume(s->raw);
 }
 
 void peer_start(struct session *s)
@@ -161,7 +222,8 @@ void peer_stop(struct session *s)
         s->peer_fd = -1;
 }
 
-int peer_send(struct session *s, char *json, size_t len)
+/* Queues one frame on buf (the peer's queue or a call's). */
+static int peer_queue(struct evbuffer *buf, char *json, size_t len)
 {
         unsigned char hdr[FRAME_HDR];
 
@@ -170,7 +232,7 @@ int peer_send(struct session *s, char *json, size_t len)
                 return -1;
         }
         frame_put_header(hdr, (uint32_t)len);
-        if (evbuffer_add(s->out, hdr, sizeof(hdr)) == -1)
+        if (evbuffer_add(buf, hdr, sizeof(hdr)) == -1)
                 fatalx("out of memory queueing a frame");
         /*
          * Small frames (a log record, an answer) are copied: they then share
@@ -179,17 +241,48 @@ int peer_send(struct session *s, char *json, size_t len)
          * call.  Big frames are passed by reference, not copied.
          */
         if (len <= PEER_COPY_MAX) {
-                if (evbuffer_add(s->out, json, len) == -1)
+                if (evbuffer_add(buf, json, len) == -1)
                         fatalx("out of memory queueing a frame");
                 free(json);
-        } else if (evbuffer_add_reference(s->out, json, len, peer_unref, NULL) == -1) {
+        } else if (evbuffer_add_reference(buf, json, len, peer_unref, NULL) == -1) {
                 fatalx("out of memory queueing a frame");
         }
-        sent_queued(s, s->state != CALL_IDLE ? s->seq : 0, FRAME_HDR + len);
+        return 0;
+}
+
+int peer_send_frame(struct session *s, char *json, size_t len)
+{
+        if (peer_queue(s->out, json, len) == -1)
+                return -1;
+        sent_queued(s, 0, FRAME_HDR + len);
         if (event_add(s->peer_wr, NULL) == -1)
                 fatalx("event_add");
-        if (evbuffer_get_length(s->out) > PEER_OUT_HIGH)
-                stream_pause(s);
+        return 0;
+}
+
+int peer_send(struct call *c, char *json, size_t len)
+{
+        struct session *s = c->s;
+
+        /* In order behind its own queued frames; straight on while the peer's queue is short.
+         */
+        if (c->queued || (evbuffer_get_length(s->out) >= PEER_FILL && !s->closing)) {
+                if (peer_queue(c->out, json, len) == -1)
+                        return -1;
+                if (!c->queued) {
+                        c->queued = 1;
+                        TAILQ_INSERT_TAIL(&s->ready, c, qlink);
+                }
+                if (evbuffer_get_length(c->out) > CALL_OUT_HIGH)
+                        stream_pause(c);
+        } else if (peer_queue(s->out, json, len) == -1) {
+                return -1;
+        } else {
+                sent_queued(s, c->seq, FRAME_HDR + len);
+        }
+        c->bytes_out += FRAME_HDR + len;
+        if (event_add(s->peer_wr, NULL) == -1)
+                fatalx("event_add");
         return 0;
 }
 
@@ -198,10 +291,16 @@ size_t peer_queued(const struct session *s)
         return evbuffer_get_length(s->out);
 }
 
+void peer_stop_reading(struct session *s)
+{
+        event_del(s->peer_rd);
+}
+
 void peer_close(struct session *s)
 {
         if (s->closing)
                 return;
+        peer_flush_calls(s);
         s->closing = 1;
         event_del(s->peer_rd);
         session_idle(s, 1); /* now the flush deadline */

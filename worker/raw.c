@@ -72,6 +72,7 @@ struct raw_in {
 struct raw {
         struct stream *st;
         struct session *s;
+        struct call *c;
         enum raw_mode mode;
         int tty, use_stdin;
         int responded; /* call.responded sent: chunks flow both ways */
@@ -99,8 +100,9 @@ static void raw_pump(struct session *s);
 
 /* --- towards the peer --- */
 
-static void raw_out(struct session *s, enum chunk_type type, const void *p, size_t n)
+static void raw_out(struct call *c, enum chunk_type type, const void *p, size_t n)
 {
+        struct session *s = c->s;
         unsigned char hdr[CHUNK_HDR];
         size_t take;
 
@@ -110,28 +112,28 @@ static void raw_out(struct session *s, enum chunk_type type, const void *p, size
                 if (evbuffer_add(s->out, hdr, sizeof(hdr)) == -1 ||
                     (take > 0 && evbuffer_add(s->out, p, take) == -1))
                         fatalx("out of memory queueing a chunk");
-                sent_queued(s, s->state != CALL_IDLE ? s->seq : 0, CHUNK_HDR + take);
+                sent_queued(s, c->seq, CHUNK_HDR + take);
                 p = (const unsigned char *)p + take;
                 n -= take;
         } while (n > 0);
         if (event_add(s->peer_wr, NULL) == -1)
                 fatalx("event_add");
         if (evbuffer_get_length(s->out) > PEER_OUT_HIGH)
-                stream_pause(s);
+                stream_pause(c);
 }
 
-static void raw_control_out(struct session *s, json_t *o)
+static void raw_control_out(struct call *c, json_t *o)
 {
         char *txt;
 
         if (o == NULL || (txt = json_dumps(o, JSON_COMPACT)) == NULL)
                 fatalx("cannot build a control chunk");
         json_decref(o);
-        raw_out(s, CHUNK_CONTROL, txt, strlen(txt));
+        raw_out(c, CHUNK_CONTROL, txt, strlen(txt));
         free(txt);
 }
 
-void raw_send_error(struct session *s, enum dg_err code, const char *message)
+void raw_send_error(struct call *c, enum dg_err code, const char *message)
 {
         json_t *o;
 
@@ -140,15 +142,13 @@ void raw_send_error(struct session *s, enum dg_err code, const char *message)
         if (o == NULL) /* not UTF-8: say less */
                 o = json_pack("{s:s,s:s,s:s}", "type", "error", "code", dg_err_name(code),
                               "message", dg_err_name(code));
-        raw_control_out(s, o);
+        raw_control_out(c, o);
 }
 
 static void raw_exit(struct raw *r, json_int_t code)
 {
-        struct session *s = r->s;
-
-        raw_control_out(s, json_pack("{s:s,s:I}", "type", "exit", "exitCode", code));
-        call_finish_raw(s, DG_OK);
+        raw_control_out(r->c, json_pack("{s:s,s:I}", "type", "exit", "exitCode", code));
+        call_finish_raw(r->c, DG_OK);
 }
 
 /* The one JSON answer of a raw call: from here on, chunks only. */
@@ -160,11 +160,11 @@ static void raw_respond(struct raw *r)
                 o = json_pack("{s:s,s:b}", "carriage", "raw", "tty", r->tty);
         else
                 o = json_pack("{s:s}", "carriage", "raw");
-        if (o == NULL || call_respond(r->s, o) == -1)
+        if (o == NULL || call_respond(r->c, o) == -1)
                 fatalx("cannot build call.responded");
         json_decref(o);
         r->responded = 1;
-        r->s->raw_started = 1;
+        r->c->raw_started = 1;
 }
 
 /* --- the relay of the call in flight --- */
@@ -178,24 +178,23 @@ static int raw_is_kind(const struct stream_kind *k)
 /* The relay whose chunks flow now, or NULL (none, not started, or the call ended). */
 static struct raw *raw_active(struct session *s)
 {
+        struct call *c = s->raw;
         struct raw *r;
 
-        if (s->stream == NULL || s->stream->dead || !raw_is_kind(s->stream->kind) ||
-            s->state != CALL_STREAMING || s->closing || s->done)
+        if (c == NULL || c->stream == NULL || c->stream->dead ||
+            !raw_is_kind(c->stream->kind) || c->state != CALL_STREAMING || s->closing ||
+            s->done)
                 return NULL;
-        r = s->stream->state;
+        r = c->stream->state;
         return r->responded ? r : NULL;
 }
 
 static void raw_peer_error(struct session *s, const char *message)
 {
-        struct raw *r = raw_active(s);
-
         log_debug("raw carriage: %s", message);
-        /* MSG_STREAM_END is out: the exit code may still come, and is then dropped. */
-        if (r != NULL && r->ended)
-                s->aborted_seq = s->seq;
-        call_fail(s, DG_PROTOCOL_ERROR, message, NULL);
+        /* A late exit code for it is dropped (call_fail while streaming). */
+        if (s->raw != NULL)
+                call_fail(s->raw, DG_PROTOCOL_ERROR, message, NULL);
 }
 
 /* --- towards the engine --- */
@@ -255,7 +254,7 @@ static void raw_put_emit(void *arg, const unsigned char *p, size_t n)
 static void raw_tar_fail(struct raw *r, enum tar_status st)
 {
         /* Ending the call closes the connection mid-body: the engine applies no more. */
-        call_fail(r->s, st == TAR_FORBIDDEN ? DG_FORBIDDEN : DG_INVALID_INPUT,
+        call_fail(r->c, st == TAR_FORBIDDEN ? DG_FORBIDDEN : DG_INVALID_INPUT,
                   tar_check_error(r->tar), NULL);
 }
 
@@ -312,7 +311,7 @@ static void raw_resize(struct raw *r, json_int_t rows, json_int_t cols)
         if (!r->tty || r->mode != RAW_HIJACK || r->ended)
                 return;
         msg_init(&m, MSG_RESIZE);
-        m.seq = r->s->seq;
+        m.seq = r->c->seq;
         m.rows = (uint32_t)rows;
         m.cols = (uint32_t)cols;
         chan_send(r->s->chan, &m);
@@ -321,13 +320,10 @@ static void raw_resize(struct raw *r, json_int_t rows, json_int_t cols)
 
 static void raw_abort(struct raw *r)
 {
-        struct session *s = r->s;
-
         log_debug("raw carriage: the peer aborted");
-        chan_cancel(s->chan, s->seq);
-        s->aborted_seq = s->seq; /* a late answer for it is dropped (call.c) */
-        raw_send_error(s, DG_ABORTED, "the call was stopped");
-        call_finish_raw(s, DG_ABORTED);
+        call_cancel_sent(r->c); /* a late answer for it is dropped (call.c) */
+        raw_send_error(r->c, DG_ABORTED, "the call was stopped");
+        call_finish_raw(r->c, DG_ABORTED);
 }
 
 /* A size field of a resize control: an integer 1..MSG_TTY_MAX. */
@@ -498,7 +494,8 @@ void raw_peer_input(struct session *s, const unsigned char *p, size_t len)
         }
         if (evbuffer_add(in->buf, p, len) == -1)
                 fatalx("out of memory");
-        s->bytes_in += len;
+        if (s->raw != NULL)
+                s->raw->bytes_in += len;
         raw_pump(s);
 }
 
@@ -531,7 +528,7 @@ static void raw_systemerr(struct raw *r)
         snprintf(msg, sizeof(msg), "%.*s", (int)r->errlen, r->err != NULL ? r->err : "");
         if (!utf8_valid(msg, strlen(msg)))
                 snprintf(msg, sizeof(msg), "engine error in the stream");
-        call_fail(r->s, DG_DOCKER_ERROR, msg, NULL);
+        call_fail(r->c, DG_DOCKER_ERROR, msg, NULL);
 }
 
 static void raw_demux(struct raw *r, const unsigned char *p, size_t len)
@@ -567,7 +564,7 @@ static void raw_demux(struct raw *r, const unsigned char *p, size_t len)
                 if (r->systemerr)
                         raw_keep_err(r, (const char *)p, take, RAW_SYSERR_MAX);
                 else
-                        raw_out(r->s, r->out_type, p, take);
+                        raw_out(r->c, r->out_type, p, take);
                 p += take;
                 len -= take;
                 r->left -= (uint32_t)take;
@@ -609,11 +606,11 @@ static int raw_body(struct stream *st, const char *buf, size_t len)
         }
         switch (r->mode) {
         case RAW_GET:
-                raw_out(r->s, CHUNK_STDOUT, buf, len);
+                raw_out(r->c, CHUNK_STDOUT, buf, len);
                 break;
         case RAW_HIJACK:
                 if (r->tty)
-                        raw_out(r->s, CHUNK_STDOUT, buf, len);
+                        raw_out(r->c, CHUNK_STDOUT, buf, len);
                 else
                         raw_demux(r, (const unsigned char *)buf, len);
                 break;
@@ -657,7 +654,7 @@ static void raw_msg(struct stream *st, struct msg *m)
         if (m->type == MSG_RESULT) {
                 code = json_object_get(m->output, "exitCode");
                 if (!json_is_integer(code)) {
-                        call_fail(r->s, DG_INTERNAL, "no exit code", NULL);
+                        call_fail(r->c, DG_INTERNAL, "no exit code", NULL);
                         return;
                 }
                 raw_exit(r, json_integer_value(code));
@@ -666,7 +663,7 @@ static void raw_msg(struct stream *st, struct msg *m)
         err = dg_err_parse(m->code);
         if (err <= DG_OK || err >= DG_ERR_COUNT)
                 fatalx("MSG_FAIL with unknown code \"%s\"", m->code);
-        call_fail(r->s, (enum dg_err)err, m->text, NULL);
+        call_fail(r->c, (enum dg_err)err, m->text, NULL);
 }
 
 static void *raw_start(struct stream *st, const json_t *opts, char *err, size_t errlen)
@@ -679,6 +676,7 @@ static void *raw_start(struct stream *st, const json_t *opts, char *err, size_t 
                 fatal("calloc");
         r->st = st;
         r->s = st->s;
+        r->c = st->c;
         r->mode = k == &raw_archive_get_kind   ? RAW_GET
                   : k == &raw_archive_put_kind ? RAW_PUT
                                                : RAW_HIJACK;

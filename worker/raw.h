@@ -30,7 +30,8 @@ struct raw_in; /* the peer side of a raw call (session.h: s->rawin) */
 /* peer.c: bytes from the peer while a raw call is in flight (not frames any more). */
 void raw_peer_input(struct session *s, const unsigned char *p, size_t len);
 /* call.c: the call fails after call.responded: the last chunk is a control error. */
-void raw_send_error(struct session *s, enum dg_err code, const char *message);
+struct call;
+void raw_send_error(struct call *c, enum dg_err code, const char *message);
 /* session.c */
 void raw_session_free(struct session *s);
 

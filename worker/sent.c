@@ -16,7 +16,7 @@ struct span {
         uint64_t left; /* bytes of this span not written yet */
 };
 
-/* A call whose bytes are being counted: the one in flight, or an ended one being flushed. */
+/* A call whose bytes are being counted: one in flight, or an ended one being flushed. */
 struct sent_call {
         LIST_ENTRY(sent_call) link;
         uint64_t seq;
@@ -84,6 +84,9 @@ static void sent_report(struct session *s, struct sent_call *c)
                           (unsigned long long)c->seq, (unsigned long long)c->written,
                           (unsigned long long)c->queued);
         chan_call_end(s->chan, c->seq, c->result, c->bytes_in, c->written);
+        /* No longer open for the supervisor: room for another call (call.c). */
+        if (s->nopen > 0)
+                s->nopen--;
         LIST_REMOVE(c, link);
         free(c);
 }

@@ -33,8 +33,8 @@ void sent_written(struct session *s, size_t n);
 void sent_end(struct session *s, uint64_t seq, const char *result, uint64_t bytes_in);
 /*
  * Sends every end still held, each with the bytes written so far: the
- * stream is going away, or (a peer that pipelines calls, which
- * PROTOCOL.md does not allow) the next MSG_CALL must not overtake them.
+ * stream is going away.  (Calls run concurrently: a new MSG_CALL may
+ * overtake the ends of earlier calls, which the supervisor allows.)
  */
 void sent_flush(struct session *s);
 /* Bytes queued and not written yet (all calls). */

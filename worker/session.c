@@ -77,7 +77,7 @@ static void session_on_timer(evutil_socket_t fd, short what, void *arg)
                 session_finish(s);
                 return;
         }
-        if (s->state == CALL_IDLE) {
+        if (s->ncalls == 0) {
                 if (s->seq == 0 && s->first_call > 0)
                         log_info("no call in the stream's first %u seconds: closing",
                                  s->first_call);
@@ -119,6 +119,10 @@ struct session *session_new(struct event_base *base, int chan, struct msg *peer)
         s->refusal[sizeof(s->refusal) - 1] = '\0';
         s->max_frame = peer->max_frame;
         s->idle_timeout = peer->idle_timeout;
+        s->max_calls = peer->max_calls;
+        TAILQ_INIT(&s->calls);
+        TAILQ_INIT(&s->ready);
+        TAILQ_INIT(&s->ended);
         s->first_call = peer->first_call;
         s->sent = sent_new();
         frame_dec_init(&s->dec, s->max_frame);
@@ -142,7 +146,7 @@ void session_free(struct session *s)
 {
         if (s == NULL)
                 return;
-        stream_drop(s);
+        call_free_all(s);
         raw_session_free(s);
         /* Ends still waiting for their bytes are reported with what was written. */
         sent_flush(s);

@@ -3,11 +3,14 @@
  *
  * A worker serves exactly one peer connection and exits, so there is one
  * struct session, owned by main().  All per-stream state lives here (never
- * in file-scope variables): the peer connection and its frame decoder, the
- * call in flight, the engine stream relaying it, and the byte counters.
+ * in file-scope variables): the peer connection and its frame decoder, and
+ * the calls in flight (call.h: each with its own engine stream, byte
+ * counters and queue of frames).
  */
 #ifndef DG_WORKER_SESSION_H
 #define DG_WORKER_SESSION_H
+
+#include <sys/queue.h>
 
 #include <event2/event.h>
 #include <stdint.h>
@@ -16,15 +19,18 @@
 #include "frame.h"
 #include "msg.h"
 
-struct stream;
+struct call;
 struct raw_in;
 struct sent;
 
-enum call_state {
-        CALL_IDLE = 0,  /* no call in flight: the peer may send the next one */
-        CALL_WAITING,   /* MSG_CALL sent, the supervisor has not answered yet */
-        CALL_STREAMING, /* relaying an engine response (MSG_STREAM) */
-};
+TAILQ_HEAD(call_list, call);
+
+/*
+ * Calls whose late answers are dropped: the peer aborted them or they
+ * ended while the supervisor might still answer (a kept stream).  More
+ * than the calls a stream may have in flight, so none is forgotten early.
+ */
+#define SESSION_ENDED_RING 256
 
 struct session {
         struct event_base *base;
@@ -40,8 +46,8 @@ struct session {
         char peer_name[MSG_PEER_NAME_MAX + 1];
         int authenticated;
         uint32_t peer_uid, peer_gid; /* SO_PEERCRED, as the supervisor read it (unix) */
-        int tcp;               /* each call must carry auth.token, forwarded unjudged */
-        char refusal[32];      /* "" or the error code the first call gets before closing */
+        int tcp;                     /* each call must carry auth.token, forwarded unjudged */
+        char refusal[32]; /* "" or the error code the first call gets before closing */
         uint32_t max_frame;
         uint32_t idle_timeout; /* seconds; 0: none */
         uint32_t first_call;   /* seconds a stream may say nothing at first; 0: idle_timeout */
@@ -51,22 +57,25 @@ struct session {
          * total time, so that a slow reader that reads loses nothing.
          */
         uint64_t progress, progress_armed;
-        uint32_t kq_armed;  /* bytes in the kernel's send queue when the deadline was armed */
-        struct sent *sent;  /* what of the output was written, per call (sent.h) */
-        int closing;           /* last frame queued: flush, close, exit */
-        int done;              /* the loop is being left */
+        uint32_t kq_armed; /* bytes in the kernel's send queue when the deadline was armed */
+        struct sent *sent; /* what of the output was written, per call (sent.h) */
+        int closing;       /* last frame queued: flush, close, exit */
+        int done;          /* the loop is being left */
 
-        /* The call in flight (or the last one). */
-        enum call_state state;
-        uint64_t seq;         /* of the call in flight; calls are numbered from 1 */
-        uint64_t aborted_seq; /* the last call the peer aborted (0: none) */
-        char id[ENV_ID_MAX + 1];
-        char op[MSG_OP_MAX + 1];
-        int raw;                      /* raw carriage: the stream closes after the call */
-        uint64_t bytes_in; /* peer bytes of this call, frame headers included */
-        struct stream *stream;        /* engine stream of a data-plane call, or NULL */
+        /* The calls (call.h). */
+        uint32_t max_calls;     /* in flight at once (MSG_PEER); past it RATE_LIMITED */
+        struct call_list calls; /* in flight, oldest first */
+        unsigned ncalls;
+        unsigned nopen;         /* started and not yet reported ended (MSG_CALL_END, sent.c) */
+        struct call_list ready; /* calls with frames waiting in their own queue */
+        struct call_list ended; /* ended: freed off the callback that ended them */
+        struct event *reap;     /* frees the ended calls */
+        struct call *raw;       /* the raw-carriage call owning the stream, or NULL */
+        uint64_t seq;           /* of the last call started; calls are numbered from 1 */
+        uint64_t dropped[SESSION_ENDED_RING]; /* see SESSION_ENDED_RING */
+        unsigned ndropped;
+        int draining;         /* no new calls: close once those in flight ended */
         struct raw_in *rawin; /* raw carriage: the peer's chunks (raw.c), once some came */
-        int raw_started;      /* raw carriage: call.responded sent, chunks only from now */
 };
 
 /* Takes ownership of the peer fd in m (MSG_PEER); fatal on failure. */

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
+
 #include "call.h"
 #include "chan.h"
 #include "evil.h"
@@ -20,15 +22,9 @@
 #define STREAM_READ_MAX (64u << 10)
 
 static const struct stream_kind *const stream_kinds[] = {
-    &stream_logs_kind,
-    &stream_exec_kind,
-    &raw_exec_kind,
-    &raw_attach_kind,
-    &raw_archive_get_kind,
-    &raw_archive_put_kind,
-    &stream_stats_kind,
-    &stream_events_kind,
-    &stream_pull_kind,
+    &stream_logs_kind,  &stream_exec_kind,     &raw_exec_kind,
+    &raw_attach_kind,   &raw_archive_get_kind, &raw_archive_put_kind,
+    &stream_stats_kind, &stream_events_kind,   &stream_pull_kind,
 };
 
 static const struct stream_kind *stream_kind_find(const char *name)
@@ -59,7 +55,7 @@ void stream_send_end(struct stream *st)
         struct msg m;
 
         msg_init(&m, MSG_STREAM_END);
-        m.seq = st->s->seq;
+        m.seq = st->c->seq;
         chan_send(st->s->chan, &m);
         msg_clear(&m);
 }
@@ -88,7 +84,7 @@ static int stream_http_done(void *arg)
 
         if (st->kind->done != NULL)
                 return st->kind->done(st);
-        call_complete(st->s);
+        call_complete(st->c);
         return -1;
 }
 
@@ -102,6 +98,7 @@ static void stream_on_read(evutil_socket_t fd, short what, void *arg)
 {
         struct stream *st = arg;
         struct session *s = st->s;
+        struct call *c = st->c;
         char buf[STREAM_READ_MAX];
         enum http_read_status rc;
         size_t used;
@@ -130,35 +127,46 @@ static void stream_on_read(evutil_socket_t fd, short what, void *arg)
         }
         if (n <= 0) {
                 /* EOF (or an error) before the response was complete. */
-                call_fail(s, DG_UNAVAILABLE, "engine connection lost", NULL);
+                call_fail(c, DG_UNAVAILABLE, "engine connection lost", NULL);
                 return;
         }
         if (rc == HTTP_READ_ERROR) {
                 log_warnx("malformed engine response: %s", http_read_error(&st->http));
-                call_fail(s, DG_UNAVAILABLE, "malformed engine response", NULL);
+                call_fail(c, DG_UNAVAILABLE, "malformed engine response", NULL);
                 return;
         }
         if (rc == HTTP_READ_UPGRADE)
-                call_fail(s, DG_INTERNAL, "stream kind does not take an upgraded connection",
+                call_fail(c, DG_INTERNAL, "stream kind does not take an upgraded connection",
                           NULL);
         else if (rc == HTTP_READ_STOPPED)
-                call_fail(s, DG_INTERNAL, "stream stopped without an answer", NULL);
+                call_fail(c, DG_INTERNAL, "stream stopped without an answer", NULL);
 }
 
-void stream_start(struct session *s, struct msg *m)
+void stream_start(struct call *c, struct msg *m)
 {
+        struct session *s = c->s;
         const struct stream_kind *kind;
         struct stream *st;
         char err[256];
 
         if ((kind = stream_kind_find(m->kind)) == NULL) {
                 log_warnx("stream kind \"%s\" is not supported", m->kind);
-                call_fail(s, DG_INTERNAL, "unsupported stream kind", NULL);
+                call_fail(c, DG_INTERNAL, "unsupported stream kind", NULL);
+                return;
+        }
+        /* SECURITY: raw kinds relay the peer's bytes: only for the call that owns the stream.
+         */
+        if ((kind == &raw_exec_kind || kind == &raw_attach_kind ||
+             kind == &raw_archive_get_kind || kind == &raw_archive_put_kind) &&
+            s->raw != c) {
+                log_warnx("stream kind \"%s\" for a JSON-carriage call", m->kind);
+                call_fail(c, DG_INTERNAL, "stream kind does not match the carriage", NULL);
                 return;
         }
         if ((st = calloc(1, sizeof(*st))) == NULL)
                 fatal("calloc");
         st->s = s;
+        st->c = c;
         st->kind = kind;
         st->fd = m->fd;
         m->fd = -1;
@@ -168,7 +176,7 @@ void stream_start(struct session *s, struct msg *m)
         if ((st->state = kind->start(st, m->opts, err, sizeof(err))) == NULL) {
                 log_warnx("stream %s: %s", kind->name, err);
                 stream_free(st);
-                call_fail(s, DG_INTERNAL, "bad stream options", NULL);
+                call_fail(c, DG_INTERNAL, "bad stream options", NULL);
                 return;
         }
         http_read_init(&st->http, &stream_http_cb, st);
@@ -178,9 +186,10 @@ void stream_start(struct session *s, struct msg *m)
 #ifdef DG_EVIL
         evil_stream(st->fd);
 #endif
-        s->stream = st;
-        s->state = CALL_STREAMING;
-        if (peer_queued(s) > PEER_OUT_HIGH)
+        c->stream = st;
+        c->state = CALL_STREAMING;
+        if (evbuffer_get_length(c->out) > CALL_OUT_HIGH ||
+            (s->raw == c && peer_queued(s) > PEER_OUT_HIGH))
                 st->paused = 1;
         else if (event_add(st->rd, NULL) == -1)
                 fatalx("event_add");
@@ -188,9 +197,9 @@ void stream_start(struct session *s, struct msg *m)
                 kind->started(st); /* last: it may end the call and free st */
 }
 
-void stream_msg(struct session *s, struct msg *m)
+void stream_msg(struct call *c, struct msg *m)
 {
-        struct stream *st = s->stream;
+        struct stream *st = c->stream;
 
         /* Only a kind that asked (done() returned 0 at the end) gets an answer now. */
         if (st == NULL || st->dead || st->kind->msg == NULL || !st->http.complete)
@@ -199,13 +208,13 @@ void stream_msg(struct session *s, struct msg *m)
         st->kind->msg(st, m);
 }
 
-void stream_drop(struct session *s)
+void stream_drop(struct call *c)
 {
-        struct stream *st = s->stream;
+        struct stream *st = c->stream;
 
         if (st == NULL)
                 return;
-        s->stream = NULL;
+        c->stream = NULL;
         if (st->busy) {
                 st->dead = 1;
                 event_del(st->rd);
@@ -214,9 +223,9 @@ void stream_drop(struct session *s)
         stream_free(st);
 }
 
-void stream_pause(struct session *s)
+void stream_pause(struct call *c)
 {
-        struct stream *st = s->stream;
+        struct stream *st = c->stream;
 
         if (st == NULL || st->paused || st->dead)
                 return;
@@ -224,9 +233,9 @@ void stream_pause(struct session *s)
         event_del(st->rd);
 }
 
-void stream_resume(struct session *s)
+void stream_resume(struct call *c)
 {
-        struct stream *st = s->stream;
+        struct stream *st = c->stream;
 
         if (st == NULL || !st->paused || st->dead || st->http.complete)
                 return;

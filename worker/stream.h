@@ -6,8 +6,10 @@
  * response becomes peer frames depends on the stream kind: one row per kind
  * in stream.c's table, each kind in its own file (stream_logs.c, ...).
  *
- * Back-pressure: while more than PEER_OUT_HIGH bytes are queued towards the
- * peer the engine fd is not read; reading resumes below PEER_OUT_LOW.
+ * Each call in flight has its own stream.  Back-pressure: while more than
+ * CALL_OUT_HIGH bytes wait in the call's own queue (call.h), or, for raw
+ * carriage, PEER_OUT_HIGH in the peer's, the engine fd is not read; reading
+ * resumes below the LOW marks.
  */
 #ifndef DG_WORKER_STREAM_H
 #define DG_WORKER_STREAM_H
@@ -21,6 +23,7 @@
 #include "session.h"
 
 struct stream;
+struct call;
 
 /*
  * One stream kind.  start() checks the supervisor's opts and returns the
@@ -31,7 +34,7 @@ struct stream;
  * done that returns 0 without ending the call waits for the supervisor:
  * the engine is no longer read, and msg() gets the MSG_RESULT or MSG_FAIL
  * that follows the kind's MSG_STREAM_END (exec's exit code).  started, if
- * set, runs once the stream is in place (s->stream set); it may end the
+ * set, runs once the stream is in place (c->stream set); it may end the
  * call.
  */
 struct stream_kind {
@@ -47,7 +50,8 @@ struct stream_kind {
 
 struct stream {
         struct session *s;
-        int fd; /* the engine connection */
+        struct call *c; /* the call it relays for */
+        int fd;         /* the engine connection */
         struct event *rd;
         struct http_read http;
         const struct stream_kind *kind;
@@ -87,14 +91,14 @@ void stream_logs_engine_error(struct stream *st, int status, const char *body, s
 /* The kind's output ended: MSG_STREAM_END asks the supervisor for the exit code. */
 void stream_send_end(struct stream *st);
 
-/* Starts relaying m's fd (taken from m) for the call in flight. */
-void stream_start(struct session *s, struct msg *m);
+/* Starts relaying m's fd (taken from m) for call c. */
+void stream_start(struct call *c, struct msg *m);
 /* MSG_RESULT or MSG_FAIL for a streaming call: the kind's msg(), or fatal. */
-void stream_msg(struct session *s, struct msg *m);
-/* Drops s->stream, closing the engine connection (deferred inside callbacks). */
-void stream_drop(struct session *s);
+void stream_msg(struct call *c, struct msg *m);
+/* Drops c->stream, closing the engine connection (deferred inside callbacks). */
+void stream_drop(struct call *c);
 /* Back-pressure, driven by peer.c; no-ops without a stream. */
-void stream_pause(struct session *s);
-void stream_resume(struct session *s);
+void stream_pause(struct call *c);
+void stream_resume(struct call *c);
 
 #endif

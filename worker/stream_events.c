@@ -73,10 +73,10 @@ static int stream_events_object(struct stream *st, json_t *ev)
                       "attributes", stream_events_attrs(x, actor));
         if (rec == NULL)
                 fatalx("out of memory building an event record");
-        if (call_respond(st->s, rec) == -1) {
+        if (call_respond(st->c, rec) == -1) {
                 /* Only an absurd attribute set gets here (the line was under 1 MiB). */
                 json_decref(rec);
-                call_fail(st->s, DG_INTERNAL, "event too large for one frame", NULL);
+                call_fail(st->c, DG_INTERNAL, "event too large for one frame", NULL);
                 return -1;
         }
         json_decref(rec);

@@ -72,19 +72,19 @@ static void stream_exec_msg(struct stream *st, struct msg *m)
                 err = dg_err_parse(m->code);
                 if (err <= DG_OK || err >= DG_ERR_COUNT)
                         fatalx("MSG_FAIL with unknown code \"%s\"", m->code);
-                call_fail(st->s, (enum dg_err)err, m->text, m->details);
+                call_fail(st->c, (enum dg_err)err, m->text, m->details);
                 return;
         }
         code = json_object_get(m->output, "exitCode");
         if (!json_is_integer(code)) {
-                call_fail(st->s, DG_INTERNAL, "no exit code", NULL);
+                call_fail(st->c, DG_INTERNAL, "no exit code", NULL);
                 return;
         }
         rec = json_pack("{s:I,s:b}", "exitCode", json_integer_value(code), "terminal", 1);
-        if (rec == NULL || call_respond(st->s, rec) == -1)
+        if (rec == NULL || call_respond(st->c, rec) == -1)
                 fatalx("cannot build the exit record");
         json_decref(rec);
-        call_complete(st->s);
+        call_complete(st->c);
 }
 
 static void stream_exec_free(void *state)

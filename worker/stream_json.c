@@ -31,7 +31,7 @@ void stream_json_clear(struct stream_json *j)
 int stream_json_malformed(struct stream_json *j, const char *why)
 {
         log_warnx("malformed engine stream: %s", why);
-        call_fail(j->st->s, DG_UNAVAILABLE, "malformed engine stream", NULL);
+        call_fail(j->st->c, DG_UNAVAILABLE, "malformed engine stream", NULL);
         return -1;
 }
 
@@ -156,7 +156,7 @@ int stream_json_kind_done(struct stream *st)
 {
         if (stream_json_done(st->state) == -1 || st->dead)
                 return -1;
-        call_complete(st->s);
+        call_complete(st->c);
         return -1;
 }
 

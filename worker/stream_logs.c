@@ -88,7 +88,7 @@ static int stream_logs_record1(struct logs *l, const unsigned char *p, size_t n,
         }
         if (l->have_ts)
                 stream_logs_set(o, "timestamp", json_string(l->ts));
-        rc = call_respond(l->st->s, o);
+        rc = call_respond(l->st->c, o);
         json_decref(o);
         if (rc == -1)
                 fatalx("cannot build a log record of %zu bytes", n);
@@ -188,7 +188,7 @@ static int stream_logs_piece(struct logs *l, const unsigned char *p, size_t n)
                 snprintf(msg, sizeof(msg), "%.*s", (int)(n < 400 ? n : 400), (const char *)p);
                 if (!utf8_valid(msg, strlen(msg)))
                         snprintf(msg, sizeof(msg), "engine error in the log stream");
-                call_fail(l->st->s, DG_DOCKER_ERROR, msg, NULL);
+                call_fail(l->st->c, DG_DOCKER_ERROR, msg, NULL);
                 return -1;
         }
         return stream_logs_record(l, p, n);
@@ -394,7 +394,7 @@ void stream_logs_engine_error(struct stream *st, int status, const char *body, s
                 if ((details = json_pack("{s:i}", "status", status)) == NULL)
                         fatalx("out of memory");
         }
-        call_fail(st->s, code, msg, details);
+        call_fail(st->c, code, msg, details);
         json_decref(details);
 }
 
@@ -491,7 +491,7 @@ static int stream_logs_done(struct stream *st)
 {
         if (stream_logs_flush(st->state) == -1)
                 return -1;
-        call_complete(st->s);
+        call_complete(st->c);
         return -1;
 }
 

@@ -39,7 +39,7 @@ static int stream_pull_error(struct stream *st, const json_t *msg)
         /* The engine's HTTP status was 200: the failure came inside the stream. */
         if ((details = json_pack("{s:i}", "status", 200)) == NULL)
                 fatalx("out of memory");
-        call_fail(st->s, DG_DOCKER_ERROR, buf, details);
+        call_fail(st->c, DG_DOCKER_ERROR, buf, details);
         json_decref(details);
         return -1;
 }
@@ -60,9 +60,9 @@ static int stream_pull_object(struct stream *st, json_t *msg)
             stream_json_int(detail, "current"), "total", stream_json_int(detail, "total"));
         if (rec == NULL)
                 fatalx("out of memory building a pull record");
-        if (call_respond(st->s, rec) == -1) {
+        if (call_respond(st->c, rec) == -1) {
                 json_decref(rec);
-                call_fail(st->s, DG_INTERNAL, "pull progress too large for one frame", NULL);
+                call_fail(st->c, DG_INTERNAL, "pull progress too large for one frame", NULL);
                 return -1;
         }
         json_decref(rec);

@@ -150,18 +150,18 @@ static int stream_stats_object(struct stream *st, json_t *obj)
         json_t *rec;
 
         if (x->stream && stopped && x->sent > 0) {
-                call_complete(st->s);
+                call_complete(st->c);
                 return -1;
         }
         rec = stream_stats_record(obj);
-        if (call_respond(st->s, rec) == -1)
+        if (call_respond(st->c, rec) == -1)
                 fatalx("cannot build a stats record");
         json_decref(rec);
         x->sent++;
         if (st->dead)
                 return -1;
         if (x->stream && stopped) {
-                call_complete(st->s);
+                call_complete(st->c);
                 return -1;
         }
         return 0;

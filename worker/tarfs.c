@@ -200,14 +200,16 @@ static enum tar_status tarfs_through(struct tarfs *fs, const char *what)
         struct walk *w = &fs->w;
         struct node *nd;
         enum tar_status st = TAR_OK;
-        char q[96];
 
         if (w->depth == 0)
                 return TAR_OK;
         nd = tarfs_find(fs, w->buf, w->len, w->hash[w->depth]);
-        if (nd != NULL && (nd->flags & N_LINK))
+        if (nd != NULL && (nd->flags & N_LINK)) {
+                char q[96];
+
                 return tarfs_fail(fs, TAR_FORBIDDEN, "%s goes through the symbolic link %s",
                                   what, tarfs_quote(w->buf, q, sizeof(q)));
+        }
         if (nd == NULL && (nd = tarfs_node(fs, w->buf, w->len, w->hash[w->depth], &st)) == NULL)
                 return st;
         nd->flags |= N_PASSED;
@@ -282,17 +284,20 @@ static enum tar_status tarfs_symlink(struct tarfs *fs, const char *target, const
         uint32_t hash = tarfs_hash(fs->entry, len);
         struct node *nd = tarfs_find(fs, fs->entry, len, hash);
         enum tar_status st = TAR_OK;
-        char q[96], q2[96], what[256];
+        char q[96], what[256];
         char *slash, *copy;
 
-        if (via != NULL)
+        if (via != NULL) {
+                char q2[96];
+
                 snprintf(what, sizeof(what),
                          "the hard link %s to the symbolic link %s: the target it copies",
                          tarfs_quote(fs->entry, q, sizeof(q)),
                          tarfs_quote(via, q2, sizeof(q2)));
-        else
+        } else {
                 snprintf(what, sizeof(what), "the target of the symbolic link %s",
                          tarfs_quote(fs->entry, q, sizeof(q)));
+        }
         if (nd != NULL && (nd->flags & N_PASSED))
                 return tarfs_fail(fs, TAR_FORBIDDEN,
                                   "a symbolic link at %s would change where an earlier entry "

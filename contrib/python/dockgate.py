@@ -27,11 +27,15 @@ One file, the standard library only (Python 3.7+).  Copy it next to your code.
   `.details`; a broken stream is `ConnectionLost`; a gateway that cannot be
   reached `CannotConnect`, which says what to check.
 
-Calls on one Client go one after the other on one stream.  A subscription
-being iterated holds that stream: a call made meanwhile opens another stream.
+Calls and subscriptions of one Client share one stream, multiplexed by call id
+(docs/protocol.md, "Calls on one stream"): a call made while a subscription is
+open goes on the same stream, and the subscription's records that arrive
+meanwhile wait in its own queue.  Raw sessions get a stream each.  A Client is
+not thread-safe: use one per thread.
 """
 
 import base64
+import collections
 import itertools
 import json
 import os
@@ -135,6 +139,28 @@ class _Stream:
         self.sock = _connect(address, timeout)
         self.buf = b""
         self.closed = False
+        self.inbox = {}  # call id -> frames read for it while another call was reading
+
+    def open_call(self, call_id):
+        self.inbox[call_id] = collections.deque()
+
+    def end_call(self, call_id):
+        self.inbox.pop(call_id, None)
+
+    def recv_for(self, call_id):
+        """The next frame of call_id (or one with id "", for the whole stream)."""
+        q = self.inbox.get(call_id)
+        if q:
+            return q.popleft()
+        while True:
+            f = self.recv()
+            fid = f.get("id")
+            if fid == call_id or fid == "":
+                return f
+            if fid not in self.inbox:
+                self.close()
+                raise ConnectionLost("frame for a call not in flight (%r) on this stream" % fid)
+            self.inbox[fid].append(f)
 
     def send(self, obj):
         data = json.dumps(obj, separators=(",", ":")).encode()
@@ -199,7 +225,6 @@ class Client:
         self.timeout = timeout
         self._ids = itertools.count(1)
         self._stream = None
-        self._busy = False  # a subscription is being iterated on self._stream
 
     def close(self):
         if self._stream is not None:
@@ -219,65 +244,61 @@ class Client:
         return {"type": "call.requested", "id": "py%d" % next(self._ids), "payload": payload}
 
     def _take_stream(self):
-        """The client's stream when free, else (or when broken) a new one."""
-        if self._busy:
-            return _Stream(self.address, self.timeout), False
+        """The client's stream, opened again after it broke or closed."""
         if self._stream is None or self._stream.closed:
             self._stream = _Stream(self.address, self.timeout)
-        return self._stream, True
+        return self._stream
 
-    def _frames(self, stream, req):
-        """Sends req; yields each call.responded output; raises on call.error."""
-        stream.send(req)
-        return self._outputs(stream, req["id"])
+    def _start(self, op, input):
+        stream = self._take_stream()
+        req = self._request(op, input, "json")
+        stream.open_call(req["id"])
+        try:
+            stream.send(req)
+        except BaseException:
+            stream.end_call(req["id"])
+            raise
+        return stream, req["id"]
 
     @staticmethod
     def _outputs(stream, call_id):
-        while True:
-            f = stream.recv()
-            if f.get("id") not in (call_id, ""):
-                stream.close()
-                raise ConnectionLost("frame for another call (%r) on this stream" % f.get("id"))
-            t, p = f.get("type"), f.get("payload", {})
-            if t == "call.responded":
-                yield p.get("output")
-            elif t == "call.completed":
-                return
-            elif t == "call.error":
-                if p.get("code") in ("PROTOCOL_ERROR", "UNAUTHENTICATED"):
-                    stream.close()  # the server closes these streams
-                raise error_from(p)
-            elif t == "call.aborted":
-                raise error_from({"code": "ABORTED", "message": "call aborted"})
+        """Yields each call.responded output of call_id; raises on call.error."""
+        try:
+            while True:
+                f = stream.recv_for(call_id)
+                t, p = f.get("type"), f.get("payload", {})
+                if t == "call.responded":
+                    yield p.get("output")
+                elif t == "call.completed":
+                    return
+                elif t == "call.error":
+                    if p.get("code") in ("PROTOCOL_ERROR", "UNAUTHENTICATED"):
+                        stream.close()  # the server closes these streams
+                    raise error_from(p)
+                elif t == "call.aborted":
+                    raise error_from({"code": "ABORTED", "message": "call aborted"})
+        finally:
+            stream.end_call(call_id)
 
     def call(self, op, input=None):
         """A query or mutation: returns its output (None when it had none)."""
-        stream, own = self._take_stream()
-        try:
-            out = None
-            for out in self._frames(stream, self._request(op, input, "json")):
-                pass
-            return out
-        finally:
-            if not own:
-                stream.close()
+        out = None
+        for out in self._outputs(*self._start(op, input)):
+            pass
+        return out
 
     def subscribe(self, op, input=None):
         """A subscription, requested now: iterate over its outputs; close() it
         (or leave a for loop over it early and drop it) to abort the call."""
-        stream, own = self._take_stream()
-        req = self._request(op, input, "json")
-        stream.send(req)
-        if own:
-            self._busy = True
-        return Subscription(self, stream, own, req["id"])
+        stream, call_id = self._start(op, input)
+        return Subscription(stream, call_id)
 
     @staticmethod
     def _abort(stream, call_id):
         """call.aborted, then read to the call's terminal frame (or close)."""
         try:
             stream.send({"type": "call.aborted", "id": call_id, "payload": {}})
-            while stream.recv().get("type") not in TERMINAL:
+            while stream.recv_for(call_id).get("type") not in TERMINAL:
                 pass
         except (DockgateError, ValueError):
             stream.close()
@@ -311,8 +332,8 @@ class Client:
 class Subscription:
     """The outputs of one subscription, as an iterator (Client.subscribe)."""
 
-    def __init__(self, client, stream, own, call_id):
-        self._client, self._stream, self._own, self.id = client, stream, own, call_id
+    def __init__(self, stream, call_id):
+        self._stream, self.id = stream, call_id
         self._it = Client._outputs(stream, call_id)
         self._done = False
 
@@ -337,10 +358,7 @@ class Subscription:
     def _finish(self):
         if not self._done:
             self._done = True
-            if self._own:
-                self._client._busy = False
-            else:
-                self._stream.close()
+            self._stream.end_call(self.id)
 
     def close(self):
         """Aborts the call if it has not ended (call.aborted, then its terminal frame)."""

@@ -13,7 +13,7 @@ verbs() {
                 while read -r v; do
                         "$DG" help "$v" >"${TMPDIR:-/tmp}/dgverb.$$"
                         echo ".TP"
-                        sed -n -e 's/^usage: dockgate /dockgate /p' -e 's/^       dockgate /dockgate /p' \
+                        sed -n -e 's/^usage: dockgate /dockgate /p' -e 's/^       \([^ ]\)/\1/p' \
                                 "${TMPDIR:-/tmp}/dgverb.$$" | roff | sed -e 's/^/.B "/' -e 's/$/"/' |
                                 sed -e '2,$s/^/.br\n/'
                         echo ".br"

@@ -54,14 +54,14 @@ struct fuzz_run {
 
 static struct fuzz_run *fuzz_cur;
 
-static void fuzz_end(struct session *s)
+static void fuzz_end(struct call *c)
 {
         if (fuzz_cur->ended++ > 0)
                 abort(); /* a second terminal frame */
-        if (s->stream != NULL) {
+        if (c->stream != NULL) {
                 /* What call_end() -> stream_drop() does inside the reader. */
-                s->stream->dead = 1;
-                s->stream = NULL;
+                c->stream->dead = 1;
+                c->stream = NULL;
         }
 }
 
@@ -117,14 +117,14 @@ static void fuzz_record(json_t *o)
         free(bin);
 }
 
-int call_respond(struct session *s, json_t *output)
+int call_respond(struct call *c, json_t *output)
 {
         char *json;
         size_t len;
 
         if (fuzz_cur->ended)
                 abort(); /* a frame after the terminal one */
-        if ((json = envelope_responded(s->id, output, &len)) == NULL)
+        if ((json = envelope_responded(c->id, output, &len)) == NULL)
                 return -1;
         if (len > FUZZ_RECORD_MAX)
                 abort();
@@ -133,25 +133,25 @@ int call_respond(struct session *s, json_t *output)
         return 0;
 }
 
-void call_complete(struct session *s)
+void call_complete(struct call *c)
 {
-        fuzz_end(s);
+        fuzz_end(c);
         fuzz_cur->completed = 1;
 }
 
-void call_fail(struct session *s, enum dg_err code, const char *message, json_t *details)
+void call_fail(struct call *c, enum dg_err code, const char *message, json_t *details)
 {
         char *json;
         size_t len;
 
         /* call.c sends this frame, or fatalx()es when even that cannot be built. */
-        json = envelope_error(s->id, code, message, details, &len);
+        json = envelope_error(c->id, code, message, details, &len);
         if (json == NULL)
-                json = envelope_error(s->id, code, dg_err_name(code), NULL, &len);
+                json = envelope_error(c->id, code, dg_err_name(code), NULL, &len);
         if (json == NULL)
                 abort();
         free(json);
-        fuzz_end(s);
+        fuzz_end(c);
         fuzz_cur->code = code;
 }
 
@@ -196,6 +196,7 @@ static void fuzz_run(int tty, int ts, const uint8_t *data, size_t size, uint64_t
                      struct fuzz_run *r)
 {
         struct session s;
+        struct call c;
         struct stream *st;
         json_t *opts;
         char err[256];
@@ -207,10 +208,13 @@ static void fuzz_run(int tty, int ts, const uint8_t *data, size_t size, uint64_t
         r->outlen[0] = r->outlen[1] = 0;
         fuzz_cur = r;
         memset(&s, 0, sizeof(s));
-        snprintf(s.id, sizeof(s.id), "fuzz-1");
+        memset(&c, 0, sizeof(c));
+        c.s = &s;
+        snprintf(c.id, sizeof(c.id), "fuzz-1");
         if ((st = calloc(1, sizeof(*st))) == NULL)
                 abort();
         st->s = &s;
+        st->c = &c;
         st->fd = -1;
         st->kind = &stream_logs_kind;
         opts = json_pack("{s:b,s:b}", "tty", tty, "timestamps", ts);
@@ -218,7 +222,7 @@ static void fuzz_run(int tty, int ts, const uint8_t *data, size_t size, uint64_t
                 abort();
         json_decref(opts);
         http_read_init(&st->http, &fuzz_cb, st);
-        s.stream = st;
+        c.stream = st;
 
         for (;;) {
                 size_t n = seed ? fuzz_next(&seed) : size - off, used;
@@ -236,20 +240,20 @@ static void fuzz_run(int tty, int ts, const uint8_t *data, size_t size, uint64_t
                 if (st->dead)
                         break;
                 if (n == 0) {
-                        call_fail(&s, DG_UNAVAILABLE, "engine connection lost", NULL);
+                        call_fail(&c, DG_UNAVAILABLE, "engine connection lost", NULL);
                         break;
                 }
                 off += n;
                 if (rc == HTTP_READ_ERROR) {
-                        call_fail(&s, DG_UNAVAILABLE, "malformed engine response", NULL);
+                        call_fail(&c, DG_UNAVAILABLE, "malformed engine response", NULL);
                         break;
                 }
                 if (rc == HTTP_READ_UPGRADE) {
-                        call_fail(&s, DG_INTERNAL, "upgraded", NULL);
+                        call_fail(&c, DG_INTERNAL, "upgraded", NULL);
                         break;
                 }
                 if (rc == HTTP_READ_STOPPED) {
-                        call_fail(&s, DG_INTERNAL, "stopped", NULL);
+                        call_fail(&c, DG_INTERNAL, "stopped", NULL);
                         break;
                 }
         }

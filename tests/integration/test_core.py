@@ -42,7 +42,7 @@ def test_container_lifecycle(make_gateway, engine, direct):
     out = p.call("docker/container/create", {
         "image": "dgtest:latest", "name": name, "cmd": cmd,
         "env": ["GREETING=world"], "labels": {"purpose": "lifecycle"}})
-    assert set(out) == {"containerId", "name", "warnings"}, out
+    assert set(out) == {"containerId", "name", "warnings", "ports"}, out
     cid = out["containerId"]
     assert len(cid) == 64, out
 

@@ -151,14 +151,10 @@ def test_two_frames_in_one_write(shared_gateway):
                 break
             seen.append(f)
         kinds = [(f["id"], f["type"]) for f in seen]
-        if len(seen) == 4:
-            # The server waited for p2 to end before reading p3: pipelining.
-            assert kinds == [("p2", "call.responded"), ("p2", "call.completed"),
-                             ("p3", "call.responded"), ("p3", "call.completed")], kinds
-        else:
-            # Or p3 counted as a second call in flight: PROTOCOL_ERROR, EOF.
-            errs = [f for f in seen if f["type"] == "call.error"]
-            assert errs and errs[-1]["payload"]["code"] == "PROTOCOL_ERROR", kinds
+        # Two calls in flight at once: each answered, in its own order.
+        for cid in ("p2", "p3"):
+            assert [k for k in kinds if k[0] == cid] == [(cid, "call.responded"),
+                                                         (cid, "call.completed")], kinds
 
 
 def test_largest_frame_accepted(shared_gateway):
@@ -181,6 +177,7 @@ def test_id_128_accepted(shared_gateway):
 
 
 def test_second_call_while_follow_in_flight(shared_gateway):
+    """A second call beside a follow runs at once; the follow goes on (docs/protocol.md)."""
     gw = shared_gateway
     with gw.peer() as a, gw.peer() as b:
         cid = run_container(b, ["sh", "-c", "for i in $(seq 1 100); do echo tick $i; sleep 0.2; done"])
@@ -189,11 +186,23 @@ def test_second_call_while_follow_in_flight(shared_gateway):
         first = b.recv(timeout=20)
         assert first is not None and first["id"] == "f1" and first["type"] == "call.responded", first
         b.send(env(id="f2"))
-        frames = b.expect_eof(timeout=10)
-        errs = [f for f in frames if f["type"] == "call.error" and f["id"] == "f2"]
-        assert errs, "no call.error for f2 before EOF: %r" % frames[-5:]
-        assert errs[0]["payload"]["code"] == "PROTOCOL_ERROR", errs[0]
-        assert not [f for f in frames if f["type"] == "call.completed"], frames[-5:]
+        seen = []
+        while not [f for f in seen if f["id"] == "f2" and f["type"] == "call.completed"]:
+            f = b.recv(timeout=20)
+            assert f is not None, "stream closed: %r" % seen[-5:]
+            assert f["type"] != "call.error", f
+            seen.append(f)
+        assert [f["type"] for f in seen if f["id"] == "f2"] == ["call.responded", "call.completed"]
+        # The follow is still running: another record, then an abort ends it.
+        f = b.recv(timeout=20)
+        assert f["id"] == "f1" and f["type"] == "call.responded", f
+        b.send({"type": "call.aborted", "id": "f1", "payload": {}})
+        while True:
+            f = b.recv(timeout=20)
+            assert f is not None and f["id"] == "f1", f
+            if f["type"] == "call.aborted":
+                break
+            assert f["type"] == "call.responded", f
         assert a.call("docker/system/ping") == {"ok": True}
         assert a.call("docker/container/remove", {"containerId": cid, "force": True}) == {}
 

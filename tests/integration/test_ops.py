@@ -84,7 +84,7 @@ def test_create_every_field(alpha, engine):
         "tmpfs": {"/scratch": "size=1m,mode=1777"},
         "restartPolicy": "on-failure:2",
     })
-    assert set(out) == {"containerId", "name", "warnings"}, out
+    assert set(out) == {"containerId", "name", "warnings", "ports"} and out["ports"] == {}, out
     assert out["name"] == name and isinstance(out["warnings"], list), out
     doc = engine.inspect(out["containerId"])
     cfg, hc = doc["Config"], doc["HostConfig"]

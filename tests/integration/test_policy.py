@@ -115,7 +115,7 @@ def test_refuse_root(hard, engine, user):
 REFUSED = [
     # (extra input, expected code); unknown fields are INVALID_INPUT by PROTOCOL.md 4.
     ({"privileged": True}, "INVALID_INPUT"),
-    ({"capAdd": ["SYS_ADMIN"]}, "INVALID_INPUT"),
+    ({"capAdd": ["SYS_ADMIN"]}, "FORBIDDEN"),  # a known input, outside the policy
     ({"devices": ["/dev/sda"]}, "INVALID_INPUT"),
     ({"sysctls": {"net.ipv4.ip_forward": "1"}}, "INVALID_INPUT"),
     ({"securityOpt": ["seccomp=unconfined"]}, "INVALID_INPUT"),
@@ -335,7 +335,11 @@ def test_whoami(hard):
     assert c["refuseRoot"] is True and c["forceReadOnlyRootfs"] is True
     assert sorted(c["capabilities"]) == ["CHOWN", "SETUID"] and c["runtime"] == "runc"
     assert set(me["quotas"]) == {"containers", "memoryBytes", "nanoCpus", "streams",
-                                 "callsPerSecond", "burst"}
+                                 "callsPerSecond", "burst", "publishedPorts"}
+    # What workloads may ask for beyond the limits: nothing that widens, by default.
+    assert c["ports"] == {"hostAddresses": ["127.0.0.1"], "hostPortRanges": []}
+    assert c["bindRoots"] == [] and c["allowedCapabilities"] == [] and c["runtimes"] == []
+    assert c["ulimits"]["core"] == 0 and c["allowSwap"] is False
     assert me["usage"]["containers"] == 1 and me["usage"]["streams"] == 1, me["usage"]
 
 

@@ -63,10 +63,13 @@ def test_leaving_a_subscription_aborts_it(gw):
     cid = gw.call("docker/container/create", {"image": "dgtest:latest", "cmd": ["true"]})[
         "containerId"]
     try:
-        # The create happened before the subscription began: start one now,
-        # on another stream (the client's own stream is the subscription's).
+        # The create happened before the subscription began: start it now, on
+        # the same stream as the subscription (calls are multiplexed by id).
         first = None
+        stream = gw._stream
         gw.call("docker/container/start", {"containerId": cid})
+        assert gw.ping() == {"ok": True}
+        assert gw._stream is stream and not stream.closed
         for ev in events:
             if ev["id"] == cid:
                 first = ev

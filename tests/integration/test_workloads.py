@@ -165,3 +165,59 @@ def test_binds_beneath_a_root(make_gateway, engine):
             assert e.code == "FORBIDDEN" and "read-only" in e.message, e
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_published_ports_quota_and_host_conflicts(make_gateway):
+    import socket
+    lo = LO + 20
+    pol = {"peers": {"alpha": {"uids": [0], "quotas": {"publishedPorts": 2}, "container": {
+        "ports": {"hostPortRanges": ["%d-%d" % (lo, lo + 4)]}}}, "beta": {"uids": [1001]}}}
+    gw = make_gateway(policy=pol)
+    held = socket.socket()
+    held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    held.bind(("127.0.0.1", lo))  # the host holds the first port of the range
+    held.listen(1)
+    try:
+        with gw.peer() as p:
+            net = p.call("docker/network/create", {"name": unique("q")})["networkId"]
+            base = {"image": "dgtest:latest", "network": net, "cmd": ["true"]}
+            e = p.error("docker/container/create", dict(base, ports={"80": str(lo)}))
+            assert e.code == "CONFLICT" and "in use" in e.message and "your" not in e.message
+            # A picked port skips the held one; two fit the quota, a third does not.
+            one = p.call("docker/container/create", dict(base, ports={"80": "", "81": ""}))
+            picked = sorted(int(v.rsplit(":", 1)[1]) for v in one["ports"].values())
+            assert picked == [lo + 1, lo + 2], one["ports"]
+            e = p.error("docker/container/create", dict(base, ports={"82": ""}))
+            assert e.code == "QUOTA_EXCEEDED" and e.details["quota"] == "publishedPorts"
+            p.call("docker/container/remove", {"containerId": one["containerId"]})
+            again = p.call("docker/container/create", dict(base, ports={"80": ""}))
+            assert again["ports"]["80/tcp"] == "127.0.0.1:%d" % (lo + 1)
+    finally:
+        held.close()
+
+
+def test_publish_all_ports_maps_into_the_range(make_gateway, engine, direct):
+    import urllib.parse
+    tag = unique("expose")
+    src = direct.create(name=unique("dgt-src"), cmd=["true"])
+    changes = urllib.parse.quote("EXPOSE 8080 9090/udp")
+    engine.ok("POST", "/commit?container=%s&repo=dgexpose&tag=%s&changes=%s"
+              % (src, tag, changes))
+    image = "dgexpose:" + tag
+    try:
+        gw = make_gateway(policy=ROOMY)
+        with gw.peer() as p:
+            net = p.call("docker/network/create", {"name": unique("pa")})["networkId"]
+            out = p.call("docker/container/create", {"image": image, "network": net,
+                                                     "publishAllPorts": True,
+                                                     "cmd": ["true"]})
+            assert set(out["ports"]) == {"8080/tcp", "9090/udp"}, out
+            for v in out["ports"].values():
+                addr, port = v.rsplit(":", 1)
+                assert addr == "127.0.0.1" and LO <= int(port) <= LO + 9, out
+            hc = engine.inspect(out["containerId"])["HostConfig"]
+            assert hc["PublishAllPorts"] is False  # the gateway's picks, not the engine's
+            assert set(hc["PortBindings"]) == {"8080/tcp", "9090/udp"}
+            p.call("docker/container/remove", {"containerId": out["containerId"]})
+    finally:
+        engine.http("DELETE", "/images/%s?force=1" % urllib.parse.quote(image, safe=""))

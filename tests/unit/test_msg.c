@@ -16,10 +16,9 @@
 #include "mpjson.h"
 #include "msg.h"
 
-static const enum msg_type all_types[] = {MSG_PEER,   MSG_RESULT,     MSG_FAIL,
-                                          MSG_STREAM, MSG_READY,      MSG_CALL,
-                                          MSG_CANCEL, MSG_CALL_END,   MSG_STREAM_END,
-                                          MSG_RESIZE};
+static const enum msg_type all_types[] = {MSG_PEER,       MSG_RESULT, MSG_FAIL,   MSG_STREAM,
+                                          MSG_READY,      MSG_CALL,   MSG_CANCEL, MSG_CALL_END,
+                                          MSG_STREAM_END, MSG_RESIZE};
 #define NTYPES (sizeof(all_types) / sizeof(all_types[0]))
 
 static int fd_is_open(int fd)
@@ -53,6 +52,7 @@ static void fill_valid(struct msg *m, enum msg_type t)
                 m->authenticated = 1;
                 m->max_frame = 1u << 20;
                 m->idle_timeout = 300;
+                m->max_calls = 64;
                 m->first_call = 10;
                 strcpy(m->transport, "unix");
                 strcpy(m->refusal, "QUOTA_EXCEEDED");
@@ -113,6 +113,7 @@ static void assert_same(const struct msg *a, const struct msg *b)
         assert_int_equal(a->authenticated, b->authenticated);
         assert_int_equal(a->max_frame, b->max_frame);
         assert_int_equal(a->idle_timeout, b->idle_timeout);
+        assert_int_equal(a->max_calls, b->max_calls);
         assert_int_equal(a->first_call, b->first_call);
         assert_string_equal(a->transport, b->transport);
         assert_string_equal(a->refusal, b->refusal);
@@ -257,7 +258,8 @@ static const struct {
 } valid_bodies[] = {
     {MSG_PEER,
      "{\"peer\":\"bob\",\"uid\":1,\"gid\":2,\"authenticated\":true,\"max_frame\":1024,"
-     "\"idle_timeout\":0,\"first_call\":0,\"transport\":\"unix\",\"refusal\":\"\"}"},
+     "\"idle_timeout\":0,\"max_calls\":64,\"first_call\":0,\"transport\":\"unix\","
+     "\"refusal\":\"\"}"},
     {MSG_RESULT, "{\"seq\":1,\"output\":{\"ok\":true}}"},
     {MSG_FAIL, "{\"seq\":1,\"code\":\"CONFLICT\",\"text\":\"busy\",\"details\":{}}"},
     {MSG_STREAM, "{\"seq\":1,\"kind\":\"attach\",\"opts\":{\"tty\":true}}"},
@@ -391,6 +393,9 @@ static void test_ranges_and_strings(void **state)
         assert_int_equal(try_with(peer, "max_frame", "0", err, sizeof(err)), -1);
         assert_int_equal(try_with(peer, "max_frame", "16777216", err, sizeof(err)), 0);
         assert_int_equal(try_with(peer, "max_frame", "16777217", err, sizeof(err)), -1);
+        assert_int_equal(try_with(peer, "max_calls", "0", err, sizeof(err)), -1);
+        assert_int_equal(try_with(peer, "max_calls", "1024", err, sizeof(err)), 0);
+        assert_int_equal(try_with(peer, "max_calls", "1025", err, sizeof(err)), -1);
         assert_int_equal(try_with(peer, "authenticated", "1", err, sizeof(err)), -1);
         /* peer name length and consistency with authenticated */
         memset(big, 'p', 65);

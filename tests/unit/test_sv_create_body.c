@@ -419,6 +419,50 @@ static void test_policy_capabilities_and_runtime(void **state)
         create_body_clear(&plan);
 }
 
+/*
+ * refuseRoot (issue 10, item 9): no uid 0 and no gid 0.  A uid alone gets
+ * its own number as gid, so that the engine takes neither the image's gid
+ * (0 for a uid the image does not know) nor its supplementary groups.
+ */
+static void test_refuse_root_gives_no_group_root(void **state)
+{
+        static const char *const strict =
+            "{\"peers\": {\"alpha\": {\"uids\": [1], \"container\": {\"refuseRoot\": true}}}}";
+        static const struct {
+                const char *user, *want;
+        } ok[] = {{"1000", "1000:1000"},
+                  {"1000:2000", "1000:2000"},
+                  {"4294967294", "4294967294:4294967294"}};
+        static const char *const bad[] = {"0",         "00",      "1000:0",  "1000:00",
+                                          "+0",        "1000:+0", "1000:-0", "root",
+                                          "1000:root", "-1",      "1000:",   " 1000"};
+        struct create_plan plan;
+        struct create_error err;
+        char input[128];
+        size_t i;
+
+        (void)state;
+        for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+                snprintf(input, sizeof(input), "{\"image\": \"a\", \"user\": \"%s\"}",
+                         ok[i].user);
+                if (build(strict, input, &plan, &err) != 0)
+                        fail_msg("%s refused: %s", ok[i].user, err.text);
+                assert_string_equal(json_string_value(json_object_get(plan.body, "User")),
+                                    ok[i].want);
+                create_body_clear(&plan);
+        }
+        for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                snprintf(input, sizeof(input), "{\"image\": \"a\", \"user\": \"%s\"}", bad[i]);
+                refused(strict, input, DG_FORBIDDEN, "input.user");
+        }
+        refused(strict, "{\"image\": \"a\"}", DG_FORBIDDEN, "input.user");
+        /* without refuseRoot the user is the peer's business, as written */
+        assert_int_equal(build(plain, "{\"image\": \"a\", \"user\": \"1000\"}", &plan, &err),
+                         0);
+        assert_string_equal(json_string_value(json_object_get(plan.body, "User")), "1000");
+        create_body_clear(&plan);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -431,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_workload_knobs),
         cmocka_unit_test(test_policy_refuses_risky_allowed_caps),
             cmocka_unit_test(test_policy_capabilities_and_runtime),
+            cmocka_unit_test(test_refuse_root_gives_no_group_root),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
