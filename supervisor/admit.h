@@ -8,6 +8,10 @@
  * - a peer at its stream quota, or holding its share of workers
  *   (maxWorkersPerPeer), is refused, and so is everyone once maxWorkers
  *   streams are served or waiting: streams that wait count like served ones;
+ * - a peer opens at most streamsPerSecondPerPeer new streams a second;
+ * - a connection that has sent nothing gets no worker yet: it is held here
+ *   (asking the kernel whether a byte came; nothing is read) and closed
+ *   after firstCallSeconds of silence;
  * - peers that must wait for a worker wait in one queue per peer, served
  *   round robin, and a full queue makes room for a peer below its fair
  *   share by turning away the newest entry of the peer holding the most.

@@ -8,7 +8,8 @@
  *   maxCallsPerPeer, logLevel, syslog, tcp,
  *   audit, auditRotateBytes, auditSync, adminSocket, stateDir,
  *   accountingIntervalSeconds (docs/audit.md), leaseTickSeconds (lease.h),
- *   firstCallSeconds, maxWorkers, maxWorkersPerPeer (docs/SECURITY.md, invariant 6)
+ *   firstCallSeconds, maxWorkers, maxWorkersPerPeer, streamsPerSecondPerPeer
+ *   (docs/SECURITY.md, invariant 6)
  */
 #ifndef DG_CONFIG_H
 #define DG_CONFIG_H
@@ -32,6 +33,7 @@ struct config {
         uint32_t first_call;       /* seconds a new stream may stay silent */
         int max_workers;           /* serving workers and waiting peers, all peers together */
         int max_workers_per_peer;  /* the same, for one peer (its streams quota also applies) */
+        uint32_t streams_per_second; /* new streams one peer may open (burst 2x); 0: no limit */
         int log_level;
         int syslog;
         char audit[4096];             /* the audit log; "" for none */

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sys/resource.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -181,6 +182,20 @@ static int new_token(void)
         explicit_bzero(token, sizeof(token));
         explicit_bzero(r, sizeof(r));
         return 0;
+}
+
+/*
+ * Each stream holds a descriptor here until its worker takes it (and each
+ * worker its channel): maxWorkers of them need more than the usual 1024.
+ */
+static void raise_fd_limit(void)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+                (void)setrlimit(RLIMIT_NOFILE, &rl);
+        }
 }
 
 static void on_terminate(evutil_socket_t sig, short what, void *arg)
@@ -454,6 +469,7 @@ int main(int argc, char **argv)
         if (access(sv.cfg.worker_path, X_OK) < 0)
                 fatal("worker %s", sv.cfg.worker_path);
         signal(SIGPIPE, SIG_IGN);
+        raise_fd_limit();
 
         if ((sv.base = event_base_new()) == NULL)
                 fatalx("event_base_new failed");

@@ -1,5 +1,6 @@
 /*
- * pool.c - spawning, pooling, talking to and reaping workers.
+ * pool.c - spawning, pooling, talking to and reaping workers.  The state
+ * table that says what a worker may send when is pool_state.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -247,34 +248,6 @@ static void chan_close(struct worker *w)
         }
 }
 
-static void set_state(struct worker *w, enum worker_state st)
-{
-        struct sv *sv = w->sv;
-        if (w->state == W_SERVING && st != W_SERVING)
-                admit_left(w); /* its place is free: admission counts it no more */
-        if (w->state == W_SPAWNED)
-                sv->nspawning--;
-        else if (w->state == W_READY)
-                sv->nready--;
-        /*
-         * The ready workers are kept as the head of the list, so that a
-         * hand-off (pool_take) never walks past every serving one: a worker
-         * becoming ready moves to the head, one leaving that state to the tail.
-         */
-        if (w->state == W_READY || st == W_READY) {
-                TAILQ_REMOVE(&sv->workers, w, link);
-                if (st == W_READY)
-                        TAILQ_INSERT_HEAD(&sv->workers, w, link);
-                else
-                        TAILQ_INSERT_TAIL(&sv->workers, w, link);
-        }
-        w->state = st;
-        if (st == W_READY)
-                sv->nready++;
-        else if (st == W_SPAWNED)
-                sv->nspawning++;
-}
-
 void pool_kill(struct worker *w, const char *reason)
 {
         if (reason != NULL)
@@ -283,7 +256,7 @@ void pool_kill(struct worker *w, const char *reason)
         if (w->state != W_DYING) {
                 if (reason != NULL)
                         auditrec_worker(w, "killed", reason);
-                set_state(w, W_DYING);
+                pool_set_state(w, W_DYING);
                 w->killed = 1;
                 kill(w->pid, SIGKILL);
         }
@@ -314,7 +287,7 @@ static void deadline_fired(evutil_socket_t fd, short what, void *arg)
 static void chan_eof(struct worker *w)
 {
         if (w->state != W_DYING) {
-                set_state(w, W_DYING);
+                pool_set_state(w, W_DYING);
                 arm_deadline(w, DYING_GRACE_S);
         }
         chan_close(w);
@@ -423,7 +396,7 @@ int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gi
         w->peer_gid = gid;
         w->tcp = tcp;
         w->refused = refusal != NULL;
-        set_state(w, W_SERVING);
+        pool_set_state(w, W_SERVING);
         evtimer_del(w->ev_deadline);
         arm_deadline(w, sv->cfg.worker_lifetime);
         int rc = pool_send(w, &m, peer_fd);
@@ -439,145 +412,6 @@ int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gi
                          refusal != NULL ? ", refused: " : "", refusal != NULL ? refusal : "");
         pool_refill(sv);
         return rc;
-}
-
-/*
- * The state table (STYLE 4): what each state permits.  Anything else is a
- * protocol violation by a possibly compromised worker, which then dies.
- */
-static int on_ready(struct worker *w, struct msg *m);
-static int on_call(struct worker *w, struct msg *m);
-static int on_cancel(struct worker *w, struct msg *m);
-static int on_call_end(struct worker *w, struct msg *m);
-static int on_stream_end(struct worker *w, struct msg *m);
-static int on_resize(struct worker *w, struct msg *m);
-
-static const struct transition {
-        enum worker_state state;
-        enum msg_type type;
-        int (*fn)(struct worker *, struct msg *);
-} transitions[] = {
-    {W_SPAWNED, MSG_READY, on_ready},
-    {W_SERVING, MSG_CALL, on_call},
-    {W_SERVING, MSG_CANCEL, on_cancel},
-    {W_SERVING, MSG_CALL_END, on_call_end},
-    /* Only while a kept stream (broker.h call_stream_keep) is open; checked there. */
-    {W_SERVING, MSG_STREAM_END, on_stream_end},
-    {W_SERVING, MSG_RESIZE, on_resize},
-};
-
-static int on_ready(struct worker *w, struct msg *m)
-{
-        set_state(w, W_READY);
-        evtimer_del(w->ev_deadline);
-        log_debug("worker %d ready", (int)w->pid);
-        admit_drain(w->sv);
-        return 0;
-}
-
-static int on_call(struct worker *w, struct msg *m)
-{
-        /* Numbered in order, and no more open at once than the worker itself allows. */
-        if (m->seq <= w->last_seq || w->ncalls >= w->sv->cfg.max_calls_stream)
-                return -1;
-        struct call *c = calloc(1, sizeof(*c));
-        if (c == NULL)
-                fatal("calloc");
-        w->last_seq = m->seq;
-        c->worker = w;
-        c->seq = m->seq;
-        snprintf(c->id, sizeof(c->id), "%s", m->id);
-        snprintf(c->op, sizeof(c->op), "%s", m->op);
-        c->raw = m->raw;
-        c->input = m->input;
-        m->input = NULL;
-        memcpy(c->token, m->token, sizeof(c->token));
-        explicit_bzero(m->token, sizeof(m->token));
-        c->engine = w->sv->engine;
-        /* Our record of the call, for its end record (it outlives c). */
-        c->oc = opencall_new(w, m->seq, m->id, m->op);
-        c->oc->call = c;
-        snprintf(w->open_op, sizeof(w->open_op), "%s", m->op);
-        log_debug("worker %d: call %llu %s", (int)w->pid, (unsigned long long)c->seq, c->op);
-        return broker_dispatch(c);
-}
-
-static int on_cancel(struct worker *w, struct msg *m)
-{
-        struct opencall *oc = opencall_find(w, m->seq);
-
-        if (oc == NULL)
-                return m->seq <= w->last_seq ? 0 : -1; /* a late cancel is harmless */
-        oc->cancelled = 1;
-        if (oc->call != NULL)
-                broker_cancel(oc->call);
-        return 0;
-}
-
-static int on_call_end(struct worker *w, struct msg *m)
-{
-        /*
-         * Only a call the broker already answered (or dropped) can end, or a
-         * kept stream the worker ends early (an error, the peer's abort):
-         * that one is cancelled, which releases what it started.
-         */
-        struct opencall *oc = opencall_find(w, m->seq);
-
-        if (oc == NULL)
-                return -1;
-        if (oc->call != NULL) {
-                if (oc->call->kept == NULL)
-                        return -1;
-                broker_cancel(oc->call);
-        }
-        log_debug("call %llu by %s ended: %s, %llu bytes in, %llu bytes out",
-                  (unsigned long long)m->seq, w->peer, m->result,
-                  (unsigned long long)m->bytes_in, (unsigned long long)m->bytes_out);
-        /* Operation and peer are our own record; result and bytes are the worker's word. */
-        auditrec_end(oc, m->result, m->bytes_in, m->bytes_out, 1);
-        account_call_end(w->sv->account, oc->peer, oc->op, m->result, m->bytes_in,
-                         m->bytes_out);
-        opencall_free(oc);
-        return 0;
-}
-
-/* The kept stream of an open call, or NULL when m is not about one. */
-static struct call *kept_call(struct worker *w, const struct msg *m)
-{
-        struct opencall *oc = opencall_find(w, m->seq);
-
-        return oc != NULL ? oc->call : NULL;
-}
-
-static int on_stream_end(struct worker *w, struct msg *m)
-{
-        struct call *c = kept_call(w, m);
-
-        return c != NULL ? broker_stream_end(c) : -1;
-}
-
-static int on_resize(struct worker *w, struct msg *m)
-{
-        struct call *c = kept_call(w, m);
-
-        return c != NULL ? broker_resize(c, m->rows, m->cols) : -1;
-}
-
-static void chan_dispatch(struct worker *w, struct msg *m)
-{
-        for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++) {
-                if (transitions[i].state != w->state || transitions[i].type != m->type)
-                        continue;
-                if (transitions[i].fn(w, m) < 0) {
-                        char why[96];
-                        snprintf(why, sizeof(why), "%s out of order", msg_type_name(m->type));
-                        pool_kill(w, why);
-                }
-                return;
-        }
-        char why[96];
-        snprintf(why, sizeof(why), "%s not allowed in its state", msg_type_name(m->type));
-        pool_kill(w, why);
 }
 
 static void chan_read(evutil_socket_t fd, short what, void *arg)
@@ -610,7 +444,8 @@ static void chan_read(evutil_socket_t fd, short what, void *arg)
                         return;
                 }
                 free(buf);
-                chan_dispatch(w, &m);
+                if (pool_state_dispatch(w, &m, err, sizeof(err)) < 0)
+                        pool_kill(w, err);
                 msg_clear(&m);
         }
 }
@@ -690,7 +525,7 @@ void pool_reap(struct sv *sv)
                 log_exit(w, status);
                 audit_exit(w, status);
                 if (w->state != W_DYING)
-                        set_state(w, W_DYING);
+                        pool_set_state(w, W_DYING);
                 worker_free(w);
         }
         pool_refill(sv);

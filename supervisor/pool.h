@@ -63,6 +63,14 @@ struct worker {
         int killed;                            /* we sent SIGKILL: its death is not a crash */
 };
 
+/*
+ * The state table (pool_state.c): runs m if w's state permits it, in
+ * order.  0, or -1 with why filled in: the caller kills w.
+ */
+int pool_state_dispatch(struct worker *w, struct msg *m, char *why, size_t whylen);
+/* Moves w to state st, keeping the counts and the ready-first order. */
+void pool_set_state(struct worker *w, enum worker_state st);
+
 void pool_init(struct sv *sv);
 /* Starts workers until ready + spawning reaches the configured pool size. */
 void pool_fill(struct sv *sv);

@@ -4,7 +4,8 @@
 # dockgate-worker must link only protocol/, sandbox/ and worker/: no libcurl,
 # no policy, no broker, no engine client, no worker pool.  Any symbol, defined
 # or referenced, named curl_* or broker_/policy_/engine_/pool_* fails, and so
-# does a dynamic dependency on libcurl.
+# does a dynamic dependency on libcurl.  Nor may it hold the test-only evil
+# worker's attacks (evil_*: tests/, the dockgate-worker-evil build only).
 
 set -eu
 
@@ -13,7 +14,7 @@ BIN=${1:?usage: check-boundary.sh BIN}
         echo "boundary: $BIN not found" >&2
         exit 1
 }
-BAD='^(curl_|broker_|policy_|engine_|pool_)'
+BAD='^(curl_|broker_|policy_|engine_|pool_|evil_)'
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 

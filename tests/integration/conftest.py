@@ -189,7 +189,7 @@ class CpuHogs:
 class Gateway:
     """One dockgated process on a private socket, logging to a file."""
 
-    def __init__(self, engine_sock, policy=None, worker=None, pool=POOL, args=()):
+    def __init__(self, engine_sock, policy=None, worker=None, pool=POOL, args=(), config=None):
         self.dir = tempfile.mkdtemp(prefix="dg", dir="/tmp")
         # Peers of other uids must reach the socket inside.
         os.chmod(self.dir, 0o755)
@@ -199,6 +199,11 @@ class Gateway:
         self.policy = policy if policy is not None else DEFAULT_POLICY
         with open(self.policy_path, "w") as f:
             json.dump(self.policy, f)
+        if config is not None:  # a config file (keys of supervisor/config.h)
+            path = os.path.join(self.dir, "config.json")
+            with open(path, "w") as f:
+                json.dump(config, f)
+            args = ["--config", path] + list(args)
         self.worker = worker or binary("dockgate-worker")
         self.pool = pool
         self.engine_sock = engine_sock

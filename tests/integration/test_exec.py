@@ -264,10 +264,11 @@ def test_raw_tty_resize_and_stty_size(gw, box):
 
 def test_raw_tty_bytes_unchanged(gw, box):
     """Escape sequences and ctrl-p ctrl-q (Docker's default detach keys) pass through."""
-    cmd = ["sh", "-c", "stty raw -echo; head -c 12 | od -An -tx1; exit 0"]
+    cmd = ["sh", "-c", "stty raw -echo; echo READY; head -c 12 | od -An -tx1; exit 0"]
     s = raw_exec(gw, box, cmd, tty=True)
     try:
-        time.sleep(0.3)  # stty first
+        # Bytes typed before stty ran would be cooked by the line discipline.
+        s.read_until(lambda b: b"READY" in b)
         s.stdin(b"\x10\x11\x1b[A\x03\x04\x00\xffab\x10\x11")
         out, err, end = s.finish()
         assert end == {"type": "exit", "exitCode": 0}
