@@ -49,6 +49,7 @@ struct pending {
         uid_t uid;
         gid_t gid;
         int tcp;
+        int docker;            /* the Docker-API front: refusals are HTTP answers */
         struct timespec since; /* queued at */
         struct event *ev_timeout;
 };
@@ -199,11 +200,38 @@ static void admit_note(struct sv *sv, const char *peer, uid_t uid, int tcp, cons
  * blocking; then the connection is closed.
  */
 static void admit_refuse(struct sv *sv, int fd, const char *peer, uid_t uid, int tcp,
-                         enum dg_err code, json_t *details, const char *fmt, ...)
-    __attribute__((format(printf, 8, 9)));
+                         int docker, enum dg_err code, json_t *details, const char *fmt, ...)
+    __attribute__((format(printf, 9, 10)));
+
+static void admit_refuse_http(int fd, enum dg_err code, const char *message)
+{
+        int status = code == DG_UNAUTHENTICATED ? 403 : code == DG_QUOTA_EXCEEDED ? 429 : 503;
+        json_t *o = json_pack("{s:s}", "message", message);
+        char *body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+        char head[256];
+        int n;
+
+        json_decref(o);
+        if (body == NULL)
+                return;
+        n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nApi-Version: "
+                     "1.41\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n",
+                     status,
+                     status == 403   ? "Forbidden"
+                     : status == 429 ? "Too Many Requests"
+                                     : "Service Unavailable",
+                     strlen(body));
+        if (n > 0 && (size_t)n < sizeof(head)) {
+                struct iovec iov[2] = {{head, (size_t)n}, {body, strlen(body)}};
+                struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+                (void)sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+        }
+        free(body);
+}
 
 static void admit_refuse(struct sv *sv, int fd, const char *peer, uid_t uid, int tcp,
-                         enum dg_err code, json_t *details, const char *fmt, ...)
+                         int docker, enum dg_err code, json_t *details, const char *fmt, ...)
 {
         const char *result = dg_err_name(code);
         unsigned char frame[sizeof(((struct admit_kind *)0)->frame)];
@@ -215,6 +243,17 @@ static void admit_refuse(struct sv *sv, int fd, const char *peer, uid_t uid, int
 
         if (peer == NULL)
                 peer = "";
+        if (docker) {
+                /* The Docker front's peers read HTTP: the engine's error shape. */
+                va_start(ap, fmt);
+                vsnprintf(message, sizeof(message), fmt, ap);
+                va_end(ap);
+                admit_refuse_http(fd, code, message);
+                json_decref(details);
+                close(fd);
+                admit_note(sv, peer, uid, tcp, result, message);
+                return;
+        }
         if ((k = admit_kind_find(sv->admit, peer, uid, tcp, result)) != NULL &&
             k->frame_len > 0) {
                 (void)send(fd, k->frame, k->frame_len, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -317,8 +356,8 @@ static void pending_refuse(struct pending *p, enum dg_err code, const char *mess
         struct sv *sv = p->sv;
 
         pending_unlink(p);
-        admit_refuse(sv, p->fd, p->tcp ? NULL : ap->key, p->uid, p->tcp, code, NULL, "%s",
-                     message);
+        admit_refuse(sv, p->fd, p->tcp ? NULL : ap->key, p->uid, p->tcp, p->docker, code, NULL,
+                     "%s", message);
         free(p);
 }
 
@@ -347,12 +386,12 @@ static void pending_timeout(evutil_socket_t fd, short what, void *arg)
 /* --- hand-off --- */
 
 static void admit_hand(struct sv *sv, struct worker *w, struct admit_peer *ap, int fd,
-                       const char *name, uid_t uid, gid_t gid, int tcp)
+                       const char *name, uid_t uid, gid_t gid, int tcp, int docker)
 {
         w->admit = ap;
         ap->serving++;
         sv->admit->nserving++;
-        pool_hand_off(w, fd, tcp ? NULL : name, uid, gid, tcp, NULL);
+        pool_hand_off(w, fd, tcp ? NULL : name, uid, gid, tcp, docker, NULL);
 }
 
 void admit_left(struct worker *w)
@@ -383,7 +422,7 @@ static struct admit_peer *admit_biggest(struct admit *a)
 }
 
 static void admit_queue(struct sv *sv, struct admit_peer *ap, int fd, uid_t uid, gid_t gid,
-                        int tcp)
+                        int tcp, int docker)
 {
         struct admit *a = sv->admit;
         struct pending *p;
@@ -392,8 +431,8 @@ static void admit_queue(struct sv *sv, struct admit_peer *ap, int fd, uid_t uid,
                 struct admit_peer *big = admit_biggest(a);
 
                 if (big == NULL || big->npending <= ap->npending + 1) {
-                        admit_refuse(sv, fd, tcp ? NULL : ap->key, uid, tcp, DG_UNAVAILABLE,
-                                     NULL,
+                        admit_refuse(sv, fd, tcp ? NULL : ap->key, uid, tcp, docker,
+                                     DG_UNAVAILABLE, NULL,
                                      "server at capacity: %d streams wait for a worker; "
                                      "try again",
                                      PENDING_MAX);
@@ -413,6 +452,7 @@ static void admit_queue(struct sv *sv, struct admit_peer *ap, int fd, uid_t uid,
         p->uid = uid;
         p->gid = gid;
         p->tcp = tcp;
+        p->docker = docker;
         clock_gettime(CLOCK_MONOTONIC, &p->since);
         struct timeval tv = {PENDING_WAIT_S, 0};
         evtimer_add(p->ev_timeout, &tv);
@@ -440,11 +480,12 @@ struct parked {
         uid_t uid;
         gid_t gid;
         int tcp;
+        int docker;
         struct event *ev;
 };
 
 static void admit_place(struct sv *sv, struct admit_peer *ap, const char *name, int fd,
-                        uid_t uid, gid_t gid, int tcp);
+                        uid_t uid, gid_t gid, int tcp, int docker);
 
 static int admit_waiting_bytes(int fd)
 {
@@ -474,17 +515,18 @@ static void parked_fired(evutil_socket_t fd, short what, void *arg)
                 uid_t uid = k->uid;
                 gid_t gid = k->gid;
                 int tcp = k->tcp;
+                int docker = k->docker;
 
                 parked_free(k);
                 /* Identity against the policy now in force (a reload may have come). */
                 if (!tcp && (pp = policy_by_cred(sv->policy, uid, gid)) == NULL) {
-                        admit_refuse(sv, cfd, NULL, uid, 0, DG_UNAUTHENTICATED, NULL,
+                        admit_refuse(sv, cfd, NULL, uid, 0, docker, DG_UNAUTHENTICATED, NULL,
                                      "uid %u (gid %u) is not known to the policy; ask the "
                                      "operator to map it",
                                      (unsigned)uid, (unsigned)gid);
                         return;
                 }
-                admit_place(sv, ap, pp != NULL ? pp->name : NULL, cfd, uid, gid, tcp);
+                admit_place(sv, ap, pp != NULL ? pp->name : NULL, cfd, uid, gid, tcp, docker);
                 return;
         }
         /* Closed, or silent for firstCallSeconds: it never said anything. */
@@ -496,7 +538,7 @@ static void parked_fired(evutil_socket_t fd, short what, void *arg)
 }
 
 static void admit_park(struct sv *sv, struct admit_peer *ap, int fd, uid_t uid, gid_t gid,
-                       int tcp)
+                       int tcp, int docker)
 {
         struct timeval tv = {(time_t)sv->cfg.first_call, 0};
         struct parked *k = calloc(1, sizeof(*k));
@@ -510,6 +552,7 @@ static void admit_park(struct sv *sv, struct admit_peer *ap, int fd, uid_t uid, 
         k->uid = uid;
         k->gid = gid;
         k->tcp = tcp;
+        k->docker = docker;
         ap->nparked++;
         sv->admit->nparked++;
         LIST_INSERT_HEAD(&sv->admit->parked, k, link);
@@ -519,17 +562,17 @@ static void admit_park(struct sv *sv, struct admit_peer *ap, int fd, uid_t uid, 
 
 /* A connection with bytes to read: a worker now, or a place in its peer's queue. */
 static void admit_place(struct sv *sv, struct admit_peer *ap, const char *name, int fd,
-                        uid_t uid, gid_t gid, int tcp)
+                        uid_t uid, gid_t gid, int tcp, int docker)
 {
         struct worker *w;
 
         if (TAILQ_EMPTY(&sv->admit->rr) && (w = pool_take(sv)) != NULL)
-                admit_hand(sv, w, ap, fd, name, uid, gid, tcp);
+                admit_hand(sv, w, ap, fd, name, uid, gid, tcp, docker);
         else
-                admit_queue(sv, ap, fd, uid, gid, tcp);
+                admit_queue(sv, ap, fd, uid, gid, tcp, docker);
 }
 
-void admit_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp)
+void admit_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp, int docker)
 {
         struct admit *a = sv->admit;
         const struct peer_policy *pp = NULL;
@@ -537,12 +580,12 @@ void admit_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp)
         int held, share = sv->cfg.max_workers_per_peer;
 
         if (sv->shutting_down) {
-                admit_refuse(sv, fd, NULL, uid, tcp, DG_UNAVAILABLE, NULL,
+                admit_refuse(sv, fd, NULL, uid, tcp, docker, DG_UNAVAILABLE, NULL,
                              "server shutting down");
                 return;
         }
         if (!tcp && (pp = policy_by_cred(sv->policy, uid, gid)) == NULL) {
-                admit_refuse(sv, fd, NULL, uid, 0, DG_UNAUTHENTICATED, NULL,
+                admit_refuse(sv, fd, NULL, uid, 0, docker, DG_UNAUTHENTICATED, NULL,
                              "uid %u (gid %u) is not known to the policy; ask the operator "
                              "to map it",
                              (unsigned)uid, (unsigned)gid);
@@ -554,34 +597,35 @@ void admit_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp)
             (held >= pp->quotas.streams ||
              quota_streams(sv, pp->name, NULL) + ap->npending + ap->nparked >=
                  pp->quotas.streams)) {
-                admit_refuse(sv, fd, pp->name, uid, 0, DG_QUOTA_EXCEEDED,
+                admit_refuse(sv, fd, pp->name, uid, 0, docker, DG_QUOTA_EXCEEDED,
                              json_pack("{s:s,s:I}", "quota", "streams", "limit",
                                        (json_int_t)pp->quotas.streams),
                              "quota streams: peer %s has %lld concurrent streams open "
                              "already; close one and retry",
                              pp->name, (long long)pp->quotas.streams);
         } else if (admit_rate(sv, ap) < 0) {
-                admit_refuse(sv, fd, pp != NULL ? pp->name : NULL, uid, tcp, DG_UNAVAILABLE,
-                             NULL,
+                admit_refuse(sv, fd, pp != NULL ? pp->name : NULL, uid, tcp, docker,
+                             DG_UNAVAILABLE, NULL,
                              "%s %s opens streams faster than %u a second; retry in a moment",
                              tcp ? "the TCP listener" : "peer", pp != NULL ? pp->name : "",
                              (unsigned)sv->cfg.streams_per_second);
         } else if (held >= share) {
-                admit_refuse(
-                    sv, fd, pp != NULL ? pp->name : NULL, uid, tcp, DG_UNAVAILABLE, NULL,
-                    "%s %s holds its share of %d workers; close a stream and "
-                    "retry",
-                    tcp ? "the TCP listener" : "peer", pp != NULL ? pp->name : "", share);
+                admit_refuse(sv, fd, pp != NULL ? pp->name : NULL, uid, tcp, docker,
+                             DG_UNAVAILABLE, NULL,
+                             "%s %s holds its share of %d workers; close a stream and "
+                             "retry",
+                             tcp ? "the TCP listener" : "peer", pp != NULL ? pp->name : "",
+                             share);
         } else if (a->nserving + sv->npending + a->nparked >= sv->cfg.max_workers) {
-                admit_refuse(sv, fd, pp != NULL ? pp->name : NULL, uid, tcp, DG_UNAVAILABLE,
-                             NULL,
+                admit_refuse(sv, fd, pp != NULL ? pp->name : NULL, uid, tcp, docker,
+                             DG_UNAVAILABLE, NULL,
                              "server at capacity: %d streams served or waiting; try "
                              "again",
                              sv->cfg.max_workers);
         } else if (admit_waiting_bytes(fd) == 0) {
-                admit_park(sv, ap, fd, uid, gid, tcp);
+                admit_park(sv, ap, fd, uid, gid, tcp, docker);
         } else {
-                admit_place(sv, ap, pp != NULL ? pp->name : NULL, fd, uid, gid, tcp);
+                admit_place(sv, ap, pp != NULL ? pp->name : NULL, fd, uid, gid, tcp, docker);
         }
 }
 
@@ -605,13 +649,14 @@ void admit_drain(struct sv *sv)
                 /* Identity against the policy now in force (a reload may have come). */
                 pp = p->tcp ? NULL : policy_by_cred(sv->policy, p->uid, p->gid);
                 if (!p->tcp && pp == NULL)
-                        admit_refuse(sv, p->fd, NULL, p->uid, 0, DG_UNAUTHENTICATED, NULL,
+                        admit_refuse(sv, p->fd, NULL, p->uid, 0, p->docker, DG_UNAUTHENTICATED,
+                                     NULL,
                                      "uid %u (gid %u) is not known to the policy; ask the "
                                      "operator to map it",
                                      (unsigned)p->uid, (unsigned)p->gid);
                 else
                         admit_hand(sv, w, ap, p->fd, pp != NULL ? pp->name : NULL, p->uid,
-                                   p->gid, p->tcp);
+                                   p->gid, p->tcp, p->docker);
                 free(p);
         }
 }
@@ -652,7 +697,7 @@ void admit_close(struct sv *sv)
                 pending_refuse(TAILQ_FIRST(&ap->q), DG_UNAVAILABLE, "server shutting down");
         while (!LIST_EMPTY(&a->parked)) {
                 struct parked *k = LIST_FIRST(&a->parked);
-                admit_refuse(sv, k->fd, k->tcp ? NULL : k->ap->key, k->uid, k->tcp,
+                admit_refuse(sv, k->fd, k->tcp ? NULL : k->ap->key, k->uid, k->tcp, k->docker,
                              DG_UNAVAILABLE, NULL, "server shutting down");
                 parked_free(k);
         }

@@ -45,7 +45,8 @@ void admit_close(struct sv *sv);
 void admit_free(struct sv *sv);
 
 /* An accepted connection (fd, ours now): a worker, a place in the queue, or a refusal. */
-void admit_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp);
+/* docker: accepted on the Docker-API front's socket (refusals are HTTP answers). */
+void admit_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp, int docker);
 /* Workers became ready: serve waiting peers, round robin. */
 void admit_drain(struct sv *sv);
 /* w stops serving (any reason): its place is free again. */

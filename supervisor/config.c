@@ -121,6 +121,10 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
                 if (strcmp(key, "socket") == 0) {
                         if (set_str(c->socket, sizeof(c->socket), v, key, err, errlen) < 0)
                                 goto out;
+                } else if (strcmp(key, "dockerSocket") == 0) {
+                        if (set_str(c->docker_socket, sizeof(c->docker_socket), v, key, err,
+                                    errlen) < 0)
+                                goto out;
                 } else if (strcmp(key, "tcp") == 0) {
                         if (set_str(c->tcp, sizeof(c->tcp), v, key, err, errlen) < 0)
                                 goto out;

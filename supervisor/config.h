@@ -3,7 +3,7 @@
  * (JSON), then command-line flags, each overriding the one before.
  *
  * Config file keys (all optional; unknown keys are an error):
- *   socket, engine, policy, workerPath, workerUser, poolSize, maxFrameBytes,
+ *   socket, dockerSocket, engine, policy, workerPath, workerUser, poolSize, maxFrameBytes,
  *   workerIdleSeconds, workerLifetimeSeconds, maxCallsPerStream,
  *   maxCallsPerPeer, logLevel, syslog, tcp,
  *   audit, auditRotateBytes, auditSync, adminSocket, stateDir,
@@ -19,6 +19,7 @@
 
 struct config {
         char socket[108];  /* peers' unix listener */
+        char docker_socket[108]; /* the Docker-API front's unix listener; "" for none */
         char tcp[64];      /* "[HOST:]PORT" of the TCP listener (token auth); "" for none */
         char engine[108];  /* the Docker socket */
         char policy[4096]; /* policy file */

@@ -45,7 +45,7 @@ static void usage(FILE *f)
                    "                 [--worker PATH] [--worker-user USER] [--pool N]\n"
                    "                 [--log-level error|warn|info|debug] [--syslog]\n"
                    "                 [--audit FILE] [--admin-socket PATH] [--state-dir DIR]\n"
-                   "                 [--tcp [HOST:]PORT]\n"
+                   "                 [--tcp [HOST:]PORT] [--docker-socket PATH]\n"
                    "       dockgated --check-policy FILE\n"
                    "       dockgated --hash-token < TOKEN | --new-token\n"
                    "       dockgated --version\n");
@@ -234,7 +234,7 @@ static void on_child(evutil_socket_t sig, short what, void *arg)
 }
 
 enum { OPT_CONFIG = 256, OPT_SOCKET, OPT_ENGINE, OPT_POLICY, OPT_WORKER, OPT_WUSER, OPT_POOL,
-       OPT_LEVEL, OPT_SYSLOG, OPT_CHECK, OPT_VERSION, OPT_HELP, OPT_TCP, OPT_HASH, OPT_NEWTOK,
+       OPT_LEVEL, OPT_SYSLOG, OPT_CHECK, OPT_VERSION, OPT_HELP, OPT_TCP, OPT_DOCKER_SOCKET, OPT_HASH, OPT_NEWTOK,
        OPT_AUDIT, OPT_ADMIN, OPT_STATE };
 
 static const struct option longopts[] = {
@@ -249,6 +249,7 @@ static const struct option longopts[] = {
     {"syslog", no_argument, NULL, OPT_SYSLOG},
     {"check-policy", required_argument, NULL, OPT_CHECK},
     {"tcp", required_argument, NULL, OPT_TCP},
+    {"docker-socket", required_argument, NULL, OPT_DOCKER_SOCKET},
     {"hash-token", no_argument, NULL, OPT_HASH},
     {"new-token", no_argument, NULL, OPT_NEWTOK},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -350,6 +351,10 @@ static int parse_args(int argc, char **argv, struct sv *sv)
                         break;
                 case OPT_TCP:
                         rc = set_flag(c->tcp, sizeof(c->tcp), optarg, "--tcp");
+                        break;
+                case OPT_DOCKER_SOCKET:
+                        rc = set_flag(c->docker_socket, sizeof(c->docker_socket), optarg,
+                                      "--docker-socket");
                         break;
                 case OPT_AUDIT:
                         rc = set_flag(c->audit, sizeof(c->audit), optarg, "--audit");

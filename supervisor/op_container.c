@@ -520,9 +520,32 @@ static json_t *list_item(const struct call *c, const json_t *in)
                          list_ports(in));
 }
 
+/* The engine's own list element, redacted as inspect is, names as the peer sees them. */
+static json_t *list_item_engine(const struct call *c, const json_t *in)
+{
+        json_t *out = json_deep_copy(in), *names = json_object_get(out, "Names"), *v;
+        size_t i = 0;
+
+        if (out == NULL)
+                return NULL;
+        while (json_is_array(names) && i < json_array_size(names)) {
+                v = names_view_json(c, json_string_value(json_array_get(names, i)));
+                if (v == NULL) {
+                        json_array_remove(names, i);
+                        continue;
+                }
+                json_array_set_new(names, i++, v);
+        }
+        redact_container(c, out);
+        return out;
+}
+
 static void list_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
-        ops_reply_list(arg, status, body, NULL, 1, list_item);
+        struct call *c = arg;
+
+        ops_reply_list(c, status, body, NULL, 1,
+                       call_engine_view(c) ? list_item_engine : list_item);
 }
 
 void op_container_list(struct call *c)

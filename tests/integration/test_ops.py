@@ -600,7 +600,7 @@ def test_volume_lifecycle(alpha, beta, engine):
     expect_error(alpha, "docker/volume/remove", {"volumeName": name}, "NOT_FOUND")
 
 
-def test_volumes_in_containers(alpha, beta):
+def test_volumes_in_containers(alpha, shared_gateway):
     vol = alpha.call("docker/volume/create", {"name": unique("vol")})["volumeName"]
     w = run_container(alpha, ["sh", "-c", "echo shared > /data/f"], volumes={"/data": vol})
     assert wait_exit(alpha, w)["exitCode"] == 0
@@ -609,7 +609,10 @@ def test_volumes_in_containers(alpha, beta):
     wait_exit(alpha, r)
     assert output_of(alpha, r).startswith("shared\n")
     assert output_of(alpha, r).endswith("ro\n")
-    theirs = beta.call("docker/volume/create", {"name": unique("vol")})["volumeName"]
+    # Beta's stream opens now: one idle through the steps above would pass the
+    # gateway's first-call deadline (firstCallSeconds, 10 s by default).
+    with shared_gateway.peer(uid=BETA_UID) as beta:
+        theirs = beta.call("docker/volume/create", {"name": unique("vol")})["volumeName"]
     expect_error(alpha, "docker/container/create",
                  {"image": IMAGE, "volumes": {"/data": theirs}}, "NOT_FOUND")
 
