@@ -332,14 +332,22 @@ def test_engine_fact_chunked_put_reads_one_request(engine, direct):
               % (name.encode(), len(create)) + create)
     s.settimeout(20)
     answer = b""
+    reset = False
     while True:
-        d = s.recv(65536)
+        try:
+            d = s.recv(65536)
+        except ConnectionResetError:
+            # The engine closed with the pipelined request unread, so the
+            # kernel answered with RST, which may discard its answer too.
+            reset = True
+            break
         if not d:
             break
         answer += d
     s.close()
-    assert answer.startswith(b"HTTP/1.1 200"), answer[:100]
-    assert answer.count(b"HTTP/1.1") == 1
+    if not reset or answer:
+        assert answer.startswith(b"HTTP/1.1 200"), answer[:100]
+    assert answer.count(b"HTTP/1.1") <= 1
     time.sleep(0.5)
     assert engine.inspect(name) is None, "the pipelined request was executed"
 
