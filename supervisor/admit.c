@@ -17,7 +17,6 @@
 #include "frame.h"
 #include "log.h"
 #include "pool.h"
-#include "quota.h"
 
 #define PENDING_MAX 256    /* peers waiting for a worker, all peers together */
 #define PENDING_WAIT_S 10  /* without a hand-off from the queue: then UNAVAILABLE */
@@ -374,7 +373,7 @@ void admit_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp)
         held = ap->serving + ap->npending;
         if (pp != NULL && pp->quotas.streams > 0 &&
             (held >= pp->quotas.streams ||
-             quota_streams(sv, pp->name, NULL) + ap->npending >= pp->quotas.streams)) {
+             pool_streams(sv, pp->name, NULL) + ap->npending >= pp->quotas.streams)) {
                 admit_refuse(sv, fd, pp->name, uid, 0, DG_QUOTA_EXCEEDED,
                              json_pack("{s:s,s:I}", "quota", "streams", "limit",
                                        (json_int_t)pp->quotas.streams),
