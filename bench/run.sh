@@ -115,7 +115,10 @@ printf 'machine: %s CPUs (%s), %s MB RAM, %s, kernel %s, Docker Engine %s\n' \
 echo '{"peers": {"alpha": {"uids": [0], "quotas": {"callsPerSecond": null, "streams": null, "containers": null}}}}' >"$DIR/policy.json"
 # Descriptors: one per stream and one per worker channel: as many as allowed.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-"$BIN/dockgated" --socket "$GW" --engine "$ENG" --policy "$DIR/policy.json" \
+# Nor the accept-time bounds (supervisor/admit.c): 1,000 idle streams, fresh
+# connections as fast as they come.
+echo '{"streamsPerSecondPerPeer": 0, "maxWorkers": 4096, "maxWorkersPerPeer": 4096, "firstCallSeconds": 300}' >"$DIR/config.json"
+"$BIN/dockgated" --config "$DIR/config.json" --socket "$GW" --engine "$ENG" --policy "$DIR/policy.json" \
         --worker "$BIN/dockgate-worker" --worker-user nobody --pool 64 \
         --log-level info </dev/null >"$DIR/gateway.log" 2>&1 &
 GW_PID=$!

@@ -111,6 +111,22 @@ static const char *msg_check_transport(const char *s)
                                                                : "must be \"unix\" or \"tcp\"";
 }
 
+static const char *msg_check_front(const char *s)
+{
+        return strcmp(s, "native") == 0 || strcmp(s, "docker") == 0
+                   ? NULL
+                   : "must be \"native\" or \"docker\"";
+}
+
+/* A route names a table row: method, space, path pattern; printable ASCII. */
+static const char *msg_check_route(const char *s)
+{
+        for (; *s != '\0'; s++)
+                if (*s < 0x20 || *s > 0x7e)
+                        return "must be printable ASCII";
+        return NULL;
+}
+
 static const char *msg_check_refusal(const char *s)
 {
         return s[0] == '\0' ? NULL : msg_check_code(s);
@@ -128,6 +144,8 @@ static const char *msg_check_peer(const struct msg *m)
                 return "peer: must be empty when not authenticated";
         if (strcmp(m->transport, "tcp") == 0 && m->authenticated)
                 return "authenticated: a TCP stream is authenticated per call";
+        if (strcmp(m->transport, "tcp") == 0 && strcmp(m->front, "native") != 0)
+                return "front: the Docker front listens on a unix socket only";
         return NULL;
 }
 
@@ -142,6 +160,7 @@ static const struct msg_field msg_f_peer[] = {
     M_UINT("first_call", first_call, 0, UINT32_MAX),
     M_STR("transport", transport, 3, 4, msg_check_transport),
     M_STR("refusal", refusal, 0, sizeof(((struct msg *)0)->refusal) - 1, msg_check_refusal),
+    M_STR("front", front, 6, 6, msg_check_front),
     M_END,
 };
 static const struct msg_field msg_f_result[] = {
@@ -173,6 +192,7 @@ static const struct msg_field msg_f_call[] = {
     M_BOOL("raw", raw),
     M_JSON("input", MK_JSON_OBJ, input, 1),
     M_STR_OPT("token", token, 1, MSG_TOKEN_MAX, NULL),
+    M_STR_OPT("route", route, 1, MSG_ROUTE_MAX, msg_check_route),
     M_END,
 };
 static const struct msg_field msg_f_cancel[] = {

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MSG_VERSION 1
+#define MSG_VERSION 2 /* 2: MSG_PEER.front, MSG_CALL.route */
 #define MSG_MAX (17u << 20) /* a result may carry a 16 MiB frame's worth */
 #define MSG_PEER_NAME_MAX 64
 #define MSG_OP_MAX 96
@@ -30,6 +30,7 @@
 #define MSG_TOKEN_MAX 512  /* a peer's bearer token, as envelope.c accepts it */
 #define MSG_TTY_MAX 10000  /* rows or columns of a TTY, as schema.c's resize */
 #define MSG_CALLS_MAX 1024 /* calls in flight on one stream, at most */
+#define MSG_ROUTE_MAX 96   /* a Docker-API route, "POST /containers/{id}/start" */
 
 enum msg_type {
         /* supervisor -> worker */
@@ -61,6 +62,7 @@ struct msg {
         uint32_t first_call;   /* the same before the first call (0: idle_timeout) */
         char transport[8];     /* "unix", or "tcp": then each call carries its token */
         char refusal[32];      /* "" or an error code: answer the first call so, and close */
+        char front[8];         /* "native" (PROTOCOL.md frames) or "docker" (Engine HTTP API) */
 
         /* MSG_READY */
         uint32_t version; /* MSG_VERSION */
@@ -75,6 +77,7 @@ struct msg {
         int raw;                       /* carriage raw */
         json_t *input;                 /* an object (owned) */
         char token[MSG_TOKEN_MAX + 1]; /* auth.token on a TCP stream; "" (absent) otherwise */
+        char route[MSG_ROUTE_MAX + 1]; /* Docker front: the route served; "" (absent) native */
 
         /* MSG_RESULT */
         json_t *output; /* any JSON value (owned) */

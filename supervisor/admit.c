@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -32,7 +33,11 @@ struct admit_peer {
         TAILQ_ENTRY(admit_peer) rr;      /* in the rotation while it has peers waiting */
         char key[MSG_PEER_NAME_MAX + 1]; /* the peer's name, or "tcp" */
         int serving, npending;
+        int nparked; /* accepted, silent: no worker until they send a byte */
         TAILQ_HEAD(pending_q, pending) q;
+        double tokens; /* new streams it may open now (admit_rate) */
+        struct timespec last;
+        int primed;
 };
 
 struct pending {
@@ -43,6 +48,7 @@ struct pending {
         uid_t uid;
         gid_t gid;
         int tcp;
+        int docker;            /* the Docker-API front: refusals are HTTP answers */
         struct timespec since; /* queued at */
         struct event *ev_timeout;
 };
@@ -54,13 +60,17 @@ struct admit_kind {
         int tcp;
         char result[32];
         char reason[200];
-        uint64_t more; /* seen again since the full record */
+        uint64_t more;                        /* seen again since the full record */
+        unsigned char frame[FRAME_HDR + 500]; /* its refusal frame, built once */
+        size_t frame_len;                     /* 0: none */
 };
 
 struct admit {
         LIST_HEAD(, admit_peer) peers;
         TAILQ_HEAD(, admit_peer) rr;
         int nserving;
+        int nparked;
+        LIST_HEAD(, parked) parked;
         struct timespec progress; /* the last hand-off from the queue */
         struct admit_kind kinds[ADMIT_KINDS_MAX];
         int nkinds;
@@ -128,29 +138,35 @@ static void admit_window(evutil_socket_t fd, short what, void *arg)
         a->others = 0;
 }
 
-/* One refusal (or a stream closed without a call): audited in full or counted. */
-static void admit_note(struct sv *sv, const char *peer, uid_t uid, int tcp, const char *result,
-                       const char *reason)
+static struct admit_kind *admit_kind_find(struct admit *a, const char *peer, uid_t uid, int tcp,
+                                          const char *result)
+{
+        for (int i = 0; i < a->nkinds; i++) {
+                struct admit_kind *k = &a->kinds[i];
+                if (k->uid == uid && k->tcp == tcp && strcmp(k->peer, peer) == 0 &&
+                    strcmp(k->result, result) == 0)
+                        return k;
+        }
+        return NULL;
+}
+
+/*
+ * The first of a kind in this window: audited in full, and kept to count
+ * the next ones.  NULL past ADMIT_KINDS_MAX kinds (counted as others).
+ */
+static struct admit_kind *admit_kind_new(struct sv *sv, const char *peer, uid_t uid, int tcp,
+                                         const char *result, const char *reason)
 {
         struct admit *a = sv->admit;
         struct admit_kind *k;
-        int i;
 
-        for (i = 0; i < a->nkinds; i++) {
-                k = &a->kinds[i];
-                if (k->uid == uid && k->tcp == tcp && strcmp(k->peer, peer) == 0 &&
-                    strcmp(k->result, result) == 0) {
-                        k->more++;
-                        return;
-                }
-        }
         if (!evtimer_pending(a->ev_window, NULL)) {
                 struct timeval tv = {ADMIT_WINDOW_S, 0};
                 evtimer_add(a->ev_window, &tv);
         }
         if (a->nkinds == ADMIT_KINDS_MAX) {
                 a->others++;
-                return;
+                return NULL;
         }
         k = &a->kinds[a->nkinds++];
         memset(k, 0, sizeof(*k));
@@ -161,39 +177,111 @@ static void admit_note(struct sv *sv, const char *peer, uid_t uid, int tcp, cons
         snprintf(k->reason, sizeof(k->reason), "%s", reason);
         log_info("admission: %s (%s)", reason, result);
         admit_record(sv, k, 1, 0);
+        return k;
+}
+
+/* One refusal (or a stream closed without a call): audited in full or counted. */
+static void admit_note(struct sv *sv, const char *peer, uid_t uid, int tcp, const char *result,
+                       const char *reason)
+{
+        struct admit_kind *k = admit_kind_find(sv->admit, peer, uid, tcp, result);
+
+        if (k != NULL)
+                k->more++;
+        else
+                (void)admit_kind_new(sv, peer, uid, tcp, result, reason);
 }
 
 /*
  * Tells a peer we will not serve it, without reading anything from it: the
- * frame is ours, built from constants and numbers.  Best effort, never
+ * frame is ours, built from constants and numbers (once per kind and
+ * window: a flood then costs a send and a close each).  Best effort, never
  * blocking; then the connection is closed.
  */
 static void admit_refuse(struct sv *sv, int fd, const char *peer, uid_t uid, int tcp,
-                         enum dg_err code, json_t *details, const char *fmt, ...)
-    __attribute__((format(printf, 8, 9)));
+                         int docker, enum dg_err code, json_t *details, const char *fmt, ...)
+    __attribute__((format(printf, 9, 10)));
+
+static void admit_refuse_http(int fd, enum dg_err code, const char *message)
+{
+        int status = code == DG_UNAUTHENTICATED ? 403 : code == DG_QUOTA_EXCEEDED ? 429 : 503;
+        json_t *o = json_pack("{s:s}", "message", message);
+        char *body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+        char head[256];
+        int n;
+
+        json_decref(o);
+        if (body == NULL)
+                return;
+        n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nApi-Version: "
+                     "1.41\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n",
+                     status,
+                     status == 403   ? "Forbidden"
+                     : status == 429 ? "Too Many Requests"
+                                     : "Service Unavailable",
+                     strlen(body));
+        if (n > 0 && (size_t)n < sizeof(head)) {
+                struct iovec iov[2] = {{head, (size_t)n}, {body, strlen(body)}};
+                struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+                (void)sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+        }
+        free(body);
+}
 
 static void admit_refuse(struct sv *sv, int fd, const char *peer, uid_t uid, int tcp,
-                         enum dg_err code, json_t *details, const char *fmt, ...)
+                         int docker, enum dg_err code, json_t *details, const char *fmt, ...)
 {
-        unsigned char hdr[FRAME_HDR];
+        const char *result = dg_err_name(code);
+        unsigned char frame[sizeof(((struct admit_kind *)0)->frame)];
+        struct admit_kind *k;
         char message[200];
-        size_t len;
+        size_t len = 0;
         char *json;
         va_list ap;
 
+        if (peer == NULL)
+                peer = "";
+        if (docker) {
+                /* The Docker front's peers read HTTP: the engine's error shape. */
+                va_start(ap, fmt);
+                vsnprintf(message, sizeof(message), fmt, ap);
+                va_end(ap);
+                admit_refuse_http(fd, code, message);
+                json_decref(details);
+                close(fd);
+                admit_note(sv, peer, uid, tcp, result, message);
+                return;
+        }
+        if ((k = admit_kind_find(sv->admit, peer, uid, tcp, result)) != NULL &&
+            k->frame_len > 0) {
+                (void)send(fd, k->frame, k->frame_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+                close(fd);
+                json_decref(details);
+                k->more++;
+                return;
+        }
         va_start(ap, fmt);
         vsnprintf(message, sizeof(message), fmt, ap);
         va_end(ap);
-        if ((json = envelope_error("", code, message, details, &len)) != NULL) {
-                frame_put_header(hdr, (uint32_t)len);
-                struct iovec iov[2] = {{hdr, sizeof(hdr)}, {json, len}};
-                struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
-                (void)sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-                free(json);
-        }
+        json = envelope_error("", code, message, details, &len);
         json_decref(details);
+        if (json != NULL && FRAME_HDR + len <= sizeof(frame)) {
+                frame_put_header(frame, (uint32_t)len);
+                memcpy(frame + FRAME_HDR, json, len);
+                (void)send(fd, frame, FRAME_HDR + len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        } else {
+                len = 0;
+        }
+        free(json);
         close(fd);
-        admit_note(sv, peer != NULL ? peer : "", uid, tcp, dg_err_name(code), message);
+        if (k != NULL) {
+                k->more++;
+        } else if ((k = admit_kind_new(sv, peer, uid, tcp, result, message)) != NULL &&
+                   len > 0) {
+                memcpy(k->frame, frame, FRAME_HDR + len);
+                k->frame_len = FRAME_HDR + len;
+        }
 }
 
 /* --- peers --- */
@@ -210,16 +298,41 @@ static struct admit_peer *admit_peer_get(struct admit *a, const char *key)
         snprintf(ap->key, sizeof(ap->key), "%s", key);
         TAILQ_INIT(&ap->q);
         LIST_INSERT_HEAD(&a->peers, ap, link);
+        /*
+         * Kept until admit_free (one per peer name the policy ever had, and
+         * "tcp"): the stream bucket must outlive the streams, or closing
+         * them all would refill it.
+         */
         return ap;
 }
 
-/* Forgets a peer that has neither streams nor peers waiting. */
-static void admit_peer_put(struct admit_peer *ap)
+/*
+ * The peer's bucket of new streams (streamsPerSecondPerPeer, burst twice
+ * that): a new stream costs a worker process, milliseconds of CPU, so that
+ * a tenant cycling through its quota cannot spend the machine on it.  0 when
+ * the stream may go on.
+ */
+static int admit_rate(struct sv *sv, struct admit_peer *ap)
 {
-        if (ap->serving == 0 && ap->npending == 0) {
-                LIST_REMOVE(ap, link);
-                free(ap);
+        double rate = sv->cfg.streams_per_second, burst = 2 * rate, dt;
+        struct timespec now;
+
+        if (rate <= 0)
+                return 0;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (!ap->primed) {
+                ap->tokens = burst;
+                ap->primed = 1;
+        } else {
+                dt = (double)(now.tv_sec - ap->last.tv_sec) +
+                     (now.tv_nsec - ap->last.tv_nsec) / 1e9;
+                ap->tokens = ap->tokens + dt * rate > burst ? burst : ap->tokens + dt * rate;
         }
+        ap->last = now;
+        if (ap->tokens < 1)
+                return -1;
+        ap->tokens -= 1;
+        return 0;
 }
 
 static void pending_unlink(struct pending *p)
@@ -242,10 +355,9 @@ static void pending_refuse(struct pending *p, enum dg_err code, const char *mess
         struct sv *sv = p->sv;
 
         pending_unlink(p);
-        admit_refuse(sv, p->fd, p->tcp ? NULL : ap->key, p->uid, p->tcp, code, NULL, "%s",
-                     message);
+        admit_refuse(sv, p->fd, p->tcp ? NULL : ap->key, p->uid, p->tcp, p->docker, code, NULL,
+                     "%s", message);
         free(p);
-        admit_peer_put(ap);
 }
 
 static void pending_timeout(evutil_socket_t fd, short what, void *arg)
@@ -273,12 +385,12 @@ static void pending_timeout(evutil_socket_t fd, short what, void *arg)
 /* --- hand-off --- */
 
 static void admit_hand(struct sv *sv, struct worker *w, struct admit_peer *ap, int fd,
-                       const char *name, uid_t uid, gid_t gid, int tcp)
+                       const char *name, uid_t uid, gid_t gid, int tcp, int docker)
 {
         w->admit = ap;
         ap->serving++;
         sv->admit->nserving++;
-        pool_hand_off(w, fd, tcp ? NULL : name, uid, gid, tcp, NULL);
+        pool_hand_off(w, fd, tcp ? NULL : name, uid, gid, tcp, docker, NULL);
 }
 
 void admit_left(struct worker *w)
@@ -295,7 +407,6 @@ void admit_left(struct worker *w)
                            "a stream ended without making a call");
         ap->serving--;
         sv->admit->nserving--;
-        admit_peer_put(ap);
 }
 
 /* The peer that waits in most places: it gives one up for a peer below its share. */
@@ -310,7 +421,7 @@ static struct admit_peer *admit_biggest(struct admit *a)
 }
 
 static void admit_queue(struct sv *sv, struct admit_peer *ap, int fd, uid_t uid, gid_t gid,
-                        int tcp)
+                        int tcp, int docker)
 {
         struct admit *a = sv->admit;
         struct pending *p;
@@ -319,8 +430,8 @@ static void admit_queue(struct sv *sv, struct admit_peer *ap, int fd, uid_t uid,
                 struct admit_peer *big = admit_biggest(a);
 
                 if (big == NULL || big->npending <= ap->npending + 1) {
-                        admit_refuse(sv, fd, tcp ? NULL : ap->key, uid, tcp, DG_UNAVAILABLE,
-                                     NULL,
+                        admit_refuse(sv, fd, tcp ? NULL : ap->key, uid, tcp, docker,
+                                     DG_UNAVAILABLE, NULL,
                                      "server at capacity: %d streams wait for a worker; "
                                      "try again",
                                      PENDING_MAX);
@@ -340,6 +451,7 @@ static void admit_queue(struct sv *sv, struct admit_peer *ap, int fd, uid_t uid,
         p->uid = uid;
         p->gid = gid;
         p->tcp = tcp;
+        p->docker = docker;
         clock_gettime(CLOCK_MONOTONIC, &p->since);
         struct timeval tv = {PENDING_WAIT_S, 0};
         evtimer_add(p->ev_timeout, &tv);
@@ -349,55 +461,171 @@ static void admit_queue(struct sv *sv, struct admit_peer *ap, int fd, uid_t uid,
         sv->npending++;
 }
 
-void admit_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp)
+/* --- silent connections: parked without a worker --- */
+
+/*
+ * A connection that has sent nothing yet costs no worker: it is parked here
+ * (counted against its peer's bounds) until its first byte arrives, and
+ * then admitted as if it had just been accepted.  Whether a byte is there
+ * is asked of the kernel (FIONREAD): nothing is read.  One that closes, or
+ * stays silent for firstCallSeconds, is closed and counted (NO_CALL), so
+ * that churn and idle floods spend no process (issue 10 items 3 and 4).
+ */
+struct parked {
+        LIST_ENTRY(parked) link;
+        struct sv *sv;
+        struct admit_peer *ap;
+        int fd;
+        uid_t uid;
+        gid_t gid;
+        int tcp;
+        int docker;
+        struct event *ev;
+};
+
+static void admit_place(struct sv *sv, struct admit_peer *ap, const char *name, int fd,
+                        uid_t uid, gid_t gid, int tcp, int docker);
+
+static int admit_waiting_bytes(int fd)
+{
+        int n = 0;
+
+        return ioctl(fd, FIONREAD, &n) == 0 ? n : 0;
+}
+
+static void parked_free(struct parked *k)
+{
+        LIST_REMOVE(k, link);
+        k->ap->nparked--;
+        k->sv->admit->nparked--;
+        event_free(k->ev);
+        free(k);
+}
+
+static void parked_fired(evutil_socket_t fd, short what, void *arg)
+{
+        struct parked *k = arg;
+        struct sv *sv = k->sv;
+        struct admit_peer *ap = k->ap;
+        const struct peer_policy *pp = NULL;
+
+        if ((what & EV_READ) && admit_waiting_bytes(k->fd) > 0) {
+                int cfd = k->fd;
+                uid_t uid = k->uid;
+                gid_t gid = k->gid;
+                int tcp = k->tcp;
+                int docker = k->docker;
+
+                parked_free(k);
+                /* Identity against the policy now in force (a reload may have come). */
+                if (!tcp && (pp = policy_by_cred(sv->policy, uid, gid)) == NULL) {
+                        admit_refuse(sv, cfd, NULL, uid, 0, docker, DG_UNAUTHENTICATED, NULL,
+                                     "uid %u (gid %u) is not known to the policy; ask the "
+                                     "operator to map it",
+                                     (unsigned)uid, (unsigned)gid);
+                        return;
+                }
+                admit_place(sv, ap, pp != NULL ? pp->name : NULL, cfd, uid, gid, tcp, docker);
+                return;
+        }
+        /* Closed, or silent for firstCallSeconds: it never said anything. */
+        admit_note(sv, k->tcp ? "" : ap->key, k->uid, k->tcp, "NO_CALL",
+                   (what & EV_READ) ? "a connection closed without making a call"
+                                    : "a connection said nothing in its first seconds");
+        close(k->fd);
+        parked_free(k);
+}
+
+static void admit_park(struct sv *sv, struct admit_peer *ap, int fd, uid_t uid, gid_t gid,
+                       int tcp, int docker)
+{
+        struct timeval tv = {(time_t)sv->cfg.first_call, 0};
+        struct parked *k = calloc(1, sizeof(*k));
+
+        if (k == NULL ||
+            (k->ev = event_new(sv->base, fd, EV_READ | EV_TIMEOUT, parked_fired, k)) == NULL)
+                fatal("cannot park a connection");
+        k->sv = sv;
+        k->ap = ap;
+        k->fd = fd;
+        k->uid = uid;
+        k->gid = gid;
+        k->tcp = tcp;
+        k->docker = docker;
+        ap->nparked++;
+        sv->admit->nparked++;
+        LIST_INSERT_HEAD(&sv->admit->parked, k, link);
+        if (event_add(k->ev, &tv) == -1)
+                fatalx("event_add");
+}
+
+/* A connection with bytes to read: a worker now, or a place in its peer's queue. */
+static void admit_place(struct sv *sv, struct admit_peer *ap, const char *name, int fd,
+                        uid_t uid, gid_t gid, int tcp, int docker)
+{
+        struct worker *w;
+
+        if (TAILQ_EMPTY(&sv->admit->rr) && (w = pool_take(sv)) != NULL)
+                admit_hand(sv, w, ap, fd, name, uid, gid, tcp, docker);
+        else
+                admit_queue(sv, ap, fd, uid, gid, tcp, docker);
+}
+
+void admit_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp, int docker)
 {
         struct admit *a = sv->admit;
         const struct peer_policy *pp = NULL;
         struct admit_peer *ap;
-        struct worker *w;
         int held, share = sv->cfg.max_workers_per_peer;
 
         if (sv->shutting_down) {
-                admit_refuse(sv, fd, NULL, uid, tcp, DG_UNAVAILABLE, NULL,
+                admit_refuse(sv, fd, NULL, uid, tcp, docker, DG_UNAVAILABLE, NULL,
                              "server shutting down");
                 return;
         }
         if (!tcp && (pp = policy_by_cred(sv->policy, uid, gid)) == NULL) {
-                admit_refuse(sv, fd, NULL, uid, 0, DG_UNAUTHENTICATED, NULL,
+                admit_refuse(sv, fd, NULL, uid, 0, docker, DG_UNAUTHENTICATED, NULL,
                              "uid %u (gid %u) is not known to the policy; ask the operator "
                              "to map it",
                              (unsigned)uid, (unsigned)gid);
                 return;
         }
         ap = admit_peer_get(a, pp != NULL ? pp->name : ADMIT_TCP_KEY);
-        held = ap->serving + ap->npending;
+        held = ap->serving + ap->npending + ap->nparked;
         if (pp != NULL && pp->quotas.streams > 0 &&
             (held >= pp->quotas.streams ||
-             pool_streams(sv, pp->name, NULL) + ap->npending >= pp->quotas.streams)) {
-                admit_refuse(sv, fd, pp->name, uid, 0, DG_QUOTA_EXCEEDED,
+             pool_streams(sv, pp->name, NULL) + ap->npending + ap->nparked >=
+                 pp->quotas.streams)) {
+                admit_refuse(sv, fd, pp->name, uid, 0, docker, DG_QUOTA_EXCEEDED,
                              json_pack("{s:s,s:I}", "quota", "streams", "limit",
                                        (json_int_t)pp->quotas.streams),
                              "quota streams: peer %s has %lld concurrent streams open "
                              "already; close one and retry",
                              pp->name, (long long)pp->quotas.streams);
+        } else if (admit_rate(sv, ap) < 0) {
+                admit_refuse(sv, fd, pp != NULL ? pp->name : NULL, uid, tcp, docker,
+                             DG_UNAVAILABLE, NULL,
+                             "%s %s opens streams faster than %u a second; retry in a moment",
+                             tcp ? "the TCP listener" : "peer", pp != NULL ? pp->name : "",
+                             (unsigned)sv->cfg.streams_per_second);
         } else if (held >= share) {
-                admit_refuse(
-                    sv, fd, pp != NULL ? pp->name : NULL, uid, tcp, DG_UNAVAILABLE, NULL,
-                    "%s %s holds its share of %d workers; close a stream and "
-                    "retry",
-                    tcp ? "the TCP listener" : "peer", pp != NULL ? pp->name : "", share);
-        } else if (a->nserving + sv->npending >= sv->cfg.max_workers) {
-                admit_refuse(sv, fd, pp != NULL ? pp->name : NULL, uid, tcp, DG_UNAVAILABLE,
-                             NULL,
+                admit_refuse(sv, fd, pp != NULL ? pp->name : NULL, uid, tcp, docker,
+                             DG_UNAVAILABLE, NULL,
+                             "%s %s holds its share of %d workers; close a stream and "
+                             "retry",
+                             tcp ? "the TCP listener" : "peer", pp != NULL ? pp->name : "",
+                             share);
+        } else if (a->nserving + sv->npending + a->nparked >= sv->cfg.max_workers) {
+                admit_refuse(sv, fd, pp != NULL ? pp->name : NULL, uid, tcp, docker,
+                             DG_UNAVAILABLE, NULL,
                              "server at capacity: %d streams served or waiting; try "
                              "again",
                              sv->cfg.max_workers);
-        } else if (TAILQ_EMPTY(&a->rr) && (w = pool_take(sv)) != NULL) {
-                admit_hand(sv, w, ap, fd, pp != NULL ? pp->name : NULL, uid, gid, tcp);
+        } else if (admit_waiting_bytes(fd) == 0) {
+                admit_park(sv, ap, fd, uid, gid, tcp, docker);
         } else {
-                admit_queue(sv, ap, fd, uid, gid, tcp);
+                admit_place(sv, ap, pp != NULL ? pp->name : NULL, fd, uid, gid, tcp, docker);
         }
-        admit_peer_put(ap);
 }
 
 void admit_drain(struct sv *sv)
@@ -420,15 +648,15 @@ void admit_drain(struct sv *sv)
                 /* Identity against the policy now in force (a reload may have come). */
                 pp = p->tcp ? NULL : policy_by_cred(sv->policy, p->uid, p->gid);
                 if (!p->tcp && pp == NULL)
-                        admit_refuse(sv, p->fd, NULL, p->uid, 0, DG_UNAUTHENTICATED, NULL,
+                        admit_refuse(sv, p->fd, NULL, p->uid, 0, p->docker, DG_UNAUTHENTICATED,
+                                     NULL,
                                      "uid %u (gid %u) is not known to the policy; ask the "
                                      "operator to map it",
                                      (unsigned)p->uid, (unsigned)p->gid);
                 else
                         admit_hand(sv, w, ap, p->fd, pp != NULL ? pp->name : NULL, p->uid,
-                                   p->gid, p->tcp);
+                                   p->gid, p->tcp, p->docker);
                 free(p);
-                admit_peer_put(ap);
         }
 }
 
@@ -449,6 +677,7 @@ void admit_init(struct sv *sv)
         if (a == NULL)
                 fatal("calloc");
         LIST_INIT(&a->peers);
+        LIST_INIT(&a->parked);
         TAILQ_INIT(&a->rr);
         if ((a->ev_window = evtimer_new(sv->base, admit_window, sv)) == NULL)
                 fatalx("evtimer_new");
@@ -465,6 +694,12 @@ void admit_close(struct sv *sv)
                 return;
         while ((ap = TAILQ_FIRST(&a->rr)) != NULL)
                 pending_refuse(TAILQ_FIRST(&ap->q), DG_UNAVAILABLE, "server shutting down");
+        while (!LIST_EMPTY(&a->parked)) {
+                struct parked *k = LIST_FIRST(&a->parked);
+                admit_refuse(sv, k->fd, k->tcp ? NULL : k->ap->key, k->uid, k->tcp, k->docker,
+                             DG_UNAVAILABLE, NULL, "server shutting down");
+                parked_free(k);
+        }
         /* What the last window counted is written before the log closes. */
         if (evtimer_pending(a->ev_window, NULL)) {
                 evtimer_del(a->ev_window);

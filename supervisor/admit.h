@@ -8,6 +8,10 @@
  * - a peer at its stream quota, or holding its share of workers
  *   (maxWorkersPerPeer), is refused, and so is everyone once maxWorkers
  *   streams are served or waiting: streams that wait count like served ones;
+ * - a peer opens at most streamsPerSecondPerPeer new streams a second;
+ * - a connection that has sent nothing gets no worker yet: it is held here
+ *   (asking the kernel whether a byte came; nothing is read) and closed
+ *   after firstCallSeconds of silence;
  * - peers that must wait for a worker wait in one queue per peer, served
  *   round robin, and a full queue makes room for a peer below its fair
  *   share by turning away the newest entry of the peer holding the most.
@@ -41,7 +45,8 @@ void admit_close(struct sv *sv);
 void admit_free(struct sv *sv);
 
 /* An accepted connection (fd, ours now): a worker, a place in the queue, or a refusal. */
-void admit_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp);
+/* docker: accepted on the Docker-API front's socket (refusals are HTTP answers). */
+void admit_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp, int docker);
 /* Workers became ready: serve waiting peers, round robin. */
 void admit_drain(struct sv *sv);
 /* w stops serving (any reason): its place is free again. */

@@ -45,9 +45,23 @@ static int64_t auditrec_since_us(const struct timespec *t0)
                (now.tv_nsec - t0->tv_nsec) / 1000;
 }
 
-/* Who, on which worker: the supervisor's record of the connection. */
+/*
+ * Who, on which worker: the supervisor's record of the connection.  A call
+ * on the Docker-API front names the front and the route it came by (the
+ * route is the worker's word, like the call id: for reading, not deciding).
+ */
 static json_t *auditrec_who(const struct worker *w, const char *peer)
 {
+        json_t *f;
+
+        if (w->docker) {
+                f = json_pack("{s:o,s:I,s:i,s:s}", "peer", auditrec_str(peer), "uid",
+                              (json_int_t)w->peer_uid, "worker", (int)w->pid, "front",
+                              "docker");
+                if (f != NULL && w->open_route[0] != '\0')
+                        json_object_set_new(f, "route", auditrec_str(w->open_route));
+                return f;
+        }
         if (w->tcp)
                 return json_pack("{s:o,s:s,s:o,s:i}", "peer", auditrec_str(peer), "transport",
                                  "tcp", "tokenId", auditrec_str(w->token_id), "worker",

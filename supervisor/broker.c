@@ -202,6 +202,11 @@ int broker_resize(struct call *c, uint32_t rows, uint32_t cols)
         return 0;
 }
 
+int call_engine_view(const struct call *c)
+{
+        return c->worker != NULL && c->worker->docker;
+}
+
 void call_set_resource(struct call *c, const char *id)
 {
         snprintf(c->resource, sizeof(c->resource), "%s", id != NULL ? id : "");

@@ -91,6 +91,12 @@ void call_fail_details(struct call *c, enum dg_err code, json_t *details, const 
  * details.status and the engine's message.
  */
 void call_fail_engine(struct call *c, int status, json_t *body);
+/*
+ * 1 when c came through the Docker-API front (the supervisor's record of
+ * the worker): such calls are answered with the engine's documents,
+ * redacted and with the peer's own names, for the worker to render.
+ */
+int call_engine_view(const struct call *c);
 /* The full ID of the resource c acts on, for its audit record (resolve.c). */
 void call_set_resource(struct call *c, const char *id);
 /* Passes fd (an engine connection with the request written) to the worker. */

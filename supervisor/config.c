@@ -55,6 +55,7 @@ void config_defaults(struct config *c, const char *argv0)
         c->first_call = 10;
         c->max_workers = 1024;
         c->max_workers_per_peer = 512;
+        c->streams_per_second = 100;
         c->log_level = LOG_LVL_INFO;
         c->syslog = 0;
         c->audit_rotate_bytes = 64ull << 20;
@@ -120,6 +121,10 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
                 if (strcmp(key, "socket") == 0) {
                         if (set_str(c->socket, sizeof(c->socket), v, key, err, errlen) < 0)
                                 goto out;
+                } else if (strcmp(key, "dockerSocket") == 0) {
+                        if (set_str(c->docker_socket, sizeof(c->docker_socket), v, key, err,
+                                    errlen) < 0)
+                                goto out;
                 } else if (strcmp(key, "tcp") == 0) {
                         if (set_str(c->tcp, sizeof(c->tcp), v, key, err, errlen) < 0)
                                 goto out;
@@ -166,6 +171,9 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
                         if (set_uint(&u, v, key, 1, 65536, err, errlen) < 0)
                                 goto out;
                         c->max_workers = (int)u;
+                } else if (strcmp(key, "streamsPerSecondPerPeer") == 0) {
+                        if (set_uint(&c->streams_per_second, v, key, 0, 1000000, err, errlen) < 0)
+                                goto out;
                 } else if (strcmp(key, "maxWorkersPerPeer") == 0) {
                         if (set_uint(&u, v, key, 1, 65536, err, errlen) < 0)
                                 goto out;

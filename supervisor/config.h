@@ -3,12 +3,13 @@
  * (JSON), then command-line flags, each overriding the one before.
  *
  * Config file keys (all optional; unknown keys are an error):
- *   socket, engine, policy, workerPath, workerUser, poolSize, maxFrameBytes,
+ *   socket, dockerSocket, engine, policy, workerPath, workerUser, poolSize, maxFrameBytes,
  *   workerIdleSeconds, workerLifetimeSeconds, maxCallsPerStream,
  *   maxCallsPerPeer, logLevel, syslog, tcp,
  *   audit, auditRotateBytes, auditSync, adminSocket, stateDir,
  *   accountingIntervalSeconds (docs/audit.md), leaseTickSeconds (lease.h),
- *   firstCallSeconds, maxWorkers, maxWorkersPerPeer (docs/SECURITY.md, invariant 6)
+ *   firstCallSeconds, maxWorkers, maxWorkersPerPeer, streamsPerSecondPerPeer
+ *   (docs/SECURITY.md, invariant 6)
  */
 #ifndef DG_CONFIG_H
 #define DG_CONFIG_H
@@ -18,6 +19,7 @@
 
 struct config {
         char socket[108];  /* peers' unix listener */
+        char docker_socket[108]; /* the Docker-API front's unix listener; "" for none */
         char tcp[64];      /* "[HOST:]PORT" of the TCP listener (token auth); "" for none */
         char engine[108];  /* the Docker socket */
         char policy[4096]; /* policy file */
@@ -32,6 +34,7 @@ struct config {
         uint32_t first_call;       /* seconds a new stream may stay silent */
         int max_workers;           /* serving workers and waiting peers, all peers together */
         int max_workers_per_peer;  /* the same, for one peer (its streams quota also applies) */
+        uint32_t streams_per_second; /* new streams one peer may open (burst 2x); 0: no limit */
         int log_level;
         int syslog;
         char audit[4096];             /* the audit log; "" for none */

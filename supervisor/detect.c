@@ -28,28 +28,37 @@ static void detect_report(struct engine_profile *p, int changed)
         p->reported = 1;
 }
 
+static void detect_done(struct engine_profile *p, const struct engine_profile *before)
+{
+        p->detecting = 0;
+        p->stale = 0;
+        detect_report(p, before->kind != ENGINE_UNKNOWN &&
+                             (before->kind != p->kind || strcmp(before->version, p->version)));
+}
+
 static void version_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
         struct engine_profile *p = arg, before = *p;
 
-        p->detecting = 0;
         if (status != 200 || profile_from_version(p, body) == -1) {
+                p->detecting = 0;
                 log_warnx("engine: cannot tell which engine answers on %s (GET /version: %d)",
                           engine_socket_path(p->engine), status);
                 return;
         }
-        p->stale = 0;
-        detect_report(p, before.kind != ENGINE_UNKNOWN &&
-                             (before.kind != p->kind || strcmp(before.version, p->version)));
+        detect_done(p, &before);
 }
 
 /*
- * /_ping's headers come first: they say Podman (Libpod-Api-Version) even
- * where /version would not answer; /version then gives the versions.
+ * /_ping's headers come first: Podman's name it and its versions
+ * (Libpod-Api-Version, Api-Version), and that is all it takes: Podman's
+ * /version asks the package manager about conmon and the OCI runtime and
+ * takes seconds (10 s seen on a loaded host).  dockerd's /version is quick
+ * and names its components: asked next.
  */
 static void ping_done(int status, json_t *headers, const char *raw, size_t rawlen, void *arg)
 {
-        struct engine_profile *p = arg;
+        struct engine_profile *p = arg, before = *p;
 
         if (status != 200) {
                 p->detecting = 0;
@@ -58,9 +67,9 @@ static void ping_done(int status, json_t *headers, const char *raw, size_t rawle
                                  engine_socket_path(p->engine), status);
                 return;
         }
-        if (json_object_get(headers, "Libpod-Api-Version") != NULL) {
-                p->kind = ENGINE_PODMAN;
-                profile_apply(p);
+        if (profile_from_ping(p, headers) == 0) {
+                detect_done(p, &before);
+                return;
         }
         if (engine_request(p->engine, "GET", "/version", NULL, DETECT_TIMEOUT_MS, version_done,
                            p) == NULL)

@@ -9,6 +9,10 @@
  *
  * A TCP peer has no identity at accept: each of its calls carries a bearer
  * token, which the worker forwards and the broker checks (broker.c).
+ *
+ * The Docker-API front (--docker-socket) is a second unix listener with the
+ * same identity, admission, policy and quotas; only the worker's front
+ * differs (it speaks the Engine's HTTP API to the peer, docs/docker-api.md).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +39,8 @@ static void accept_resume(evutil_socket_t fd, short what, void *arg)
         event_add(sv->ev_accept, NULL);
         if (sv->ev_tcp_accept != NULL)
                 event_add(sv->ev_tcp_accept, NULL);
+        if (sv->ev_docker_accept != NULL)
+                event_add(sv->ev_docker_accept, NULL);
 }
 
 /* Who a TCP peer is, for the log only: its address says nothing of its rights. */
@@ -59,6 +65,8 @@ static void accept_backoff(struct sv *sv)
         event_del(sv->ev_accept);
         if (sv->ev_tcp_accept != NULL)
                 event_del(sv->ev_tcp_accept);
+        if (sv->ev_docker_accept != NULL)
+                event_del(sv->ev_docker_accept);
         struct timeval tv = {0, ACCEPT_BACKOFF_MS * 1000};
         evtimer_add(sv->ev_accept_resume, &tv);
 }
@@ -88,13 +96,12 @@ static void on_accept_tcp(evutil_socket_t lfd, short what, void *arg)
 
         for (int i = 0; i < 64 && (fd = accept_next(sv, lfd, "accept (tcp)")) >= 0; i++) {
                 tcp_peer_note(fd);
-                admit_peer(sv, fd, (uid_t)-1, (gid_t)-1, 1);
+                admit_peer(sv, fd, (uid_t)-1, (gid_t)-1, 1, 0);
         }
 }
 
-static void on_accept(evutil_socket_t lfd, short what, void *arg)
+static void accept_unix(struct sv *sv, int lfd, int docker)
 {
-        struct sv *sv = arg;
         struct ucred cred;
         socklen_t clen;
         int fd;
@@ -107,8 +114,18 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
                         close(fd);
                         continue;
                 }
-                admit_peer(sv, fd, cred.uid, cred.gid, 0);
+                admit_peer(sv, fd, cred.uid, cred.gid, 0, docker);
         }
+}
+
+static void on_accept(evutil_socket_t lfd, short what, void *arg)
+{
+        accept_unix(arg, lfd, 0);
+}
+
+static void on_accept_docker(evutil_socket_t lfd, short what, void *arg)
+{
+        accept_unix(arg, lfd, 1);
 }
 
 /* "PORT", "HOST:PORT" or "[V6HOST]:PORT" into host and port; the host defaults to loopback. */
@@ -197,14 +214,15 @@ static int listener_open_tcp(struct sv *sv)
         return 0;
 }
 
-int listener_open(struct sv *sv)
+/* A listening unix socket at path, or -1 with a log line. */
+static int listener_unix(const char *path)
 {
         struct sockaddr_un sun = {.sun_family = AF_UNIX};
-        if (strlen(sv->cfg.socket) >= sizeof(sun.sun_path)) {
-                log_warnx("socket path too long: %s", sv->cfg.socket);
+        if (strlen(path) >= sizeof(sun.sun_path)) {
+                log_warnx("socket path too long: %s", path);
                 return -1;
         }
-        memcpy(sun.sun_path, sv->cfg.socket, strlen(sv->cfg.socket) + 1);
+        memcpy(sun.sun_path, path, strlen(path) + 1);
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0) {
                 log_warn("socket");
@@ -212,26 +230,51 @@ int listener_open(struct sv *sv)
         }
         /* A stale socket file from a crash is replaced; anything else is not. */
         struct stat st;
-        if (lstat(sv->cfg.socket, &st) == 0) {
+        if (lstat(path, &st) == 0) {
                 if (!S_ISSOCK(st.st_mode)) {
-                        log_warnx("%s exists and is not a socket", sv->cfg.socket);
+                        log_warnx("%s exists and is not a socket", path);
                         close(fd);
                         return -1;
                 }
-                unlink(sv->cfg.socket);
+                unlink(path);
         }
         if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-                log_warn("bind %s", sv->cfg.socket);
+                log_warn("bind %s", path);
                 close(fd);
                 return -1;
         }
         /* Anyone may connect: identity comes from SO_PEERCRED and the policy. */
-        if (chmod(sv->cfg.socket, 0666) < 0 || listen(fd, 512) < 0) {
-                log_warn("listen %s", sv->cfg.socket);
+        if (chmod(path, 0666) < 0 || listen(fd, 512) < 0) {
+                log_warn("listen %s", path);
                 close(fd);
-                unlink(sv->cfg.socket);
+                unlink(path);
                 return -1;
         }
+        return fd;
+}
+
+static int listener_open_docker(struct sv *sv)
+{
+        int fd = listener_unix(sv->cfg.docker_socket);
+
+        if (fd < 0)
+                return -1;
+        sv->docker_fd = fd;
+        sv->ev_docker_accept =
+            event_new(sv->base, fd, EV_READ | EV_PERSIST, on_accept_docker, sv);
+        if (sv->ev_docker_accept == NULL)
+                fatalx("event_new failed");
+        event_add(sv->ev_docker_accept, NULL);
+        log_info("listening on %s (Docker Engine API)", sv->cfg.docker_socket);
+        return 0;
+}
+
+int listener_open(struct sv *sv)
+{
+        int fd = listener_unix(sv->cfg.socket);
+
+        if (fd < 0)
+                return -1;
         sv->listen_fd = fd;
         admit_init(sv);
         sv->ev_accept = event_new(sv->base, fd, EV_READ | EV_PERSIST, on_accept, sv);
@@ -242,7 +285,10 @@ int listener_open(struct sv *sv)
         log_info("listening on %s", sv->cfg.socket);
         sv->tcp_fd = -1;
         sv->ev_tcp_accept = NULL;
-        if (sv->cfg.tcp[0] != '\0' && listener_open_tcp(sv) < 0) {
+        sv->docker_fd = -1;
+        sv->ev_docker_accept = NULL;
+        if ((sv->cfg.tcp[0] != '\0' && listener_open_tcp(sv) < 0) ||
+            (sv->cfg.docker_socket[0] != '\0' && listener_open_docker(sv) < 0)) {
                 listener_close(sv);
                 return -1;
         }
@@ -258,6 +304,13 @@ void listener_close(struct sv *sv)
                 sv->ev_tcp_accept = NULL;
                 close(sv->tcp_fd);
                 sv->tcp_fd = -1;
+        }
+        if (sv->ev_docker_accept != NULL) {
+                event_free(sv->ev_docker_accept);
+                sv->ev_docker_accept = NULL;
+                close(sv->docker_fd);
+                sv->docker_fd = -1;
+                unlink(sv->cfg.docker_socket);
         }
         event_free(sv->ev_accept);
         event_free(sv->ev_accept_resume);

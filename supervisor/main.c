@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sys/resource.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -45,7 +46,7 @@ static void usage(FILE *f)
                    "                 [--worker PATH] [--worker-user USER] [--pool N]\n"
                    "                 [--log-level error|warn|info|debug] [--syslog]\n"
                    "                 [--audit FILE] [--admin-socket PATH] [--state-dir DIR]\n"
-                   "                 [--tcp [HOST:]PORT]\n"
+                   "                 [--tcp [HOST:]PORT] [--docker-socket PATH]\n"
                    "       dockgated --check-policy FILE\n"
                    "       dockgated --hash-token < TOKEN | --new-token\n"
                    "       dockgated --version\n");
@@ -184,6 +185,20 @@ static int new_token(void)
         return 0;
 }
 
+/*
+ * Each stream holds a descriptor here until its worker takes it (and each
+ * worker its channel): maxWorkers of them need more than the usual 1024.
+ */
+static void raise_fd_limit(void)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+                (void)setrlimit(RLIMIT_NOFILE, &rl);
+        }
+}
+
 static void on_terminate(evutil_socket_t sig, short what, void *arg)
 {
         struct sv *sv = arg;
@@ -220,7 +235,7 @@ static void on_child(evutil_socket_t sig, short what, void *arg)
 }
 
 enum { OPT_CONFIG = 256, OPT_SOCKET, OPT_ENGINE, OPT_POLICY, OPT_WORKER, OPT_WUSER, OPT_POOL,
-       OPT_LEVEL, OPT_SYSLOG, OPT_CHECK, OPT_VERSION, OPT_HELP, OPT_TCP, OPT_HASH, OPT_NEWTOK,
+       OPT_LEVEL, OPT_SYSLOG, OPT_CHECK, OPT_VERSION, OPT_HELP, OPT_TCP, OPT_DOCKER_SOCKET, OPT_HASH, OPT_NEWTOK,
        OPT_AUDIT, OPT_ADMIN, OPT_STATE };
 
 static const struct option longopts[] = {
@@ -235,6 +250,7 @@ static const struct option longopts[] = {
     {"syslog", no_argument, NULL, OPT_SYSLOG},
     {"check-policy", required_argument, NULL, OPT_CHECK},
     {"tcp", required_argument, NULL, OPT_TCP},
+    {"docker-socket", required_argument, NULL, OPT_DOCKER_SOCKET},
     {"hash-token", no_argument, NULL, OPT_HASH},
     {"new-token", no_argument, NULL, OPT_NEWTOK},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -336,6 +352,10 @@ static int parse_args(int argc, char **argv, struct sv *sv)
                         break;
                 case OPT_TCP:
                         rc = set_flag(c->tcp, sizeof(c->tcp), optarg, "--tcp");
+                        break;
+                case OPT_DOCKER_SOCKET:
+                        rc = set_flag(c->docker_socket, sizeof(c->docker_socket), optarg,
+                                      "--docker-socket");
                         break;
                 case OPT_AUDIT:
                         rc = set_flag(c->audit, sizeof(c->audit), optarg, "--audit");
@@ -455,6 +475,7 @@ int main(int argc, char **argv)
         if (access(sv.cfg.worker_path, X_OK) < 0)
                 fatal("worker %s", sv.cfg.worker_path);
         signal(SIGPIPE, SIG_IGN);
+        raise_fd_limit();
 
         if ((sv.base = event_base_new()) == NULL)
                 fatalx("event_base_new failed");

@@ -182,6 +182,23 @@ static void create_identified(int status, json_t *body, const char *raw, size_t 
         create_begin(c);
 }
 
+/* /_ping's headers name Podman; dockerd is told by its /version (detect.c). */
+static void create_pinged(int status, json_t *headers, const char *raw, size_t rawlen,
+                          void *arg)
+{
+        struct call *c = arg;
+
+        c->pending = NULL;
+        if (status != 200) {
+                call_fail_engine(c, status, NULL);
+                return;
+        }
+        if (profile_from_ping(engine_profile(c->engine), headers) == 0)
+                create_begin(c);
+        else
+                ops_send(c, "GET", NULL, 0, create_identified, "/version");
+}
+
 /*
  * What a container is created with depends on the engine (its log driver):
  * until the engine was identified (it was down when dockgated started),
@@ -189,9 +206,12 @@ static void create_identified(int status, json_t *body, const char *raw, size_t 
  */
 void op_container_create(struct call *c)
 {
-        if (engine_profile(c->engine)->kind == ENGINE_UNKNOWN)
-                ops_send(c, "GET", NULL, 0, create_identified, "/version");
-        else
+        if (engine_profile(c->engine)->kind == ENGINE_UNKNOWN) {
+                c->pending =
+                    engine_request_headers(c->engine, "GET", "/_ping", 0, create_pinged, c);
+                if (c->pending == NULL)
+                        call_fail(c, DG_INTERNAL, "cannot start an engine request");
+        } else
                 create_begin(c);
 }
 
@@ -390,7 +410,15 @@ void op_container_resize(struct call *c)
 static void inspect_resolved(struct call *c, const char *id, json_t *inspect)
 {
         /* resolve.c fetched this very document, ownership checked; now the host's paths go. */
+        json_t *cfg = json_object_get(inspect, "Config");
+        const char *image = json_string_value(json_object_get(cfg, "Image"));
+
         redact_container(c, inspect);
+        /* The image as the peer named it, as dockerd shows it (profile.h). */
+        if (image != NULL)
+                json_object_set_new(
+                    cfg, "Image",
+                    json_string(profile_image_name(engine_profile(c->engine), image)));
         call_reply(c, json_incref(inspect));
 }
 
@@ -415,7 +443,12 @@ static void top_done(int status, json_t *body, const char *raw, size_t rawlen, v
 
 static void top_resolved(struct call *c, const char *id, json_t *inspect)
 {
-        ops_send(c, "GET", NULL, 0, top_done, "/containers/%s/top", id);
+        const char *ps = engine_profile(c->engine)->top_ps_args;
+
+        if (ps != NULL)
+                ops_send(c, "GET", NULL, 0, top_done, "/containers/%s/top?ps_args=%s", id, ps);
+        else
+                ops_send(c, "GET", NULL, 0, top_done, "/containers/%s/top", id);
 }
 
 void op_container_top(struct call *c)
@@ -476,8 +509,9 @@ static json_t *list_item(const struct call *c, const json_t *in)
         }
         return json_pack("{s:s?,s:o,s:s?,s:s?,s:s?,s:I,s:o,s:s,s:o}", "containerId",
                          json_string_value(json_object_get(in, "Id")), "names", names, "image",
-                         json_string_value(json_object_get(in, "Image")), "state",
-                         json_string_value(json_object_get(in, "State")), "status",
+                         profile_image_name(engine_profile(c->engine),
+                                            json_string_value(json_object_get(in, "Image"))),
+                         "state", json_string_value(json_object_get(in, "State")), "status",
                          json_string_value(json_object_get(in, "Status")), "created",
                          json_integer_value(json_object_get(in, "Created")), "labels",
                          json_is_object(labels) ? json_deep_copy(labels) : json_object(),
@@ -486,9 +520,32 @@ static json_t *list_item(const struct call *c, const json_t *in)
                          list_ports(in));
 }
 
+/* The engine's own list element, redacted as inspect is, names as the peer sees them. */
+static json_t *list_item_engine(const struct call *c, const json_t *in)
+{
+        json_t *out = json_deep_copy(in), *names = json_object_get(out, "Names"), *v;
+        size_t i = 0;
+
+        if (out == NULL)
+                return NULL;
+        while (json_is_array(names) && i < json_array_size(names)) {
+                v = names_view_json(c, json_string_value(json_array_get(names, i)));
+                if (v == NULL) {
+                        json_array_remove(names, i);
+                        continue;
+                }
+                json_array_set_new(names, i++, v);
+        }
+        redact_container(c, out);
+        return out;
+}
+
 static void list_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
-        ops_reply_list(arg, status, body, NULL, 1, list_item);
+        struct call *c = arg;
+
+        ops_reply_list(c, status, body, NULL, 1,
+                       call_engine_view(c) ? list_item_engine : list_item);
 }
 
 void op_container_list(struct call *c)
@@ -604,16 +661,23 @@ static void logs_resolved(struct call *c, const char *id, json_t *inspect)
 {
         char path[512], tail[40], since[40];
         int tty = json_is_true(json_object_get(json_object_get(inspect, "Config"), "Tty"));
-        int ts = ops_bool(c, "timestamps", 0);
+        int ts = ops_bool(c, "timestamps", 0), follow = ops_bool(c, "follow", 0);
 
+        /*
+         * A follow of a container that is not running gives what there is and
+         * ends; an engine that loses lines doing so is asked without follow,
+         * which is the same answer (profile.h).
+         */
+        if (follow && engine_profile(c->engine)->logs_follow_exited_loses &&
+            !json_is_true(json_object_get(json_object_get(inspect, "State"), "Running")))
+                follow = 0;
         logs_arg(c, "tail", 1, tail, sizeof(tail));
         logs_arg(c, "since", 0, since, sizeof(since));
         if (engine_path(
                 path, sizeof(path),
                 "/containers/%s/logs?follow=%d&stdout=%d&stderr=%d&timestamps=%d&tail=%s%s%s",
-                id, ops_bool(c, "follow", 0), ops_bool(c, "stdout", 1),
-                ops_bool(c, "stderr", 1), ts, tail[0] ? tail : "all", since[0] ? "&since=" : "",
-                since) == -1) {
+                id, follow, ops_bool(c, "stdout", 1), ops_bool(c, "stderr", 1), ts,
+                tail[0] ? tail : "all", since[0] ? "&since=" : "", since) == -1) {
                 call_fail(c, DG_INTERNAL, "engine path too long");
                 return;
         }

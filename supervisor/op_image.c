@@ -5,37 +5,10 @@
  */
 #include <string.h>
 
+#include "imageref.h"
 #include "ops_impl.h"
 #include "profile.h"
 #include "redact.h"
-
-#define IMAGE_REF_MAX 512
-
-/*
- * An image reference: name[:tag][@digest], its path components separated
- * by "/".  Each component starts with a letter or digit, which rules out
- * "." and ".." segments that would change the engine path's meaning.
- */
-static int image_ref_ok(const char *ref)
-{
-        size_t i, n = ref ? strlen(ref) : 0;
-        int start = 1;
-
-        if (n == 0 || n > IMAGE_REF_MAX)
-                return 0;
-        if (strspn(ref,
-                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/@-") != n)
-                return 0;
-        for (i = 0; i < n; i++) {
-                int alnum = (ref[i] >= 'a' && ref[i] <= 'z') ||
-                            (ref[i] >= 'A' && ref[i] <= 'Z') ||
-                            (ref[i] >= '0' && ref[i] <= '9');
-                if (start && !alnum)
-                        return 0;
-                start = ref[i] == '/';
-        }
-        return !start;
-}
 
 static const char *image_ref(struct call *c)
 {

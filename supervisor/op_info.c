@@ -13,6 +13,7 @@
 #include <sys/statvfs.h>
 
 #include "ops_impl.h"
+#include "profile.h"
 #include "pool.h"
 #include "supervisor.h"
 
@@ -82,6 +83,8 @@ static void info_usage(struct call *c, const struct quota_usage *u)
                 call_fail(c, DG_INTERNAL, "out of memory");
                 return;
         }
+        /* Which engine: "docker" or "podman" (profile.h). */
+        json_object_set_new(out, "engine", json_string(engine_profile(c->engine)->name));
         json_object_set_new(json_object_get(out, "peer"), "name", json_string(c->peer->name));
         json_object_set_new(json_object_get(out, "peer"), "liveContainers",
                             json_integer((json_int_t)u->live));

@@ -9,6 +9,7 @@
 
 #include "names.h"
 #include "ops_impl.h"
+#include "profile.h"
 #include "redact.h"
 
 static void create_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
@@ -109,6 +110,13 @@ static void remove_done(int status, json_t *body, const char *raw, size_t rawlen
 
 static void remove_resolved(struct call *c, const char *id, json_t *inspect)
 {
+        /* An engine that removes a network in use is asked first (profile.h). */
+        if (engine_profile(c->engine)->network_rm_removes_in_use &&
+            json_object_size(json_object_get(inspect, "Containers")) > 0) {
+                call_fail(c, DG_CONFLICT, "network %s is in use by containers",
+                          ops_str(c, "networkId"));
+                return;
+        }
         ops_send(c, "DELETE", NULL, 0, remove_done, "/networks/%s", id);
 }
 

@@ -33,6 +33,11 @@ static void version_done(int status, json_t *body, const char *raw, size_t rawle
                 call_fail_engine(c, status, body);
                 return;
         }
+        if (call_engine_view(c)) {
+                /* The Docker front renders the engine's document itself. */
+                call_reply(c, json_incref(body));
+                return;
+        }
         ev = json_string_value(json_object_get(body, "Version"));
         av = json_string_value(json_object_get(body, "ApiVersion"));
         /* The answer is a fresh detection too: keep the profile in step. */

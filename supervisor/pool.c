@@ -388,7 +388,7 @@ static void chan_write(evutil_socket_t fd, short what, void *arg)
 }
 
 int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gid_t gid,
-                  int tcp, const char *refusal)
+                  int tcp, int docker, const char *refusal)
 {
         struct sv *sv = w->sv;
         struct msg m;
@@ -405,6 +405,8 @@ int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gi
         m.first_call = sv->cfg.first_call;
         snprintf(m.transport, sizeof(m.transport), "%s", tcp ? "tcp" : "unix");
         snprintf(m.refusal, sizeof(m.refusal), "%s", refusal != NULL ? refusal : "");
+        snprintf(m.front, sizeof(m.front), "%s", docker ? "docker" : "native");
+        w->docker = docker;
         snprintf(w->peer, sizeof(w->peer), "%s", peer != NULL ? peer : "");
         w->peer_uid = uid;
         w->peer_gid = gid;

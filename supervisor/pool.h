@@ -51,6 +51,7 @@ struct worker {
         int tcp;     /* a TCP stream: each call's token names the peer, bound at the first */
         int refused; /* handed off only to be refused: not one of the peer's streams */
         char token_id[16]; /* TCP: the short id of the token the stream is bound to */
+        int docker;        /* the worker serves the Docker-API front: engine documents */
         struct admit_peer *admit; /* admission's count this stream is in (admit.c), or NULL */
 
         uint64_t last_seq;          /* highest call number seen */
@@ -60,6 +61,7 @@ struct worker {
         /* The last call's operation and peer, for worker records (auditrec.c). */
         char open_op[MSG_OP_MAX + 1];
         char open_peer[MSG_PEER_NAME_MAX + 1]; /* who the broker served it as */
+        char open_route[MSG_ROUTE_MAX + 1]; /* Docker front: the last call's route */
         int killed;                            /* we sent SIGKILL: its death is not a crash */
 };
 
@@ -79,11 +81,12 @@ struct worker *pool_take(struct sv *sv);
 /*
  * Hands the peer's fd (always consumed) to w with the identity; w becomes
  * SERVING.  tcp: no identity yet (peer NULL), each call carries a token.
+ * docker: the worker runs the Docker-Engine-API front (MSG_PEER.front).
  * refusal: NULL, or the error code the worker answers the first call with
  * before closing (a peer over its stream quota).
  */
 int pool_hand_off(struct worker *w, int peer_fd, const char *peer, uid_t uid, gid_t gid,
-                  int tcp, const char *refusal);
+                  int tcp, int docker, const char *refusal);
 /* Queues a message for w; takes ownership of fd (-1 for none).  -1 if w is gone. */
 int pool_send(struct worker *w, const struct msg *m, int fd);
 /*

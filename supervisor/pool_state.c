@@ -102,6 +102,7 @@ static int on_call(struct worker *w, struct msg *m)
         c->oc = opencall_new(w, m->seq, m->id, m->op);
         c->oc->call = c;
         snprintf(w->open_op, sizeof(w->open_op), "%s", m->op);
+        snprintf(w->open_route, sizeof(w->open_route), "%s", m->route);
         log_debug("worker %d: call %llu %s", (int)w->pid, (unsigned long long)c->seq, c->op);
         return broker_dispatch(c);
 }

@@ -13,10 +13,13 @@ static const struct {
         enum engine_kind kind;
         const char *name, *display, *log_driver;
         int events_labels_containers_only, qualified_image_names;
+        const char *top_ps_args;
+        int network_rm_removes_in_use, logs_follow_exited_loses;
 } profile_table[] = {
-    {ENGINE_UNKNOWN, "unknown", "the engine", "local", 1, 0},
-    {ENGINE_DOCKER, "docker", "Docker Engine", "local", 1, 0},
-    {ENGINE_PODMAN, "podman", "Podman", "k8s-file", 1, 1},
+    {ENGINE_UNKNOWN, "unknown", "the engine", "local", 1, 0, NULL, 0, 0},
+    {ENGINE_DOCKER, "docker", "Docker Engine", "local", 1, 0, NULL, 0, 0},
+    {ENGINE_PODMAN, "podman", "Podman", "k8s-file", 1, 1,
+     "user,pid,ppid,pcpu,etime,tty,time,args", 1, 1},
 };
 
 /*
@@ -32,6 +35,9 @@ static const struct {
     {ENGINE_PODMAN, 500, "already exists", 409},
     {ENGINE_PODMAN, 500, "name is already in use", 409},
     {ENGINE_PODMAN, 500, "no such", 404},
+    {ENGINE_PODMAN, 500, "container state improper", 409},
+    {ENGINE_PODMAN, 500, "cannot remove container", 409},
+    {ENGINE_PODMAN, 500, "no command or entrypoint provided", 400},
 };
 
 void profile_apply(struct engine_profile *p)
@@ -45,6 +51,10 @@ void profile_apply(struct engine_profile *p)
                         p->events_labels_containers_only =
                             profile_table[i].events_labels_containers_only;
                         p->qualified_image_names = profile_table[i].qualified_image_names;
+                        p->top_ps_args = profile_table[i].top_ps_args;
+                        p->network_rm_removes_in_use =
+                            profile_table[i].network_rm_removes_in_use;
+                        p->logs_follow_exited_loses = profile_table[i].logs_follow_exited_loses;
                         return;
                 }
 }
@@ -102,6 +112,22 @@ int profile_status(const struct engine_profile *p, int status, const json_t *bod
                     strcasestr(text, status_quirks[i].text) != NULL)
                         return status_quirks[i].docker_status;
         return status;
+}
+
+static void copy_str(char *dst, size_t len, const json_t *v);
+
+int profile_from_ping(struct engine_profile *p, const json_t *headers)
+{
+        const json_t *libpod = json_object_get(headers, "Libpod-Api-Version");
+
+        if (!json_is_string(libpod))
+                return -1;
+        p->kind = ENGINE_PODMAN;
+        copy_str(p->version, sizeof(p->version), libpod);
+        copy_str(p->api_version, sizeof(p->api_version),
+                 json_object_get(headers, "Api-Version"));
+        profile_apply(p);
+        return 0;
 }
 
 static void copy_str(char *dst, size_t len, const json_t *v)

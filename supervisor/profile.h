@@ -47,6 +47,26 @@ struct engine_profile {
          * shows peers the familiar form, as dockerd would (profile_image_name()).
          */
         int qualified_image_names;
+        /*
+         * The ps_args of container top, or NULL for the engine's default.
+         * Podman's default (and dockerd's "-ef") runs ps inside the
+         * container and answers each row as one unsplit string; with ps
+         * descriptors it reads /proc itself and splits the columns.
+         */
+        const char *top_ps_args;
+        /*
+         * Podman's compat DELETE /networks/X removes a network that running
+         * containers are on (dockerd answers 403): set, dockgate refuses it
+         * itself (CONFLICT) when the network's inspect lists containers.
+         */
+        int network_rm_removes_in_use;
+        /*
+         * Podman 4.3 loses log lines when following a container that has
+         * exited (k8s-file; seen in 3 runs of 3 straight on the engine), and
+         * answers them all without follow: set, dockgate drops follow for a
+         * container that is not running.
+         */
+        int logs_follow_exited_loses;
 
         /* --- detection state (detect.c's own) --- */
         struct engine *engine;
@@ -59,6 +79,12 @@ struct engine_profile {
 void profile_apply(struct engine_profile *p);
 /* Sets kind, versions and choices from a GET /version document; 0, or -1 if not one. */
 int profile_from_version(struct engine_profile *p, const json_t *version);
+/*
+ * Sets kind, versions and choices from /_ping's headers (as
+ * engine_request_headers() gives them) when they name Podman; 0, or -1 when
+ * they do not (then GET /version tells).
+ */
+int profile_from_ping(struct engine_profile *p, const json_t *headers);
 /* The engine's name for messages: "Docker Engine", "Podman". */
 const char *profile_display_name(const struct engine_profile *p);
 /*

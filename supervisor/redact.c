@@ -82,6 +82,9 @@ void redact_container(const struct call *c, json_t *doc)
                 json_object_foreach(json_object_get(ns, "Networks"), k, ep)
                 {
                         view_strings(c, json_object_get(ep, "Aliases"));
+                        /* Podman puts the network's engine-side name here, not its ID. */
+                        if (json_object_get(ep, "NetworkID") != NULL)
+                                names_view_key(c, ep, "NetworkID");
                 }
         }
 }

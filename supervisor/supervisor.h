@@ -46,6 +46,8 @@ struct sv {
         int listen_fd;
         int tcp_fd;                  /* the TCP listener (config "tcp"), or -1 */
         struct event *ev_tcp_accept; /* its accept event, or NULL */
+        int docker_fd;               /* the Docker-API front's listener, or -1 */
+        struct event *ev_docker_accept; /* its accept event, or NULL */
         struct quota *quota;         /* per-peer quota holds (quota.h) */
         struct rate *rate;           /* per-peer call rate buckets (rate.h) */
         struct inflight *inflight;   /* per-peer calls in flight (opencall.c) */

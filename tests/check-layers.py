@@ -21,7 +21,7 @@ LAYERS = [
     ("processes and fds", ["pool", "pool_*", "listener", "admit", "opencall"]),
     ("broker", ["broker", "auditrec"]),
     ("handler kit and helpers", ["ops", "ops_*", "resolve", "quota", "names", "redact",
-                                 "lease", "create_*", "filters"]),
+                                 "lease", "create_*", "filters", "imageref", "build_images"]),
     ("operations", ["op_*"]),
     ("process", ["main", "admin", "sampler"]),
 ]

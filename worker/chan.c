@@ -94,6 +94,12 @@ void chan_ready(int chan)
 void chan_call(int chan, uint64_t seq, const char *id, const char *op, int raw, json_t *input,
                const char *token)
 {
+        chan_call_route(chan, seq, id, op, raw, input, token, NULL);
+}
+
+void chan_call_route(int chan, uint64_t seq, const char *id, const char *op, int raw,
+                     json_t *input, const char *token, const char *route)
+{
         struct msg m;
 
         msg_init(&m, MSG_CALL);
@@ -105,6 +111,8 @@ void chan_call(int chan, uint64_t seq, const char *id, const char *op, int raw, 
         strcpy(m.op, op);
         if (token != NULL)
                 strcpy(m.token, token);
+        if (route != NULL)
+                snprintf(m.route, sizeof(m.route), "%s", route);
         m.raw = raw;
         m.input = json_incref(input);
         chan_send(chan, &m);

@@ -28,6 +28,9 @@ void chan_ready(int chan);
 /* token: the call's auth.token on a TCP stream, else NULL; never judged here. */
 void chan_call(int chan, uint64_t seq, const char *id, const char *op, int raw, json_t *input,
                const char *token);
+/* The same, naming the Docker-API route the call serves (for the audit log). */
+void chan_call_route(int chan, uint64_t seq, const char *id, const char *op, int raw,
+                     json_t *input, const char *token, const char *route);
 void chan_cancel(int chan, uint64_t seq);
 void chan_call_end(int chan, uint64_t seq, const char *result, uint64_t bytes_in,
                    uint64_t bytes_out);

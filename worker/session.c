@@ -13,6 +13,7 @@
 
 #include "chan.h"
 #include "call.h"
+#include "dapi.h"
 #include "log.h"
 #include "peer.h"
 #include "raw.h"
@@ -54,7 +55,10 @@ static void session_on_chan(evutil_socket_t fd, short what, void *arg)
         /* One message per callback: peer and engine events interleave fairly. */
         if (s->done || !chan_recv(s->chan, &m))
                 return;
-        call_msg(s, &m);
+        if (s->dapi != NULL)
+                dapi_msg(s->dapi, &m);
+        else
+                call_msg(s, &m);
         msg_clear(&m);
 }
 
@@ -62,7 +66,7 @@ static void session_on_timer(evutil_socket_t fd, short what, void *arg)
 {
         struct session *s = arg;
 
-        if (s->done)
+        if (s->done || s->dapi != NULL)
                 return;
         if (s->closing) {
                 uint32_t kq = session_kernel_queued(s);
@@ -131,6 +135,13 @@ struct session *session_new(struct event_base *base, int chan, struct msg *peer)
         s->timer = evtimer_new(base, session_on_timer, s);
         if (s->chan_ev == NULL || s->timer == NULL || event_add(s->chan_ev, NULL) == -1)
                 fatalx("cannot set up the supervisor channel events");
+        if (strcmp(peer->front, "docker") == 0) {
+                /* The peer speaks the Docker Engine API: dapi.h owns the connection. */
+                s->dapi = dapi_new(s);
+                log_debug("serving peer \"%s\" on the Docker-API front%s", s->peer_name,
+                          s->authenticated ? "" : " (unauthenticated)");
+                return s;
+        }
         peer_start(s);
         session_idle(s, 1);
         if (s->tcp)
@@ -148,6 +159,7 @@ void session_free(struct session *s)
                 return;
         call_free_all(s);
         raw_session_free(s);
+        dapi_free(s->dapi);
         /* Ends still waiting for their bytes are reported with what was written. */
         sent_flush(s);
         sent_free(s->sent);

@@ -21,6 +21,7 @@
 
 struct call;
 struct raw_in;
+struct dapi;
 struct sent;
 
 TAILQ_HEAD(call_list, call);
@@ -60,6 +61,7 @@ struct session {
         uint32_t kq_armed; /* bytes in the kernel's send queue when the deadline was armed */
         struct sent *sent; /* what of the output was written, per call (sent.h) */
         int closing;       /* last frame queued: flush, close, exit */
+        struct dapi *dapi; /* the Docker-API front (dapi.h), or NULL: native frames */
         int done;          /* the loop is being left */
 
         /* The calls (call.h). */

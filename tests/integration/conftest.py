@@ -51,6 +51,7 @@ ENGINE = os.environ.get("ENGINE", "docker")
 if ENGINE not in ("docker", "podman"):
     raise RuntimeError("ENGINE must be docker or podman, not %r" % ENGINE)
 PODMAN = ENGINE == "podman"
+ENGINE_NAME = "Podman" if PODMAN else "Docker Engine"  # as dockgated's log names it
 
 
 def on_engine(kind, why):
@@ -78,6 +79,36 @@ def engine_socket(d):
 def engine_pid(d):
     return int(subprocess.run(["sh", ENGINE_SH, "pid", d], check=True, capture_output=True,
                               text=True).stdout.strip())
+
+
+# The capabilities a Podman container gets unless told (containers.conf).
+PODMAN_DEFAULT_CAPS = {"CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE",
+                       "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"}
+
+
+def all_caps_dropped(hc):
+    """The engine's HostConfig says every capability but CapAdd's is dropped:
+    dockerd keeps CapDrop ["ALL"]; Podman lists what it dropped instead."""
+    drop = {c.upper().replace("CAP_", "") for c in (hc.get("CapDrop") or [])}
+    add = {c.upper().replace("CAP_", "") for c in (hc.get("CapAdd") or [])}
+    if PODMAN:
+        return PODMAN_DEFAULT_CAPS - add <= drop
+    return drop == {"ALL"}
+
+
+def tmpfs_of(hc):
+    """HostConfig.Tmpfs as dockgate asked for it.  Podman adds its own tmpfs
+    on /run, /tmp and /var/tmp to a read-only container and appends its
+    default options to each (docs/engines.md)."""
+    t = dict(hc.get("Tmpfs") or {})
+    if not PODMAN:
+        return t
+    out = {}
+    for path, opts in t.items():
+        if path in ("/run", "/tmp", "/var/tmp") and opts == "rw,rprivate,nosuid,nodev,tmpcopyup":
+            continue
+        out[path] = opts.replace(",rw,rprivate,nosuid,nodev,tmpcopyup", "")
+    return out
 
 
 @pytest.fixture
@@ -189,7 +220,7 @@ class CpuHogs:
 class Gateway:
     """One dockgated process on a private socket, logging to a file."""
 
-    def __init__(self, engine_sock, policy=None, worker=None, pool=POOL, args=()):
+    def __init__(self, engine_sock, policy=None, worker=None, pool=POOL, args=(), config=None):
         self.dir = tempfile.mkdtemp(prefix="dg", dir="/tmp")
         # Peers of other uids must reach the socket inside.
         os.chmod(self.dir, 0o755)
@@ -199,6 +230,11 @@ class Gateway:
         self.policy = policy if policy is not None else DEFAULT_POLICY
         with open(self.policy_path, "w") as f:
             json.dump(self.policy, f)
+        if config is not None:  # a config file (keys of supervisor/config.h)
+            path = os.path.join(self.dir, "config.json")
+            with open(path, "w") as f:
+                json.dump(config, f)
+            args = ["--config", path] + list(args)
         self.worker = worker or binary("dockgate-worker")
         self.pool = pool
         self.engine_sock = engine_sock

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import binary, run_container, unique, wait_for
+from conftest import PODMAN, binary, run_container, unique, wait_for
 from test_pull import gone, pushed, registry  # noqa: F401 (fixtures)
 
 TIMEOUT = 60
@@ -79,13 +79,15 @@ def test_run_exit_code_and_stdin_once(gw, engine):
     r = cli(gw, "run", "-i", "--name", name, "dgtest:latest", "cat", input="", timeout=30)
     assert r.returncode == 0, r.stderr
     doc = real(engine, name)
-    assert doc["Config"]["StdinOnce"] is True and doc["Config"]["OpenStdin"] is True
+    # Podman's inspect does not report StdinOnce (docs/engines.md); cat ending above shows it.
+    assert PODMAN or doc["Config"]["StdinOnce"] is True
+    assert doc["Config"]["OpenStdin"] is True
     assert ok(gw, "rm", name) == name + "\n"
 
 
 def test_top_pause_stats_restart_kill_wait(gw, engine, box):
     rows = table(ok(gw, "top", box))
-    assert "PID" in rows[0] and "CMD" in rows[0], rows
+    assert "PID" in rows[0] and ("COMMAND" if PODMAN else "CMD") in rows[0], rows
     assert any(r[-1] == "sleep 600" for r in rows[1:]), rows
 
     assert ok(gw, "pause", box) == box + "\n"

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from conftest import (UNMAPPED_UID, container_ids, create_container, records_by_stream,
-                      run_container, unique)
+from conftest import (ENGINE, ENGINE_NAME, UNMAPPED_UID, all_caps_dropped, container_ids,
+                      create_container, records_by_stream, run_container, unique, wait_for)
 
 LIMITED_POLICY = {
     "peers": {
@@ -22,10 +22,16 @@ def test_ping(peer):
     assert peer.call("docker/system/ping", {}) == {"ok": True}
 
 
-def test_version(peer):
+def test_version(peer, gateway):
+    # dockgated told its operator which engine it talks to, once (docs/engines.md).
+    wait_for(lambda: "engine: %s " % ENGINE_NAME in gateway.log(), timeout=20,
+             what="the engine's detection in the log")
+    assert re.search(r"engine: %s \S+, API 1\.\d+, on " % ENGINE_NAME, gateway.log())
     out = peer.call("docker/system/version")
     assert isinstance(out, dict), out
     assert isinstance(out.get("dockgateVersion"), str) and out["dockgateVersion"], out
+    # Which engine answers, as detected (docs/engines.md).
+    assert out["engine"] == ENGINE and out["engineVersion"] and out["apiVersion"], out
 
 
 def test_container_lifecycle(make_gateway, engine, direct):
@@ -54,7 +60,7 @@ def test_container_lifecycle(make_gateway, engine, direct):
     assert hc["Memory"] == 134217728, hc["Memory"]
     assert hc["NanoCpus"] == 500000000, hc["NanoCpus"]
     assert hc["PidsLimit"] == 64, hc["PidsLimit"]
-    assert [c.upper() for c in (hc.get("CapDrop") or [])] in (["ALL"], ["CAP_ALL"]), hc["CapDrop"]
+    assert all_caps_dropped(hc), hc["CapDrop"]
     assert not hc.get("CapAdd"), hc["CapAdd"]
     assert "no-new-privileges" in " ".join(hc.get("SecurityOpt") or []), hc["SecurityOpt"]
     assert hc["Privileged"] is False

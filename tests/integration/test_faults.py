@@ -20,7 +20,7 @@ import pytest
 from conftest import (Gateway, engine_socket, engine_start, proc_status,
                       run_container, stop_engine, wait_for)
 from peer import CallError, Peer, ProtocolViolation
-from test_load import LOAD_POLICY, TICKER, Baseline, Errors, no_new_containers
+from test_load import LOAD_CONFIG, LOAD_POLICY, TICKER, Baseline, Errors, no_new_containers
 
 RETRYABLE = ("UNAVAILABLE", "TIMEOUT")
 
@@ -107,7 +107,7 @@ def wait_calls(load, n, timeout=30):
 
 def test_engine_restarted_mid_load(request, own_engine):
     sock = engine_socket(own_engine)
-    gw = Gateway(sock, policy=LOAD_POLICY, pool=16).start()
+    gw = Gateway(sock, policy=LOAD_POLICY, pool=16, config=LOAD_CONFIG).start()
     try:
         admin = gw.peer()
         ticker = run_container(admin, TICKER)
@@ -166,7 +166,7 @@ def test_engine_restarted_mid_load(request, own_engine):
 
 def test_workers_killed_at_random(make_gateway, engine):
     before = engine.labelled()
-    gw = make_gateway(policy=LOAD_POLICY, pool=16)
+    gw = make_gateway(policy=LOAD_POLICY, pool=16, config=LOAD_CONFIG)
     admin = gw.peer()
     ticker = run_container(admin, TICKER)
     base = Baseline(gw, 16, held=1)
@@ -216,9 +216,11 @@ def raw_connect(path):
 def test_stalling_trickling_and_vanishing_peers(make_gateway, engine, tmp_path):
     before = engine.labelled()
     conf = tmp_path / "dockgated.json"
-    conf.write_text(json.dumps({"workerIdleSeconds": 3}))
+    conf.write_text(json.dumps({"workerIdleSeconds": 3, "streamsPerSecondPerPeer": 0}))
     gw = make_gateway(policy=LOAD_POLICY, pool=16, args=["--config", str(conf)])
     admin = gw.peer()
+    # A stream gets its worker with its first byte: the admin's, now.
+    assert admin.call("docker/system/ping") == {"ok": True}
     base = Baseline(gw, 16, held=1)
     t0 = time.monotonic()
 

@@ -9,10 +9,14 @@ keep new attacks in their own section or class.
 
 import hashlib
 import io
+import json
 import os
 import secrets
 import subprocess
+import sys
 import tarfile
+import tempfile
+import threading
 import time
 import urllib.parse
 
@@ -20,8 +24,9 @@ import pytest
 
 import rawpeer
 import tarcraft
-from conftest import BUILD, ROOT, unique
+from conftest import BUILD, ROOT, CpuHogs, run_container, unique, wait_for
 from engine_api import _UnixConnection
+from peer import Peer
 
 
 # ============================================================================
@@ -241,6 +246,380 @@ class TestTarOracle:
         finally:
             engine.http("DELETE", "/containers/%s?force=1&v=1" % cid)
             engine.http("DELETE", "/volumes/%s?force=1" % vol)
+
+
+# ============================================================================
+# Fairness and admission (issue 10, items 3 to 6): connection churn and idle
+# floods from a uid the policy does not know and from a tenant at its stream
+# quota, long-held waits, and the audit of every refusal.  The attacker runs
+# as its own process under the uid it attacks as (hostile_peer.py);
+# everything is bounded in count and time, unix sockets only.  The code is
+# supervisor/admit.c, and the engine shares in supervisor/engine.c.
+# ============================================================================
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HOSTILE = os.path.join(HERE, "hostile_peer.py")
+GOOD_UID = 0        # "alpha": the well-behaved tenant
+TENANT_UID = 1001   # "beta": a tenant that misbehaves within its quota
+UNKNOWN_UID = 4242  # in no policy
+QUOTA = 16          # beta's stream quota
+
+POLICY = {
+    "peers": {
+        "alpha": {"uids": [GOOD_UID], "quotas": {"callsPerSecond": None}},
+        "beta": {"uids": [TENANT_UID], "quotas": {"streams": QUOTA, "callsPerSecond": None}},
+    }
+}
+
+
+def attacker(uid, *args, go=True):
+    """Starts hostile_peer.py as uid, waits until it is ready, and (go) lets
+    it start (stdin a pipe: closing it ends an idle flood)."""
+    proc = subprocess.Popen([sys.executable, HOSTILE] + [str(a) for a in args],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, user=uid, group=uid,
+                            extra_groups=[], start_new_session=True)
+    assert proc.stdout.readline() == b"ready\n"
+    if go:
+        start(proc)
+    return proc
+
+
+def start(*procs):
+    for proc in procs:
+        proc.stdin.write(b"go\n")
+        proc.stdin.flush()
+
+
+def finish(proc, timeout=120):
+    """Waits for an attacker (stopping an idle one) and returns its counts."""
+    if proc.stdin is not None:
+        proc.stdin.close()  # an idle flood ends when its stdin does
+        proc.stdin = None
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise AssertionError("the attacker did not finish in %ds" % timeout)
+    assert proc.returncode == 0, proc.returncode
+    return json.loads(out.decode().strip().splitlines()[-1])
+
+
+def config_gateway(make_gateway, policy=POLICY, pool=4, audit=False, **cfg):
+    """A gateway with a config file holding cfg (firstCallSeconds, maxWorkers...)."""
+    args = []
+    audit_path = None
+    if audit:
+        audit_path = os.path.join(tempfile.mkdtemp(prefix="dgaud", dir="/tmp"), "audit.log")
+        args = ["--audit", audit_path]
+    gw = make_gateway(policy=policy, pool=pool, args=args, config=cfg)
+    gw.audit_path = audit_path
+    return gw
+
+
+def percentile(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100.0 * (len(xs) - 1))))]
+
+
+class Tenant:
+    """The well-behaved tenant: pings on a kept stream and calls on fresh ones,
+    from a thread, until stopped; every call must succeed."""
+
+    def __init__(self, gw):
+        self.gw = gw
+        self.kept_ms, self.fresh_ms, self.errors = [], [], []
+        self.stop_ev = threading.Event()
+        self.threads = [threading.Thread(target=self._kept, daemon=True),
+                        threading.Thread(target=self._fresh, daemon=True)]
+
+    def _kept(self):
+        try:
+            with Peer(self.gw.socket, timeout=30) as p:
+                while not self.stop_ev.is_set():
+                    t0 = time.monotonic()
+                    assert p.call("docker/system/ping") == {"ok": True}
+                    self.kept_ms.append((time.monotonic() - t0) * 1000)
+                    time.sleep(0.01)
+        except Exception as e:  # reported by check()
+            self.errors.append("kept stream: %r" % e)
+
+    def _fresh(self):
+        while not self.stop_ev.is_set():
+            t0 = time.monotonic()
+            try:
+                with Peer(self.gw.socket, timeout=30) as p:
+                    assert p.call("docker/system/ping") == {"ok": True}
+            except Exception as e:
+                self.errors.append("fresh stream: %r" % e)
+            self.fresh_ms.append((time.monotonic() - t0) * 1000)
+            time.sleep(0.05)
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *a):
+        self.stop_ev.set()
+        for t in self.threads:
+            t.join(60)
+
+    def figures(self, what):
+        k, f = self.kept_ms, self.fresh_ms
+        line = ("%s: kept-stream pings %d, p50 %.1f ms, p99 %.1f ms, max %.1f ms; "
+                "fresh-stream pings %d, p50 %.1f ms, p99 %.1f ms; lost %d"
+                % (what, len(k), percentile(k, 50), percentile(k, 99), max(k), len(f),
+                   percentile(f, 50), percentile(f, 99), len(self.errors)))
+        print("\n" + line)
+        return line
+
+    def check(self, what, p99_ms=50.0, baseline=None):
+        """No call lost, and the kept-stream ping p99 under p99_ms.  baseline:
+        the same tenant's p99 measured alone just before.  Where that alone
+        is already above half the target (a machine shared with others, as
+        the development machines are), the latency cannot be judged here
+        and is printed, not asserted: speed is the benchmark's to check, as
+        ratios; this test must not fail on a busy machine."""
+        line = self.figures(what)
+        assert not self.errors, "%d calls lost, first: %s" % (len(self.errors), self.errors[:3])
+        assert len(self.kept_ms) >= 20 and len(self.fresh_ms) >= 3, line
+        if baseline is not None and baseline > p99_ms / 2:
+            print("the machine is busy (quiet p99 %.1f ms): latency printed, not judged"
+                  % baseline)
+            return line
+        assert percentile(self.kept_ms, 99) < p99_ms, line
+        return line
+
+
+def quiet_p99(gw, seconds=3.0):
+    """The tenant's kept-stream ping p99 with nobody attacking."""
+    with Tenant(gw) as t:
+        time.sleep(seconds)
+    t.figures("baseline, no attack")
+    assert not t.errors, t.errors[:3]
+    return percentile(t.kept_ms, 99)
+
+
+class TestAdmission:
+    """Invariant 6 from the moment of accept: an unknown uid never gets a
+    worker, a tenant's streams are bounded at accept, idle streams go soon."""
+
+    def test_unknown_uid_churn_gets_no_worker(self, make_gateway):
+        """150,000 connects in 20 s from a uid in no policy left another
+        tenant 2 of 40 pings (issue 10 item 3): now each is refused at
+        accept, no worker is spent, and the tenant keeps its service."""
+        gw = config_gateway(make_gateway)
+        base = quiet_p99(gw)
+        off = gw.log_size()
+        peak = []
+        a = attacker(UNKNOWN_UID, "churn", gw.socket, 300, 1000000, 6, go=False)
+        with Tenant(gw) as t:
+            start(a)
+            while a.poll() is None:
+                peak.append(len(gw.workers()))  # reads /proc: not too often
+                time.sleep(0.5)
+            counts = finish(a)
+        t.check("unknown-uid churn of %d connects" % counts["connects"], baseline=base)
+        assert counts["connects"] >= 1000, counts
+        # The pool refills what the tenant's fresh streams use; the attacker adds none.
+        assert max(peak) <= gw.pool + 4, (max(peak), gw.pool)
+        assert "serving peer (unknown)" not in gw.log_since(off)
+
+    def test_tenant_at_its_quota_churns(self, make_gateway):
+        """A tenant with a stream quota of 16 looping connect() with 300 open
+        left another tenant 0 of 30 pings: now its streams past the quota are
+        refused at accept, QUOTA_EXCEEDED, and it holds at most 16 workers."""
+        gw = config_gateway(make_gateway)
+        base = quiet_p99(gw)
+        peak = []
+        a = attacker(TENANT_UID, "churn", gw.socket, 300, 1000000, 6, go=False)
+        with Tenant(gw) as t:
+            start(a)
+            while a.poll() is None:
+                peak.append(len(gw.workers()))  # reads /proc: not too often
+                time.sleep(0.5)
+            counts = finish(a)
+        t.check("tenant-at-quota churn of %d connects" % counts["connects"], baseline=base)
+        assert max(peak) <= gw.pool + QUOTA + 4, (max(peak), gw.pool)
+        with Peer(gw.socket, uid=TENANT_UID) as p:
+            assert p.call("docker/system/ping") == {"ok": True}  # its own service is back
+
+    def test_idle_flood_is_bounded_and_closed_soon(self, make_gateway):
+        """3,000 idle connections from an unknown uid made 2,683 workers, each
+        kept 300 s (issue 10 item 4).  Now: an unknown uid gets none; a
+        tenant's silent connections get no worker either (they wait in the
+        supervisor for a first byte), at most maxWorkersPerPeer of them, and
+        are closed after firstCallSeconds."""
+        policy = {"peers": {"alpha": {"uids": [GOOD_UID]},
+                            "beta": {"uids": [TENANT_UID], "quotas": {"streams": None}}}}
+        gw = config_gateway(make_gateway, policy=policy, firstCallSeconds=2,
+                            maxWorkersPerPeer=32)
+        a = attacker(UNKNOWN_UID, "idle", gw.socket, 300, 60)
+        b = attacker(TENANT_UID, "idle", gw.socket, 200, 60)
+        peak = 0
+        t0 = time.monotonic()
+        # The tenant's 32 silent connections are closed after 2 s; none got a worker.
+        while b.poll() is None and time.monotonic() - t0 < 60:
+            peak = max(peak, len(gw.workers()))
+            with Peer(gw.socket) as p:  # alpha is served throughout
+                assert p.call("docker/system/ping") == {"ok": True}
+            if peak > 0 and time.monotonic() - t0 > 8:
+                break
+            time.sleep(0.2)
+        ca, cb = finish(a), finish(b)
+        print("\nidle flood: unknown uid %r, tenant %r, peak workers %d (pool %d)"
+              % (ca, cb, peak, gw.pool))
+        assert ca["closed_by_gateway"] == ca["opened"], ca  # all refused at accept
+        assert cb["closed_by_gateway"] == cb["opened"], cb  # refused, or closed when silent
+        assert peak <= gw.pool + 2, peak  # alpha's own fresh streams, nothing more
+        wait_for(lambda: len(gw.workers()) <= gw.pool, timeout=30,
+                 what="the silent streams' workers to exit")
+
+
+class TestEngineShare:
+    """Invariant 6 for engine connections: long-held requests are not the
+    control plane's, and one peer's share is bounded."""
+
+    def test_waits_do_not_block_other_tenants(self, make_gateway):
+        """70 streams of docker/container/wait from one tenant held the 64
+        control-plane connections; every other tenant's calls timed out
+        (issue 10 item 5).  Now waits hold connections of their own."""
+        policy = {"peers": {"alpha": {"uids": [GOOD_UID]},
+                            "beta": {"uids": [TENANT_UID], "quotas": {"streams": None}}}}
+        gw = config_gateway(make_gateway, policy=policy, pool=8)
+        with Peer(gw.socket, uid=TENANT_UID) as p:
+            cid = run_container(p, ["sleep", "3600"])
+        waiters = []
+        try:
+            for i in range(70):
+                w = Peer(gw.socket, uid=TENANT_UID, timeout=60)
+                w.request("docker/container/wait", {"containerId": cid}, id="w%d" % i)
+                waiters.append(w)
+            # Every wait has reached the engine: the log names each call.
+            wait_for(lambda: gw.log().count("docker/container/wait") >= 70, timeout=120,
+                     what="70 waits in flight")
+            took = []
+            with Peer(gw.socket) as p:
+                for _ in range(20):
+                    t0 = time.monotonic()
+                    assert isinstance(p.call("docker/container/list", {"all": True}, timeout=20),
+                                      (list, dict))
+                    assert p.call("docker/system/version", timeout=20)
+                    took.append((time.monotonic() - t0) * 1000)
+            print("\nwith 70 waits held by beta: alpha's list+version p50 %.1f ms, max %.1f ms"
+                  % (percentile(took, 50), max(took)))
+            assert max(took) < 10000, took
+        finally:
+            for w in waiters:
+                w.close()
+            with Peer(gw.socket, uid=TENANT_UID) as p:
+                p.call("docker/container/remove", {"containerId": cid, "force": True})
+
+
+class TestAuditAtAccept:
+    """Invariant 7 for decisions taken at accept: each refusal is audited; a
+    flood is summarised with counts, bounded in records, never hidden."""
+
+    def _records(self, path):
+        with open(path) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def test_refusals_at_accept_are_audited_and_floods_counted(self, make_gateway):
+        gw = config_gateway(make_gateway, audit=True)
+        n = 3000
+        counts = finish(attacker(UNKNOWN_UID, "churn", gw.socket, 50, n, 60))
+        assert counts["connects"] == n, counts
+        # A quota refusal is audited as well (beta's 17th stream).
+        held = [Peer(gw.socket, uid=TENANT_UID) for _ in range(QUOTA)]
+        for p in held:
+            assert p.call("docker/system/ping") == {"ok": True}
+        with Peer(gw.socket, uid=TENANT_UID) as p:
+            p.request("docker/system/ping")
+            f = p.recv()
+            assert f["payload"]["code"] == "QUOTA_EXCEEDED", f
+        for p in held:
+            p.close()
+        assert gw.stop() == 0  # writes the last window's summary
+        recs = self._records(gw.audit_path)
+
+        def fields(r):
+            return r.get("fields", r)
+
+        unknown = [fields(r) for r in recs
+                   if r.get("type") in ("admission", "admission-summary")
+                   and fields(r).get("uid") == UNKNOWN_UID]
+        total = sum(r["count"] for r in unknown)
+        quota = [fields(r) for r in recs if r.get("type") == "admission"
+                 and fields(r).get("result") == "QUOTA_EXCEEDED"]
+        print("\naudit: %d refusals of uid %d in %d records; %d records in all"
+              % (total, UNKNOWN_UID, len(unknown), len(recs)))
+        assert total == n, (total, unknown[:3])
+        assert all(r["result"] == "UNAUTHENTICATED" and r["stage"] == "accept" for r in unknown)
+        assert len(unknown) <= 2 * (1 + 60 // 10), len(unknown)  # per window: one, one summary
+        assert quota and quota[0]["peer"] == "beta", quota
+
+
+class TestFairness:
+    """The class-level proof: a hostile peer (an unknown uid, then a tenant
+    at its quota) churns connections, opens idle ones and holds waits while
+    a well-behaved tenant's kept-stream ping p99 stays under 50 ms and it
+    loses no call.  Prints the figures."""
+
+    def test_hostile_peer_does_not_starve_a_tenant(self, make_gateway):
+        policy = {"peers": {
+            "alpha": {"uids": [GOOD_UID], "quotas": {"callsPerSecond": None}},
+            "beta": {"uids": [TENANT_UID], "quotas": {"streams": 80, "callsPerSecond": None}}}}
+        gw = config_gateway(make_gateway, policy=policy, pool=8, firstCallSeconds=3)
+        with Peer(gw.socket, uid=TENANT_UID) as p:
+            cid = run_container(p, ["sleep", "3600"])
+        base = quiet_p99(gw)
+        waiters = []
+        lines = []
+        try:
+            # The tenant's 40 waits are opened first (opening one forks this
+            # process to connect as its uid, which would be measured as the
+            # good tenant's latency) and held throughout.
+            for i in range(40):
+                w = Peer(gw.socket, uid=TENANT_UID, timeout=60)
+                w.request("docker/container/wait", {"containerId": cid}, id="w%d" % i)
+                waiters.append(w)
+            wait_for(lambda: gw.log().count("docker/container/wait") >= 40, timeout=120,
+                     what="40 waits in flight")
+            a1 = attacker(UNKNOWN_UID, "churn", gw.socket, 300, 1000000, 6, go=False)
+            b1 = attacker(UNKNOWN_UID, "idle", gw.socket, 300, 10, go=False)
+            a2 = attacker(TENANT_UID, "churn", gw.socket, 300, 1000000, 6, go=False)
+            b2 = attacker(TENANT_UID, "idle", gw.socket, 100, 10, go=False)
+            with Tenant(gw) as t:
+                # 1. an unknown uid churns and floods idle connections
+                start(a1, b1)
+                finish(a1)
+                finish(b1)
+                # 2. the tenant, holding its waits, churns at its quota and floods idle
+                start(a2, b2)
+                finish(a2)
+                finish(b2)
+            lines.append(t.check("hostile peer (unknown uid, then a tenant at its quota)",
+                                 baseline=base))
+        finally:
+            for w in waiters:
+                w.close()
+            with Peer(gw.socket, uid=TENANT_UID) as p:
+                p.call("docker/container/remove", {"containerId": cid, "force": True})
+
+    def test_busy_machine_too(self, make_gateway):
+        """The same tenant's service, with three CPU-bound processes on two cores."""
+        gw = config_gateway(make_gateway)
+        with CpuHogs(3):
+            a = attacker(UNKNOWN_UID, "churn", gw.socket, 300, 1000000, 4, go=False)
+            b = attacker(TENANT_UID, "churn", gw.socket, 300, 1000000, 4, go=False)
+            with Tenant(gw) as t:
+                start(a)
+                finish(a)
+                start(b)
+                finish(b)
+        t.figures("busy machine, unknown uid and tenant churn")
+        assert not t.errors, t.errors[:3]
 
 
 # ============================================================================

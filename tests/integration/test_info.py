@@ -4,7 +4,7 @@ nothing a tenant must not learn (host paths, other tenants, the host's name).
 
 import json
 
-from conftest import create_container
+from conftest import ENGINE, create_container
 
 
 def test_info_shows_the_host_and_the_peers_own_quotas(make_gateway, engine):
@@ -21,6 +21,7 @@ def test_info_shows_the_host_and_the_peers_own_quotas(make_gateway, engine):
     assert before["architecture"] == direct["Architecture"]
     assert before["kernelVersion"] == direct["KernelVersion"]
     assert before["osType"] == "linux"
+    assert before["engine"] == ENGINE
     assert before["disk"]["totalBytes"] > 0 and 0 <= before["disk"]["freeBytes"] <= \
         before["disk"]["totalBytes"]
     assert before["runtimes"] == [direct.get("DefaultRuntime", "runc")]

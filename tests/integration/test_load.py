@@ -21,6 +21,10 @@ LOAD_POLICY = {
     }
 }
 
+# Nor the rate of new streams (supervisor/admit.c), nor the calls one peer
+# has in flight: 500 streams, each with a call, are opened at once.
+LOAD_CONFIG = {"streamsPerSecondPerPeer": 0, "maxCallsPerPeer": 4096}
+
 STREAMS = 500
 FOLLOW_EVERY = 5        # one stream in five follows logs, the others call
 OPENING_AT_ONCE = 48    # streams being opened at a time (the pending queue is bounded)
@@ -171,7 +175,7 @@ def run_mix(gw, ticker, streams, at_peak=None):
 
 def test_500_concurrent_streams(make_gateway, engine):
     before = engine.labelled()
-    gw = make_gateway(policy=LOAD_POLICY, pool=POOL)
+    gw = make_gateway(policy=LOAD_POLICY, pool=POOL, config=LOAD_CONFIG)
     admin = gw.peer()
     ticker = run_container(admin, TICKER)
     # A first, identical round: the baseline is then the allocator's steady
@@ -206,7 +210,7 @@ def test_500_concurrent_streams(make_gateway, engine):
 def test_streams_beyond_the_pending_queue_are_refused_cleanly(make_gateway, engine):
     """A burst far above pool + pending queue: the excess is told UNAVAILABLE
     (retryable) and closed, never left hanging; the gateway recovers."""
-    gw = make_gateway(policy=LOAD_POLICY, pool=8)
+    gw = make_gateway(policy=LOAD_POLICY, pool=8, config=LOAD_CONFIG)
     base = Baseline(gw, 8)
     peers, refused, served = [], 0, 0
     for _ in range(400):

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import (BETA_UID, Gateway, create_container, engine_socket, engine_start,
+from conftest import (BETA_UID, ENGINE_NAME, PODMAN, Gateway, create_container, engine_socket, engine_start,
                       run_container, stop_engine, unique, wait_for)
 
 STATS_KEYS = {"cpuPercent", "memoryUsage", "memoryLimit", "networkRx", "networkTx",
@@ -202,7 +202,9 @@ def test_events_window_own_only(make_gateway, engine, direct):
     names = {r["attributes"].get("name") for r in recs if r["id"] == mine}
     own_name = a.call("docker/container/inspect", {"containerId": mine})["Name"].lstrip("/")
     assert names == {own_name} and not own_name.startswith("alpha."), (names, own_name)
-    actions = [r["action"] for r in recs if r["id"] == mine]
+    # Podman adds "init" (before start) and "cleanup" (after die): docs/engines.md.
+    actions = [r["action"] for r in recs if r["id"] == mine and
+               not (PODMAN and r["action"] in ("init", "cleanup"))]
     assert actions[:2] == ["create", "start"] and "die" in actions, actions
     die = [r for r in recs if r["id"] == mine and r["action"] == "die"][0]
     assert die["type"] == "container" and die["attributes"]["exitCode"] == "0", die
@@ -227,7 +229,14 @@ def test_events_admin_sees_all(make_gateway, engine, direct):
     until = int(time.time()) + 1
     recs = events(adm, since=t0, until=until)
     ids = {r["id"] for r in recs}
-    assert {theirs, unlabelled, net} <= ids, recs
+    assert {theirs, unlabelled} <= ids, recs
+    if PODMAN:
+        # Podman 4.3 sends no event when a network is created (docs/engines.md).
+        assert net not in ids, recs
+        adm.close()
+        b.close()
+        return
+    assert net in ids, recs
     only = events(adm, since=t0, until=until, types=["network"])
     assert only and {r["type"] for r in only} == {"network"}, only
     adm.close()
@@ -351,6 +360,10 @@ def test_engine_stops_mid_stream(request, own_engine):
         recs, end = p.subscribe("docker/container/logs",
                                 {"containerId": again, "follow": True}, timeout=30)
         assert end["type"] == "call.completed" and recs[-1]["text"] == "back\n", (recs, end)
+        # It told the operator which engine came back (docs/engines.md).
+        wait_for(lambda: re.search(r"engine: back: %s \S+, API \S+, on " % ENGINE_NAME,
+                                   gw.log()), timeout=20, what="the engine's detection on return")
+        assert "engine: %s is not answering" % sock in gw.log()
         p.close()
         q.close()
     finally:

@@ -194,3 +194,30 @@ def test_published_ports_quota_and_host_conflicts(make_gateway):
             assert again["ports"]["80/tcp"] == "127.0.0.1:%d" % (lo + 1)
     finally:
         held.close()
+
+
+def test_publish_all_ports_maps_into_the_range(make_gateway, engine, direct):
+    import urllib.parse
+    tag = unique("expose")
+    src = direct.create(name=unique("dgt-src"), cmd=["true"])
+    changes = urllib.parse.quote("EXPOSE 8080 9090/udp")
+    engine.ok("POST", "/commit?container=%s&repo=dgexpose&tag=%s&changes=%s"
+              % (src, tag, changes))
+    image = "dgexpose:" + tag
+    try:
+        gw = make_gateway(policy=ROOMY)
+        with gw.peer() as p:
+            net = p.call("docker/network/create", {"name": unique("pa")})["networkId"]
+            out = p.call("docker/container/create", {"image": image, "network": net,
+                                                     "publishAllPorts": True,
+                                                     "cmd": ["true"]})
+            assert set(out["ports"]) == {"8080/tcp", "9090/udp"}, out
+            for v in out["ports"].values():
+                addr, port = v.rsplit(":", 1)
+                assert addr == "127.0.0.1" and LO <= int(port) <= LO + 9, out
+            hc = engine.inspect(out["containerId"])["HostConfig"]
+            assert hc["PublishAllPorts"] is False  # the gateway's picks, not the engine's
+            assert set(hc["PortBindings"]) == {"8080/tcp", "9090/udp"}
+            p.call("docker/container/remove", {"containerId": out["containerId"]})
+    finally:
+        engine.http("DELETE", "/images/%s?force=1" % urllib.parse.quote(image, safe=""))

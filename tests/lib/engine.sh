@@ -71,6 +71,8 @@ engine_import() {
         done
         [ -n "$bb" ] || die "no static busybox (apt-get install busybox-static)"
         img=$(mktemp -d /tmp/dgimg.XXXXXX)
+        # An image's root is 0755, as any base image's (mktemp made it 0700).
+        chmod 755 "$img"
         mkdir -p "$img/bin" "$img/tmp" "$img/etc" "$img/proc" "$img/sys" "$img/dev"
         chmod 1777 "$img/tmp"
         cp "$bb" "$img/bin/busybox"
@@ -258,13 +260,8 @@ kill_wait() {
 
 # Pids other than ours whose command line names DIR/ (what an engine left).
 pids_naming() {
-        for p in /proc/[0-9]*; do
-                p=${p#/proc/}
-                [ "$p" != $$ ] || continue
-                if { tr '\0' '\n' <"/proc/$p/cmdline"; } 2>/dev/null | grep -q -F -- "$1/"; then
-                        echo "$p"
-                fi
-        done
+        grep -la -F -- "$1/" /proc/[0-9]*/cmdline 2>/dev/null |
+                sed -n 's|^/proc/\([0-9]*\)/cmdline$|\1|p' | grep -v -x -- "$$" || true
 }
 
 podman_stop() {

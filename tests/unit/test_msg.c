@@ -56,6 +56,7 @@ static void fill_valid(struct msg *m, enum msg_type t)
                 m->first_call = 10;
                 strcpy(m->transport, "unix");
                 strcpy(m->refusal, "QUOTA_EXCEEDED");
+                strcpy(m->front, "docker");
                 break;
         case MSG_RESULT:
                 m->seq = 7;
@@ -83,6 +84,7 @@ static void fill_valid(struct msg *m, enum msg_type t)
                 m->raw = 1;
                 m->input = json_pack("{s:s}", "image", "busybox");
                 strcpy(m->token, "a token \x01 of any bytes");
+                strcpy(m->route, "POST /containers/{id}/start");
                 break;
         case MSG_CANCEL:
                 m->seq = 3;
@@ -118,6 +120,8 @@ static void assert_same(const struct msg *a, const struct msg *b)
         assert_string_equal(a->transport, b->transport);
         assert_string_equal(a->refusal, b->refusal);
         assert_string_equal(a->token, b->token);
+        assert_string_equal(a->front, b->front);
+        assert_string_equal(a->route, b->route);
         assert_int_equal(a->version, b->version);
         assert_true(a->seq == b->seq);
         assert_string_equal(a->id, b->id);
@@ -259,11 +263,11 @@ static const struct {
     {MSG_PEER,
      "{\"peer\":\"bob\",\"uid\":1,\"gid\":2,\"authenticated\":true,\"max_frame\":1024,"
      "\"idle_timeout\":0,\"max_calls\":64,\"first_call\":0,\"transport\":\"unix\","
-     "\"refusal\":\"\"}"},
+     "\"refusal\":\"\",\"front\":\"native\"}"},
     {MSG_RESULT, "{\"seq\":1,\"output\":{\"ok\":true}}"},
     {MSG_FAIL, "{\"seq\":1,\"code\":\"CONFLICT\",\"text\":\"busy\",\"details\":{}}"},
     {MSG_STREAM, "{\"seq\":1,\"kind\":\"attach\",\"opts\":{\"tty\":true}}"},
-    {MSG_READY, "{\"version\":1}"},
+    {MSG_READY, "{\"version\":2}"},
     {MSG_CALL, "{\"seq\":9,\"id\":\"a\",\"op\":\"docker/system/ping\",\"raw\":false,"
                "\"input\":{},\"token\":\"t\"}"},
     {MSG_CANCEL, "{\"seq\":2}"},
@@ -381,9 +385,9 @@ static void test_ranges_and_strings(void **state)
 
         (void)state;
         /* version */
-        assert_int_equal(try_with(ready, "version", "2", err, sizeof(err)), -1);
+        assert_int_equal(try_with(ready, "version", "3", err, sizeof(err)), -1);
         assert_non_null(strstr(err, "version"));
-        assert_int_equal(try_with(ready, "version", "0", err, sizeof(err)), -1);
+        assert_int_equal(try_with(ready, "version", "1", err, sizeof(err)), -1);
         /* seq >= 1, and up to 2^64-1 is handled by test_round_trip_each_type */
         assert_int_equal(try_with(cancel, "seq", "0", err, sizeof(err)), -1);
         assert_int_equal(try_with(cancel, "seq", "1.0", err, sizeof(err)), -1);
@@ -498,6 +502,13 @@ static void test_ranges_and_strings(void **state)
         }
         assert_int_equal(try_with(call, "token", "\"\"", err, sizeof(err)),
                          -1); /* absent, never empty */
+        /* front, route */
+        assert_int_equal(try_with(peer, "front", "\"docker\"", err, sizeof(err)), 0);
+        assert_int_equal(try_with(peer, "front", "\"http\"", err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "front"));
+        assert_int_equal(try_with(call, "route", "\"GET /_ping\"", err, sizeof(err)), 0);
+        assert_int_equal(try_with(call, "route", "\"GET /\\n\"", err, sizeof(err)), -1);
+        assert_int_equal(try_with(call, "route", "\"\"", err, sizeof(err)), -1);
         memset(big, 'k', sizeof(big));
         big[0] = '"';
         big[513] = '"';

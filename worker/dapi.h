@@ -1,0 +1,159 @@
+/*
+ * dapi.h - the Docker-Engine-API front of a worker (MSG_PEER.front "docker").
+ *
+ * One peer connection speaks HTTP/1.1 as the Docker Engine does, so that the
+ * docker CLI and the SDKs work through the gate unchanged.  Requests are
+ * served one at a time, in order, on a kept connection (one connection is
+ * one worker); each is matched against the route table (dapi_routes.c),
+ * translated into the SAME typed broker request (MSG_CALL with the native
+ * operation id and input) as the native front, and the broker's answer is
+ * rendered the way the engine would have answered.  Data-plane answers
+ * (logs, attach...) are relayed from the engine connection the supervisor
+ * dialled and wrote (dapi_relay.c).  The broker never sees HTTP.
+ *
+ * Files: dapi_conn.c (this connection: I/O, sequencing, deadlines),
+ * dapi_req.c (reading a request), dapi_path.c (canonical paths, queries),
+ * dapi_routes.c (the route table and its translations), dapi_create.c
+ * (strict create bodies), dapi_render.c (writing responses), dapi_relay.c
+ * (engine streams and hijacked connections).
+ */
+#ifndef DG_WORKER_DAPI_H
+#define DG_WORKER_DAPI_H
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <jansson.h>
+#include <stdint.h>
+
+#include "dapi_path.h"
+#include "dapi_req.h"
+#include "errors.h"
+#include "msg.h"
+#include "session.h"
+
+#define DAPI_OUT_HIGH (4u << 20) /* stop reading the engine above this much queued */
+#define DAPI_OUT_LOW (1u << 20)
+#define DAPI_IN_MAX (1u << 20) /* peer bytes held while a request is served */
+#define DAPI_STALL_SECS 30     /* a request that makes no progress for this long: 408 */
+#define DAPI_CAPTURE_MAX 512   /* a path parameter: an ID, a name, an image reference */
+
+struct dapi;
+struct drelay;
+
+/* How a route's answer is carried when the broker hands over an engine stream. */
+enum droute_relay {
+        DRELAY_NONE = 0, /* control plane: MSG_RESULT rendered by out() */
+        DRELAY_CHUNKED,  /* the engine's body, re-chunked (logs, stats, events, pull) */
+        DRELAY_HIJACK,   /* attach, exec start: the connection becomes a byte pipe */
+};
+
+struct droute {
+        const char *method;       /* "GET", ... */
+        const char *pattern;      /* "/containers/{id}/start": at most one {capture} */
+        const char *op;           /* the native operation id; NULL: answered by the worker */
+        int raw;                  /* the call's carriage is raw (attach, exec start) */
+        const char *const *query; /* the query keys accepted (NULL-terminated) */
+        /* Builds the native input; -1 after answering the request (an error). */
+        int (*in)(struct dapi *d, json_t *input);
+        /* Renders the broker's MSG_RESULT output (borrowed). */
+        void (*out)(struct dapi *d, const json_t *output);
+        enum droute_relay relay;
+        const char *ctype; /* the content type of a relayed body */
+        int body;          /* the route reads a JSON body; others must send none */
+        /*
+         * The engine sends this route's status line at once and its body
+         * later (wait): the container is first looked up (an inspect call,
+         * so that a missing one is still a 404), then the head goes out,
+         * then the call itself; its answer, or failure, is the body.
+         */
+        int early;
+};
+
+enum dapi_state {
+        DA_IDLE = 0,  /* reading the next request */
+        DA_WAITING,   /* MSG_CALL sent */
+        DA_STREAMING, /* relaying an engine response */
+        DA_HIJACKED,  /* a byte pipe between the peer and the engine */
+        DA_CLOSING,   /* last response queued: flush and close */
+};
+
+struct dapi {
+        struct session *s;
+        int fd;
+        struct event *rd, *wr, *timer;
+        struct evbuffer *in, *out;
+        struct dreq_reader reader;
+        enum dapi_state state;
+        int peer_eof;  /* the peer half-closed */
+        int rd_paused; /* not reading the peer: d->in is full */
+        int closed_wr; /* FIN sent */
+
+        /* The request being served. */
+        uint64_t seq;     /* of its MSG_CALL, when it made one (calls are numbered from 1) */
+        int in_call;      /* a MSG_CALL is open: MSG_CALL_END is owed */
+        int probing;      /* an early route's lookup call is the one open */
+        json_t *held;     /* an early route's input, sent once the lookup succeeded */
+        int chunked_open; /* a chunked head went out: the answer is its body */
+        const struct droute *route;
+        char route_name[MSG_ROUTE_MAX + 1];
+        struct dpath path;
+        char capture[DAPI_CAPTURE_MAX + 1];
+        json_t *body;    /* the request body as JSON, or NULL */
+        int head_only;   /* HEAD: no body in the answer */
+        int upgrade;     /* Connection: Upgrade, Upgrade: tcp (the 101 form of a hijack) */
+        int close_after; /* the peer asked for Connection: close */
+        uint64_t bytes_in, bytes_out;
+        struct drelay *relay;
+};
+
+/* session.c's side. */
+struct dapi *dapi_new(struct session *s); /* takes s->peer_fd */
+void dapi_msg(struct dapi *d, struct msg *m);
+void dapi_free(struct dapi *d);
+
+/* dapi_conn.c, for the others */
+void dapi_send(struct dapi *d, const void *p, size_t n); /* queues bytes to the peer */
+/* The answer to the request is complete: MSG_CALL_END (result), then the next one. */
+void dapi_finish(struct dapi *d, const char *result);
+/* The answer is complete and the connection closes after it is written. */
+void dapi_finish_close(struct dapi *d, const char *result);
+/* Back-pressure between the engine relay and the peer. */
+void dapi_peer_pause(struct dapi *d);
+void dapi_peer_resume(struct dapi *d);
+
+/* dapi_render.c */
+void dapi_reply(struct dapi *d, int status, const char *ctype, const char *body, size_t len,
+                const char *headers);
+void dapi_reply_json(struct dapi *d, int status, const json_t *doc);
+void dapi_reply_empty(struct dapi *d, int status); /* 204, 304, or 200 with no body */
+/* {"message": ...} with status; the request ends (and the connection, when close is set). */
+void dapi_reply_error(struct dapi *d, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A broker failure rendered as the engine words it (code -> status). */
+void dapi_reply_fail(struct dapi *d, enum dg_err code, const char *text, const json_t *details);
+int dapi_status_of(enum dg_err code, const json_t *details);
+/* Start of a streamed answer: status line and headers, chunked body. */
+void dapi_reply_chunked(struct dapi *d, int status, const char *ctype);
+void dapi_chunk(struct dapi *d, const void *p, size_t n); /* n == 0: the last chunk */
+/* The hijack answer: 101 UPGRADED when the peer asked to upgrade, else 200 (docker-py). */
+void dapi_reply_hijack(struct dapi *d, const char *ctype);
+
+/* dapi_routes.c */
+/* The row for method and path, with the capture filled; NULL: *status says 404 or 405. */
+const struct droute *droute_find(const char *method, const char *path, char *capture,
+                                 size_t caplen, int *status);
+/* Query value helpers for translations: absent keys give the default. */
+int dq_bool(struct dapi *d, const char *key, int def, int *out); /* -1 after a 400 */
+int dq_int(struct dapi *d, const char *key, long long lo, long long hi, int *set,
+           long long *out);
+const char *dq_str(struct dapi *d, const char *key);
+
+/* dapi_relay.c */
+void drelay_start(struct dapi *d, struct msg *m); /* takes m->fd */
+/* Peer bytes for the engine (hijacked); peer EOF half-closes the engine side. */
+void drelay_peer_input(struct dapi *d);
+void drelay_free(struct drelay *r);
+/* The peer's queue went below DAPI_OUT_LOW: read the engine again. */
+void drelay_resume(struct dapi *d);
+
+#endif

@@ -1,0 +1,486 @@
+/*
+ * dapi_routes.c - the Docker-API front's route table: each row a method, a
+ * path pattern, the native operation it becomes, the query keys it takes,
+ * the input translation and the rendering of the broker's answer.
+ *
+ * A route not in the table answers 404 naming it as not supported by the
+ * gateway; a query key a row does not list answers 400.  docs/docker-api.md
+ * lists every row, what it translates and what it refuses.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dapi.h"
+#include "dapi_create.h"
+#include "log.h"
+
+/* --- query helpers --- */
+
+const char *dq_str(struct dapi *d, const char *key)
+{
+        return json_string_value(json_object_get(d->path.query, key));
+}
+
+int dq_bool(struct dapi *d, const char *key, int def, int *out)
+{
+        const char *s = dq_str(d, key);
+
+        *out = def;
+        if (s == NULL || s[0] == '\0')
+                return 0;
+        /* Go's strconv.ParseBool, as the engine reads these. */
+        if (strcmp(s, "1") == 0 || strcmp(s, "true") == 0 || strcmp(s, "True") == 0 ||
+            strcmp(s, "TRUE") == 0 || strcmp(s, "t") == 0 || strcmp(s, "T") == 0)
+                *out = 1;
+        else if (strcmp(s, "0") == 0 || strcmp(s, "false") == 0 || strcmp(s, "False") == 0 ||
+                 strcmp(s, "FALSE") == 0 || strcmp(s, "f") == 0 || strcmp(s, "F") == 0)
+                *out = 0;
+        else {
+                dapi_reply_error(d, 400, "query parameter %s: a boolean", key);
+                dapi_finish(d, "INVALID_INPUT");
+                return -1;
+        }
+        return 0;
+}
+
+int dq_int(struct dapi *d, const char *key, long long lo, long long hi, int *set,
+           long long *out)
+{
+        const char *s = dq_str(d, key);
+        char *end;
+        long long v;
+
+        *set = 0;
+        if (s == NULL || s[0] == '\0')
+                return 0;
+        v = strtoll(s, &end, 10);
+        if (*end != '\0' || v < lo || v > hi) {
+                dapi_reply_error(d, 400, "query parameter %s: an integer in %lld..%lld", key,
+                                 lo, hi);
+                dapi_finish(d, "INVALID_INPUT");
+                return -1;
+        }
+        *set = 1;
+        *out = v;
+        return 0;
+}
+
+static int dq_refuse(struct dapi *d, int status, const char *fmt, const char *arg)
+    __attribute__((format(printf, 3, 0)));
+static int dq_refuse(struct dapi *d, int status, const char *fmt, const char *arg)
+{
+        char msg[512];
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        snprintf(msg, sizeof(msg), fmt, arg);
+#pragma GCC diagnostic pop
+        dapi_reply_error(d, status, "%s", msg);
+        dapi_finish(d, status == 403 ? "FORBIDDEN" : "INVALID_INPUT");
+        return -1;
+}
+
+/* A query key accepted only at its zero value. */
+static int dq_zero(struct dapi *d, const char *key)
+{
+        const char *s = dq_str(d, key);
+
+        if (s == NULL || s[0] == '\0' || strcmp(s, "0") == 0 || strcmp(s, "false") == 0)
+                return 0;
+        return dq_refuse(d, 403, "query parameter %s: not supported by the gateway", key);
+}
+
+/* filters: nothing, or an empty object, until each route parses its own. */
+static int dq_no_filters(struct dapi *d)
+{
+        const char *s = dq_str(d, "filters");
+        json_t *f;
+        int empty;
+
+        if (s == NULL || s[0] == '\0')
+                return 0;
+        f = json_loads(s, JSON_REJECT_DUPLICATES, NULL);
+        empty = json_is_object(f) && json_object_size(f) == 0;
+        json_decref(f);
+        if (empty)
+                return 0;
+        return dq_refuse(d, 400,
+                         "query parameter %s: filters are not supported by the gateway "
+                         "on this route yet",
+                         "filters");
+}
+
+static void in_set_container(struct dapi *d, json_t *input)
+{
+        json_object_set_new(input, "containerId", json_string(d->capture));
+}
+
+/* --- system --- */
+
+static void out_ping(struct dapi *d, const json_t *o)
+{
+        dapi_reply(
+            d, 200, "text/plain; charset=utf-8", "OK", 2,
+            "Cache-Control: no-cache, no-store, must-revalidate\r\nPragma: no-cache\r\n");
+}
+
+static void out_version(struct dapi *d, const json_t *o)
+{
+        json_t *doc = json_deep_copy(o);
+        const char *av = json_string_value(json_object_get(o, "ApiVersion"));
+
+        /* This front speaks 1.41 at most, whatever the engine speaks. */
+        if (av == NULL || strcmp(av, "1.41") > 0 || strlen(av) > 4)
+                json_object_set_new(doc, "ApiVersion", json_string("1.41"));
+        json_object_set_new(doc, "MinAPIVersion", json_string("1.12"));
+        dapi_reply_json(d, 200, doc);
+        json_decref(doc);
+}
+
+/* --- containers --- */
+
+static int in_create(struct dapi *d, json_t *input)
+{
+        char err[512];
+        int status = 400;
+        const char *platform = dq_str(d, "platform");
+
+        if (platform != NULL && platform[0] != '\0')
+                return dq_refuse(d, 403, "query parameter %s: not supported by the gateway",
+                                 "platform");
+        if (d->body == NULL)
+                return dq_refuse(d, 400, "%s", "a JSON body is required");
+        if (dcreate_translate(d->body, dq_str(d, "name"), input, &status, err, sizeof(err)) ==
+            -1) {
+                dapi_reply_error(d, status, "%s", err);
+                dapi_finish(d, status == 403 ? "FORBIDDEN" : "INVALID_INPUT");
+                return -1;
+        }
+        return 0;
+}
+
+static void out_create(struct dapi *d, const json_t *o)
+{
+        json_t *w = json_object_get(o, "warnings");
+        json_t *doc = json_pack("{s:O,s:O}", "Id", json_object_get(o, "containerId"),
+                                "Warnings", json_is_array(w) ? w : json_array());
+
+        if (!json_is_array(w))
+                json_decref(json_object_get(doc, "Warnings"));
+        dapi_reply_json(d, 201, doc);
+        json_decref(doc);
+}
+
+static int in_container(struct dapi *d, json_t *input)
+{
+        in_set_container(d, input);
+        return 0;
+}
+
+static int in_start(struct dapi *d, json_t *input)
+{
+        const char *k = dq_str(d, "detachKeys");
+
+        if (k != NULL && k[0] != '\0')
+                return dq_refuse(d, 403, "query parameter %s: the gateway sets the detach keys",
+                                 "detachKeys");
+        in_set_container(d, input);
+        return 0;
+}
+
+static void out_no_content(struct dapi *d, const json_t *o)
+{
+        dapi_reply_empty(d, 204);
+}
+
+static int in_stop(struct dapi *d, json_t *input)
+{
+        long long t;
+        int set;
+
+        if (dq_int(d, "t", -1, 3600, &set, &t) == -1)
+                return -1;
+        in_set_container(d, input);
+        if (set && t >= 0)
+                json_object_set_new(input, "timeoutSeconds", json_integer(t));
+        return 0;
+}
+
+static int in_kill(struct dapi *d, json_t *input)
+{
+        const char *sig = dq_str(d, "signal");
+
+        in_set_container(d, input);
+        if (sig != NULL && sig[0] != '\0')
+                json_object_set_new(input, "signal", json_string(sig));
+        return 0;
+}
+
+static int in_remove(struct dapi *d, json_t *input)
+{
+        int force, v;
+
+        if (dq_bool(d, "force", 0, &force) == -1 || dq_bool(d, "v", 0, &v) == -1 ||
+            dq_zero(d, "link") == -1)
+                return -1;
+        in_set_container(d, input);
+        json_object_set_new(input, "force", json_boolean(force));
+        json_object_set_new(input, "removeVolumes", json_boolean(v));
+        return 0;
+}
+
+static int in_list(struct dapi *d, json_t *input)
+{
+        int all;
+        long long limit;
+        int set;
+
+        if (dq_bool(d, "all", 0, &all) == -1 || dq_zero(d, "size") == -1 ||
+            dq_int(d, "limit", -1, 1000000, &set, &limit) == -1 || dq_no_filters(d) == -1)
+                return -1;
+        if (set && limit > 0)
+                return dq_refuse(d, 403, "query parameter %s: not supported by the gateway",
+                                 "limit");
+        json_object_set_new(input, "all", json_boolean(all));
+        return 0;
+}
+
+static void out_list(struct dapi *d, const json_t *o)
+{
+        dapi_reply_json(d, 200, json_is_array(o) ? o : json_object_get(o, "items"));
+}
+
+static int in_inspect(struct dapi *d, json_t *input)
+{
+        if (dq_zero(d, "size") == -1)
+                return -1;
+        in_set_container(d, input);
+        return 0;
+}
+
+static int in_wait(struct dapi *d, json_t *input)
+{
+        const char *cond = dq_str(d, "condition");
+
+        in_set_container(d, input);
+        if (cond != NULL && cond[0] != '\0')
+                json_object_set_new(input, "condition", json_string(cond));
+        return 0;
+}
+
+static void out_wait(struct dapi *d, const json_t *o)
+{
+        const char *err = json_string_value(json_object_get(o, "error"));
+        json_t *doc =
+            json_pack("{s:O,s:o}", "StatusCode", json_object_get(o, "exitCode"), "Error",
+                      err != NULL ? json_pack("{s:s}", "Message", err) : json_null());
+
+        dapi_reply_json(d, 200, doc);
+        json_decref(doc);
+}
+
+static int in_logs(struct dapi *d, json_t *input)
+{
+        int follow, out, err, ts;
+        const char *tail = dq_str(d, "tail"), *since = dq_str(d, "since"),
+                   *until = dq_str(d, "until");
+        char *end;
+        double t;
+
+        if (dq_bool(d, "follow", 0, &follow) == -1 || dq_bool(d, "stdout", 0, &out) == -1 ||
+            dq_bool(d, "stderr", 0, &err) == -1 || dq_bool(d, "timestamps", 0, &ts) == -1 ||
+            dq_zero(d, "details") == -1)
+                return -1;
+        if (until != NULL && until[0] != '\0' && strcmp(until, "0") != 0)
+                return dq_refuse(d, 403, "query parameter %s: not supported by the gateway",
+                                 "until");
+        if (!out && !err)
+                return dq_refuse(d, 400, "%s",
+                                 "Bad parameters: you must choose at least one "
+                                 "stream");
+        in_set_container(d, input);
+        json_object_set_new(input, "follow", json_boolean(follow));
+        json_object_set_new(input, "stdout", json_boolean(out));
+        json_object_set_new(input, "stderr", json_boolean(err));
+        json_object_set_new(input, "timestamps", json_boolean(ts));
+        if (tail != NULL && tail[0] != '\0')
+                json_object_set_new(input, "tail", json_string(tail));
+        if (since != NULL && since[0] != '\0') {
+                t = strtod(since, &end);
+                if (*end != '\0' || t < 0 || t > 1e12)
+                        return dq_refuse(d, 400, "query parameter %s: a UNIX time", "since");
+                if ((long long)t > 0)
+                        json_object_set_new(input, "since", json_integer((json_int_t)t));
+        }
+        return 0;
+}
+
+static int in_attach(struct dapi *d, json_t *input)
+{
+        int stream, in, out, err, logs;
+        const char *keys = dq_str(d, "detachKeys");
+
+        if (dq_bool(d, "stream", 0, &stream) == -1 || dq_bool(d, "stdin", 0, &in) == -1 ||
+            dq_bool(d, "stdout", 0, &out) == -1 || dq_bool(d, "stderr", 0, &err) == -1 ||
+            dq_bool(d, "logs", 0, &logs) == -1)
+                return -1;
+        if (!stream)
+                return dq_refuse(d, 403, "%s",
+                                 "attach without stream=1 is not supported by the "
+                                 "gateway; use logs");
+        if (!out || !err)
+                return dq_refuse(d, 403, "%s",
+                                 "attach carries stdout and stderr both through "
+                                 "the gateway: set stdout=1 and stderr=1");
+        if (keys != NULL && keys[0] != '\0')
+                return dq_refuse(d, 403, "query parameter %s: the gateway sets the detach keys",
+                                 "detachKeys");
+        in_set_container(d, input);
+        json_object_set_new(input, "stdin", json_boolean(in));
+        json_object_set_new(input, "logs", json_boolean(logs));
+        return 0;
+}
+
+static int in_resize(struct dapi *d, json_t *input)
+{
+        long long h, w;
+        int hs, ws;
+
+        if (dq_int(d, "h", 0, 65535, &hs, &h) == -1 || dq_int(d, "w", 0, 65535, &ws, &w) == -1)
+                return -1;
+        in_set_container(d, input);
+        json_object_set_new(input, "rows", json_integer(hs ? h : 0));
+        json_object_set_new(input, "cols", json_integer(ws ? w : 0));
+        return 0;
+}
+
+static void out_ok_empty(struct dapi *d, const json_t *o)
+{
+        dapi_reply(d, 200, "text/plain; charset=utf-8", NULL, 0, NULL);
+}
+
+static void out_top(struct dapi *d, const json_t *o)
+{
+        json_t *doc = json_pack("{s:O,s:O}", "Titles", json_object_get(o, "titles"),
+                                "Processes", json_object_get(o, "processes"));
+
+        dapi_reply_json(d, 200, doc);
+        json_decref(doc);
+}
+
+static int in_top(struct dapi *d, json_t *input)
+{
+        const char *args = dq_str(d, "ps_args");
+
+        if (args != NULL && args[0] != '\0')
+                return dq_refuse(d, 403, "query parameter %s: not supported by the gateway",
+                                 "ps_args");
+        in_set_container(d, input);
+        return 0;
+}
+
+/* --- the table --- */
+
+static const char *const q_none[] = {NULL};
+static const char *const q_create[] = {"name", "platform", NULL};
+static const char *const q_start[] = {"detachKeys", NULL};
+static const char *const q_stop[] = {"t", NULL};
+static const char *const q_kill[] = {"signal", NULL};
+static const char *const q_remove[] = {"force", "v", "link", NULL};
+static const char *const q_list[] = {"all", "limit", "size", "filters", NULL};
+static const char *const q_inspect[] = {"size", NULL};
+static const char *const q_wait[] = {"condition", NULL};
+static const char *const q_logs[] = {"follow",     "stdout", "stderr",  "since", "until",
+                                     "timestamps", "tail",   "details", NULL};
+static const char *const q_attach[] = {"stream", "stdin",      "stdout", "stderr",
+                                       "logs",   "detachKeys", NULL};
+static const char *const q_resize[] = {"h", "w", NULL};
+static const char *const q_top[] = {"ps_args", NULL};
+
+#define RAWSTREAM "application/vnd.docker.raw-stream"
+
+static const struct droute droute_table[] = {
+    {"GET", "/_ping", "docker/system/ping", 0, q_none, NULL, out_ping, DRELAY_NONE, NULL, 0, 0},
+    {"HEAD", "/_ping", "docker/system/ping", 0, q_none, NULL, out_ping, DRELAY_NONE, NULL, 0,
+     0},
+    {"GET", "/version", "docker/system/version", 0, q_none, NULL, out_version, DRELAY_NONE,
+     NULL, 0, 0},
+    {"POST", "/containers/create", "docker/container/create", 0, q_create, in_create,
+     out_create, DRELAY_NONE, NULL, 1, 0},
+    {"GET", "/containers/json", "docker/container/list", 0, q_list, in_list, out_list,
+     DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/containers/{id}/json", "docker/container/inspect", 0, q_inspect, in_inspect, NULL,
+     DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/containers/{id}/start", "docker/container/start", 0, q_start, in_start,
+     out_no_content, DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/containers/{id}/stop", "docker/container/stop", 0, q_stop, in_stop,
+     out_no_content, DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/containers/{id}/restart", "docker/container/restart", 0, q_stop, in_stop,
+     out_no_content, DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/containers/{id}/kill", "docker/container/kill", 0, q_kill, in_kill,
+     out_no_content, DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/containers/{id}/pause", "docker/container/pause", 0, q_none, in_container,
+     out_no_content, DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/containers/{id}/unpause", "docker/container/unpause", 0, q_none, in_container,
+     out_no_content, DRELAY_NONE, NULL, 0, 0},
+    {"DELETE", "/containers/{id}", "docker/container/remove", 0, q_remove, in_remove,
+     out_no_content, DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/containers/{id}/wait", "docker/container/wait", 0, q_wait, in_wait, out_wait,
+     DRELAY_NONE, NULL, 0, 1},
+    {"GET", "/containers/{id}/logs", "docker/container/logs", 0, q_logs, in_logs, NULL,
+     DRELAY_CHUNKED, RAWSTREAM, 0, 0},
+    {"POST", "/containers/{id}/attach", "docker/container/attach", 1, q_attach, in_attach, NULL,
+     DRELAY_HIJACK, RAWSTREAM, 0, 0},
+    {"POST", "/containers/{id}/resize", "docker/container/resize", 0, q_resize, in_resize,
+     out_ok_empty, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/containers/{id}/top", "docker/container/top", 0, q_top, in_top, out_top,
+     DRELAY_NONE, NULL, 0, 0},
+    {NULL, NULL, NULL, 0, NULL, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
+};
+
+/*
+ * Matches path against pattern: literal text and at most one {capture},
+ * one segment (no '/'), or the rest up to a literal suffix when the name
+ * ends in '*' (image references hold slashes).
+ */
+static int droute_match(const char *pattern, const char *path, char *capture, size_t caplen)
+{
+        const char *open = strchr(pattern, '{'), *close;
+        size_t pre, suf, plen = strlen(path), n;
+        int star;
+
+        if (open == NULL)
+                return strcmp(pattern, path) == 0;
+        close = strchr(open, '}');
+        pre = (size_t)(open - pattern);
+        suf = strlen(close + 1);
+        star = close[-1] == '*';
+        if (plen <= pre + suf || strncmp(path, pattern, pre) != 0 ||
+            strcmp(path + plen - suf, close + 1) != 0)
+                return 0;
+        n = plen - pre - suf;
+        if (n >= caplen || (!star && memchr(path + pre, '/', n) != NULL))
+                return 0;
+        memcpy(capture, path + pre, n);
+        capture[n] = '\0';
+        return 1;
+}
+
+const struct droute *droute_find(const char *method, const char *path, char *capture,
+                                 size_t caplen, int *status)
+{
+        const struct droute *r;
+        int path_seen = 0;
+
+        for (r = droute_table; r->method != NULL; r++) {
+                if (!droute_match(r->pattern, path, capture, caplen))
+                        continue;
+                if (strcmp(r->method, method) == 0)
+                        return r;
+                path_seen = 1;
+        }
+        capture[0] = '\0';
+        *status = path_seen ? 405 : 404;
+        return NULL;
+}
