@@ -126,7 +126,7 @@ static void v_out(const struct sv *sv, const struct acct_peer *p, char *b, size_
 }
 static void v_streams(const struct sv *sv, const struct acct_peer *p, char *b, size_t n)
 {
-        snprintf(b, n, "%d", op_usage_streams(sv, p->name));
+        snprintf(b, n, "%d", pool_streams(sv, p->name, NULL));
 }
 static void v_owned(const struct sv *sv, const struct acct_peer *p, char *b, size_t n)
 {

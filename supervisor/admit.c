@@ -18,7 +18,6 @@
 #include "frame.h"
 #include "log.h"
 #include "pool.h"
-#include "quota.h"
 
 #define PENDING_MAX 256    /* peers waiting for a worker, all peers together */
 #define PENDING_WAIT_S 10  /* without a hand-off from the queue: then UNAVAILABLE */
@@ -595,7 +594,7 @@ void admit_peer(struct sv *sv, int fd, uid_t uid, gid_t gid, int tcp, int docker
         held = ap->serving + ap->npending + ap->nparked;
         if (pp != NULL && pp->quotas.streams > 0 &&
             (held >= pp->quotas.streams ||
-             quota_streams(sv, pp->name, NULL) + ap->npending + ap->nparked >=
+             pool_streams(sv, pp->name, NULL) + ap->npending + ap->nparked >=
                  pp->quotas.streams)) {
                 admit_refuse(sv, fd, pp->name, uid, 0, docker, DG_QUOTA_EXCEEDED,
                              json_pack("{s:s,s:I}", "quota", "streams", "limit",

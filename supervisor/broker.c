@@ -18,7 +18,7 @@
 #include "msg.h"
 #include "opencall.h"
 #include "pool.h"
-#include "quota.h"
+#include "rate.h"
 #include "schema.h"
 
 void call_free(struct call *c)
@@ -268,7 +268,7 @@ static int broker_identify(struct call *c)
         }
         if (w->peer[0] != '\0')
                 return 0;
-        if (pp->quotas.streams > 0 && quota_streams(w->sv, pp->name, w) >= pp->quotas.streams) {
+        if (pp->quotas.streams > 0 && pool_streams(w->sv, pp->name, w) >= pp->quotas.streams) {
                 call_fail_details(c, DG_QUOTA_EXCEEDED,
                                   json_pack("{s:s,s:I}", "quota", "streams", "limit",
                                             (json_int_t)pp->quotas.streams),
@@ -292,8 +292,8 @@ static int broker_rate(struct call *c)
 {
         long retry_ms;
 
-        if (c->worker->sv->quota == NULL ||
-            quota_rate(c->worker->sv->quota, c->peer, &retry_ms) == 0)
+        if (c->worker->sv->rate == NULL ||
+            rate_take(c->worker->sv->rate, c->peer, &retry_ms) == 0)
                 return 0;
         call_fail_details(c, DG_RATE_LIMITED,
                           json_pack("{s:I}", "retryAfterMs", (json_int_t)retry_ms),

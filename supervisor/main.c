@@ -30,6 +30,7 @@
 #include "pool.h"
 #include "detect.h"
 #include "quota.h"
+#include "rate.h"
 #include "lease.h"
 #include "sampler.h"
 #include "supervisor.h"
@@ -482,7 +483,7 @@ int main(int argc, char **argv)
                 fatalx("cannot set up the engine client");
         if ((sv.profile = detect_new(sv.engine)) == NULL)
                 fatalx("out of memory");
-        if ((sv.quota = quota_new()) == NULL)
+        if ((sv.quota = quota_new()) == NULL || (sv.rate = rate_new()) == NULL)
                 fatalx("out of memory");
         pool_init(&sv);
         if (open_records(&sv) < 0 || wlog_open(&sv) < 0 || listener_open(&sv) < 0)
@@ -515,6 +516,7 @@ int main(int argc, char **argv)
         detect_free(sv.profile);
         engine_free(sv.engine);
         quota_free(sv.quota);
+        rate_free(sv.rate);
         policy_unref(sv.policy);
         event_base_free(sv.base);
         log_info("stopped");

@@ -48,7 +48,7 @@ static void whoami_usage(struct call *c, const struct quota_usage *u)
             json_pack("{s:I,s:I,s:I,s:I,s:i}", "containers", (json_int_t)u->containers,
                       "liveContainers", (json_int_t)u->live, "memoryBytes",
                       (json_int_t)u->memory_bytes, "nanoCpus", (json_int_t)u->nano_cpus,
-                      "streams", quota_streams(c->worker->sv, c->peer->name, NULL)));
+                      "streams", pool_streams(c->worker->sv, c->peer->name, NULL)));
         call_reply(c, out);
 }
 

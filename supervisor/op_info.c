@@ -77,7 +77,7 @@ static void info_usage(struct call *c, const struct quota_usage *u)
                       info_quota(q->containers, u->containers), "memoryBytes",
                       info_quota(q->memory_bytes, u->memory_bytes), "nanoCpus",
                       info_quota(q->nano_cpus, u->nano_cpus), "streams",
-                      info_quota(q->streams, op_usage_streams(c->worker->sv, c->peer->name)));
+                      info_quota(q->streams, pool_streams(c->worker->sv, c->peer->name, NULL)));
 #undef INFO_STR
         if (out == NULL) {
                 call_fail(c, DG_INTERNAL, "out of memory");

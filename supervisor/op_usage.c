@@ -10,21 +10,6 @@
 #include "ops_impl.h"
 #include "pool.h"
 
-int op_usage_streams(const struct sv *sv, const char *peer)
-{
-        const struct worker *w;
-        int n = 0;
-
-        TAILQ_FOREACH(w, &sv->workers, link)
-        {
-                /* A TCP stream is named by its calls' tokens: its last call's peer. */
-                const char *who = w->peer[0] != '\0' ? w->peer : w->open_peer;
-                if (w->state == W_SERVING && !w->refused && strcmp(who, peer) == 0)
-                        n++;
-        }
-        return n;
-}
-
 void op_usage(struct call *c)
 {
         struct sv *sv = c->worker->sv;
@@ -44,7 +29,7 @@ void op_usage(struct call *c)
                 }
                 who = want;
         }
-        json_t *out = account_usage(sv->account, who, op_usage_streams(sv, who));
+        json_t *out = account_usage(sv->account, who, pool_streams(sv, who, NULL));
         if (out == NULL) {
                 call_fail(c, DG_INTERNAL, "out of memory");
                 return;

@@ -46,8 +46,6 @@ struct op_stream {
 
 /* docker/container/wait until the container is healthy (op_health.c). */
 void op_health_wait(struct call *c, const char *id);
-/* The streams now served for peer (op_usage.c). */
-int op_usage_streams(const struct sv *sv, const char *peer);
 /* A kept stream's state, made in c's ops_state; NULL after answering INTERNAL. */
 struct op_stream *op_stream_new(struct call *c, const char *cid);
 void op_stream_free(struct op_stream *os);

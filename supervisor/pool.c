@@ -207,6 +207,20 @@ struct worker *pool_take(struct sv *sv)
         return w != NULL && w->state == W_READY ? w : NULL;
 }
 
+int pool_streams(const struct sv *sv, const char *peer, const struct worker *except)
+{
+        const struct worker *w;
+        int n = 0;
+
+        TAILQ_FOREACH(w, &sv->workers, link)
+        {
+                if (w != except && w->state == W_SERVING && !w->refused &&
+                    strcmp(w->peer, peer) == 0)
+                        n++;
+        }
+        return n;
+}
+
 int pool_count(const struct sv *sv, enum worker_state st)
 {
         int n = 0;

@@ -103,5 +103,11 @@ void pool_reap(struct sv *sv);
 /* Shutdown: close every channel, wait briefly, kill what remains. */
 void pool_shutdown(struct sv *sv);
 int pool_count(const struct sv *sv, enum worker_state st);
+/*
+ * The streams now served for peer (SERVING workers bound to it, refused
+ * ones aside), except one: the one count behind the stream quota,
+ * admission, usage, whoami, info and the admin metrics.
+ */
+int pool_streams(const struct sv *sv, const char *peer, const struct worker *except);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * quota.c - quotas read from the engine, holds for calls in flight, and
- * the per-peer call rate (quota.h).
+ * each peer's share of engine connections (quota.h).  The call rate is
+ * rate.c's, the stream count pool_streams().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +24,6 @@ struct quota_entry {
         struct quota_hold *holds; /* active holds of calls in flight */
         /* the peer's engine connections: control plane, and long-held (wait) */
         struct engine_share control, held;
-        /* token bucket */
-        double tokens;
-        struct timespec last;
-        int primed;
 };
 
 struct quota {
@@ -85,48 +82,6 @@ static struct quota_entry *quota_entry(struct quota *q, const char *name)
         return e;
 }
 
-/* --- rate --- */
-
-int quota_rate(struct quota *q, const struct peer_policy *pp, long *retry_ms)
-{
-        struct quota_entry *e;
-        struct timespec now;
-        double rate = (double)pp->quotas.calls_per_second, burst = (double)pp->quotas.burst;
-        double dt;
-
-        *retry_ms = 0;
-        if (pp->quotas.calls_per_second <= 0)
-                return 0;
-        if (burst < 1)
-                burst = 1;
-        /* Out of memory for a counter: let the call through rather than refuse everyone. */
-        if ((e = quota_entry(q, pp->name)) == NULL)
-                return 0;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (!e->primed) {
-                e->tokens = burst;
-                e->primed = 1;
-        } else {
-                dt = (double)(now.tv_sec - e->last.tv_sec) +
-                     (double)(now.tv_nsec - e->last.tv_nsec) / 1e9;
-                e->tokens += dt > 0 ? dt * rate : 0;
-        }
-        e->last = now;
-        /* A reload may have lowered the burst. */
-        if (e->tokens > burst)
-                e->tokens = burst;
-        if (e->tokens >= 1.0) {
-                e->tokens -= 1.0;
-                return 0;
-        }
-        /* Whole milliseconds, rounded up: retrying then always finds a token. */
-        dt = (1.0 - e->tokens) / rate * 1000.0;
-        *retry_ms = (long)dt + ((double)(long)dt < dt);
-        if (*retry_ms < 1)
-                *retry_ms = 1;
-        return -1;
-}
-
 /* --- engine connections --- */
 
 struct engine_share *quota_engine_share(struct quota *q, const char *peer, long timeout_ms)
@@ -136,22 +91,6 @@ struct engine_share *quota_engine_share(struct quota *q, const char *peer, long 
         if (e == NULL)
                 return NULL;
         return engine_is_long(timeout_ms) ? &e->held : &e->control;
-}
-
-/* --- streams --- */
-
-int quota_streams(const struct sv *sv, const char *peer, const struct worker *except)
-{
-        const struct worker *w;
-        int n = 0;
-
-        TAILQ_FOREACH(w, &sv->workers, link)
-        {
-                if (w != except && w->state == W_SERVING && !w->refused &&
-                    strcmp(w->peer, peer) == 0)
-                        n++;
-        }
-        return n;
 }
 
 /* --- usage --- */

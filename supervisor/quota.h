@@ -1,6 +1,7 @@
 /*
- * quota.h - per-peer quotas and the call rate limit (DESIGN.md invariants
- * 5 and 6).
+ * quota.h - per-peer quotas and shares of engine connections (DESIGN.md
+ * invariants 5 and 6).  The call rate is rate.h's; the streams a peer has
+ * open are counted by pool_streams().
  *
  * Usage is read from the engine every time it is checked (the peer's
  * containers, by owner label), never counted in the supervisor, so that a
@@ -11,8 +12,7 @@
  *   flight, added to the engine's numbers so that concurrent calls of one
  *   peer cannot all pass the same check; a hold lives until its call is
  *   freed, and is not counted once the engine's list shows its container
- *   (by name for a create, live by ID for a start), so nothing counts twice;
- * - one token bucket per peer for calls per second.
+ *   (by name for a create, live by ID for a start), so nothing counts twice.
  * Entries are keyed by peer name and survive policy reloads.
  *
  * The limits a container was created with are stamped on it as labels
@@ -38,12 +38,6 @@ struct quota *quota_new(void);
 void quota_free(struct quota *q);
 
 /*
- * Takes one call from pp's bucket.  0 when the call may go on; -1 when the
- * peer is over its rate, with *retry_ms the wait until it may call again.
- */
-int quota_rate(struct quota *q, const struct peer_policy *pp, long *retry_ms);
-
-/*
  * A peer's share of engine connections (engine.h), for a request with this
  * timeout: at most QUOTA_ENGINE_CONTROL control-plane requests of one peer
  * run at once (of the ENGINE_MAX_CONNS all peers share), and at most
@@ -54,9 +48,6 @@ int quota_rate(struct quota *q, const struct peer_policy *pp, long *retry_ms);
 #define QUOTA_ENGINE_CONTROL 16
 #define QUOTA_ENGINE_HELD 128
 struct engine_share *quota_engine_share(struct quota *q, const char *peer, long timeout_ms);
-
-/* Streams now served for peer (SERVING workers, refused ones aside), except one. */
-int quota_streams(const struct sv *sv, const char *peer, const struct worker *except);
 
 struct quota_usage {
         int64_t containers;   /* owned, in any state */

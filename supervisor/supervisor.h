@@ -19,6 +19,7 @@ struct worker;
 struct admit;
 struct wlog;
 struct quota;
+struct rate;
 struct audit;
 struct account;
 struct sampler;
@@ -47,7 +48,8 @@ struct sv {
         struct event *ev_tcp_accept; /* its accept event, or NULL */
         int docker_fd;               /* the Docker-API front's listener, or -1 */
         struct event *ev_docker_accept; /* its accept event, or NULL */
-        struct quota *quota;         /* per-peer rate buckets and quota holds (quota.h) */
+        struct quota *quota;         /* per-peer quota holds (quota.h) */
+        struct rate *rate;           /* per-peer call rate buckets (rate.h) */
         struct inflight *inflight;   /* per-peer calls in flight (opencall.c) */
         struct event *ev_accept;
         struct event *ev_accept_resume; /* re-arms accept after EMFILE */
