@@ -182,6 +182,9 @@ def alive(pid):
     return st is not None and not st.get("State", "").startswith("Z")
 
 
+TEST_FIRST_CALL_SECONDS = 120
+
+
 def wait_for(pred, timeout=30.0, step=0.05, what="condition"):
     deadline = time.monotonic() + timeout
     while True:
@@ -230,6 +233,12 @@ class Gateway:
         self.policy = policy if policy is not None else DEFAULT_POLICY
         with open(self.policy_path, "w") as f:
             json.dump(self.policy, f)
+        # Fixtures often open a stream, then set up for a while before its first
+        # call; on a loaded machine that passed the 10 s first-call deadline.
+        # Tests of the deadline set their own (and a --config of their own wins).
+        if "--config" not in args:
+            config = dict(config or {})
+            config.setdefault("firstCallSeconds", TEST_FIRST_CALL_SECONDS)
         if config is not None:  # a config file (keys of supervisor/config.h)
             path = os.path.join(self.dir, "config.json")
             with open(path, "w") as f:
