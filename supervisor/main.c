@@ -28,6 +28,7 @@
 #include "log.h"
 #include "notify.h"
 #include "pool.h"
+#include "opencall.h"
 #include "detect.h"
 #include "quota.h"
 #include "rate.h"
@@ -508,6 +509,7 @@ int main(int argc, char **argv)
 
         listener_close(&sv);
         pool_shutdown(&sv);
+        opencall_shutdown(&sv); /* after the pool: its workers' calls counted here */
         admit_free(&sv);
         for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
                 event_free(sigs[i]);
