@@ -115,6 +115,8 @@ integration-san: all
 	@mkdir -p build/mixed/bin
 	cp build/san/bin/dockgated build/san/bin/dockgate build/mixed/bin/
 	cp $(BUILD)/bin/dockgate-worker $(BUILD)/bin/dockgate-worker-evil build/mixed/bin/
+	@mkdir -p build/mixed/tests/tools
+	cp $(BUILD)/tests/tools/tarcheck build/mixed/tests/tools/
 	DOCKGATE_SANITIZED=1 sh tests/run-integration.sh build/mixed
 
 check-boundary: $(BUILD)/bin/dockgate-worker
