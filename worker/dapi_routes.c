@@ -92,25 +92,6 @@ static int dq_zero(struct dapi *d, const char *key)
 }
 
 /* filters: nothing, or an empty object, until each route parses its own. */
-static int dq_no_filters(struct dapi *d)
-{
-        const char *s = dq_str(d, "filters");
-        json_t *f;
-        int empty;
-
-        if (s == NULL || s[0] == '\0')
-                return 0;
-        f = json_loads(s, JSON_REJECT_DUPLICATES, NULL);
-        empty = json_is_object(f) && json_object_size(f) == 0;
-        json_decref(f);
-        if (empty)
-                return 0;
-        return dq_refuse(d, 400,
-                         "query parameter %s: filters are not supported by the gateway "
-                         "on this route yet",
-                         "filters");
-}
-
 static void in_set_container(struct dapi *d, json_t *input)
 {
         json_object_set_new(input, "containerId", json_string(d->capture));
@@ -230,6 +211,60 @@ static int in_remove(struct dapi *d, json_t *input)
         return 0;
 }
 
+/*
+ * The engine's filters query ({"key": ["v", ...]} or the older
+ * {"key": {"v": true}}) as the native list's "filters": ["key=value", ...].
+ * Keys and values are validated by the supervisor (supervisor/filters.h),
+ * which also refuses the owner label.
+ */
+static int dq_filters(struct dapi *d, json_t *input)
+{
+        const char *s = dq_str(d, "filters");
+        json_t *f, *out, *vals, *v;
+        const char *key, *val;
+        size_t i;
+
+        if (s == NULL || s[0] == '\0')
+                return 0;
+        f = json_loads(s, JSON_REJECT_DUPLICATES, NULL);
+        if (!json_is_object(f)) {
+                json_decref(f);
+                return dq_refuse(d, 400, "query parameter %s: not a JSON object", "filters");
+        }
+        out = json_array();
+        json_object_foreach(f, key, vals)
+        {
+                if (json_is_array(vals)) {
+                        json_array_foreach(vals, i, v)
+                        {
+                                if (!json_is_string(v))
+                                        goto bad;
+                                json_array_append_new(
+                                    out, json_sprintf("%s=%s", key, json_string_value(v)));
+                        }
+                } else if (json_is_object(vals)) {
+                        json_object_foreach(vals, val, v)
+                        {
+                                if (!json_is_true(v))
+                                        goto bad;
+                                json_array_append_new(out, json_sprintf("%s=%s", key, val));
+                        }
+                } else {
+                        goto bad;
+                }
+        }
+        json_decref(f);
+        if (json_array_size(out) > 0)
+                json_object_set_new(input, "filters", out);
+        else
+                json_decref(out);
+        return 0;
+bad:
+        json_decref(f);
+        json_decref(out);
+        return dq_refuse(d, 400, "query parameter %s: malformed", "filters");
+}
+
 static int in_list(struct dapi *d, json_t *input)
 {
         int all;
@@ -237,7 +272,7 @@ static int in_list(struct dapi *d, json_t *input)
         int set;
 
         if (dq_bool(d, "all", 0, &all) == -1 || dq_zero(d, "size") == -1 ||
-            dq_int(d, "limit", -1, 1000000, &set, &limit) == -1 || dq_no_filters(d) == -1)
+            dq_int(d, "limit", -1, 1000000, &set, &limit) == -1 || dq_filters(d, input) == -1)
                 return -1;
         if (set && limit > 0)
                 return dq_refuse(d, 403, "query parameter %s: not supported by the gateway",

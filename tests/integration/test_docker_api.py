@@ -203,3 +203,23 @@ def test_ping_headers_and_audit_sees_the_route(front):
     routes = {(x.get("operation"), x.get("route")) for x in lines if x.get("front") == "docker"}
     assert ("docker/container/create", "POST /containers/create") in routes
     assert ("docker/system/ping", "GET /_ping") in routes
+
+
+def test_ps_filters_narrow_the_tenants_own_list_and_the_owner_label_is_refused(front, engine):
+    name = unique("flt")
+    cid = docker(front, ALPHA_UID, "create", "--name", name, "--label", "dgf=1", IMAGE,
+                 "true", check=0).stdout.decode().strip()
+    try:
+        def ps(uid, *f):
+            return docker(front, uid, "ps", "-aq", "--no-trunc", *f, check=0).stdout.decode()
+        assert cid in ps(ALPHA_UID, "--filter", "label=dgf=1", "--filter", "status=created")
+        assert cid in ps(ALPHA_UID, "--filter", "name=" + name)
+        assert cid not in ps(ALPHA_UID, "--filter", "status=running")
+        assert cid not in ps(ALPHA_UID, "--filter", "label=dgf=2")
+        # beta's filters never reach alpha's containers
+        assert cid not in ps(BETA_UID, "--filter", "id=" + cid)
+        assert cid not in ps(BETA_UID, "--filter", "name=" + name)
+        r = docker(front, ALPHA_UID, "ps", "-a", "--filter", "label=dockgate.owner=x")
+        assert r.returncode != 0 and cid.encode() not in r.stdout
+    finally:
+        docker(front, ALPHA_UID, "rm", cid, check=0)
