@@ -113,6 +113,7 @@ static const struct field_spec f_create[] = {
     S_BOOL("stdinOnce"),
     S_OBJ("limits", f_limits),
     S_STR("network", 1, 256, 0),
+    S_LIST("networkAliases", 0, 16, 0),
     S_BOOL("readOnlyRootfs"),
     S_MAP("tmpfs", 16),
     S_MAP("volumes", 16),
@@ -253,6 +254,7 @@ static const struct field_spec f_network[] = {
 static const struct field_spec f_network_connect[] = {
     S_STR("networkId", 1, 256, 1),
     S_CONTAINER,
+    S_LIST("aliases", 0, 16, 0), /* connect only */
     S_END,
 };
 

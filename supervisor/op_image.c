@@ -35,9 +35,26 @@ static json_t *image_item(const struct call *c, const json_t *in)
                          json_is_object(labels) ? json_deep_copy(labels) : json_object());
 }
 
+static void image_familiar(const struct call *c, json_t *doc, const char *key);
+
+/* The engine's own list element, names as dockerd shows them (the Docker front). */
+static json_t *image_item_engine(const struct call *c, const json_t *in)
+{
+        json_t *out = json_deep_copy(in);
+
+        if (out != NULL) {
+                image_familiar(c, out, "RepoTags");
+                image_familiar(c, out, "RepoDigests");
+        }
+        return out;
+}
+
 static void list_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
-        ops_reply_list(arg, status, body, NULL, 0, image_item);
+        struct call *c = arg;
+
+        ops_reply_list(c, status, body, NULL, 0,
+                       call_engine_view(c) ? image_item_engine : image_item);
 }
 
 void op_image_list(struct call *c)

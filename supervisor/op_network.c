@@ -73,9 +73,22 @@ static json_t *list_item(const struct call *c, const json_t *in)
                          json_is_object(labels) ? json_deep_copy(labels) : json_object());
 }
 
+/* The engine's own list element, redacted as inspect is (the Docker front). */
+static json_t *list_item_engine(const struct call *c, const json_t *in)
+{
+        json_t *out = json_deep_copy(in);
+
+        if (out != NULL)
+                redact_network(c, out);
+        return out;
+}
+
 static void list_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
-        ops_reply_list(arg, status, body, NULL, 1, list_item);
+        struct call *c = arg;
+
+        ops_reply_list(c, status, body, NULL, 1,
+                       call_engine_view(c) ? list_item_engine : list_item);
 }
 
 void op_network_list(struct call *c)
@@ -130,7 +143,8 @@ void op_network_remove(struct call *c)
 static void attach_container(struct call *c, const char *cid, json_t *inspect, const char *verb)
 {
         struct ops_state *st = c->state;
-        json_t *body = json_pack("{s:s}", "Container", cid), *alias;
+        json_t *body = json_pack("{s:s}", "Container", cid), *alias, *aliases, *v;
+        size_t i;
 
         if (body == NULL) {
                 call_fail(c, DG_INTERNAL, "out of memory");
@@ -139,12 +153,18 @@ static void attach_container(struct call *c, const char *cid, json_t *inspect, c
         if (strcmp(verb, "disconnect") == 0)
                 json_object_set_new(body, "Force", json_false());
         /* On the network, the container answers to the name its peer gave it. */
-        else if (st->num && (alias = names_view_json(c, json_string_value(json_object_get(
-                                                            inspect, "Name")))) != NULL) {
-                const char *a = json_string_value(alias);
+        else if (st->num && (aliases = json_array()) != NULL) {
+                alias = names_view_json(c, json_string_value(json_object_get(inspect, "Name")));
+                if (alias != NULL) {
+                        const char *a = json_string_value(alias);
+                        json_array_append_new(aliases, json_string(a[0] == '/' ? a + 1 : a));
+                        json_decref(alias);
+                }
+                /* Checked in op_network_connect: names, on a network of the peer's own. */
+                json_array_foreach(json_object_get(c->input, "aliases"), i, v)
+                    json_array_append(aliases, v);
                 json_object_set_new(body, "EndpointConfig",
-                                    json_pack("{s:[s]}", "Aliases", a[0] == '/' ? a + 1 : a));
-                json_decref(alias);
+                                    json_pack("{s:o}", "Aliases", aliases));
         }
         ops_send(c, "POST", body, 0, ops_done_empty, "/networks/%s/%s", st->id, verb);
         json_decref(body);
@@ -170,6 +190,12 @@ static void connect_network(struct call *c, const char *nid, json_t *inspect)
         st->num = json_object_get(json_object_get(inspect, "Labels"), c->policy->owner_label) !=
                       NULL &&
                   name != NULL && strcmp(name, "bridge") != 0;
+        /* SECURITY: on an engine-wide network, other peers' containers would resolve them. */
+        if (!st->num && json_array_size(json_object_get(c->input, "aliases")) > 0) {
+                call_fail(c, DG_FORBIDDEN,
+                          "input.aliases: aliases only on a network of your own");
+                return;
+        }
         resolve_container(c, ops_str(c, "containerId"), connect_container);
 }
 
@@ -181,12 +207,35 @@ static void disconnect_network(struct call *c, const char *nid, json_t *inspect)
         resolve_container(c, ops_str(c, "containerId"), disconnect_container);
 }
 
+static int aliases_ok(const json_t *a)
+{
+        const json_t *v;
+        size_t i;
+
+        json_array_foreach(a, i, v)
+        {
+                if (!ops_name_ok(json_string_value(v)))
+                        return 0;
+        }
+        return 1;
+}
+
 void op_network_connect(struct call *c)
 {
+        if (!aliases_ok(json_object_get(c->input, "aliases"))) {
+                call_fail(c, DG_INVALID_INPUT,
+                          "input.aliases: each 1 to 128 of [A-Za-z0-9_.-], starting with a "
+                          "letter or digit");
+                return;
+        }
         resolve_network(c, ops_str(c, "networkId"), connect_network);
 }
 
 void op_network_disconnect(struct call *c)
 {
+        if (json_object_get(c->input, "aliases") != NULL) {
+                call_fail(c, DG_INVALID_INPUT, "input.aliases: only for connect");
+                return;
+        }
         resolve_network(c, ops_str(c, "networkId"), disconnect_network);
 }

@@ -34,6 +34,12 @@ static void create_done(int status, json_t *body, const char *raw, size_t rawlen
                 call_fail(c, DG_CONFLICT, "volume name already in use: %s", st->name);
                 return;
         }
+        if (call_engine_view(c)) {
+                /* The Docker front answers with the volume's document. */
+                redact_volume(c, body);
+                call_reply(c, json_incref(body));
+                return;
+        }
         call_reply(c, json_pack("{s:s}", "volumeName", st->name));
 }
 
@@ -90,9 +96,22 @@ static json_t *list_item(const struct call *c, const json_t *in)
                          json_is_object(labels) ? json_deep_copy(labels) : json_object());
 }
 
+/* The engine's own list element, redacted as inspect is (the Docker front). */
+static json_t *list_item_engine(const struct call *c, const json_t *in)
+{
+        json_t *out = json_deep_copy(in);
+
+        if (out != NULL)
+                redact_volume(c, out);
+        return out;
+}
+
 static void list_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
-        ops_reply_list(arg, status, body, "Volumes", 1, list_item);
+        struct call *c = arg;
+
+        ops_reply_list(c, status, body, "Volumes", 1,
+                       call_engine_view(c) ? list_item_engine : list_item);
 }
 
 void op_volume_list(struct call *c)

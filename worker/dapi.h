@@ -15,7 +15,8 @@
  * dapi_req.c (reading a request), dapi_path.c (canonical paths, queries),
  * dapi_routes.c (the route table and its translations), dapi_create.c
  * (strict create bodies), dapi_render.c (writing responses), dapi_relay.c
- * (engine streams and hijacked connections).
+ * (engine streams and hijacked connections), dapi_filters.c (the filters
+ * query parameter), dapi_objects.c (networks, volumes, images).
  */
 #ifndef DG_WORKER_DAPI_H
 #define DG_WORKER_DAPI_H
@@ -147,6 +148,9 @@ int dq_bool(struct dapi *d, const char *key, int def, int *out); /* -1 after a 4
 int dq_int(struct dapi *d, const char *key, long long lo, long long hi, int *set,
            long long *out);
 const char *dq_str(struct dapi *d, const char *key);
+
+/* dapi_filters.c: the filters query parameter, limited to keys, as input "filters". */
+int dq_filters(struct dapi *d, json_t *input, const char *const *keys); /* -1 after a 400 */
 
 /* dapi_relay.c */
 void drelay_start(struct dapi *d, struct msg *m); /* takes m->fd */

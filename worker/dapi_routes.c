@@ -13,6 +13,7 @@
 
 #include "dapi.h"
 #include "dapi_create.h"
+#include "dapi_objects.h"
 #include "log.h"
 
 /* --- query helpers --- */
@@ -398,6 +399,15 @@ static const char *const q_attach[] = {"stream", "stdin",      "stdout", "stderr
 static const char *const q_resize[] = {"h", "w", NULL};
 static const char *const q_top[] = {"ps_args", NULL};
 
+/* Networks, volumes, images, system (dapi_objects.c). */
+static const char *const q_filters[] = {"filters", NULL};
+static const char *const q_net_inspect[] = {"verbose", "scope", NULL};
+static const char *const q_force[] = {"force", NULL};
+static const char *const q_img_list[] = {"all", "digests", "filters", "filter", NULL};
+static const char *const q_img_remove[] = {"force", "noprune", NULL};
+static const char *const q_img_pull[] = {"fromImage", "tag",     "fromSrc",  "repo",
+                                         "message",   "changes", "platform", NULL};
+
 #define RAWSTREAM "application/vnd.docker.raw-stream"
 
 static const struct droute droute_table[] = {
@@ -436,6 +446,36 @@ static const struct droute droute_table[] = {
      out_ok_empty, DRELAY_NONE, NULL, 0, 0},
     {"GET", "/containers/{id}/top", "docker/container/top", 0, q_top, in_top, out_top,
      DRELAY_NONE, NULL, 0, 0},
+    /* --- system, networks, volumes, images (dapi_objects.c) --- */
+    {"GET", "/info", "docker/system/info", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/networks", "docker/network/list", 0, q_filters, dob_in_net_list, NULL,
+     DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/networks/create", "docker/network/create", 0, q_none, dob_in_net_create,
+     dob_out_net_create, DRELAY_NONE, NULL, 1, 0},
+    {"GET", "/networks/{id}", "docker/network/inspect", 0, q_net_inspect, dob_in_net_inspect,
+     NULL, DRELAY_NONE, NULL, 0, 0},
+    {"DELETE", "/networks/{id}", "docker/network/remove", 0, q_none, dob_in_net,
+     dob_out_no_content, DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/networks/{id}/connect", "docker/network/connect", 0, q_none, dob_in_net_connect,
+     dob_out_ok, DRELAY_NONE, NULL, 1, 0},
+    {"POST", "/networks/{id}/disconnect", "docker/network/disconnect", 0, q_none,
+     dob_in_net_disconnect, dob_out_ok, DRELAY_NONE, NULL, 1, 0},
+    {"GET", "/volumes", "docker/volume/list", 0, q_filters, dob_in_vol_list, dob_out_vol_list,
+     DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/volumes/create", "docker/volume/create", 0, q_none, dob_in_vol_create,
+     dob_out_vol_create, DRELAY_NONE, NULL, 1, 0},
+    {"GET", "/volumes/{name}", "docker/volume/inspect", 0, q_none, dob_in_vol, NULL,
+     DRELAY_NONE, NULL, 0, 0},
+    {"DELETE", "/volumes/{name}", "docker/volume/remove", 0, q_force, dob_in_vol_remove,
+     dob_out_no_content, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/images/json", "docker/image/list", 0, q_img_list, dob_in_img_list, NULL,
+     DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/images/create", "docker/image/pull", 0, q_img_pull, dob_in_img_pull, NULL,
+     DRELAY_CHUNKED, "application/json", 0, 0},
+    {"GET", "/images/{name*}/json", "docker/image/inspect", 0, q_none, dob_in_img, NULL,
+     DRELAY_NONE, NULL, 0, 0},
+    {"DELETE", "/images/{name*}", "docker/image/remove", 0, q_img_remove, dob_in_img_remove,
+     dob_out_img_remove, DRELAY_NONE, NULL, 0, 0},
     {NULL, NULL, NULL, 0, NULL, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
 };
 

@@ -1,0 +1,152 @@
+"""The Docker-Engine-API front's system, network, volume and image routes,
+driven by the real Debian docker CLI (/usr/bin/docker), Debian's docker-py
+and docker-compose 1.29, as two tenant uids: each sees nothing of the other.
+
+Operations (tests/check-ops.sh): docker/system/info, docker/network/create,
+docker/network/list, docker/network/inspect, docker/network/connect,
+docker/network/disconnect, docker/network/remove, docker/volume/create,
+docker/volume/list, docker/volume/inspect, docker/volume/remove,
+docker/image/list, docker/image/inspect, docker/image/remove.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from conftest import ALPHA_UID, BETA_UID, unique
+from test_docker_api import DOCKER, IMAGE, docker, front  # noqa: F401 (a fixture)
+
+
+def djson(gw, uid, *args):
+    r = docker(gw, uid, *args, check=0)
+    return json.loads(r.stdout)
+
+
+def test_info_is_the_tenants_own_view(front, engine):
+    cid = docker(front, ALPHA_UID, "run", "-d", IMAGE, "sleep", "300",
+                 check=0).stdout.decode().strip()
+    a = djson(front, ALPHA_UID, "info", "--format", "{{json .}}")
+    b = djson(front, BETA_UID, "info", "--format", "{{json .}}")
+    mine = [c for c in engine.labelled()["containers"]]
+    assert cid in mine
+    assert a["ContainersRunning"] >= 1 and a["Containers"] >= 1, a
+    assert b["Containers"] == 0 and b["ContainersRunning"] == 0, b
+    # The host's kind, not its identity nor its paths
+    assert a["NCPU"] == os.cpu_count() and a["MemTotal"] > 0 and a["OSType"] == "linux"
+    assert a["Name"] == "alpha" and b["Name"] == "beta"
+    for k in ("DockerRootDir", "HttpProxy", "HttpsProxy", "NoProxy"):
+        assert not a.get(k), (k, a.get(k))
+    assert "/" not in json.dumps(a.get("Runtimes")), a.get("Runtimes")
+    # the CLI's own rendering works too
+    out = docker(front, ALPHA_UID, "info", check=0).stdout.decode()
+    assert "Containers:" in out and "Server Version:" in out
+    docker(front, ALPHA_UID, "rm", "-f", cid, check=0)
+
+
+def test_network_verbs_aliases_and_the_other_tenant_sees_nothing(front, engine):
+    net, name = unique("net"), unique("ctr")
+    nid = docker(front, ALPHA_UID, "network", "create", "--label", "k=v", net,
+                 check=0).stdout.decode().strip()
+    assert len(nid) == 64
+    ls = docker(front, ALPHA_UID, "network", "ls", "--no-trunc", "--filter", "label=k=v",
+                check=0).stdout.decode()
+    assert nid in ls and net in ls
+    ls = docker(front, ALPHA_UID, "network", "ls", "--filter", "label=k=other",
+                check=0).stdout.decode()
+    assert net not in ls
+    ins = djson(front, ALPHA_UID, "network", "inspect", net)[0]
+    assert ins["Id"] == nid and ins["Name"] == net and not ins.get("Options")
+    # created on it with an alias, then connected to it again with another
+    cid = docker(front, ALPHA_UID, "run", "-d", "--name", name, "--network", net,
+                 "--network-alias", "db", IMAGE, "sleep", "300", check=0).stdout.decode().strip()
+    ep = djson(front, ALPHA_UID, "inspect", name)[0]["NetworkSettings"]["Networks"][net]
+    assert "db" in ep["Aliases"] and name in ep["Aliases"], ep
+    docker(front, ALPHA_UID, "network", "disconnect", net, name, check=0)
+    docker(front, ALPHA_UID, "network", "connect", "--alias", "cache", net, name, check=0)
+    ep = djson(front, ALPHA_UID, "inspect", name)[0]["NetworkSettings"]["Networks"][net]
+    assert "cache" in ep["Aliases"], ep
+    ins = djson(front, ALPHA_UID, "network", "inspect", net)[0]
+    assert cid in ins["Containers"] and ins["Containers"][cid]["Name"] == name
+    # refused: what would reach the host or other tenants
+    r = docker(front, ALPHA_UID, "network", "create", "-o", "com.docker.network.bridge.name=x",
+               unique("net"))
+    assert r.returncode != 0 and b"driver options" in r.stderr, r.stderr
+    r = docker(front, ALPHA_UID, "network", "create", "--driver", "macvlan", unique("net"))
+    assert r.returncode != 0 and b"only bridge networks" in r.stderr, r.stderr
+    # beta: nothing, and every reference answers like a missing one
+    ls_b = docker(front, BETA_UID, "network", "ls", "--no-trunc", check=0).stdout.decode()
+    assert nid not in ls_b and net not in ls_b
+    for args in (["network", "inspect", net], ["network", "rm", net],
+                 ["network", "connect", net, name]):
+        r = docker(front, BETA_UID, *args)
+        assert r.returncode != 0 and b"No such" in r.stderr, (args, r.stderr)
+    # in use: a conflict; then removed
+    r = docker(front, ALPHA_UID, "network", "rm", net)
+    assert r.returncode != 0
+    docker(front, ALPHA_UID, "rm", "-f", name, check=0)
+    docker(front, ALPHA_UID, "network", "rm", net, check=0)
+    assert nid not in engine.labelled()["networks"]
+
+
+def test_volume_verbs_and_the_other_tenant_sees_nothing(front, engine):
+    vol = unique("vol")
+    assert docker(front, ALPHA_UID, "volume", "create", "--label", "k=v", vol,
+                  check=0).stdout.decode().strip() == vol
+    ls = docker(front, ALPHA_UID, "volume", "ls", "-q", "--filter", "label=k=v",
+                check=0).stdout.decode().split()
+    assert ls == [vol]
+    ins = djson(front, ALPHA_UID, "volume", "inspect", vol)[0]
+    assert ins["Name"] == vol and ins["Labels"]["k"] == "v" and not ins.get("Mountpoint")
+    r = docker(front, ALPHA_UID, "volume", "create", "-o", "type=none", "-o", "o=bind",
+               "-o", "device=/etc", unique("vol"))
+    assert r.returncode != 0 and b"driver options" in r.stderr, r.stderr
+    assert docker(front, BETA_UID, "volume", "ls", "-q", check=0).stdout.decode().split() == []
+    for args in (["volume", "inspect", vol], ["volume", "rm", vol]):
+        r = docker(front, BETA_UID, *args)
+        assert r.returncode != 0 and b"No such" in r.stderr, (args, r.stderr)
+    docker(front, ALPHA_UID, "volume", "rm", vol, check=0)
+    assert docker(front, ALPHA_UID, "volume", "ls", "-q", check=0).stdout.decode().split() == []
+
+
+def test_images_list_inspect_and_refusals(front, engine):
+    ls = docker(front, ALPHA_UID, "images", "--format", "{{.Repository}}:{{.Tag}}",
+                check=0).stdout.decode().split()
+    assert IMAGE in ls
+    ins = djson(front, BETA_UID, "image", "inspect", IMAGE)[0]
+    assert IMAGE in ins["RepoTags"] and not (ins.get("GraphDriver") or {}).get("Data")
+    r = docker(front, ALPHA_UID, "image", "inspect", "nosuch-" + unique("img"))
+    assert r.returncode != 0 and b"No such image" in r.stderr, r.stderr
+    r = docker(front, ALPHA_UID, "images", "-a")
+    assert r.returncode != 0 and b"intermediate images" in r.stderr, r.stderr
+    # an import is not a pull
+    r = docker(front, ALPHA_UID, "import", "-", unique("imp"), timeout=30)
+    assert r.returncode != 0
+
+
+def test_docker_py_networks_and_volumes(front, engine):
+    """Debian's docker-py (5.0) through the gate: what compose builds on."""
+    script = r"""
+import json, sys, docker
+c = docker.DockerClient(base_url=sys.argv[1], version="1.41")
+n = c.networks.create(sys.argv[2], labels={"p": "x"})
+v = c.volumes.create(sys.argv[3], labels={"p": "x"})
+nets = [x.name for x in c.networks.list(filters={"label": "p=x"})]
+vols = [x.name for x in c.volumes.list(filters={"label": "p=x"})]
+info = c.info()
+n.remove(); v.remove()
+print(json.dumps({"nets": nets, "vols": vols, "containers": info["Containers"]}))
+"""
+    py = "/usr/bin/python3"
+    if subprocess.run([py, "-c", "import docker"], capture_output=True).returncode != 0:
+        pytest.skip("Debian's python3-docker is missing")
+    net, vol = unique("net"), unique("vol")
+    r = subprocess.run([py, "-c", script, "unix://" + front.docker_socket, net, vol],
+                       user=BETA_UID, capture_output=True, timeout=60,
+                       env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"})
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out == {"nets": [net], "vols": [vol], "containers": 0}, out
