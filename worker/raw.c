@@ -42,7 +42,6 @@
 #include "chan.h"
 #include "chunk.h"
 #include "log.h"
-#include "peer.h"
 #include "raw.h"
 #include "sent.h"
 #include "stream.h"
