@@ -130,9 +130,23 @@ void op_volume_inspect(struct call *c)
         resolve_volume(c, ops_str(c, "volumeName"), inspect_resolved);
 }
 
+/* SECURITY: the engine's text names the volume engine-side and the containers using it. */
+static void remove_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+
+        if (status == 409) {
+                c->pending = NULL;
+                call_fail(c, DG_CONFLICT, "volume %s is in use by a container",
+                          ops_str(c, "volumeName"));
+                return;
+        }
+        ops_done_empty(status, body, raw, rawlen, arg);
+}
+
 static void remove_resolved(struct call *c, const char *name, json_t *inspect)
 {
-        ops_send(c, "DELETE", NULL, 0, ops_done_empty, "/volumes/%s?force=%d", name,
+        ops_send(c, "DELETE", NULL, 0, remove_done, "/volumes/%s?force=%d", name,
                  ops_bool(c, "force", 0));
 }
 

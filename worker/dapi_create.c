@@ -268,6 +268,16 @@ static int dc_user(struct dc *x, const char *w, const char *k, const json_t *v)
 {
         return dc_copy_str(x, w, k, v, "user");
 }
+/* StopTimeout: seconds the engine waits after the stop signal (compose's stop_grace_period). */
+static int dc_stop_timeout(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        if (json_is_null(v))
+                return 0;
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 3600)
+                return dc_fail(x, 400, "%s%s: seconds, 0 to 3600", w, k);
+        json_object_set_new(x->in, "stopTimeout", json_integer(json_integer_value(v)));
+        return 0;
+}
 static int dc_tty(struct dc *x, const char *w, const char *k, const json_t *v)
 {
         return dc_copy_bool(x, w, k, v, "tty");
@@ -897,7 +907,7 @@ static const struct dc_row dc_config_rows[] = {
      "volumes"},
     {"ExposedPorts", NULL, PORTS},
     {"StopSignal", NULL, CFG},
-    {"StopTimeout", NULL, CFG},
+    {"StopTimeout", dc_stop_timeout, NULL},
     {"Healthcheck", NULL, CFG},
     {"OnBuild", NULL, CFG},
     {"Shell", NULL, CFG},

@@ -182,6 +182,12 @@ static int net_scope(struct dapi *d, const char *w, const json_t *v, json_t *in)
         return dob_only(d, w, "Scope", v, "local", "only local networks");
 }
 
+static int net_attachable(struct dapi *d, const char *w, const json_t *v, json_t *in)
+{
+        /* Compose sets it; it means something to swarm networks only: no effect here. */
+        return dob_bool(d, w, "Attachable", v, in, NULL);
+}
+
 static int net_labels(struct dapi *d, const char *w, const json_t *v, json_t *in)
 {
         return dob_labels(d, w, v, in);
@@ -234,7 +240,7 @@ static const struct dob_row net_create_rows[] = {
     {"Scope", net_scope, NULL},
     {"Labels", net_labels, NULL},
     {"IPAM", net_ipam, NULL},
-    {"Attachable", NULL, "attachable (swarm) networks are " NET_NO},
+    {"Attachable", net_attachable, NULL},
     {"Ingress", NULL, "ingress networks are " NET_NO},
     {"EnableIPv6", NULL, "IPv6 networks are " NET_NO},
     {"ConfigOnly", NULL, "config-only networks are " NET_NO},

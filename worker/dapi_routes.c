@@ -87,29 +87,12 @@ static int dq_zero(struct dapi *d, const char *key)
 {
         const char *s = dq_str(d, key);
 
-        if (s == NULL || s[0] == '\0' || strcmp(s, "0") == 0 || strcmp(s, "false") == 0)
+        /* Go's false spellings (docker-py writes Python's "False"). */
+        if (s == NULL || s[0] == '\0' || strcmp(s, "0") == 0 || strcmp(s, "false") == 0 ||
+            strcmp(s, "False") == 0 || strcmp(s, "FALSE") == 0 || strcmp(s, "f") == 0 ||
+            strcmp(s, "F") == 0)
                 return 0;
         return dq_refuse(d, 403, "query parameter %s: not supported by the gateway", key);
-}
-
-/* filters: nothing, or an empty object, until each route parses its own. */
-static int dq_no_filters(struct dapi *d)
-{
-        const char *s = dq_str(d, "filters");
-        json_t *f;
-        int empty;
-
-        if (s == NULL || s[0] == '\0')
-                return 0;
-        f = json_loads(s, JSON_REJECT_DUPLICATES, NULL);
-        empty = json_is_object(f) && json_object_size(f) == 0;
-        json_decref(f);
-        if (empty)
-                return 0;
-        return dq_refuse(d, 400,
-                         "query parameter %s: filters are not supported by the gateway "
-                         "on this route yet",
-                         "filters");
 }
 
 static void in_set_container(struct dapi *d, json_t *input)
@@ -237,8 +220,14 @@ static int in_list(struct dapi *d, json_t *input)
         long long limit;
         int set;
 
+        static const char *const keys[] = {"label",   "name",   "status", "id", "ancestor",
+                                           "network", "health", "exited", NULL};
+        int trunc;
+
+        /* trunc_cmd (docker-py sends 0): the engine's list never truncates Command. */
         if (dq_bool(d, "all", 0, &all) == -1 || dq_zero(d, "size") == -1 ||
-            dq_int(d, "limit", -1, 1000000, &set, &limit) == -1 || dq_no_filters(d) == -1)
+            dq_int(d, "limit", -1, 1000000, &set, &limit) == -1 ||
+            dq_bool(d, "trunc_cmd", 0, &trunc) == -1 || dq_filters(d, input, keys) == -1)
                 return -1;
         if (set && limit > 0)
                 return dq_refuse(d, 403, "query parameter %s: not supported by the gateway",
@@ -389,7 +378,7 @@ static const char *const q_start[] = {"detachKeys", NULL};
 static const char *const q_stop[] = {"t", NULL};
 static const char *const q_kill[] = {"signal", NULL};
 static const char *const q_remove[] = {"force", "v", "link", NULL};
-static const char *const q_list[] = {"all", "limit", "size", "filters", NULL};
+static const char *const q_list[] = {"all", "limit", "size", "filters", "trunc_cmd", NULL};
 static const char *const q_inspect[] = {"size", NULL};
 static const char *const q_wait[] = {"condition", NULL};
 static const char *const q_logs[] = {"follow",     "stdout", "stderr",  "since", "until",

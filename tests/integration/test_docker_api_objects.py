@@ -108,6 +108,12 @@ def test_volume_verbs_and_the_other_tenant_sees_nothing(front, engine):
     for args in (["volume", "inspect", vol], ["volume", "rm", vol]):
         r = docker(front, BETA_UID, *args)
         assert r.returncode != 0 and b"No such" in r.stderr, (args, r.stderr)
+    # in use: a conflict in the tenant's own words, not the engine's names
+    cid = docker(front, ALPHA_UID, "create", "-v", vol + ":/data", IMAGE, "true",
+                 check=0).stdout.decode().strip()
+    r = docker(front, ALPHA_UID, "volume", "rm", vol)
+    assert r.returncode != 0 and b"in use" in r.stderr and b"alpha." not in r.stderr, r.stderr
+    docker(front, ALPHA_UID, "rm", cid, check=0)
     docker(front, ALPHA_UID, "volume", "rm", vol, check=0)
     assert docker(front, ALPHA_UID, "volume", "ls", "-q", check=0).stdout.decode().split() == []
 
@@ -150,3 +156,76 @@ print(json.dumps({"nets": nets, "vols": vols, "containers": info["Containers"]})
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out == {"nets": [net], "vols": [vol], "containers": 0}, out
+
+
+COMPOSE = "/usr/bin/docker-compose"
+COMPOSE_FILE = """\
+version: "2.4"
+services:
+  web:
+    image: %(image)s
+    command: ["sh", "-c", "echo web-up; exec sleep 300"]
+    stop_grace_period: 1s
+    volumes: ["data:/data"]
+    networks: [back]
+  db:
+    image: %(image)s
+    command: ["sh", "-c", "echo db-up; exec sleep 300"]
+    stop_grace_period: 1s
+    networks:
+      back:
+        aliases: [database]
+networks:
+  back: {}
+volumes:
+  data: {}
+"""
+
+
+def compose(gw, uid, project_dir, project, *args, timeout=90):
+    env = {"PATH": "/usr/bin:/bin", "HOME": project_dir,
+           "DOCKER_HOST": "unix://" + gw.docker_socket, "COMPOSE_INTERACTIVE_NO_CLI": "1"}
+    return subprocess.run([COMPOSE, "--ansi", "never", "-p", project] + list(args), env=env,
+                          user=uid, capture_output=True, timeout=timeout, cwd=project_dir)
+
+
+def test_compose_up_ps_logs_down_and_the_other_tenant_sees_nothing(front, engine):
+    if not os.access(COMPOSE, os.X_OK):
+        pytest.skip("Debian's docker-compose (1.29) is missing")
+    d = tempfile.mkdtemp(prefix="dgcompose", dir="/tmp")
+    os.chmod(d, 0o755)
+    project = unique("proj").replace("-", "")
+    try:
+        with open(os.path.join(d, "docker-compose.yml"), "w") as f:
+            f.write(COMPOSE_FILE % {"image": IMAGE})
+        r = compose(front, ALPHA_UID, d, project, "up", "-d")
+        assert r.returncode == 0, r.stderr
+        r = compose(front, ALPHA_UID, d, project, "ps")
+        assert r.returncode == 0, r.stderr
+        ps = r.stdout.decode()
+        assert "%s_web_1" % project in ps and "%s_db_1" % project in ps and "Up" in ps, ps
+        # the db answers to its alias on the project's network
+        net = "%s_back" % project
+        ep = djson(front, ALPHA_UID, "inspect", "%s_db_1" % project)[0]
+        assert "database" in ep["NetworkSettings"]["Networks"][net]["Aliases"], ep
+        r = compose(front, ALPHA_UID, d, project, "logs", "--no-color")
+        assert r.returncode == 0, r.stderr
+        assert b"web-up" in r.stdout and b"db-up" in r.stdout, r.stdout
+        # beta: none of it, and its own compose sees an empty project
+        ps_b = docker(front, BETA_UID, "ps", "-a", check=0).stdout.decode()
+        assert project not in ps_b
+        assert net not in docker(front, BETA_UID, "network", "ls", check=0).stdout.decode()
+        assert docker(front, BETA_UID, "volume", "ls", "-q", check=0).stdout.decode() == ""
+        r = compose(front, BETA_UID, d, project, "ps", "-q")
+        assert r.returncode == 0 and r.stdout.strip() == b"", (r.stdout, r.stderr)
+        r = compose(front, ALPHA_UID, d, project, "down", "-v")
+        assert r.returncode == 0, r.stderr
+        left = engine.labelled()
+        assert not [n for n in docker(front, ALPHA_UID, "ps", "-a", check=0).stdout.decode()
+                    .splitlines() if project in n]
+        assert net not in docker(front, ALPHA_UID, "network", "ls", check=0).stdout.decode()
+        assert project not in docker(front, ALPHA_UID, "volume", "ls", check=0).stdout.decode()
+        assert left is not None
+    finally:
+        compose(front, ALPHA_UID, d, project, "down", "-v")
+        shutil.rmtree(d, ignore_errors=True)
