@@ -229,3 +229,22 @@ def test_compose_up_ps_logs_down_and_the_other_tenant_sees_nothing(front, engine
     finally:
         compose(front, ALPHA_UID, d, project, "down", "-v")
         shutil.rmtree(d, ignore_errors=True)
+
+
+from test_pull import gone, present, pushed, registry  # noqa: E402,F401 (fixtures)
+
+
+def test_pull_with_progress_and_rmi(front, engine, pushed):
+    """docker/image/pull and docker/image/remove by the CLI, from the test registry."""
+    assert not present(engine, pushed + ":v1")
+    r = docker(front, BETA_UID, "pull", pushed + ":v1", timeout=120, check=0)
+    out = r.stdout.decode()
+    assert "Pulling from" in out and "Digest:" in out and "Downloaded newer image" in out, out
+    assert present(engine, pushed + ":v1")
+    r = docker(front, BETA_UID, "pull", pushed + ":nosuchtag", timeout=120)
+    assert r.returncode != 0 and b"nosuchtag" in r.stderr + r.stdout, r.stderr
+    # removal as the policy allows: the default policy does not
+    r = docker(front, BETA_UID, "rmi", pushed + ":v1")
+    assert r.returncode != 0 and b"docker/image/remove is not allowed" in r.stderr, r.stderr
+    assert present(engine, pushed + ":v1")
+    gone(engine, pushed)
