@@ -36,7 +36,7 @@ LAYERS = {
         ("calls", ["call"]),
         ("stream kinds", ["stream", "stream_*", "raw"]),
         ("Docker-API front", ["dapi", "dapi_conn", "dapi_relay", "dapi_render",
-                              "dapi_routes", "dapi_filters", "dapi_objects"]),
+                              "dapi_routes", "dapi_filters", "dapi_objects", "dapi_events"]),
         ("peer connection", ["peer"]),
         ("process", ["main", "session.c"]),
     ],

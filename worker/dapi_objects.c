@@ -12,6 +12,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -521,5 +522,61 @@ int dob_in_img_pull(struct dapi *d, json_t *input)
         json_object_set_new(input, "image", json_string(from));
         if (tag != NULL && tag[0] != '\0')
                 json_object_set_new(input, "tag", json_string(tag));
+        return 0;
+}
+
+/* --- events --- */
+
+/* since, until: UNIX seconds, maybe with a fraction (the CLI sends nanoseconds). */
+static int dob_time(struct dapi *d, const char *key, json_t *input)
+{
+        const char *s = dq_str(d, key);
+        char *end;
+        double t;
+
+        if (s == NULL || s[0] == '\0')
+                return 0;
+        t = strtod(s, &end);
+        if (*end != '\0' || !(t >= 0) || t > 1e12)
+                return dob_fail(d, 400, "query parameter %s: a UNIX time in seconds", key);
+        json_object_set_new(input, key, json_integer((json_int_t)t));
+        return 0;
+}
+
+int dob_in_events(struct dapi *d, json_t *input)
+{
+        static const char *const keys[] = {"type",      "label", "event",
+                                           "container", "image", NULL};
+        json_t *f, *kept, *types, *v;
+        const char *s;
+        size_t i;
+
+        if (dob_time(d, "since", input) == -1 || dob_time(d, "until", input) == -1 ||
+            dq_filters(d, input, keys) == -1)
+                return -1;
+        /* type=X filters are the native input types; the others stay filters. */
+        f = json_object_get(input, "filters");
+        if (f == NULL)
+                return 0;
+        if ((kept = json_array()) == NULL || (types = json_array()) == NULL)
+                fatalx("out of memory");
+        json_array_foreach(f, i, v)
+        {
+                s = json_string_value(v);
+                if (strncmp(s, "type=", 5) == 0)
+                        json_array_append_new(types, json_string(s + 5));
+                else
+                        json_array_append(kept, v);
+        }
+        if (json_array_size(kept) > 0)
+                json_object_set_new(input, "filters", kept);
+        else {
+                json_object_del(input, "filters");
+                json_decref(kept);
+        }
+        if (json_array_size(types) > 0)
+                json_object_set_new(input, "types", types);
+        else
+                json_decref(types);
         return 0;
 }

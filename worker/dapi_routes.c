@@ -390,6 +390,7 @@ static const char *const q_top[] = {"ps_args", NULL};
 
 /* Networks, volumes, images, system (dapi_objects.c). */
 static const char *const q_filters[] = {"filters", NULL};
+static const char *const q_events[] = {"since", "until", "filters", NULL};
 static const char *const q_net_inspect[] = {"verbose", "scope", NULL};
 static const char *const q_force[] = {"force", NULL};
 static const char *const q_img_list[] = {"all", "digests", "filters", "filter", NULL};
@@ -437,6 +438,8 @@ static const struct droute droute_table[] = {
      DRELAY_NONE, NULL, 0, 0},
     /* --- system, networks, volumes, images (dapi_objects.c) --- */
     {"GET", "/info", "docker/system/info", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/events", "docker/system/events", 0, q_events, dob_in_events, NULL, DRELAY_EVENTS,
+     "application/json", 0, 0},
     {"GET", "/networks", "docker/network/list", 0, q_filters, dob_in_net_list, NULL,
      DRELAY_NONE, NULL, 0, 0},
     {"POST", "/networks/create", "docker/network/create", 0, q_none, dob_in_net_create,

@@ -248,3 +248,27 @@ def test_pull_with_progress_and_rmi(front, engine, pushed):
     assert r.returncode != 0 and b"docker/image/remove is not allowed" in r.stderr, r.stderr
     assert present(engine, pushed + ":v1")
     gone(engine, pushed)
+
+
+def test_events_are_the_tenants_own_with_its_names(front, engine):
+    """docker/system/events: `docker events` between two times, filtered."""
+    import time
+    t0 = int(time.time()) - 1
+    name = unique("ev")
+    docker(front, ALPHA_UID, "run", "--rm", "--name", name, IMAGE, "true", check=0)
+    t1 = int(time.time()) + 1
+    args = ["events", "--since", str(t0), "--until", str(t1), "--format", "{{json .}}"]
+    evs = [json.loads(x) for x in docker(front, ALPHA_UID, *args, "--filter", "type=container",
+                                          check=0).stdout.decode().splitlines()]
+    mine = [e for e in evs if e["Actor"]["Attributes"].get("name") == name]
+    assert {"create", "start", "die", "destroy"} <= {e["Action"] for e in mine}, evs
+    assert not [e for e in evs if "dockgate.owner" in e["Actor"]["Attributes"]], evs
+    assert "alpha." not in json.dumps(evs)
+    one = docker(front, ALPHA_UID, *args, "--filter", "event=start",
+                 check=0).stdout.decode().splitlines()
+    assert [json.loads(x)["Action"] for x in one if name in x] == ["start"], one
+    # beta: none of alpha's
+    evs_b = docker(front, BETA_UID, *args, check=0).stdout.decode()
+    assert name not in evs_b, evs_b
+    r = docker(front, ALPHA_UID, *args, "--filter", "type=daemon")
+    assert r.returncode != 0 and b"containers, networks and volumes only" in r.stderr, r.stderr
