@@ -239,3 +239,138 @@ void op_network_disconnect(struct call *c)
         }
         resolve_network(c, ops_str(c, "networkId"), disconnect_network);
 }
+
+/*
+ * prune: the peer's own networks (its label filters ANDed with the
+ * owner's) that no container names, running or not, one at a time.  The
+ * engine's containers are listed first: the engine removes a network that
+ * only created containers name (and some engines one in use, profile.h).
+ * One the engine refuses as in use is kept.  Output {"deleted": [names as
+ * the peer sees them]}.
+ */
+static void prune_next(struct call *c);
+
+static json_t *prune_todo(const struct call *c)
+{
+        return json_object_get(((struct ops_state *)c->state)->keep, "todo");
+}
+
+static void prune_removed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        struct ops_state *st = c->state;
+        json_t *v = json_array_get(prune_todo(c), (size_t)st->num);
+
+        c->pending = NULL;
+        if (status != 204 && status != 200 && status != 403 && status != 404 && status != 409) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        if (status == 204 || status == 200)
+                json_array_append(json_object_get(st->keep, "deleted"),
+                                  json_object_get(v, "name"));
+        st->num++;
+        prune_next(c);
+}
+
+static void prune_next(struct call *c)
+{
+        struct ops_state *st = c->state;
+        json_t *todo = prune_todo(c), *v;
+
+        while ((size_t)st->num < json_array_size(todo) &&
+               json_is_true(json_object_get(json_array_get(todo, st->num), "used")))
+                st->num++;
+        if ((size_t)st->num >= json_array_size(todo)) {
+                call_reply(c,
+                           json_pack("{s:O}", "deleted", json_object_get(st->keep, "deleted")));
+                return;
+        }
+        v = json_array_get(todo, st->num);
+        ops_send(c, "DELETE", NULL, 0, prune_removed, "/networks/%s",
+                 json_string_value(json_object_get(v, "id")));
+}
+
+/* Marks the networks a container names (by ID or engine name) as used. */
+static void prune_mark(json_t *todo, const char *ref)
+{
+        json_t *v;
+        size_t i;
+
+        if (ref == NULL)
+                return;
+        json_array_foreach(todo, i, v)
+        {
+                if (strcmp(ref, json_string_value(json_object_get(v, "id"))) == 0 ||
+                    strcmp(ref, json_string_value(json_object_get(v, "engineName"))) == 0)
+                        json_object_set_new(v, "used", json_true());
+        }
+}
+
+static void prune_users(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        json_t *todo = prune_todo(c), *ctr, *ep;
+        const char *k;
+        size_t i;
+
+        c->pending = NULL;
+        if (status != 200 || !json_is_array(body)) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        json_array_foreach(body, i, ctr)
+        {
+                prune_mark(todo, json_string_value(json_object_get(
+                                     json_object_get(ctr, "HostConfig"), "NetworkMode")));
+                json_object_foreach(
+                    json_object_get(json_object_get(ctr, "NetworkSettings"), "Networks"), k, ep)
+                {
+                        prune_mark(todo, k);
+                        prune_mark(todo, json_string_value(json_object_get(ep, "NetworkID")));
+                }
+        }
+        prune_next(c);
+}
+
+static void prune_listed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        struct ops_state *st;
+        const char *id, *name, *seen;
+        json_t *todo, *v;
+        int slash;
+        size_t i;
+
+        c->pending = NULL;
+        if (status != 200 || !json_is_array(body)) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        if ((st = ops_state(c)) == NULL)
+                return;
+        st->keep = json_pack("{s:[],s:[]}", "todo", "deleted");
+        todo = json_object_get(st->keep, "todo");
+        json_array_foreach(body, i, v)
+        {
+                id = json_string_value(json_object_get(v, "Id"));
+                name = json_string_value(json_object_get(v, "Name"));
+                /* SECURITY: the engine filtered by the owner label; check again. IDs are hex.
+                 */
+                if (id == NULL || name == NULL ||
+                    strspn(id, "0123456789abcdef") != strlen(id) ||
+                    !resolve_owns(c, json_object_get(v, "Labels")) ||
+                    (seen = names_view(c, name, &slash)) == NULL)
+                        continue;
+                json_array_append_new(todo, json_pack("{s:s,s:s,s:s,s:b}", "id", id, "name",
+                                                      seen, "engineName", name, "used", 0));
+        }
+        st->num = 0;
+        /* Every container, anyone's: a network another one names is in use all the same. */
+        ops_send(c, "GET", NULL, 0, prune_users, "/containers/json?all=1");
+}
+
+void op_network_prune(struct call *c)
+{
+        ops_list_owned(c, prune_listed, "/networks");
+}

@@ -580,3 +580,30 @@ int dob_in_events(struct dapi *d, json_t *input)
                 json_decref(types);
         return 0;
 }
+
+/* --- prunes of the peer's own networks and volumes --- */
+
+static const char *const prune_filters[] = {"label", NULL};
+
+int dob_in_prune(struct dapi *d, json_t *input)
+{
+        return dq_filters(d, input, prune_filters);
+}
+
+void dob_out_net_prune(struct dapi *d, const json_t *o)
+{
+        json_t *doc = json_pack("{s:O}", "NetworksDeleted", json_object_get(o, "deleted"));
+
+        dapi_reply_json(d, 200, doc);
+        json_decref(doc);
+}
+
+void dob_out_vol_prune(struct dapi *d, const json_t *o)
+{
+        /* The gateway does not measure what the engine freed. */
+        json_t *doc = json_pack("{s:O,s:i}", "VolumesDeleted", json_object_get(o, "deleted"),
+                                "SpaceReclaimed", 0);
+
+        dapi_reply_json(d, 200, doc);
+        json_decref(doc);
+}

@@ -33,6 +33,10 @@ int dob_in_img_pull(struct dapi *d, json_t *input);
 
 int dob_in_events(struct dapi *d, json_t *input);
 
+int dob_in_prune(struct dapi *d, json_t *input); /* networks and volumes: label filters */
+void dob_out_net_prune(struct dapi *d, const json_t *o);
+void dob_out_vol_prune(struct dapi *d, const json_t *o);
+
 void dob_out_ok(struct dapi *d, const json_t *o);         /* 200, no body */
 void dob_out_no_content(struct dapi *d, const json_t *o); /* 204 */
 

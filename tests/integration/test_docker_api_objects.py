@@ -6,7 +6,8 @@ Operations (tests/check-ops.sh): docker/system/info, docker/network/create,
 docker/network/list, docker/network/inspect, docker/network/connect,
 docker/network/disconnect, docker/network/remove, docker/volume/create,
 docker/volume/list, docker/volume/inspect, docker/volume/remove,
-docker/image/list, docker/image/inspect, docker/image/remove.
+docker/image/list, docker/image/inspect, docker/image/remove, docker/image/pull,
+docker/system/events, docker/network/prune, docker/volume/prune.
 """
 
 import json
@@ -272,3 +273,47 @@ def test_events_are_the_tenants_own_with_its_names(front, engine):
     assert name not in evs_b, evs_b
     r = docker(front, ALPHA_UID, *args, "--filter", "type=daemon")
     assert r.returncode != 0 and b"containers, networks and volumes only" in r.stderr, r.stderr
+
+
+def test_network_and_volume_prune_remove_only_the_tenants_unused(front, engine):
+    """docker/network/prune and docker/volume/prune: own, unused, label-filtered."""
+    used_net, idle_net, kept_net = unique("net"), unique("net"), unique("net")
+    used_vol, idle_vol, kept_vol = unique("vol"), unique("vol"), unique("vol")
+    for n in (used_net, idle_net):
+        docker(front, ALPHA_UID, "network", "create", n, check=0)
+    docker(front, ALPHA_UID, "network", "create", "--label", "keep=1", kept_net, check=0)
+    for v in (used_vol, idle_vol):
+        docker(front, ALPHA_UID, "volume", "create", v, check=0)
+    docker(front, ALPHA_UID, "volume", "create", "--label", "keep=1", kept_vol, check=0)
+    beta_net, beta_vol = unique("net"), unique("vol")
+    docker(front, BETA_UID, "network", "create", beta_net, check=0)
+    docker(front, BETA_UID, "volume", "create", beta_vol, check=0)
+    cid = docker(front, ALPHA_UID, "create", "--network", used_net, "-v", used_vol + ":/d",
+                 IMAGE, "true", check=0).stdout.decode().strip()
+    r = docker(front, ALPHA_UID, "network", "prune", "-f", "--filter", "label!=keep")
+    assert r.returncode != 0 and b"not a filter of this route" in r.stderr, r.stderr
+    out = docker(front, ALPHA_UID, "network", "prune", "-f", "--filter", "label=keep=1",
+                 check=0).stdout.decode()
+    assert kept_net in out and idle_net not in out, out
+    out = docker(front, ALPHA_UID, "network", "prune", "-f", check=0).stdout.decode()
+    assert idle_net in out and used_net not in out and beta_net not in out, out
+    out = docker(front, ALPHA_UID, "volume", "prune", "-f", "--filter", "label=nosuch=1",
+                 check=0).stdout.decode()
+    assert idle_vol not in out, out
+    out = docker(front, ALPHA_UID, "volume", "prune", "-f", check=0).stdout.decode()
+    assert idle_vol in out and kept_vol in out and used_vol not in out, out
+    assert beta_vol not in out
+    nets = docker(front, ALPHA_UID, "network", "ls", check=0).stdout.decode()
+    assert used_net in nets and idle_net not in nets
+    assert docker(front, ALPHA_UID, "volume", "ls", "-q", check=0).stdout.decode().split() == \
+        [used_vol]
+    # beta's are untouched
+    assert beta_net in docker(front, BETA_UID, "network", "ls", check=0).stdout.decode()
+    assert docker(front, BETA_UID, "volume", "ls", "-q", check=0).stdout.decode().split() == \
+        [beta_vol]
+    docker(front, ALPHA_UID, "rm", cid, check=0)
+    # audited like native calls, with the route
+    lines = [json.loads(x) for x in open(front.audit_path) if x.strip()]
+    routes = {(x.get("operation"), x.get("route")) for x in lines if x.get("front") == "docker"}
+    assert ("docker/network/prune", "POST /networks/prune") in routes
+    assert ("docker/volume/prune", "POST /volumes/prune") in routes

@@ -48,10 +48,12 @@ static const char *const protocol_ops[] = {
     "docker/network/remove",
     "docker/network/connect",
     "docker/network/disconnect",
+    "docker/network/prune",
     "docker/volume/create",
     "docker/volume/list",
     "docker/volume/inspect",
     "docker/volume/remove",
+    "docker/volume/prune",
 };
 #define NOPS (sizeof(protocol_ops) / sizeof(protocol_ops[0]))
 
