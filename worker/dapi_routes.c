@@ -438,6 +438,7 @@ static const struct droute droute_table[] = {
      DRELAY_NONE, NULL, 0, 0},
     /* --- system, networks, volumes, images (dapi_objects.c) --- */
     {"GET", "/info", "docker/system/info", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/system/df", "docker/system/df", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
     {"GET", "/events", "docker/system/events", 0, q_events, dob_in_events, NULL, DRELAY_EVENTS,
      "application/json", 0, 0},
     {"GET", "/networks", "docker/network/list", 0, q_filters, dob_in_net_list, NULL,

@@ -317,3 +317,23 @@ def test_network_and_volume_prune_remove_only_the_tenants_unused(front, engine):
     routes = {(x.get("operation"), x.get("route")) for x in lines if x.get("front") == "docker"}
     assert ("docker/network/prune", "POST /networks/prune") in routes
     assert ("docker/volume/prune", "POST /volumes/prune") in routes
+
+
+def test_system_df_is_the_tenants_own(front, engine):
+    """docker/system/df through `docker system df -v`, and the native op."""
+    vol, name = unique("vol"), unique("df")
+    docker(front, ALPHA_UID, "volume", "create", vol, check=0)
+    docker(front, ALPHA_UID, "create", "--name", name, "-v", vol + ":/d", IMAGE, "true",
+           check=0)
+    a = docker(front, ALPHA_UID, "system", "df", "-v", check=0).stdout.decode()
+    b = docker(front, BETA_UID, "system", "df", "-v", check=0).stdout.decode()
+    assert name in a and vol in a and "alpha." not in a, a
+    assert name not in b and vol not in b, b
+    p = front.peer(uid=BETA_UID)
+    try:
+        out = p.call("docker/system/df", {})
+    finally:
+        p.close()
+    assert out == {"containers": [], "volumes": []}, out
+    docker(front, ALPHA_UID, "rm", name, check=0)
+    docker(front, ALPHA_UID, "volume", "rm", vol, check=0)

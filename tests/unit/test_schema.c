@@ -16,6 +16,7 @@ static const char *const protocol_ops[] = {
     "docker/system/ping",
     "docker/system/version",
     "docker/system/info",
+    "docker/system/df",
     "docker/system/events",
     "gateway/whoami",
     "gateway/usage",
