@@ -238,6 +238,13 @@ static const struct field_spec f_image_remove[] = {
     S_END,
 };
 
+static const struct field_spec f_image_tag[] = {
+    S_STR("image", 1, 256, 1),
+    S_STR("repo", 1, 256, 1),
+    S_STR("tag", 1, 128, 0),
+    S_END,
+};
+
 static const struct field_spec f_network_create[] = {
     S_STR("name", 1, 256, 1),
     S_BOOL("internal"),

@@ -190,3 +190,53 @@ void op_image_pull(struct call *c)
         }
         ops_stream(c, "POST", path, "Content-Length: 0\r\n", "pull", json_object());
 }
+
+/* --- tag: into the peer's own namespace only --- */
+
+static void tag_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+
+        c->pending = NULL;
+        if (status == 201 || status == 200)
+                call_reply(c, json_object());
+        else
+                call_fail_engine(c, status, body);
+}
+
+/*
+ * SECURITY: images are shared; a tag elsewhere (busybox:latest) would change
+ * what every other peer runs.  So repo is "<peer>/<path>": a name no other
+ * peer may write, and tag a plain tag (no digest).
+ */
+void op_image_tag(struct call *c)
+{
+        const char *ref = image_ref(c), *repo = ops_str(c, "repo"), *tag = ops_str(c, "tag");
+        size_t n = strlen(c->peer->name);
+        char eref[IMAGE_REF_MAX * 3 + 1], erepo[IMAGE_REF_MAX * 3 + 1], etag[128 * 3 + 1];
+
+        if (ref == NULL)
+                return;
+        if (strncmp(repo, c->peer->name, n) != 0 || repo[n] != '/' || !image_ref_ok(repo) ||
+            image_ref_tagged(repo)) {
+                call_fail(c, DG_FORBIDDEN,
+                          "input.repo: tags go in the peer's own namespace: %s/NAME, without a "
+                          "tag or digest",
+                          c->peer->name);
+                return;
+        }
+        if (tag == NULL)
+                tag = "latest";
+        if (!image_tag_ok(tag) || strncmp(tag, "sha256:", 7) == 0) {
+                call_fail(c, DG_INVALID_INPUT, "input.tag: a tag");
+                return;
+        }
+        if (engine_escape(eref, sizeof(eref), ref) == -1 ||
+            engine_escape(erepo, sizeof(erepo), repo) == -1 ||
+            engine_escape(etag, sizeof(etag), tag) == -1) {
+                call_fail(c, DG_INTERNAL, "engine path too long");
+                return;
+        }
+        ops_send(c, "POST", NULL, 0, tag_done, "/images/%s/tag?repo=%s&tag=%s", eref, erepo,
+                 etag);
+}

@@ -22,13 +22,14 @@
 #include "bindroot.h"
 #include "schema.h"
 
-/* An ordinary tenant may do everything but remove shared images. */
+/* An ordinary tenant may do everything but remove shared images (tags go in its namespace). */
 static const char *const default_ops[] = {
     "docker/system/*",
     "docker/container/*",
     "docker/image/pull",
     "docker/image/list",
     "docker/image/inspect",
+    "docker/image/tag",
     "docker/network/*",
     "docker/volume/*",
     "gateway/*",

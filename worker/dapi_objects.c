@@ -607,3 +607,21 @@ void dob_out_vol_prune(struct dapi *d, const json_t *o)
         dapi_reply_json(d, 200, doc);
         json_decref(doc);
 }
+
+/* POST /images/{name}/tag: the new name must be in the peer's namespace (the broker checks). */
+int dob_in_img_tag(struct dapi *d, json_t *input)
+{
+        const char *repo = dq_str(d, "repo"), *tag = dq_str(d, "tag");
+
+        if (repo == NULL || repo[0] == '\0')
+                return dob_fail(d, 400, "query parameter repo: required");
+        json_object_set_new(input, "repo", json_string(repo));
+        if (tag != NULL && tag[0] != '\0')
+                json_object_set_new(input, "tag", json_string(tag));
+        return dob_in_img(d, input);
+}
+
+void dob_out_created(struct dapi *d, const json_t *o)
+{
+        dapi_reply_empty(d, 201);
+}

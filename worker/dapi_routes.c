@@ -395,6 +395,7 @@ static const char *const q_net_inspect[] = {"verbose", "scope", NULL};
 static const char *const q_force[] = {"force", NULL};
 static const char *const q_img_list[] = {"all", "digests", "filters", "filter", NULL};
 static const char *const q_img_remove[] = {"force", "noprune", NULL};
+static const char *const q_img_tag[] = {"repo", "tag", NULL};
 static const char *const q_img_pull[] = {"fromImage", "tag",     "fromSrc",  "repo",
                                          "message",   "changes", "platform", NULL};
 
@@ -471,6 +472,8 @@ static const struct droute droute_table[] = {
      DRELAY_CHUNKED, "application/json", 0, 0},
     {"GET", "/images/{name*}/json", "docker/image/inspect", 0, q_none, dob_in_img, NULL,
      DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/images/{name*}/tag", "docker/image/tag", 0, q_img_tag, dob_in_img_tag,
+     dob_out_created, DRELAY_NONE, NULL, 0, 0},
     {"DELETE", "/images/{name*}", "docker/image/remove", 0, q_img_remove, dob_in_img_remove,
      dob_out_img_remove, DRELAY_NONE, NULL, 0, 0},
     {NULL, NULL, NULL, 0, NULL, NULL, NULL, DRELAY_NONE, NULL, 0, 0},

@@ -337,3 +337,20 @@ def test_system_df_is_the_tenants_own(front, engine):
     assert out == {"containers": [], "volumes": []}, out
     docker(front, ALPHA_UID, "rm", name, check=0)
     docker(front, ALPHA_UID, "volume", "rm", vol, check=0)
+
+
+def test_tag_only_into_the_tenants_namespace(front, engine):
+    """docker/image/tag: alpha/NAME is alpha's; anything else would change others' images."""
+    name = "alpha/" + unique("img")
+    docker(front, ALPHA_UID, "tag", IMAGE, name + ":v1", check=0)
+    assert present(engine, name + ":v1")
+    for bad in ("busybox:latest", "beta/x:1", "127.0.0.1:5000/alpha/x:1"):
+        r = docker(front, ALPHA_UID, "tag", IMAGE, bad)
+        assert r.returncode != 0 and b"own namespace" in r.stderr, (bad, r.stderr)
+        assert not present(engine, bad)
+    r = docker(front, BETA_UID, "tag", IMAGE, name + ":v2")
+    assert r.returncode != 0 and b"own namespace" in r.stderr, r.stderr
+    engine.http("DELETE", "/images/%s:v1" % name)
+    lines = [json.loads(x) for x in open(front.audit_path) if x.strip()]
+    assert ("docker/image/tag", "POST /images/{name*}/tag") in {
+        (x.get("operation"), x.get("route")) for x in lines if x.get("front") == "docker"}

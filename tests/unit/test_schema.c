@@ -41,6 +41,7 @@ static const char *const protocol_ops[] = {
     "docker/container/archive/put",
     "docker/image/pull",
     "docker/image/list",
+    "docker/image/tag",
     "docker/image/inspect",
     "docker/image/remove",
     "docker/network/create",
