@@ -354,3 +354,21 @@ def test_tag_only_into_the_tenants_namespace(front, engine):
     lines = [json.loads(x) for x in open(front.audit_path) if x.strip()]
     assert ("docker/image/tag", "POST /images/{name*}/tag") in {
         (x.get("operation"), x.get("route")) for x in lines if x.get("front") == "docker"}
+
+
+def test_rmi_where_the_policy_allows_it(make_gateway, engine):
+    """docker/image/remove: a peer whose policy names it removes a tag with docker rmi."""
+    d = tempfile.mkdtemp(prefix="dgda", dir="/tmp")
+    os.chmod(d, 0o755)
+    gw = make_gateway(args=["--docker-socket", os.path.join(d, "docker.sock")], policy={
+        "peers": {"alpha": {"uids": [ALPHA_UID], "operations": [
+            "docker/system/*", "docker/image/*"]}}})
+    gw.docker_socket = os.path.join(d, "docker.sock")
+    try:
+        name = "alpha/" + unique("rmi") + ":v1"
+        docker(gw, ALPHA_UID, "tag", IMAGE, name, check=0)
+        r = docker(gw, ALPHA_UID, "rmi", name, check=0)
+        assert ("Untagged: " + name).encode() in r.stdout, r.stdout
+        assert not present(engine, name) and present(engine, IMAGE)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
