@@ -219,14 +219,18 @@ def test_compose_up_ps_logs_down_and_the_other_tenant_sees_nothing(front, engine
         assert docker(front, BETA_UID, "volume", "ls", "-q", check=0).stdout.decode() == ""
         r = compose(front, BETA_UID, d, project, "ps", "-q")
         assert r.returncode == 0 and r.stdout.strip() == b"", (r.stdout, r.stderr)
+        before = engine.labelled()
         r = compose(front, ALPHA_UID, d, project, "down", "-v")
         assert r.returncode == 0, r.stderr
-        left = engine.labelled()
+        # the engine itself: the project's containers, network and volume are gone
+        after = engine.labelled()
+        assert len(before["containers"]) - len(after["containers"]) == 2, (before, after)
+        assert not [v for v in after["volumes"] if project in v], after
+        assert len(before["networks"]) - len(after["networks"]) == 1, (before, after)
         assert not [n for n in docker(front, ALPHA_UID, "ps", "-a", check=0).stdout.decode()
                     .splitlines() if project in n]
         assert net not in docker(front, ALPHA_UID, "network", "ls", check=0).stdout.decode()
         assert project not in docker(front, ALPHA_UID, "volume", "ls", check=0).stdout.decode()
-        assert left is not None
     finally:
         compose(front, ALPHA_UID, d, project, "down", "-v")
         shutil.rmtree(d, ignore_errors=True)
