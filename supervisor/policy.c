@@ -30,6 +30,7 @@ static const char *const default_ops[] = {
     "docker/image/list",
     "docker/image/inspect",
     "docker/image/tag",
+    "docker/image/prune", /* of its own tags only */
     "docker/network/*",
     "docker/volume/*",
     "gateway/*",

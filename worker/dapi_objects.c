@@ -625,3 +625,25 @@ void dob_out_created(struct dapi *d, const json_t *o)
 {
         dapi_reply_empty(d, 201);
 }
+
+static const char *const img_prune_filters[] = {"dangling", NULL};
+
+int dob_in_img_prune(struct dapi *d, json_t *input)
+{
+        return dq_filters(d, input, img_prune_filters);
+}
+
+void dob_out_img_prune(struct dapi *d, const json_t *o)
+{
+        json_t *doc = json_array(), *v, *out;
+        size_t i;
+
+        json_array_foreach(json_object_get(o, "untagged"), i, v)
+            json_array_append_new(doc, json_pack("{s:O}", "Untagged", v));
+        json_array_foreach(json_object_get(o, "deleted"), i, v)
+            json_array_append_new(doc, json_pack("{s:O}", "Deleted", v));
+        /* The gateway does not measure what the engine freed. */
+        out = json_pack("{s:o,s:i}", "ImagesDeleted", doc, "SpaceReclaimed", 0);
+        dapi_reply_json(d, 200, out);
+        json_decref(out);
+}

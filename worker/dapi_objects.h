@@ -31,6 +31,8 @@ int dob_in_img_remove(struct dapi *d, json_t *input);
 void dob_out_img_remove(struct dapi *d, const json_t *o);
 int dob_in_img_pull(struct dapi *d, json_t *input);
 int dob_in_img_tag(struct dapi *d, json_t *input);
+int dob_in_img_prune(struct dapi *d, json_t *input);
+void dob_out_img_prune(struct dapi *d, const json_t *o);
 void dob_out_created(struct dapi *d, const json_t *o); /* 201, no body */
 
 int dob_in_events(struct dapi *d, json_t *input);

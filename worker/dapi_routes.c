@@ -468,6 +468,8 @@ static const struct droute droute_table[] = {
      dob_out_no_content, DRELAY_NONE, NULL, 0, 0},
     {"GET", "/images/json", "docker/image/list", 0, q_img_list, dob_in_img_list, NULL,
      DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/images/prune", "docker/image/prune", 0, q_filters, dob_in_img_prune,
+     dob_out_img_prune, DRELAY_NONE, NULL, 0, 0},
     {"POST", "/images/create", "docker/image/pull", 0, q_img_pull, dob_in_img_pull, NULL,
      DRELAY_CHUNKED, "application/json", 0, 0},
     {"GET", "/images/{name*}/json", "docker/image/inspect", 0, q_none, dob_in_img, NULL,

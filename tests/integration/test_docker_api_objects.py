@@ -376,3 +376,32 @@ def test_rmi_where_the_policy_allows_it(make_gateway, engine):
         assert not present(engine, name) and present(engine, IMAGE)
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_image_prune_removes_only_the_tenants_unused_tags(front, engine):
+    """docker/image/prune: alpha's own tags no container uses; never shared images."""
+    import urllib.parse
+    free, used = "alpha/" + unique("pr") + ":1", "alpha/" + unique("pr") + ":1"
+    beta_tag = "beta/" + unique("pr") + ":1"
+    # free: an image of its own (committed on the engine), that no container uses
+    tmp = engine.create(cmd=["true"])
+    try:
+        q = urllib.parse.urlencode({"container": tmp, "repo": free.split(":")[0], "tag": "1"})
+        assert engine.http("POST", "/commit?" + q, body={})[0] == 201
+    finally:
+        engine.remove(tmp)
+    docker(front, ALPHA_UID, "tag", IMAGE, used, check=0)
+    docker(front, BETA_UID, "tag", IMAGE, beta_tag, check=0)
+    cid = docker(front, ALPHA_UID, "create", used, "true", check=0).stdout.decode().strip()
+    out = docker(front, ALPHA_UID, "image", "prune", "-f", check=0).stdout.decode()
+    assert free not in out and present(engine, free), out  # dangling: nobody's
+    out = docker(front, ALPHA_UID, "image", "prune", "-a", "-f", check=0).stdout.decode()
+    assert "untagged: " + free in out and "deleted: sha256:" in out and used not in out, out
+    assert not present(engine, free) and present(engine, used)
+    assert present(engine, beta_tag) and present(engine, IMAGE)
+    docker(front, ALPHA_UID, "rm", cid, check=0)
+    for t in (used, beta_tag):
+        engine.http("DELETE", "/images/%s" % t)
+    lines = [json.loads(x) for x in open(front.audit_path) if x.strip()]
+    assert ("docker/image/prune", "POST /images/prune") in {
+        (x.get("operation"), x.get("route")) for x in lines if x.get("front") == "docker"}

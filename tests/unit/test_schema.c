@@ -42,6 +42,7 @@ static const char *const protocol_ops[] = {
     "docker/image/pull",
     "docker/image/list",
     "docker/image/tag",
+    "docker/image/prune",
     "docker/image/inspect",
     "docker/image/remove",
     "docker/network/create",
