@@ -113,6 +113,7 @@ static const struct field_spec f_create[] = {
     S_BOOL("stdinOnce"),
     S_OBJ("limits", f_limits),
     S_STR("network", 1, 256, 0),
+    S_LIST("networkAliases", 0, 16, 0),
     S_BOOL("readOnlyRootfs"),
     S_MAP("tmpfs", 16),
     S_MAP("volumes", 16),
@@ -237,6 +238,13 @@ static const struct field_spec f_image_remove[] = {
     S_END,
 };
 
+static const struct field_spec f_image_tag[] = {
+    S_STR("image", 1, 256, 1),
+    S_STR("repo", 1, 256, 1),
+    S_STR("tag", 1, 128, 0),
+    S_END,
+};
+
 static const struct field_spec f_network_create[] = {
     S_STR("name", 1, 256, 1),
     S_BOOL("internal"),
@@ -253,6 +261,7 @@ static const struct field_spec f_network[] = {
 static const struct field_spec f_network_connect[] = {
     S_STR("networkId", 1, 256, 1),
     S_CONTAINER,
+    S_LIST("aliases", 0, 16, 0), /* connect only */
     S_END,
 };
 

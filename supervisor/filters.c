@@ -11,7 +11,7 @@
 #include "names.h"
 #include "ops_impl.h"
 
-enum filters_kind { FK_CONTAINER, FK_NETWORK, FK_VOLUME, FK_EVENT, FK_NONE };
+enum filters_kind { FK_CONTAINER, FK_NETWORK, FK_VOLUME, FK_EVENT, FK_PRUNE, FK_NONE };
 
 static const char *const filters_keys[][9] = {
     [FK_CONTAINER] = {"label", "name", "status", "id", "ancestor", "network", "health",
@@ -19,6 +19,7 @@ static const char *const filters_keys[][9] = {
     [FK_NETWORK] = {"label", "name", "id", NULL},
     [FK_VOLUME] = {"label", "name", "dangling", NULL},
     [FK_EVENT] = {"label", "event", "container", "image", NULL},
+    [FK_PRUNE] = {"label", NULL},
     [FK_NONE] = {NULL},
 };
 
@@ -32,6 +33,9 @@ static enum filters_kind filters_kind_of(const struct call *c)
                 return FK_VOLUME;
         if (strcmp(c->op, "docker/system/events") == 0)
                 return FK_EVENT;
+        if (strcmp(c->op, "docker/volume/prune") == 0 ||
+            strcmp(c->op, "docker/network/prune") == 0)
+                return FK_PRUNE;
         return FK_NONE;
 }
 

@@ -463,6 +463,7 @@ int main(int argc, char **argv)
         sv.listen_fd = -1;
         notify_init();
         sv.ops = &ops_table;
+        sv.up = &broker_pool_up;
         if (parse_args(argc, argv, &sv) < 0)
                 return 2;
         /* Workers follow: without a syslog daemon they log through our stderr too. */

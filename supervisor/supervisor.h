@@ -26,6 +26,7 @@ struct sampler;
 struct admin;
 struct inflight;
 struct broker_ops;
+struct pool_up;
 struct lease;
 
 struct sv {
@@ -35,6 +36,7 @@ struct sv {
         struct engine *engine;
         struct engine_profile *profile; /* which engine answers, and its choices (profile.h) */
         const struct broker_ops *ops;   /* every operation's handler (ops.c), for the broker */
+        const struct pool_up *up;       /* the broker and audit records, for the pool (pool_up.h) */
         uid_t worker_uid;
         gid_t worker_gid;
 

@@ -110,6 +110,7 @@ struct dc {
         char *err;
         size_t errlen;
         const char *network; /* HostConfig.NetworkMode as translated, or NULL */
+        char alias_net[256]; /* the endpoint that named aliases, or "" */
 };
 
 static int dc_fail(struct dc *x, int status, const char *fmt, ...)
@@ -266,6 +267,16 @@ static int dc_workdir(struct dc *x, const char *w, const char *k, const json_t *
 static int dc_user(struct dc *x, const char *w, const char *k, const json_t *v)
 {
         return dc_copy_str(x, w, k, v, "user");
+}
+/* StopTimeout: seconds the engine waits after the stop signal (compose's stop_grace_period). */
+static int dc_stop_timeout(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        if (json_is_null(v))
+                return 0;
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 3600)
+                return dc_fail(x, 400, "%s%s: seconds, 0 to 3600", w, k);
+        json_object_set_new(x->in, "stopTimeout", json_integer(json_integer_value(v)));
+        return 0;
 }
 static int dc_tty(struct dc *x, const char *w, const char *k, const json_t *v)
 {
@@ -796,7 +807,55 @@ static int dc_host_config(struct dc *x, const char *w, const char *k, const json
         return dc_walk(x, "HostConfig.", dc_host_rows, v);
 }
 
-/* EndpointsConfig: nothing, or the network NetworkMode names with nothing set. */
+/*
+ * EndpointsConfig: nothing, or the network NetworkMode names, with its
+ * Aliases (input networkAliases) and nothing else set.  Which network that
+ * is, is checked once the whole body is read (dcreate_translate).
+ */
+static int dc_endpoint(struct dc *x, const char *name, const json_t *e)
+{
+        const char *k;
+        json_t *v, *a;
+        size_t i;
+
+        if (json_is_null(e))
+                return 0;
+        if (!json_is_object(e))
+                return dc_fail(x, 400, "NetworkingConfig.EndpointsConfig.%.64s: an object",
+                               name);
+        json_object_foreach((json_t *)e, k, v)
+        {
+                if (strcasecmp(k, "Aliases") != 0) {
+                        if (!dc_zero(v))
+                                return dc_fail(x, 403,
+                                               "NetworkingConfig.EndpointsConfig.%.64s.%.64s: "
+                                               "endpoint settings other than aliases are not "
+                                               "supported by the gateway",
+                                               name, k);
+                        continue;
+                }
+                if (json_is_null(v) || json_array_size(v) == 0)
+                        continue;
+                if (!json_is_array(v))
+                        return dc_fail(x, 400,
+                                       "NetworkingConfig.EndpointsConfig.%.64s.Aliases: a list "
+                                       "of strings",
+                                       name);
+                json_array_foreach(v, i, a)
+                {
+                        if (!json_is_string(a))
+                                return dc_fail(
+                                    x, 400,
+                                    "NetworkingConfig.EndpointsConfig.%.64s.Aliases: "
+                                    "a list of strings",
+                                    name);
+                }
+                json_object_set(x->in, "networkAliases", v);
+                snprintf(x->alias_net, sizeof(x->alias_net), "%s", name);
+        }
+        return 0;
+}
+
 static int dc_networking(struct dc *x, const char *w, const char *k, const json_t *v)
 {
         json_t *eps = json_object_get(v, "EndpointsConfig"), *e;
@@ -811,14 +870,14 @@ static int dc_networking(struct dc *x, const char *w, const char *k, const json_
                 if (strcmp(key, "EndpointsConfig") != 0)
                         return dc_fail(x, 400, "NetworkingConfig.%.64s: unknown field", key);
         }
+        if (json_object_size(eps) > 1)
+                return dc_fail(x, 403,
+                               "NetworkingConfig.EndpointsConfig: one network at create; "
+                               "connect the container to the others");
         json_object_foreach(eps, name, e)
         {
-                if (!dc_zero(e))
-                        return dc_fail(x, 403,
-                                       "NetworkingConfig.EndpointsConfig.%.64s: endpoint "
-                                       "settings (aliases, addresses, links) are not supported "
-                                       "by the gateway yet",
-                                       name);
+                if (dc_endpoint(x, name, e) == -1)
+                        return -1;
         }
         return 0;
 }
@@ -848,7 +907,7 @@ static const struct dc_row dc_config_rows[] = {
      "volumes"},
     {"ExposedPorts", NULL, PORTS},
     {"StopSignal", NULL, CFG},
-    {"StopTimeout", NULL, CFG},
+    {"StopTimeout", dc_stop_timeout, NULL},
     {"Healthcheck", NULL, CFG},
     {"OnBuild", NULL, CFG},
     {"Shell", NULL, CFG},
@@ -884,7 +943,7 @@ static int dc_walk(struct dc *x, const char *where, const struct dc_row *rows,
 int dcreate_translate(const json_t *body, const char *name, json_t *input, int *status,
                       char *err, size_t errlen)
 {
-        struct dc x = {input, 0, err, errlen, NULL};
+        struct dc x = {input, 0, err, errlen, NULL, ""};
         const json_t *hc = json_object_get(body, "HostConfig");
 
         /* Memory first, so that MemorySwap can be compared with it. */
@@ -897,6 +956,15 @@ int dcreate_translate(const json_t *body, const char *name, json_t *input, int *
                 dc_fail(&x, 400, "Image: required");
                 goto fail;
         }
+        /* Aliases belong to the network the container is created on. */
+        if (x.alias_net[0] != '\0' &&
+            (x.network == NULL || strcmp(x.network, x.alias_net) != 0)) {
+                dc_fail(&x, 403,
+                        "NetworkingConfig.EndpointsConfig.%.64s: aliases only on the network "
+                        "HostConfig.NetworkMode names",
+                        x.alias_net);
+                goto fail;
+        }
         if (name != NULL && name[0] != '\0')
                 json_object_set_new(input, "name",
                                     json_string(name[0] == '/' ? name + 1 : name));
@@ -904,4 +972,9 @@ int dcreate_translate(const json_t *body, const char *name, json_t *input, int *
 fail:
         *status = x.status;
         return -1;
+}
+
+int dcreate_zero(const json_t *v)
+{
+        return dc_zero(v);
 }

@@ -13,6 +13,7 @@
 
 #include "dapi.h"
 #include "dapi_create.h"
+#include "dapi_objects.h"
 #include "log.h"
 
 /* --- query helpers --- */
@@ -86,12 +87,14 @@ static int dq_zero(struct dapi *d, const char *key)
 {
         const char *s = dq_str(d, key);
 
-        if (s == NULL || s[0] == '\0' || strcmp(s, "0") == 0 || strcmp(s, "false") == 0)
+        /* Go's false spellings (docker-py writes Python's "False"). */
+        if (s == NULL || s[0] == '\0' || strcmp(s, "0") == 0 || strcmp(s, "false") == 0 ||
+            strcmp(s, "False") == 0 || strcmp(s, "FALSE") == 0 || strcmp(s, "f") == 0 ||
+            strcmp(s, "F") == 0)
                 return 0;
         return dq_refuse(d, 403, "query parameter %s: not supported by the gateway", key);
 }
 
-/* filters: nothing, or an empty object, until each route parses its own. */
 static void in_set_container(struct dapi *d, json_t *input)
 {
         json_object_set_new(input, "containerId", json_string(d->capture));
@@ -211,68 +214,20 @@ static int in_remove(struct dapi *d, json_t *input)
         return 0;
 }
 
-/*
- * The engine's filters query ({"key": ["v", ...]} or the older
- * {"key": {"v": true}}) as the native list's "filters": ["key=value", ...].
- * Keys and values are validated by the supervisor (supervisor/filters.h),
- * which also refuses the owner label.
- */
-static int dq_filters(struct dapi *d, json_t *input)
-{
-        const char *s = dq_str(d, "filters");
-        json_t *f, *out, *vals, *v;
-        const char *key, *val;
-        size_t i;
-
-        if (s == NULL || s[0] == '\0')
-                return 0;
-        f = json_loads(s, JSON_REJECT_DUPLICATES, NULL);
-        if (!json_is_object(f)) {
-                json_decref(f);
-                return dq_refuse(d, 400, "query parameter %s: not a JSON object", "filters");
-        }
-        out = json_array();
-        json_object_foreach(f, key, vals)
-        {
-                if (json_is_array(vals)) {
-                        json_array_foreach(vals, i, v)
-                        {
-                                if (!json_is_string(v))
-                                        goto bad;
-                                json_array_append_new(
-                                    out, json_sprintf("%s=%s", key, json_string_value(v)));
-                        }
-                } else if (json_is_object(vals)) {
-                        json_object_foreach(vals, val, v)
-                        {
-                                if (!json_is_true(v))
-                                        goto bad;
-                                json_array_append_new(out, json_sprintf("%s=%s", key, val));
-                        }
-                } else {
-                        goto bad;
-                }
-        }
-        json_decref(f);
-        if (json_array_size(out) > 0)
-                json_object_set_new(input, "filters", out);
-        else
-                json_decref(out);
-        return 0;
-bad:
-        json_decref(f);
-        json_decref(out);
-        return dq_refuse(d, 400, "query parameter %s: malformed", "filters");
-}
-
 static int in_list(struct dapi *d, json_t *input)
 {
         int all;
         long long limit;
         int set;
 
+        static const char *const keys[] = {"label",   "name",   "status", "id", "ancestor",
+                                           "network", "health", "exited", NULL};
+        int trunc;
+
+        /* trunc_cmd (docker-py sends 0): the engine's list never truncates Command. */
         if (dq_bool(d, "all", 0, &all) == -1 || dq_zero(d, "size") == -1 ||
-            dq_int(d, "limit", -1, 1000000, &set, &limit) == -1 || dq_filters(d, input) == -1)
+            dq_int(d, "limit", -1, 1000000, &set, &limit) == -1 ||
+            dq_bool(d, "trunc_cmd", 0, &trunc) == -1 || dq_filters(d, input, keys) == -1)
                 return -1;
         if (set && limit > 0)
                 return dq_refuse(d, 403, "query parameter %s: not supported by the gateway",
@@ -423,7 +378,7 @@ static const char *const q_start[] = {"detachKeys", NULL};
 static const char *const q_stop[] = {"t", NULL};
 static const char *const q_kill[] = {"signal", NULL};
 static const char *const q_remove[] = {"force", "v", "link", NULL};
-static const char *const q_list[] = {"all", "limit", "size", "filters", NULL};
+static const char *const q_list[] = {"all", "limit", "size", "filters", "trunc_cmd", NULL};
 static const char *const q_inspect[] = {"size", NULL};
 static const char *const q_wait[] = {"condition", NULL};
 static const char *const q_logs[] = {"follow",     "stdout", "stderr",  "since", "until",
@@ -432,6 +387,17 @@ static const char *const q_attach[] = {"stream", "stdin",      "stdout", "stderr
                                        "logs",   "detachKeys", NULL};
 static const char *const q_resize[] = {"h", "w", NULL};
 static const char *const q_top[] = {"ps_args", NULL};
+
+/* Networks, volumes, images, system (dapi_objects.c). */
+static const char *const q_filters[] = {"filters", NULL};
+static const char *const q_events[] = {"since", "until", "filters", NULL};
+static const char *const q_net_inspect[] = {"verbose", "scope", NULL};
+static const char *const q_force[] = {"force", NULL};
+static const char *const q_img_list[] = {"all", "digests", "filters", "filter", NULL};
+static const char *const q_img_remove[] = {"force", "noprune", NULL};
+static const char *const q_img_tag[] = {"repo", "tag", NULL};
+static const char *const q_img_pull[] = {"fromImage", "tag",     "fromSrc",  "repo",
+                                         "message",   "changes", "platform", NULL};
 
 #define RAWSTREAM "application/vnd.docker.raw-stream"
 
@@ -471,6 +437,47 @@ static const struct droute droute_table[] = {
      out_ok_empty, DRELAY_NONE, NULL, 0, 0},
     {"GET", "/containers/{id}/top", "docker/container/top", 0, q_top, in_top, out_top,
      DRELAY_NONE, NULL, 0, 0},
+    /* --- system, networks, volumes, images (dapi_objects.c) --- */
+    {"GET", "/info", "docker/system/info", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/system/df", "docker/system/df", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/events", "docker/system/events", 0, q_events, dob_in_events, NULL, DRELAY_EVENTS,
+     "application/json", 0, 0},
+    {"GET", "/networks", "docker/network/list", 0, q_filters, dob_in_net_list, NULL,
+     DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/networks/create", "docker/network/create", 0, q_none, dob_in_net_create,
+     dob_out_net_create, DRELAY_NONE, NULL, 1, 0},
+    {"POST", "/networks/prune", "docker/network/prune", 0, q_filters, dob_in_prune,
+     dob_out_net_prune, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/networks/{id}", "docker/network/inspect", 0, q_net_inspect, dob_in_net_inspect,
+     NULL, DRELAY_NONE, NULL, 0, 0},
+    {"DELETE", "/networks/{id}", "docker/network/remove", 0, q_none, dob_in_net,
+     dob_out_no_content, DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/networks/{id}/connect", "docker/network/connect", 0, q_none, dob_in_net_connect,
+     dob_out_ok, DRELAY_NONE, NULL, 1, 0},
+    {"POST", "/networks/{id}/disconnect", "docker/network/disconnect", 0, q_none,
+     dob_in_net_disconnect, dob_out_ok, DRELAY_NONE, NULL, 1, 0},
+    {"GET", "/volumes", "docker/volume/list", 0, q_filters, dob_in_vol_list, dob_out_vol_list,
+     DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/volumes/create", "docker/volume/create", 0, q_none, dob_in_vol_create,
+     dob_out_vol_create, DRELAY_NONE, NULL, 1, 0},
+    {"POST", "/volumes/prune", "docker/volume/prune", 0, q_filters, dob_in_prune,
+     dob_out_vol_prune, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/volumes/{name}", "docker/volume/inspect", 0, q_none, dob_in_vol, NULL,
+     DRELAY_NONE, NULL, 0, 0},
+    {"DELETE", "/volumes/{name}", "docker/volume/remove", 0, q_force, dob_in_vol_remove,
+     dob_out_no_content, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/images/json", "docker/image/list", 0, q_img_list, dob_in_img_list, NULL,
+     DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/images/prune", "docker/image/prune", 0, q_filters, dob_in_img_prune,
+     dob_out_img_prune, DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/images/create", "docker/image/pull", 0, q_img_pull, dob_in_img_pull, NULL,
+     DRELAY_CHUNKED, "application/json", 0, 0},
+    {"GET", "/images/{name*}/json", "docker/image/inspect", 0, q_none, dob_in_img, NULL,
+     DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/images/{name*}/tag", "docker/image/tag", 0, q_img_tag, dob_in_img_tag,
+     dob_out_created, DRELAY_NONE, NULL, 0, 0},
+    {"DELETE", "/images/{name*}", "docker/image/remove", 0, q_img_remove, dob_in_img_remove,
+     dob_out_img_remove, DRELAY_NONE, NULL, 0, 0},
     {NULL, NULL, NULL, 0, NULL, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
 };
 

@@ -26,7 +26,7 @@ import rawpeer
 import tarcraft
 from conftest import BUILD, ROOT, CpuHogs, run_container, unique, wait_for
 from engine_api import _UnixConnection
-from peer import Peer
+from peer import CallError, Peer
 
 
 # ============================================================================
@@ -39,12 +39,14 @@ from peer import Peer
 TARCHECK = os.path.join(BUILD, "tests", "tools", "tarcheck")
 FUZZ_DIR = os.path.join(ROOT, "tests", "fuzz")
 RO = "ro-" + secrets.token_hex(3)  # a peer whose containers always have a read-only root
-RO_POLICY = {
+RO_POLICY = {  # the checker's tests: put is allowed despite the read-only root
     "peers": {
         RO: {"uids": [0], "images": ["dgtest:*"],
-             "container": {"forceReadOnlyRootfs": True}},
+             "container": {"forceReadOnlyRootfs": True, "allowPutWithReadOnlyRoot": True}},
     }
 }
+RO_DEFAULT_POLICY = {"peers": {RO: {"uids": [0], "images": ["dgtest:*"],
+                                    "container": {"forceReadOnlyRootfs": True}}}}
 
 
 def tarcheck(data):
@@ -179,6 +181,47 @@ class TestArchiveAttacks:
             status, _ = engine.http("HEAD", "/containers/%s/archive?path=%s" % (cid, path))
             assert status == 404, "%s was written into the read-only root" % path
         assert root_changes(engine, cid) == [("/data", 1)], "the read-only root changed"
+
+
+class TestPutWithReadOnlyRoot:
+    """The known gap closed by default: with a forced read-only root, a process
+    in the container links its volume to the root (ln -s / /data/s), and a put
+    of s/etc/x would be followed there by the engine.  The checker cannot see
+    that link, so the supervisor refuses every put for such a peer unless the
+    operator set container.allowPutWithReadOnlyRoot."""
+
+    def test_put_refused_and_root_unchanged(self, request, engine, engine_sock):
+        from conftest import _run_gateway
+        gen = _run_gateway(request, engine, engine_sock, policy=RO_DEFAULT_POLICY)
+        gw = next(gen)
+        try:
+            x = unique("x")
+            with gw.peer() as p:
+                vol = p.call("docker/volume/create", {"name": unique("vol")})["volumeName"]
+                cid = p.call("docker/container/create", {
+                    "image": "dgtest:latest", "name": unique("lnk"),
+                    "cmd": ["sh", "-c", "ln -s / /data/s && exec sleep 3600"],
+                    "volumes": {"/data": vol}})["containerId"]
+                p.call("docker/container/start", {"containerId": cid})
+            wait_for(lambda: engine.http(
+                "HEAD", "/containers/%s/archive?path=/data/s" % cid)[0] == 200,
+                what="the container's link /data/s")
+            arc = tarcraft.archive(tarcraft.dir("s/etc/"), tarcraft.file("s/etc/" + x, b"x"))
+            with pytest.raises(CallError) as e:
+                rawpeer.run(gw.peer(), "docker/container/archive/put",
+                            {"containerId": cid, "path": "/data"}, arc)
+            assert e.value.code == "FORBIDDEN", e.value
+            assert "allowPutWithReadOnlyRoot" in str(e.value), e.value
+            status, _ = engine.http("HEAD", "/containers/%s/archive?path=/etc/%s" % (cid, x))
+            assert status == 404, "/etc/%s was written into the read-only root" % x
+            # the get side stays open: reading cannot write
+            out, err, end, s = rawpeer.run(gw.peer(), "docker/container/archive/get",
+                                           {"containerId": cid, "path": "/data"})
+            s.close()
+            assert end == {"type": "exit", "exitCode": 0} and len(out) > 0, end
+        finally:
+            for _ in gen:
+                pass
 
 
 def _oracle_archives():

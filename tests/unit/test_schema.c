@@ -16,6 +16,7 @@ static const char *const protocol_ops[] = {
     "docker/system/ping",
     "docker/system/version",
     "docker/system/info",
+    "docker/system/df",
     "docker/system/events",
     "gateway/whoami",
     "gateway/usage",
@@ -40,6 +41,8 @@ static const char *const protocol_ops[] = {
     "docker/container/archive/put",
     "docker/image/pull",
     "docker/image/list",
+    "docker/image/tag",
+    "docker/image/prune",
     "docker/image/inspect",
     "docker/image/remove",
     "docker/network/create",
@@ -48,10 +51,12 @@ static const char *const protocol_ops[] = {
     "docker/network/remove",
     "docker/network/connect",
     "docker/network/disconnect",
+    "docker/network/prune",
     "docker/volume/create",
     "docker/volume/list",
     "docker/volume/inspect",
     "docker/volume/remove",
+    "docker/volume/prune",
 };
 #define NOPS (sizeof(protocol_ops) / sizeof(protocol_ops[0]))
 
