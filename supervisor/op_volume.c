@@ -161,43 +161,21 @@ void op_volume_remove(struct call *c)
  * use (409), which is then kept.  Output {"deleted": [names as the peer
  * sees them]}.
  */
-static void prune_next(struct call *c);
-
-static void prune_removed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+static int prune_path(const json_t *name, char *buf, size_t len)
 {
-        struct call *c = arg;
-        struct ops_state *st = c->state;
-        json_t *v = json_array_get(json_object_get(st->keep, "todo"), (size_t)st->num);
+        char esc[OPS_REF_MAX * 3 + 1];
+        int n;
 
-        c->pending = NULL;
-        if (status == 204 || status == 200)
-                json_array_append_new(json_object_get(st->keep, "deleted"),
-                                      names_view_json(c, json_string_value(v)));
-        else if (status != 409 && status != 404) {
-                call_fail_engine(c, status, body);
-                return;
-        }
-        st->num++;
-        prune_next(c);
+        if (engine_escape(esc, sizeof(esc), json_string_value(name)) == -1)
+                return -1;
+        n = snprintf(buf, len, "/volumes/%s", esc);
+        return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-static void prune_next(struct call *c)
+static void prune_removed(struct call *c, json_t *name, const json_t *body, json_t *out)
 {
-        struct ops_state *st = c->state;
-        json_t *todo = json_object_get(st->keep, "todo");
-        char esc[OPS_REF_MAX * 3 + 1];
-
-        if ((size_t)st->num >= json_array_size(todo)) {
-                call_reply(c,
-                           json_pack("{s:O}", "deleted", json_object_get(st->keep, "deleted")));
-                return;
-        }
-        if (engine_escape(esc, sizeof(esc), json_string_value(json_array_get(todo, st->num))) ==
-            -1) {
-                call_fail(c, DG_INTERNAL, "volume name too long");
-                return;
-        }
-        ops_send(c, "DELETE", NULL, 0, prune_removed, "/volumes/%s", esc);
+        json_array_append_new(json_object_get(out, "deleted"),
+                              names_view_json(c, json_string_value(name)));
 }
 
 static void prune_listed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
@@ -216,7 +194,7 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
         }
         if ((st = ops_state(c)) == NULL)
                 return;
-        st->keep = json_pack("{s:[],s:[]}", "todo", "deleted");
+        st->keep = json_pack("{s:[],s:{s:[]}}", "todo", "out", "deleted");
         todo = json_object_get(st->keep, "todo");
         json_array_foreach(json_object_get(body, "Volumes"), i, v)
         {
@@ -226,8 +204,7 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
                     names_view(c, name, &slash) != NULL)
                         json_array_append_new(todo, json_string(name));
         }
-        st->num = 0;
-        prune_next(c);
+        ops_remove_each(c, todo, json_object_get(st->keep, "out"), prune_path, prune_removed);
 }
 
 void op_volume_prune(struct call *c)
