@@ -32,7 +32,7 @@ LAYERS = {
     ],
     "worker": [
         ("leaves", ["session.h", "deadline", "chan", "sent", "ops", "hooks", "http", "tar", "tarfs",
-                    "dockerfile", "dapi_path", "dapi_req", "dapi_create", "dstream"]),
+                    "dockerfile", "dapi_path", "dapi_req", "dapi_create", "dapi_knobs", "dstream"]),
         ("calls", ["call"]),
         ("stream kinds", ["stream", "stream_*", "raw"]),
         ("Docker-API front", ["dapi", "dapi_conn", "dapi_relay", "dapi_render",

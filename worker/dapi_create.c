@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "dapi_create.h"
+#include "dapi_knobs.h"
 
 #define DC_DEPTH_MAX 32
 #define DC_KEYS_MAX 4096
@@ -110,6 +111,8 @@ struct dc {
         char *err;
         size_t errlen;
         const char *network; /* HostConfig.NetworkMode as translated, or NULL */
+        /* read together once the body is walked (dknob_ports) */
+        const json_t *bindings, *exposed, *publish_all;
         char alias_net[256]; /* the endpoint that named aliases, or "" */
 };
 
@@ -718,9 +721,41 @@ static int dc_security_opt(struct dc *x, const char *w, const char *k, const jso
         return 0;
 }
 
+/* A dapi_knobs.c answer (0, or an HTTP status with x->err set) as a row's. */
+static int dc_knob(struct dc *x, int status)
+{
+        if (status == 0)
+                return 0;
+        x->status = status;
+        return -1;
+}
+static int dc_ulimits(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_knob(x, dknob_ulimits(v, x->in, x->err, x->errlen));
+}
+static int dc_health(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_knob(x, dknob_health(v, x->in, x->err, x->errlen));
+}
+/* The three port fields are read together at the end (dcreate_translate). */
+static int dc_bindings(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        x->bindings = v;
+        return 0;
+}
+static int dc_exposed(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        x->exposed = v;
+        return 0;
+}
+static int dc_publish_all(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        x->publish_all = v;
+        return 0;
+}
+
 #define NS "host namespaces and shared namespaces are not allowed"
 #define DEV "devices are not allowed"
-#define PORTS "published ports are not supported by the gateway yet"
 #define KNOB "not supported by the gateway (only its zero value)"
 
 static const struct dc_row dc_host_rows[] = {
@@ -756,15 +791,15 @@ static const struct dc_row dc_host_rows[] = {
     {"VolumesFrom", NULL, "mounting another container's volumes is not allowed"},
     {"VolumeDriver", NULL, "volume drivers are not allowed; create the volume"},
     {"Links", NULL, "links are not supported; use one of your networks"},
-    {"PortBindings", NULL, PORTS},
-    {"PublishAllPorts", NULL, PORTS},
+    {"PortBindings", dc_bindings, NULL},
+    {"PublishAllPorts", dc_publish_all, NULL},
     {"Dns", NULL, KNOB},
     {"DnsOptions", NULL, KNOB},
     {"DnsSearch", NULL, KNOB},
     {"ExtraHosts", NULL, KNOB},
     {"GroupAdd", NULL, KNOB},
     {"Sysctls", NULL, "sysctls are not allowed"},
-    {"Ulimits", NULL, KNOB},
+    {"Ulimits", dc_ulimits, NULL},
     {"OomScoreAdj", NULL, KNOB},
     {"OomKillDisable", NULL, "the OOM killer cannot be disabled"},
     {"ShmSize", NULL, KNOB},
@@ -905,10 +940,10 @@ static const struct dc_row dc_config_rows[] = {
     {"Volumes", NULL,
      "anonymous volumes are not supported by the gateway; name one of your "
      "volumes"},
-    {"ExposedPorts", NULL, PORTS},
+    {"ExposedPorts", dc_exposed, NULL},
     {"StopSignal", NULL, CFG},
     {"StopTimeout", dc_stop_timeout, NULL},
-    {"Healthcheck", NULL, CFG},
+    {"Healthcheck", dc_health, NULL},
     {"OnBuild", NULL, CFG},
     {"Shell", NULL, CFG},
     {"NetworkDisabled", NULL, CFG},
@@ -943,7 +978,7 @@ static int dc_walk(struct dc *x, const char *where, const struct dc_row *rows,
 int dcreate_translate(const json_t *body, const char *name, json_t *input, int *status,
                       char *err, size_t errlen)
 {
-        struct dc x = {input, 0, err, errlen, NULL, ""};
+        struct dc x = {input, 0, err, errlen, NULL, NULL, NULL, NULL, ""};
         const json_t *hc = json_object_get(body, "HostConfig");
 
         /* Memory first, so that MemorySwap can be compared with it. */
@@ -951,6 +986,9 @@ int dcreate_translate(const json_t *body, const char *name, json_t *input, int *
             dc_memory(&x, "HostConfig.", "Memory", json_object_get(hc, "Memory")) == -1)
                 goto fail;
         if (dc_walk(&x, "", dc_config_rows, body) == -1)
+                goto fail;
+        if (dc_knob(&x, dknob_ports(x.bindings, x.exposed, x.publish_all, input, err,
+                                    errlen)) == -1)
                 goto fail;
         if (json_object_get(input, "image") == NULL) {
                 dc_fail(&x, 400, "Image: required");
