@@ -298,6 +298,66 @@ static int dc_auto_remove(struct dc *x, const char *w, const char *k, const json
         return dc_copy_bool(x, w, k, v, "autoRemove");
 }
 
+/* A positive integer copied to a native field (0 and null: the default). */
+static int dc_copy_pos(struct dc *x, const char *w, const char *k, const json_t *v,
+                       const char *to)
+{
+        if (json_is_null(v) || (json_is_integer(v) && json_integer_value(v) == 0))
+                return 0;
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+                return dc_fail(x, 400, "%s%s: a positive integer", w, k);
+        json_object_set_new(x->in, to, json_integer(json_integer_value(v)));
+        return 0;
+}
+static int dc_hostname(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_str(x, w, k, v, "hostname");
+}
+static int dc_domainname(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_str(x, w, k, v, "domainname");
+}
+static int dc_stop_signal(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_str(x, w, k, v, "stopSignal");
+}
+static int dc_init(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_bool(x, w, k, v, "init");
+}
+static int dc_shm(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_pos(x, w, k, v, "shmSize");
+}
+static int dc_cpu_quota(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_pos(x, w, k, v, "cpuQuota");
+}
+static int dc_cpu_period(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_pos(x, w, k, v, "cpuPeriod");
+}
+static int dc_cpuset(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_str(x, w, k, v, "cpusetCpus");
+}
+/* A list copied when it has an element (the CLI sends [] for none). */
+static int dc_copy_some(struct dc *x, const char *w, const char *k, const json_t *v,
+                        const char *to)
+{
+        if (json_is_array(v) && json_array_size(v) == 0)
+                return 0;
+        return dc_copy_list(x, w, k, v, to);
+}
+static int dc_extra_hosts(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_some(x, w, k, v, "extraHosts");
+}
+static int dc_dns(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_some(x, w, k, v, "dns");
+}
+
 /* Attach*: how the client attaches, not what the container is; any boolean. */
 static int dc_attach_flag(struct dc *x, const char *w, const char *k, const json_t *v)
 {
@@ -793,29 +853,29 @@ static const struct dc_row dc_host_rows[] = {
     {"Links", NULL, "links are not supported; use one of your networks"},
     {"PortBindings", dc_bindings, NULL},
     {"PublishAllPorts", dc_publish_all, NULL},
-    {"Dns", NULL, KNOB},
+    {"Dns", dc_dns, NULL},
     {"DnsOptions", NULL, KNOB},
     {"DnsSearch", NULL, KNOB},
-    {"ExtraHosts", NULL, KNOB},
+    {"ExtraHosts", dc_extra_hosts, NULL},
     {"GroupAdd", NULL, KNOB},
     {"Sysctls", NULL, "sysctls are not allowed"},
     {"Ulimits", dc_ulimits, NULL},
     {"OomScoreAdj", NULL, KNOB},
     {"OomKillDisable", NULL, "the OOM killer cannot be disabled"},
-    {"ShmSize", NULL, KNOB},
+    {"ShmSize", dc_shm, NULL},
     {"ContainerIDFile", NULL, "a client-side setting; the engine never gets it"},
     {"Runtime", NULL, "the runtime is the policy's"},
     {"MaskedPaths", NULL, "the masked paths are the engine's defaults"},
     {"ReadonlyPaths", NULL, "the read-only paths are the engine's defaults"},
-    {"Init", NULL, KNOB},
+    {"Init", dc_init, NULL},
     {"StorageOpt", NULL, KNOB},
     {"Annotations", NULL, KNOB},
     {"CpuShares", NULL, KNOB},
-    {"CpuPeriod", NULL, KNOB},
-    {"CpuQuota", NULL, KNOB},
+    {"CpuPeriod", dc_cpu_period, NULL},
+    {"CpuQuota", dc_cpu_quota, NULL},
     {"CpuRealtimePeriod", NULL, KNOB},
     {"CpuRealtimeRuntime", NULL, KNOB},
-    {"CpusetCpus", NULL, KNOB},
+    {"CpusetCpus", dc_cpuset, NULL},
     {"CpusetMems", NULL, KNOB},
     {"CpuCount", NULL, KNOB},
     {"CpuPercent", NULL, KNOB},
@@ -935,13 +995,13 @@ static const struct dc_row dc_config_rows[] = {
     {"AttachStderr", dc_attach_flag, NULL},
     {"HostConfig", dc_host_config, NULL},
     {"NetworkingConfig", dc_networking, NULL},
-    {"Hostname", NULL, CFG},
-    {"Domainname", NULL, CFG},
+    {"Hostname", dc_hostname, NULL},
+    {"Domainname", dc_domainname, NULL},
     {"Volumes", NULL,
      "anonymous volumes are not supported by the gateway; name one of your "
      "volumes"},
     {"ExposedPorts", dc_exposed, NULL},
-    {"StopSignal", NULL, CFG},
+    {"StopSignal", dc_stop_signal, NULL},
     {"StopTimeout", dc_stop_timeout, NULL},
     {"Healthcheck", dc_health, NULL},
     {"OnBuild", NULL, CFG},

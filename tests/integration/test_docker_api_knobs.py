@@ -127,3 +127,27 @@ def test_ulimits_and_health_reach_the_container(front, engine):
         assert engine.inspect(cid)["Config"]["Healthcheck"]["Test"] == ["NONE"]
     finally:
         docker(front, ALPHA_UID, "rm", "-f", cid)
+
+
+def test_process_identity_and_cpu_flags_reach_the_engine(front, engine):
+    r = docker(front, ALPHA_UID, "run", "-d", "--hostname", "web", "--domainname", "ex.test",
+               "--add-host", "db:192.0.2.7", "--dns", "127.0.0.53", "--init", "--stop-signal",
+               "SIGINT", "--shm-size", "1m", "--cpu-quota", "50000", "--cpuset-cpus", "0",
+               IMAGE, "sh", "-c", "hostname; grep db /etc/hosts; exec sleep 60", check=0)
+    cid = out(r)
+    try:
+        wait_for(lambda: b"db" in docker(front, ALPHA_UID, "logs", cid, check=0).stdout,
+                 timeout=30, what="the container's output")
+        logs = docker(front, ALPHA_UID, "logs", cid, check=0).stdout.decode().split("\n")
+        assert logs[0] == "web" and "192.0.2.7\tdb" in logs[1], logs
+        ins = engine.inspect(cid)
+        hc, cfg = ins["HostConfig"], ins["Config"]
+        assert hc["CpuQuota"] == 50000 and hc["CpusetCpus"] == "0" and hc["Init"] is True
+        assert hc["ShmSize"] == 1 << 20 and hc["Dns"] == ["127.0.0.53"]
+        assert hc["ExtraHosts"] == ["db:192.0.2.7"]
+        assert cfg["StopSignal"] == "SIGINT" and cfg["Domainname"] == "ex.test"
+    finally:
+        docker(front, ALPHA_UID, "rm", "-f", cid)
+    # past the peer's CPU ceiling (the default policy's), in the policy's words
+    r = docker(front, ALPHA_UID, "create", "--cpu-quota", "400000", IMAGE, "true")
+    assert r.returncode != 0 and b"above this peer's ceiling" in r.stderr, r.stderr

@@ -168,6 +168,36 @@ static void test_health(void **unused)
                 "StartInterval: unknown field");
 }
 
+static void test_process_and_cpu_fields(void **unused)
+{
+        json_t *in;
+
+        in = tr("{\"Hostname\": \"web\", \"Domainname\": \"ex.test\", \"StopSignal\": "
+                "\"SIGINT\", \"HostConfig\": {\"Init\": true, \"ShmSize\": 1048576, "
+                "\"CpuQuota\": 50000, \"CpuPeriod\": 100000, \"CpusetCpus\": \"0\", "
+                "\"ExtraHosts\": [\"db:192.0.2.7\"], \"Dns\": [\"127.0.0.53\"]}}");
+        assert_non_null(in);
+        field_is(in, "hostname", "\"web\"");
+        field_is(in, "domainname", "\"ex.test\"");
+        field_is(in, "stopSignal", "\"SIGINT\"");
+        field_is(in, "init", "true");
+        field_is(in, "shmSize", "1048576");
+        field_is(in, "cpuQuota", "50000");
+        field_is(in, "cpuPeriod", "100000");
+        field_is(in, "cpusetCpus", "\"0\"");
+        field_is(in, "extraHosts", "[\"db:192.0.2.7\"]");
+        field_is(in, "dns", "[\"127.0.0.53\"]");
+        json_decref(in);
+        /* the CLI's defaults: nothing but the image */
+        in = tr("{\"Hostname\": \"\", \"Domainname\": \"\", \"HostConfig\": {\"Init\": "
+                "null, \"ShmSize\": 0, \"CpuQuota\": 0, \"CpuPeriod\": 0, \"CpusetCpus\": "
+                "\"\", \"ExtraHosts\": null, \"Dns\": []}}");
+        assert_int_equal(json_object_size(in), 1);
+        json_decref(in);
+        refused("{\"HostConfig\": {\"CpuQuota\": -1}}", 400, "a positive integer");
+        refused("{\"HostConfig\": {\"DnsSearch\": [\"x\"]}}", 403, "DnsSearch");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -175,6 +205,7 @@ int main(void)
             cmocka_unit_test(test_ports_refused),
             cmocka_unit_test(test_ulimits),
             cmocka_unit_test(test_health),
+            cmocka_unit_test(test_process_and_cpu_fields),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
