@@ -710,16 +710,9 @@ void op_container_logs(struct call *c)
  * without force, one at a time: one that started meanwhile is refused by
  * the engine (409) and kept.  Output {"deleted": [full IDs]}.
  */
-static int prune_path(const json_t *id, char *buf, size_t len)
+static void prune_removed(struct call *c, json_t *item, const json_t *body, json_t *out)
 {
-        int n = snprintf(buf, len, "/containers/%s?force=0&v=0", json_string_value(id));
-
-        return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-static void prune_removed(struct call *c, json_t *id, const json_t *body, json_t *out)
-{
-        json_array_append(json_object_get(out, "deleted"), id);
+        json_array_append(json_object_get(out, "deleted"), json_object_get(item, "ref"));
 }
 
 static void prune_listed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
@@ -748,12 +741,12 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
                         continue;
                 if (strcmp(state, "created") == 0 || strcmp(state, "exited") == 0 ||
                     strcmp(state, "dead") == 0)
-                        json_array_append(todo, json_object_get(v, "Id"));
+                        json_array_append_new(todo, json_pack("{s:s}", "ref", id));
         }
         if (todo == NULL || out == NULL)
                 call_fail(c, DG_INTERNAL, "out of memory");
         else
-                ops_remove_each(c, todo, out, prune_path, prune_removed);
+                ops_remove_each(c, todo, out, "/containers/", "?force=0&v=0", prune_removed);
         json_decref(todo);
         json_decref(out);
 }

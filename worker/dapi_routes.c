@@ -439,10 +439,10 @@ static const struct droute droute_table[] = {
      out_ok_empty, DRELAY_NONE, NULL, 0, 0},
     {"GET", "/containers/{id}/top", "docker/container/top", 0, q_top, in_top, out_top,
      DRELAY_NONE, NULL, 0, 0},
-    {"POST", "/containers/prune", "docker/container/prune", 0, q_filters, dctr_in_prune,
+    {"POST", "/containers/prune", "docker/container/prune", 0, q_filters, dob_in_prune,
      dctr_out_prune, DRELAY_NONE, NULL, 0, 0},
     {"POST", "/containers/{id}/rename", "docker/container/rename", 0, q_rename, dctr_in_rename,
-     dctr_out_rename, DRELAY_NONE, NULL, 0, 0},
+     dob_out_no_content, DRELAY_NONE, NULL, 0, 0},
     /* --- system, networks, volumes, images (dapi_objects.c) --- */
     {"GET", "/info", "docker/system/info", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
     {"GET", "/system/df", "docker/system/df", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
