@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dapi.h"
+#include "dapi_containers.h"
 #include "dapi_create.h"
 #include "dapi_objects.h"
 #include "log.h"
@@ -387,6 +388,7 @@ static const char *const q_attach[] = {"stream", "stdin",      "stdout", "stderr
                                        "logs",   "detachKeys", NULL};
 static const char *const q_resize[] = {"h", "w", NULL};
 static const char *const q_top[] = {"ps_args", NULL};
+static const char *const q_rename[] = {"name", NULL};
 
 /* Networks, volumes, images, system (dapi_objects.c). */
 static const char *const q_filters[] = {"filters", NULL};
@@ -437,6 +439,10 @@ static const struct droute droute_table[] = {
      out_ok_empty, DRELAY_NONE, NULL, 0, 0},
     {"GET", "/containers/{id}/top", "docker/container/top", 0, q_top, in_top, out_top,
      DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/containers/prune", "docker/container/prune", 0, q_filters, dctr_in_prune,
+     dctr_out_prune, DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/containers/{id}/rename", "docker/container/rename", 0, q_rename, dctr_in_rename,
+     dctr_out_rename, DRELAY_NONE, NULL, 0, 0},
     /* --- system, networks, volumes, images (dapi_objects.c) --- */
     {"GET", "/info", "docker/system/info", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
     {"GET", "/system/df", "docker/system/df", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},

@@ -96,6 +96,10 @@ def test_ps_inspect_logs_stop_rm_and_the_other_tenant_sees_nothing(front, engine
     (["--network", "host"], b"host networking is not allowed"),
     (["--mount", "type=bind,source=/,target=/h"], b"bind mounts of host paths"),
     (["--volume-driver", "local", "-v", "x:/x"], b"volume drivers are not allowed"),
+    (["--device", "/dev/null:/dev/x"], b"devices are not allowed"),
+    (["--security-opt", "seccomp=unconfined"], b"security options are set by the gateway"),
+    (["--ipc", "host"], b"only a private namespace"),
+    (["--uts", "host"], b"host namespaces"),
 ])
 def test_refused_create_fields_name_the_field_and_nothing_is_made(front, engine, flags, words):
     before = engine.labelled()["containers"]
