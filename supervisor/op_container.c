@@ -443,8 +443,15 @@ static void top_done(int status, json_t *body, const char *raw, size_t rawlen, v
 
 static void top_resolved(struct call *c, const char *id, json_t *inspect)
 {
-        const char *ps = engine_profile(c->engine)->top_ps_args;
+        const struct engine_profile *p = engine_profile(c->engine);
+        const char *ps = p->top_ps_args;
 
+        /* An engine that answers top of a stopped container is not asked (profile.h). */
+        if (p->top_not_running_answers &&
+            !json_is_true(json_object_get(json_object_get(inspect, "State"), "Running"))) {
+                call_fail(c, DG_CONFLICT, "container %.12s is not running", id);
+                return;
+        }
         if (ps != NULL)
                 ops_send(c, "GET", NULL, 0, top_done, "/containers/%s/top?ps_args=%s", id, ps);
         else

@@ -67,6 +67,12 @@ struct engine_profile {
          * container that is not running.
          */
         int logs_follow_exited_loses;
+        /*
+         * Podman 4.3 answers top of a container that is not running with 200
+         * and an empty body (dockerd: 409, "is not running"): set, dockgate
+         * refuses it itself (CONFLICT) when the inspect says not running.
+         */
+        int top_not_running_answers;
 
         /* --- detection state (detect.c's own) --- */
         struct engine *engine;
