@@ -13,6 +13,7 @@
 
 #include "dapi.h"
 #include "dapi_create.h"
+#include "dapi_exec.h"
 #include "dapi_objects.h"
 #include "log.h"
 
@@ -387,6 +388,7 @@ static const char *const q_attach[] = {"stream", "stdin",      "stdout", "stderr
                                        "logs",   "detachKeys", NULL};
 static const char *const q_resize[] = {"h", "w", NULL};
 static const char *const q_top[] = {"ps_args", NULL};
+static const char *const q_exec_resize[] = {"h", "w", NULL};
 
 /* Networks, volumes, images, system (dapi_objects.c). */
 static const char *const q_filters[] = {"filters", NULL};
@@ -437,6 +439,15 @@ static const struct droute droute_table[] = {
      out_ok_empty, DRELAY_NONE, NULL, 0, 0},
     {"GET", "/containers/{id}/top", "docker/container/top", 0, q_top, in_top, out_top,
      DRELAY_NONE, NULL, 0, 0},
+    /* --- exec (dapi_exec.c) --- */
+    {"POST", "/containers/{id}/exec", "docker/container/exec/create", 0, q_none, dex_in_create,
+     dex_out_create, DRELAY_NONE, NULL, 1, 0},
+    {"POST", "/exec/{id}/start", "docker/exec/start", 1, q_none, dex_in_start, dob_out_ok,
+     DRELAY_HIJACK, RAWSTREAM, 1, 0},
+    {"GET", "/exec/{id}/json", "docker/exec/inspect", 0, q_none, dex_in_inspect, NULL,
+     DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/exec/{id}/resize", "docker/exec/resize", 0, q_exec_resize, dex_in_resize,
+     dob_out_ok, DRELAY_NONE, NULL, 0, 0},
     /* --- system, networks, volumes, images (dapi_objects.c) --- */
     {"GET", "/info", "docker/system/info", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
     {"GET", "/system/df", "docker/system/df", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
