@@ -34,7 +34,8 @@ static enum filters_kind filters_kind_of(const struct call *c)
         if (strcmp(c->op, "docker/system/events") == 0)
                 return FK_EVENT;
         if (strcmp(c->op, "docker/volume/prune") == 0 ||
-            strcmp(c->op, "docker/network/prune") == 0)
+            strcmp(c->op, "docker/network/prune") == 0 ||
+            strcmp(c->op, "docker/container/prune") == 0)
                 return FK_PRUNE;
         return FK_NONE;
 }

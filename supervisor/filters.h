@@ -12,7 +12,7 @@
  *   networks:   label, name, id
  *   volumes:    label, name, dangling
  *   events:     label, event, container, image
- *   prunes:     label (of networks and volumes)
+ *   prunes:     label (of containers, networks and volumes)
  *
  * SECURITY: a label filter under the reserved owner label is FORBIDDEN (it
  * could only ever narrow, but it would say what the prefix means); names

@@ -703,3 +703,97 @@ void op_container_logs(struct call *c)
         }
         resolve_container(c, ops_str(c, "containerId"), logs_resolved);
 }
+
+/*
+ * --- prune: the peer's own containers that are not running (created,
+ * exited, dead), its label filters ANDed with the owner's.  Each is removed
+ * without force, one at a time: one that started meanwhile is refused by
+ * the engine (409) and kept.  Output {"deleted": [full IDs]}.
+ */
+static void prune_removed(struct call *c, json_t *item, const json_t *body, json_t *out)
+{
+        json_array_append(json_object_get(out, "deleted"), json_object_get(item, "ref"));
+}
+
+static void prune_listed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        json_t *todo, *out, *v;
+        const char *id, *state;
+        size_t i;
+
+        c->pending = NULL;
+        if (status != 200 || !json_is_array(body)) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        todo = json_array();
+        out = json_pack("{s:[]}", "deleted");
+        json_array_foreach(body, i, v)
+        {
+                id = json_string_value(json_object_get(v, "Id"));
+                state = json_string_value(json_object_get(v, "State"));
+                /* SECURITY: the engine filtered by the owner label; check again. IDs are hex.
+                 */
+                if (id == NULL || state == NULL || strlen(id) != DG_ENGINE_ID_MAX ||
+                    strspn(id, "0123456789abcdef") != DG_ENGINE_ID_MAX ||
+                    !resolve_owns(c, json_object_get(v, "Labels")))
+                        continue;
+                if (strcmp(state, "created") == 0 || strcmp(state, "exited") == 0 ||
+                    strcmp(state, "dead") == 0)
+                        json_array_append_new(todo, json_pack("{s:s}", "ref", id));
+        }
+        if (todo == NULL || out == NULL)
+                call_fail(c, DG_INTERNAL, "out of memory");
+        else
+                ops_remove_each(c, todo, out, "/containers/", "?force=0&v=0", prune_removed);
+        json_decref(todo);
+        json_decref(out);
+}
+
+void op_container_prune(struct call *c)
+{
+        ops_list_owned(c, prune_listed, "/containers/json?all=1");
+}
+
+/*
+ * --- rename: the new name in the peer's namespace (names.h), as a create
+ * names it; a name in use can only be one of the peer's own containers'.
+ */
+static void rename_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+
+        if (status == 409) {
+                c->pending = NULL;
+                call_fail(c, DG_CONFLICT,
+                          "the container name %s is already in use by one of your containers",
+                          ops_str(c, "name"));
+                return;
+        }
+        ops_done_empty(status, body, raw, rawlen, arg);
+}
+
+static void rename_resolved(struct call *c, const char *id, json_t *inspect)
+{
+        char name[OPS_NAME_MAX + POLICY_NAME_MAX + 2];
+
+        /* The checked shape of names needs no escaping: [A-Za-z0-9_.-] only. */
+        if (names_engine(c, ops_str(c, "name"), name, sizeof(name)) < 0) {
+                call_fail(c, DG_INVALID_INPUT, "input.name: too long");
+                return;
+        }
+        ops_send(c, "POST", NULL, 0, rename_done, "/containers/%s/rename?name=%s", id, name);
+}
+
+void op_container_rename(struct call *c)
+{
+        if (!ops_name_ok(ops_str(c, "name"))) {
+                call_fail(
+                    c, DG_INVALID_INPUT,
+                    "input.name: 1 to %d of [A-Za-z0-9_.-], starting with a letter or digit",
+                    OPS_NAME_MAX);
+                return;
+        }
+        resolve_container(c, ops_str(c, "containerId"), rename_resolved);
+}

@@ -249,52 +249,18 @@ void op_image_tag(struct call *c)
  * dangling=true (the engine's default) nothing is the peer's to prune.
  * Output {"untagged": [refs], "deleted": [image ids]}.
  */
-static void prune_next(struct call *c);
-
-static void prune_removed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+static void prune_removed(struct call *c, json_t *item, const json_t *body, json_t *out)
 {
-        struct call *c = arg;
-        struct ops_state *st = c->state;
-        json_t *v;
+        const json_t *v;
         size_t i;
 
-        c->pending = NULL;
-        if (status == 200 && json_is_array(body)) {
-                json_array_append(
-                    json_object_get(st->keep, "untagged"),
-                    json_array_get(json_object_get(st->keep, "todo"), (size_t)st->num));
-                json_array_foreach(body, i, v)
-                {
-                        if (json_is_string(json_object_get(v, "Deleted")))
-                                json_array_append(json_object_get(st->keep, "deleted"),
-                                                  json_object_get(v, "Deleted"));
-                }
-        } else if (status != 404 && status != 409) {
-                call_fail_engine(c, status, body);
-                return;
+        json_array_append(json_object_get(out, "untagged"), json_object_get(item, "ref"));
+        json_array_foreach(body, i, v)
+        {
+                if (json_is_string(json_object_get(v, "Deleted")))
+                        json_array_append(json_object_get(out, "deleted"),
+                                          json_object_get(v, "Deleted"));
         }
-        st->num++;
-        prune_next(c);
-}
-
-static void prune_next(struct call *c)
-{
-        struct ops_state *st = c->state;
-        json_t *todo = json_object_get(st->keep, "todo");
-        char eref[IMAGE_REF_MAX * 3 + 1];
-
-        if ((size_t)st->num >= json_array_size(todo)) {
-                call_reply(c, json_pack("{s:O,s:O}", "untagged",
-                                        json_object_get(st->keep, "untagged"), "deleted",
-                                        json_object_get(st->keep, "deleted")));
-                return;
-        }
-        if (engine_escape(eref, sizeof(eref),
-                          json_string_value(json_array_get(todo, (size_t)st->num))) == -1) {
-                call_fail(c, DG_INTERNAL, "engine path too long");
-                return;
-        }
-        ops_send(c, "DELETE", NULL, 0, prune_removed, "/images/%s?force=0&noprune=0", eref);
 }
 
 /* The images containers use (any container's: the image is in use all the same). */
@@ -325,10 +291,10 @@ static void prune_users(int status, json_t *body, const char *raw, size_t rawlen
                                 used = 1;
                 }
                 if (!used)
-                        json_array_append(todo, json_object_get(v, "ref"));
+                        json_array_append(todo, v);
         }
-        st->num = 0;
-        prune_next(c);
+        ops_remove_each(c, todo, json_object_get(st->keep, "out"), "/images/",
+                        "?force=0&noprune=0", prune_removed);
 }
 
 static void prune_listed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
@@ -346,8 +312,8 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
         }
         if ((st = ops_state(c)) == NULL)
                 return;
-        st->keep =
-            json_pack("{s:[],s:[],s:[],s:[]}", "candidates", "todo", "untagged", "deleted");
+        st->keep = json_pack("{s:[],s:[],s:{s:[],s:[]}}", "candidates", "todo", "out",
+                             "untagged", "deleted");
         cand = json_object_get(st->keep, "candidates");
         json_array_foreach(body, i, v)
         {

@@ -248,47 +248,9 @@ void op_network_disconnect(struct call *c)
  * One the engine refuses as in use is kept.  Output {"deleted": [names as
  * the peer sees them]}.
  */
-static void prune_next(struct call *c);
-
-static json_t *prune_todo(const struct call *c)
+static void prune_removed(struct call *c, json_t *net, const json_t *body, json_t *out)
 {
-        return json_object_get(((struct ops_state *)c->state)->keep, "todo");
-}
-
-static void prune_removed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
-{
-        struct call *c = arg;
-        struct ops_state *st = c->state;
-        json_t *v = json_array_get(prune_todo(c), (size_t)st->num);
-
-        c->pending = NULL;
-        if (status != 204 && status != 200 && status != 403 && status != 404 && status != 409) {
-                call_fail_engine(c, status, body);
-                return;
-        }
-        if (status == 204 || status == 200)
-                json_array_append(json_object_get(st->keep, "deleted"),
-                                  json_object_get(v, "name"));
-        st->num++;
-        prune_next(c);
-}
-
-static void prune_next(struct call *c)
-{
-        struct ops_state *st = c->state;
-        json_t *todo = prune_todo(c), *v;
-
-        while ((size_t)st->num < json_array_size(todo) &&
-               json_is_true(json_object_get(json_array_get(todo, st->num), "used")))
-                st->num++;
-        if ((size_t)st->num >= json_array_size(todo)) {
-                call_reply(c,
-                           json_pack("{s:O}", "deleted", json_object_get(st->keep, "deleted")));
-                return;
-        }
-        v = json_array_get(todo, st->num);
-        ops_send(c, "DELETE", NULL, 0, prune_removed, "/networks/%s",
-                 json_string_value(json_object_get(v, "id")));
+        json_array_append(json_object_get(out, "deleted"), json_object_get(net, "name"));
 }
 
 /* Marks the networks a container names (by ID or engine name) as used. */
@@ -301,7 +263,7 @@ static void prune_mark(json_t *todo, const char *ref)
                 return;
         json_array_foreach(todo, i, v)
         {
-                if (strcmp(ref, json_string_value(json_object_get(v, "id"))) == 0 ||
+                if (strcmp(ref, json_string_value(json_object_get(v, "ref"))) == 0 ||
                     strcmp(ref, json_string_value(json_object_get(v, "engineName"))) == 0)
                         json_object_set_new(v, "used", json_true());
         }
@@ -310,7 +272,8 @@ static void prune_mark(json_t *todo, const char *ref)
 static void prune_users(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
         struct call *c = arg;
-        json_t *todo = prune_todo(c), *ctr, *ep;
+        json_t *keep = ((struct ops_state *)c->state)->keep, *ctr, *ep, *v;
+        json_t *todo = json_object_get(keep, "todo"), *unused = json_object_get(keep, "unused");
         const char *k;
         size_t i;
 
@@ -330,7 +293,13 @@ static void prune_users(int status, json_t *body, const char *raw, size_t rawlen
                         prune_mark(todo, json_string_value(json_object_get(ep, "NetworkID")));
                 }
         }
-        prune_next(c);
+        json_array_foreach(todo, i, v)
+        {
+                if (!json_is_true(json_object_get(v, "used")))
+                        json_array_append(unused, v);
+        }
+        ops_remove_each(c, unused, json_object_get(keep, "out"), "/networks/", "",
+                        prune_removed);
 }
 
 static void prune_listed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
@@ -349,7 +318,7 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
         }
         if ((st = ops_state(c)) == NULL)
                 return;
-        st->keep = json_pack("{s:[],s:[]}", "todo", "deleted");
+        st->keep = json_pack("{s:[],s:[],s:{s:[]}}", "todo", "unused", "out", "deleted");
         todo = json_object_get(st->keep, "todo");
         json_array_foreach(body, i, v)
         {
@@ -362,10 +331,9 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
                     !resolve_owns(c, json_object_get(v, "Labels")) ||
                     (seen = names_view(c, name, &slash)) == NULL)
                         continue;
-                json_array_append_new(todo, json_pack("{s:s,s:s,s:s,s:b}", "id", id, "name",
+                json_array_append_new(todo, json_pack("{s:s,s:s,s:s,s:b}", "ref", id, "name",
                                                       seen, "engineName", name, "used", 0));
         }
-        st->num = 0;
         /* Every container, anyone's: a network another one names is in use all the same. */
         ops_send(c, "GET", NULL, 0, prune_users, "/containers/json?all=1");
 }

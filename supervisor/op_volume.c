@@ -161,43 +161,11 @@ void op_volume_remove(struct call *c)
  * use (409), which is then kept.  Output {"deleted": [names as the peer
  * sees them]}.
  */
-static void prune_next(struct call *c);
-
-static void prune_removed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+static void prune_removed(struct call *c, json_t *item, const json_t *body, json_t *out)
 {
-        struct call *c = arg;
-        struct ops_state *st = c->state;
-        json_t *v = json_array_get(json_object_get(st->keep, "todo"), (size_t)st->num);
-
-        c->pending = NULL;
-        if (status == 204 || status == 200)
-                json_array_append_new(json_object_get(st->keep, "deleted"),
-                                      names_view_json(c, json_string_value(v)));
-        else if (status != 409 && status != 404) {
-                call_fail_engine(c, status, body);
-                return;
-        }
-        st->num++;
-        prune_next(c);
-}
-
-static void prune_next(struct call *c)
-{
-        struct ops_state *st = c->state;
-        json_t *todo = json_object_get(st->keep, "todo");
-        char esc[OPS_REF_MAX * 3 + 1];
-
-        if ((size_t)st->num >= json_array_size(todo)) {
-                call_reply(c,
-                           json_pack("{s:O}", "deleted", json_object_get(st->keep, "deleted")));
-                return;
-        }
-        if (engine_escape(esc, sizeof(esc), json_string_value(json_array_get(todo, st->num))) ==
-            -1) {
-                call_fail(c, DG_INTERNAL, "volume name too long");
-                return;
-        }
-        ops_send(c, "DELETE", NULL, 0, prune_removed, "/volumes/%s", esc);
+        json_array_append_new(
+            json_object_get(out, "deleted"),
+            names_view_json(c, json_string_value(json_object_get(item, "ref"))));
 }
 
 static void prune_listed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
@@ -216,7 +184,7 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
         }
         if ((st = ops_state(c)) == NULL)
                 return;
-        st->keep = json_pack("{s:[],s:[]}", "todo", "deleted");
+        st->keep = json_pack("{s:[],s:{s:[]}}", "todo", "out", "deleted");
         todo = json_object_get(st->keep, "todo");
         json_array_foreach(json_object_get(body, "Volumes"), i, v)
         {
@@ -224,10 +192,10 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
                 /* SECURITY: the engine filtered by the owner label; check again. */
                 if (name != NULL && resolve_owns(c, json_object_get(v, "Labels")) &&
                     names_view(c, name, &slash) != NULL)
-                        json_array_append_new(todo, json_string(name));
+                        json_array_append_new(todo, json_pack("{s:s}", "ref", name));
         }
-        st->num = 0;
-        prune_next(c);
+        ops_remove_each(c, todo, json_object_get(st->keep, "out"), "/volumes/", "",
+                        prune_removed);
 }
 
 void op_volume_prune(struct call *c)

@@ -2,7 +2,8 @@
  * ops_impl.h - what the operation families (op_*.c) include: their
  * handlers (ops.h, from protocol/ops.def), the helpers for reading the
  * checked input (ops_input.h), talking to the engine (ops_engine.h),
- * answering lists (ops_list.h) and keeping state (ops_state.h), and what
+ * answering lists (ops_list.h), removing one item after another
+ * (ops_each.h) and keeping state (ops_state.h), and what
  * several families share beyond those.
  *
  * Every handler answers its call exactly once.  Every engine request it
@@ -20,6 +21,7 @@
 #include "bounds.h"
 #include "broker.h"
 #include "ops.h"
+#include "ops_each.h"
 #include "ops_engine.h"
 #include "ops_input.h"
 #include "ops_list.h"

@@ -581,7 +581,7 @@ int dob_in_events(struct dapi *d, json_t *input)
         return 0;
 }
 
-/* --- prunes of the peer's own networks and volumes --- */
+/* --- prunes of the peer's own containers, networks and volumes --- */
 
 static const char *const prune_filters[] = {"label", NULL};
 
@@ -598,14 +598,19 @@ void dob_out_net_prune(struct dapi *d, const json_t *o)
         json_decref(doc);
 }
 
-void dob_out_vol_prune(struct dapi *d, const json_t *o)
+void dob_reply_pruned(struct dapi *d, const json_t *o, const char *key)
 {
         /* The gateway does not measure what the engine freed. */
-        json_t *doc = json_pack("{s:O,s:i}", "VolumesDeleted", json_object_get(o, "deleted"),
-                                "SpaceReclaimed", 0);
+        json_t *doc =
+            json_pack("{s:O,s:i}", key, json_object_get(o, "deleted"), "SpaceReclaimed", 0);
 
         dapi_reply_json(d, 200, doc);
         json_decref(doc);
+}
+
+void dob_out_vol_prune(struct dapi *d, const json_t *o)
+{
+        dob_reply_pruned(d, o, "VolumesDeleted");
 }
 
 /* POST /images/{name}/tag: the new name must be in the peer's namespace (the broker checks). */

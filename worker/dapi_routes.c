@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dapi.h"
+#include "dapi_containers.h"
 #include "dapi_create.h"
 #include "dapi_exec.h"
 #include "dapi_objects.h"
@@ -388,6 +389,7 @@ static const char *const q_attach[] = {"stream", "stdin",      "stdout", "stderr
                                        "logs",   "detachKeys", NULL};
 static const char *const q_resize[] = {"h", "w", NULL};
 static const char *const q_top[] = {"ps_args", NULL};
+static const char *const q_rename[] = {"name", NULL};
 static const char *const q_exec_resize[] = {"h", "w", NULL};
 
 /* Networks, volumes, images, system (dapi_objects.c). */
@@ -439,6 +441,10 @@ static const struct droute droute_table[] = {
      out_ok_empty, DRELAY_NONE, NULL, 0, 0},
     {"GET", "/containers/{id}/top", "docker/container/top", 0, q_top, in_top, out_top,
      DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/containers/prune", "docker/container/prune", 0, q_filters, dob_in_prune,
+     dctr_out_prune, DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/containers/{id}/rename", "docker/container/rename", 0, q_rename, dctr_in_rename,
+     dob_out_no_content, DRELAY_NONE, NULL, 0, 0},
     /* --- exec (dapi_exec.c) --- */
     {"POST", "/containers/{id}/exec", "docker/container/exec/create", 0, q_none, dex_in_create,
      dex_out_create, DRELAY_NONE, NULL, 1, 0},

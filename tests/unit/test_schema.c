@@ -61,6 +61,8 @@ static const char *const protocol_ops[] = {
     "docker/volume/inspect",
     "docker/volume/remove",
     "docker/volume/prune",
+    "docker/container/prune",
+    "docker/container/rename",
 };
 #define NOPS (sizeof(protocol_ops) / sizeof(protocol_ops[0]))
 
@@ -364,6 +366,11 @@ static void test_containers(void **state)
         snprintf(buf, sizeof(buf), "{\"containerId\":\"%s\"}", id);
         bad("docker/container/start", buf, "input.containerId: must be a string of 1..256");
 
+        ok("docker/container/rename", "{\"containerId\":\"a\",\"name\":\"web\"}");
+        bad("docker/container/rename", "{\"containerId\":\"a\"}", "input.name: missing");
+        bad("docker/container/rename", "{\"containerId\":\"a\",\"name\":\"\"}", "input.name");
+        ok("docker/container/prune", "{\"filters\":[\"label=a=b\"]}");
+        bad("docker/container/prune", "{\"all\":true}", "input.all: unknown field");
         ok("docker/container/stop", "{\"containerId\":\"a\",\"timeoutSeconds\":0}");
         ok("docker/container/restart", "{\"containerId\":\"a\",\"timeoutSeconds\":3600}");
         bad("docker/container/stop", "{\"containerId\":\"a\",\"timeoutSeconds\":3601}",
