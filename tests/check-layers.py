@@ -26,7 +26,7 @@ LAYERS = {
                                "zygote"]),
         ("broker", ["broker", "auditrec"]),
         ("handler kit and helpers", ["ops", "ops_*", "resolve", "quota", "names", "redact",
-                                     "lease", "create_*", "filters", "imageref",
+                                     "lease", "create_*", "filters", "enginetime", "imageref",
                                      "build_images"]),
         ("operations", ["op_*"]),
         ("process", ["main", "admin", "sampler"]),
