@@ -17,6 +17,7 @@
 #include "create_body.h"
 #include "create_ports.h"
 #include "lease.h"
+#include "filters.h"
 #include "names.h"
 #include "ops_impl.h"
 #include "profile.h"
@@ -737,7 +738,7 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
                  */
                 if (id == NULL || state == NULL || strlen(id) != DG_ENGINE_ID_MAX ||
                     strspn(id, "0123456789abcdef") != DG_ENGINE_ID_MAX ||
-                    !resolve_owns(c, json_object_get(v, "Labels")))
+                    !resolve_owns(c, json_object_get(v, "Labels")) || !filters_keep(c, v))
                         continue;
                 if (strcmp(state, "created") == 0 || strcmp(state, "exited") == 0 ||
                     strcmp(state, "dead") == 0)

@@ -583,11 +583,17 @@ int dob_in_events(struct dapi *d, json_t *input)
 
 /* --- prunes of the peer's own containers, networks and volumes --- */
 
-static const char *const prune_filters[] = {"label", NULL};
+static const char *const prune_filters[] = {"label", "label!", "until", NULL};
+static const char *const vol_prune_filters[] = {"label", "label!", NULL}; /* the engine's */
 
 int dob_in_prune(struct dapi *d, json_t *input)
 {
         return dq_filters(d, input, prune_filters);
+}
+
+int dob_in_vol_prune(struct dapi *d, json_t *input)
+{
+        return dq_filters(d, input, vol_prune_filters);
 }
 
 void dob_out_net_prune(struct dapi *d, const json_t *o)

@@ -477,7 +477,7 @@ static const struct droute droute_table[] = {
      DRELAY_NONE, NULL, 0, 0},
     {"POST", "/volumes/create", "docker/volume/create", 0, q_none, dob_in_vol_create,
      dob_out_vol_create, DRELAY_NONE, NULL, 1, 0},
-    {"POST", "/volumes/prune", "docker/volume/prune", 0, q_filters, dob_in_prune,
+    {"POST", "/volumes/prune", "docker/volume/prune", 0, q_filters, dob_in_vol_prune,
      dob_out_vol_prune, DRELAY_NONE, NULL, 0, 0},
     {"GET", "/volumes/{name}", "docker/volume/inspect", 0, q_none, dob_in_vol, NULL,
      DRELAY_NONE, NULL, 0, 0},
