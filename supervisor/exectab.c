@@ -75,17 +75,37 @@ size_t exectab_count(struct exectab *t, const char *peer)
         return k;
 }
 
+/* peer's entry used longest ago that runs no session, or NULL. */
+static struct exec_node *exectab_oldest_idle(struct exectab *t, const char *peer)
+{
+        struct exec_node *n, *old = NULL;
+
+        TAILQ_FOREACH(n, &t->list, link)
+        {
+                if (strcmp(n->e.peer, peer) == 0 && !n->e.live &&
+                    (old == NULL || n->e.last < old->e.last))
+                        old = n;
+        }
+        return old;
+}
+
 int exectab_room(struct exectab *t, const char *peer, time_t now)
 {
         exectab_sweep(t, now);
-        return exectab_count(t, peer) < EXECTAB_PER_PEER;
+        return exectab_count(t, peer) < EXECTAB_PER_PEER ||
+               exectab_oldest_idle(t, peer) != NULL;
 }
 
 struct exec_entry *exectab_add(struct exectab *t, const struct exec_entry *e, time_t now)
 {
         struct exec_node *n;
 
-        if (!exectab_room(t, e->peer, now) || (n = calloc(1, sizeof(*n))) == NULL)
+        if (!exectab_room(t, e->peer, now))
+                return NULL;
+        /* Full: the entry idle longest makes room (a client that still wants it gets 404). */
+        if (exectab_count(t, e->peer) >= EXECTAB_PER_PEER)
+                exectab_remove(t, exectab_oldest_idle(t, e->peer));
+        if ((n = calloc(1, sizeof(*n))) == NULL)
                 return NULL;
         n->e = *e;
         n->e.last = now;

@@ -4,9 +4,11 @@
  * an exec ID is the peer's only if this table says so, and it stays tied
  * to the container it was made in.
  *
- * Bounded: at most EXECTAB_PER_PEER entries per peer.  An entry goes when
- * its container is removed or found gone, and EXECTAB_TTL_SECS after its
- * last use once it is not running a session through the gateway.
+ * Bounded: at most EXECTAB_PER_PEER entries per peer; when full, a new one
+ * replaces the one idle longest, and is refused only while every entry runs
+ * a session through the gateway.  An entry goes when its container is
+ * removed or found gone, and EXECTAB_TTL_SECS after its last use once it
+ * runs no session.
  */
 #ifndef DG_SV_EXECTAB_H
 #define DG_SV_EXECTAB_H
@@ -34,7 +36,7 @@ struct exec_entry {
 
 struct exectab *exectab_new(void);
 void exectab_free(struct exectab *t);
-/* 1 when peer may add one more (expired entries are dropped first). */
+/* 1 when peer may add one more (expired entries are dropped first; an idle one may go). */
 int exectab_room(struct exectab *t, const char *peer, time_t now);
 /* The new entry (copied), or NULL when out of room or memory. */
 struct exec_entry *exectab_add(struct exectab *t, const struct exec_entry *e, time_t now);

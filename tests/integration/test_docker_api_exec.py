@@ -199,3 +199,16 @@ def test_native_exec_by_id_start_inspect_resize(xfront, box):
             assert q.error(op, inp).code == "NOT_FOUND"
         assert q.error("docker/container/exec/create",
                        {"containerId": box, "cmd": ["true"]}).code == "NOT_FOUND"
+
+
+def test_exec_ids_go_with_their_container_and_the_table_is_bounded(xfront):
+    with xfront.peer() as p:
+        cid = run_container(p, ["sleep", "3600"])
+        ids = [p.call("docker/container/exec/create", {"containerId": cid, "cmd": ["true"]})
+               ["execId"] for _ in range(65)]
+        # 64 per peer: the 65th replaced the one idle longest
+        assert p.error("docker/exec/inspect", {"execId": ids[0]}).code == "NOT_FOUND"
+        assert p.call("docker/exec/inspect", {"execId": ids[-1]})["ContainerID"] == cid
+        assert p.call("docker/container/remove", {"containerId": cid, "force": True}) == {}
+        e = p.error("docker/exec/inspect", {"execId": ids[-1]})
+        assert e.code == "NOT_FOUND" and "no such exec instance" in e.message
