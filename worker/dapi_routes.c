@@ -14,6 +14,7 @@
 #include "dapi.h"
 #include "dapi_containers.h"
 #include "dapi_create.h"
+#include "dapi_exec.h"
 #include "dapi_objects.h"
 #include "log.h"
 
@@ -389,6 +390,7 @@ static const char *const q_attach[] = {"stream", "stdin",      "stdout", "stderr
 static const char *const q_resize[] = {"h", "w", NULL};
 static const char *const q_top[] = {"ps_args", NULL};
 static const char *const q_rename[] = {"name", NULL};
+static const char *const q_exec_resize[] = {"h", "w", NULL};
 
 /* Networks, volumes, images, system (dapi_objects.c). */
 static const char *const q_filters[] = {"filters", NULL};
@@ -443,6 +445,15 @@ static const struct droute droute_table[] = {
      dctr_out_prune, DRELAY_NONE, NULL, 0, 0},
     {"POST", "/containers/{id}/rename", "docker/container/rename", 0, q_rename, dctr_in_rename,
      dob_out_no_content, DRELAY_NONE, NULL, 0, 0},
+    /* --- exec (dapi_exec.c) --- */
+    {"POST", "/containers/{id}/exec", "docker/container/exec/create", 0, q_none, dex_in_create,
+     dex_out_create, DRELAY_NONE, NULL, 1, 0},
+    {"POST", "/exec/{id}/start", "docker/exec/start", 1, q_none, dex_in_start, dob_out_ok,
+     DRELAY_HIJACK, RAWSTREAM, 1, 0},
+    {"GET", "/exec/{id}/json", "docker/exec/inspect", 0, q_none, dex_in_inspect, NULL,
+     DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/exec/{id}/resize", "docker/exec/resize", 0, q_exec_resize, dex_in_resize,
+     dob_out_ok, DRELAY_NONE, NULL, 0, 0},
     /* --- system, networks, volumes, images (dapi_objects.c) --- */
     {"GET", "/info", "docker/system/info", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
     {"GET", "/system/df", "docker/system/df", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
