@@ -20,6 +20,7 @@ enum filters_kind {
         FK_EVENT,
         FK_PRUNE,
         FK_PRUNE_AGED,
+        FK_IMAGE,
         FK_NONE
 };
 
@@ -31,6 +32,7 @@ static const char *const filters_keys[][9] = {
     [FK_EVENT] = {"label", "event", "container", "image", NULL},
     [FK_PRUNE] = {"label", "label!", NULL},
     [FK_PRUNE_AGED] = {"label", "label!", "until", NULL},
+    [FK_IMAGE] = {"label", "dangling", "reference", NULL},
     [FK_NONE] = {NULL},
 };
 
@@ -46,6 +48,8 @@ static enum filters_kind filters_kind_of(const struct call *c)
                 return FK_EVENT;
         if (strcmp(c->op, "docker/volume/prune") == 0)
                 return FK_PRUNE;
+        if (strcmp(c->op, "docker/image/list") == 0)
+                return FK_IMAGE;
         if (strcmp(c->op, "docker/network/prune") == 0 ||
             strcmp(c->op, "docker/container/prune") == 0)
                 return FK_PRUNE_AGED;
@@ -177,6 +181,11 @@ static int filters_one(struct call *c, enum filters_kind kind, const char *kv, j
                 if (!filters_chars(v, 64, FILTERS_HEX))
                         return filters_bad(c, key, "1 to 64 lowercase hex digits");
                 snprintf(val, sizeof(val), "%s", v);
+        } else if (strcmp(key, "reference") == 0) {
+                /* the engine's pattern: a reference whose path parts may hold '*' */
+                if (!filters_chars(v, 256, FILTERS_ALNUM "._/:@*-"))
+                        return filters_bad(c, key, "an image reference, '*' as a wildcard");
+                snprintf(val, sizeof(val), "%s", v);
         } else if (strcmp(key, "ancestor") == 0 || strcmp(key, "image") == 0) {
                 if (!filters_chars(v, 256, FILTERS_ALNUM "._/:@-"))
                         return filters_bad(c, key, "an image reference or ID");
@@ -234,7 +243,8 @@ int filters_query(struct call *c, char *buf, size_t len)
                 call_fail(c, DG_INTERNAL, "out of memory");
                 return -1;
         }
-        if (!c->peer->admin) {
+        /* Images are shared: no owner label (the list is the same for everyone). */
+        if (!c->peer->admin && filters_kind_of(c) != FK_IMAGE) {
                 if (engine_path(label, sizeof(label), "%s=%s", c->policy->owner_label,
                                 c->peer->name) < 0) {
                         json_decref(f);

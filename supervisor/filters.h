@@ -12,6 +12,7 @@
  *   networks:   label, name, id
  *   volumes:    label, name, dangling
  *   events:     label, event, container, image
+ *   images:     label, dangling, reference (shared: no owner label is ANDed)
  *   prunes:     label, label! (of containers, networks and volumes), until
  *               (containers and networks: created before it, enginetime.h)
  *

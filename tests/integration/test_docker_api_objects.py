@@ -130,6 +130,18 @@ def test_images_list_inspect_and_refusals(front, engine):
     assert r.returncode != 0 and b"No such image" in r.stderr, r.stderr
     r = docker(front, ALPHA_UID, "images", "-a")
     assert r.returncode != 0 and b"intermediate images" in r.stderr, r.stderr
+    # filters: reference, dangling, label (images are shared: no owner label is ANDed)
+    fmt = ["--format", "{{.Repository}}:{{.Tag}}"]
+    ls = docker(front, BETA_UID, "images", "--filter", "reference=dgtest", *fmt,
+                check=0).stdout.decode().split()
+    assert IMAGE in ls and all(x.startswith("dgtest:") for x in ls), ls
+    assert docker(front, BETA_UID, "images", "--filter", "reference=nosuch*", *fmt,
+                  check=0).stdout.decode().split() == []
+    docker(front, BETA_UID, "images", "--filter", "dangling=true", "-q", check=0)
+    assert docker(front, BETA_UID, "images", "--filter", "label=nosuch=1", "-q",
+                  check=0).stdout == b""
+    r = docker(front, BETA_UID, "images", "--filter", "before=" + IMAGE)
+    assert r.returncode != 0 and b"before" in r.stderr, r.stderr
     # an import is not a pull
     r = docker(front, ALPHA_UID, "import", "-", unique("imp"), timeout=30)
     assert r.returncode != 0
