@@ -372,6 +372,18 @@ static int in_top(struct dapi *d, json_t *input)
         return 0;
 }
 
+static int in_stats(struct dapi *d, json_t *input)
+{
+        int stream, one;
+
+        /* one-shot (1.41): no wait for a second sample; accepted, the answer waits for it. */
+        if (dq_bool(d, "stream", 1, &stream) == -1 || dq_bool(d, "one-shot", 0, &one) == -1)
+                return -1;
+        in_set_container(d, input);
+        json_object_set_new(input, "stream", json_boolean(stream));
+        return 0;
+}
+
 /* --- the table --- */
 
 static const char *const q_none[] = {NULL};
@@ -391,6 +403,7 @@ static const char *const q_resize[] = {"h", "w", NULL};
 static const char *const q_top[] = {"ps_args", NULL};
 static const char *const q_rename[] = {"name", NULL};
 static const char *const q_exec_resize[] = {"h", "w", NULL};
+static const char *const q_stats[] = {"stream", "one-shot", NULL};
 
 /* Networks, volumes, images, system (dapi_objects.c). */
 static const char *const q_filters[] = {"filters", NULL};
@@ -445,6 +458,8 @@ static const struct droute droute_table[] = {
      dctr_out_prune, DRELAY_NONE, NULL, 0, 0},
     {"POST", "/containers/{id}/rename", "docker/container/rename", 0, q_rename, dctr_in_rename,
      dob_out_no_content, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/containers/{id}/stats", "docker/container/stats", 0, q_stats, in_stats, NULL,
+     DRELAY_EVENTS, "application/json", 0, 0},
     /* --- exec (dapi_exec.c) --- */
     {"POST", "/containers/{id}/exec", "docker/container/exec/create", 0, q_none, dex_in_create,
      dex_out_create, DRELAY_NONE, NULL, 1, 0},

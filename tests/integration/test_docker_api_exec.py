@@ -212,3 +212,34 @@ def test_exec_ids_go_with_their_container_and_the_table_is_bounded(xfront):
         assert p.call("docker/container/remove", {"containerId": cid, "force": True}) == {}
         e = p.error("docker/exec/inspect", {"execId": ids[-1]})
         assert e.code == "NOT_FOUND" and "no such exec instance" in e.message
+
+
+# -- stats (docker/container/stats through the front) ---------------------
+
+def test_cli_stats_no_stream_and_a_streamed_sample(xfront):
+    name = unique("st")
+    with xfront.peer() as p:
+        cid = p.call("docker/container/create", {"image": IMAGE, "name": name,
+                                                 "cmd": ["sleep", "3600"]})["containerId"]
+        assert p.call("docker/container/start", {"containerId": cid}) == {}
+    r = cli(xfront, ALPHA_UID, "stats", "--no-stream", "--format",
+            "{{.Name}} {{.Container}} {{.MemUsage}}", name, check=0)
+    shown, ref, mem = r.stdout.decode().split(" ", 2)
+    # the tenant's own name, without the gateway's namespace
+    assert (shown, ref) == (name, name) and "/" in mem, r.stdout
+    r = cli(xfront, BETA_UID, "stats", "--no-stream", name)
+    assert r.returncode != 0 and b"No such container" in r.stderr, r.stderr
+    # streamed: chunked JSON lines, one per second, until the client leaves
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(20)
+    s.connect(xfront.docker_socket)
+    s.sendall(b"GET /v1.41/containers/%s/stats HTTP/1.1\r\nHost: d\r\n\r\n" % name.encode())
+    data = b""
+    while data.count(b'"read"') < 2:
+        chunk = s.recv(65536)
+        assert chunk, data
+        data += chunk
+    s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"Transfer-Encoding: chunked" in head, head
+    assert b'"name":"/%s"' % name.encode() in body and b"alpha." not in body, body[:300]
