@@ -1,4 +1,4 @@
-"""Exec through the Docker-API front, and the exec-by-ID operations behind it
+"""Exec (and stats) through the Docker-API front, and the exec-by-ID operations behind it
 (docker/container/exec/create, docker/exec/start, docker/exec/inspect,
 docker/exec/resize), against the real engine.
 
@@ -17,10 +17,10 @@ import tempfile
 
 import pytest
 
-import rawpeer
 from conftest import ALPHA_UID, BETA_UID, _run_gateway, run_container, unique, wait_for
 from rawpeer import RawSession
-from test_docker_api import DOCKER, IMAGE
+from test_docker_api import IMAGE
+from test_docker_api import docker as cli
 
 NO_EXEC = b"No such exec instance"
 
@@ -38,22 +38,6 @@ def xfront(request, engine, engine_sock):
     for _ in gen:
         pass
     shutil.rmtree(d, ignore_errors=True)
-
-
-def cli(gw, uid, *args, input=None, timeout=60, check=None):
-    if not os.access(DOCKER, os.X_OK):
-        pytest.skip("Debian's docker CLI (/usr/bin/docker, package docker.io) is missing")
-    home = tempfile.mkdtemp(prefix="dgcli", dir="/tmp")
-    os.chown(home, uid, uid)
-    env = {"PATH": "/usr/bin:/bin", "HOME": home, "DOCKER_HOST": "unix://" + gw.docker_socket}
-    try:
-        r = subprocess.run([DOCKER] + list(args), env=env, user=uid, capture_output=True,
-                           input=input, timeout=timeout, cwd=home)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
-    if check is not None:
-        assert r.returncode == check, (r.returncode, r.stdout, r.stderr)
-    return r
 
 
 @pytest.fixture(scope="module")
