@@ -16,11 +16,15 @@
 
 #include "create_body.h"
 #include "create_ports.h"
+#include "exectab.h"
 #include "lease.h"
+#include "filters.h"
 #include "names.h"
 #include "ops_impl.h"
 #include "profile.h"
+#include "pool.h"
 #include "redact.h"
+#include "supervisor.h"
 
 #define CONTAINER_WAIT_TIMEOUT_MS (3600L * 1000) /* a wait holds one engine connection */
 #define CONTAINER_STOP_GRACE_MS 30000L           /* beyond the stop timeout itself */
@@ -376,9 +380,19 @@ void op_container_unpause(struct call *c)
         resolve_container(c, ops_str(c, "containerId"), unpause_resolved);
 }
 
+/* Gone: so are the peer's exec IDs in it (exectab.h). */
+static void removed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+
+        if (status >= 200 && status <= 299)
+                exectab_drop_container(c->worker->sv->execs, c->resource);
+        ops_done_empty(status, body, raw, rawlen, arg);
+}
+
 static void remove_resolved(struct call *c, const char *id, json_t *inspect)
 {
-        ops_send(c, "DELETE", NULL, 0, ops_done_empty, "/containers/%s?force=%d&v=%d", id,
+        ops_send(c, "DELETE", NULL, 0, removed, "/containers/%s?force=%d&v=%d", id,
                  ops_bool(c, "force", 0), ops_bool(c, "removeVolumes", 0));
 }
 
@@ -710,16 +724,9 @@ void op_container_logs(struct call *c)
  * without force, one at a time: one that started meanwhile is refused by
  * the engine (409) and kept.  Output {"deleted": [full IDs]}.
  */
-static int prune_path(const json_t *id, char *buf, size_t len)
+static void prune_removed(struct call *c, json_t *item, const json_t *body, json_t *out)
 {
-        int n = snprintf(buf, len, "/containers/%s?force=0&v=0", json_string_value(id));
-
-        return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-static void prune_removed(struct call *c, json_t *id, const json_t *body, json_t *out)
-{
-        json_array_append(json_object_get(out, "deleted"), id);
+        json_array_append(json_object_get(out, "deleted"), json_object_get(item, "ref"));
 }
 
 static void prune_listed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
@@ -744,16 +751,16 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
                  */
                 if (id == NULL || state == NULL || strlen(id) != DG_ENGINE_ID_MAX ||
                     strspn(id, "0123456789abcdef") != DG_ENGINE_ID_MAX ||
-                    !resolve_owns(c, json_object_get(v, "Labels")))
+                    !resolve_owns(c, json_object_get(v, "Labels")) || !filters_keep(c, v))
                         continue;
                 if (strcmp(state, "created") == 0 || strcmp(state, "exited") == 0 ||
                     strcmp(state, "dead") == 0)
-                        json_array_append(todo, json_object_get(v, "Id"));
+                        json_array_append_new(todo, json_pack("{s:s}", "ref", id));
         }
         if (todo == NULL || out == NULL)
                 call_fail(c, DG_INTERNAL, "out of memory");
         else
-                ops_remove_each(c, todo, out, prune_path, prune_removed);
+                ops_remove_each(c, todo, out, "/containers/", "?force=0&v=0", prune_removed);
         json_decref(todo);
         json_decref(out);
 }

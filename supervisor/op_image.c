@@ -59,7 +59,8 @@ static void list_done(int status, json_t *body, const char *raw, size_t rawlen, 
 
 void op_image_list(struct call *c)
 {
-        ops_send(c, "GET", NULL, 0, list_done, "/images/json");
+        /* Images are shared: the filters are the caller's only (filters.h). */
+        ops_list_owned(c, list_done, "/images/json");
 }
 
 /* doc[key]'s names as dockerd shows them (profile.h). */
@@ -249,23 +250,12 @@ void op_image_tag(struct call *c)
  * dangling=true (the engine's default) nothing is the peer's to prune.
  * Output {"untagged": [refs], "deleted": [image ids]}.
  */
-static int prune_path(const json_t *ref, char *buf, size_t len)
-{
-        char eref[IMAGE_REF_MAX * 3 + 1];
-        int n;
-
-        if (engine_escape(eref, sizeof(eref), json_string_value(ref)) == -1)
-                return -1;
-        n = snprintf(buf, len, "/images/%s?force=0&noprune=0", eref);
-        return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-static void prune_removed(struct call *c, json_t *ref, const json_t *body, json_t *out)
+static void prune_removed(struct call *c, json_t *item, const json_t *body, json_t *out)
 {
         const json_t *v;
         size_t i;
 
-        json_array_append(json_object_get(out, "untagged"), ref);
+        json_array_append(json_object_get(out, "untagged"), json_object_get(item, "ref"));
         json_array_foreach(body, i, v)
         {
                 if (json_is_string(json_object_get(v, "Deleted")))
@@ -302,9 +292,10 @@ static void prune_users(int status, json_t *body, const char *raw, size_t rawlen
                                 used = 1;
                 }
                 if (!used)
-                        json_array_append(todo, json_object_get(v, "ref"));
+                        json_array_append(todo, v);
         }
-        ops_remove_each(c, todo, json_object_get(st->keep, "out"), prune_path, prune_removed);
+        ops_remove_each(c, todo, json_object_get(st->keep, "out"), "/images/",
+                        "?force=0&noprune=0", prune_removed);
 }
 
 static void prune_listed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)

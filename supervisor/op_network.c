@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "filters.h"
 #include "names.h"
 #include "ops_impl.h"
 #include "profile.h"
@@ -248,14 +249,6 @@ void op_network_disconnect(struct call *c)
  * One the engine refuses as in use is kept.  Output {"deleted": [names as
  * the peer sees them]}.
  */
-static int prune_path(const json_t *net, char *buf, size_t len)
-{
-        int n =
-            snprintf(buf, len, "/networks/%s", json_string_value(json_object_get(net, "id")));
-
-        return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
 static void prune_removed(struct call *c, json_t *net, const json_t *body, json_t *out)
 {
         json_array_append(json_object_get(out, "deleted"), json_object_get(net, "name"));
@@ -271,7 +264,7 @@ static void prune_mark(json_t *todo, const char *ref)
                 return;
         json_array_foreach(todo, i, v)
         {
-                if (strcmp(ref, json_string_value(json_object_get(v, "id"))) == 0 ||
+                if (strcmp(ref, json_string_value(json_object_get(v, "ref"))) == 0 ||
                     strcmp(ref, json_string_value(json_object_get(v, "engineName"))) == 0)
                         json_object_set_new(v, "used", json_true());
         }
@@ -306,7 +299,8 @@ static void prune_users(int status, json_t *body, const char *raw, size_t rawlen
                 if (!json_is_true(json_object_get(v, "used")))
                         json_array_append(unused, v);
         }
-        ops_remove_each(c, unused, json_object_get(keep, "out"), prune_path, prune_removed);
+        ops_remove_each(c, unused, json_object_get(keep, "out"), "/networks/", "",
+                        prune_removed);
 }
 
 static void prune_listed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
@@ -335,10 +329,10 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
                  */
                 if (id == NULL || name == NULL ||
                     strspn(id, "0123456789abcdef") != strlen(id) ||
-                    !resolve_owns(c, json_object_get(v, "Labels")) ||
+                    !resolve_owns(c, json_object_get(v, "Labels")) || !filters_keep(c, v) ||
                     (seen = names_view(c, name, &slash)) == NULL)
                         continue;
-                json_array_append_new(todo, json_pack("{s:s,s:s,s:s,s:b}", "id", id, "name",
+                json_array_append_new(todo, json_pack("{s:s,s:s,s:s,s:b}", "ref", id, "name",
                                                       seen, "engineName", name, "used", 0));
         }
         /* Every container, anyone's: a network another one names is in use all the same. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "filters.h"
 #include "names.h"
 #include "ops_impl.h"
 #include "redact.h"
@@ -161,21 +162,11 @@ void op_volume_remove(struct call *c)
  * use (409), which is then kept.  Output {"deleted": [names as the peer
  * sees them]}.
  */
-static int prune_path(const json_t *name, char *buf, size_t len)
+static void prune_removed(struct call *c, json_t *item, const json_t *body, json_t *out)
 {
-        char esc[OPS_REF_MAX * 3 + 1];
-        int n;
-
-        if (engine_escape(esc, sizeof(esc), json_string_value(name)) == -1)
-                return -1;
-        n = snprintf(buf, len, "/volumes/%s", esc);
-        return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-static void prune_removed(struct call *c, json_t *name, const json_t *body, json_t *out)
-{
-        json_array_append_new(json_object_get(out, "deleted"),
-                              names_view_json(c, json_string_value(name)));
+        json_array_append_new(
+            json_object_get(out, "deleted"),
+            names_view_json(c, json_string_value(json_object_get(item, "ref"))));
 }
 
 static void prune_listed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
@@ -201,10 +192,11 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
                 name = json_string_value(json_object_get(v, "Name"));
                 /* SECURITY: the engine filtered by the owner label; check again. */
                 if (name != NULL && resolve_owns(c, json_object_get(v, "Labels")) &&
-                    names_view(c, name, &slash) != NULL)
-                        json_array_append_new(todo, json_string(name));
+                    filters_keep(c, v) && names_view(c, name, &slash) != NULL)
+                        json_array_append_new(todo, json_pack("{s:s}", "ref", name));
         }
-        ops_remove_each(c, todo, json_object_get(st->keep, "out"), prune_path, prune_removed);
+        ops_remove_each(c, todo, json_object_get(st->keep, "out"), "/volumes/", "",
+                        prune_removed);
 }
 
 void op_volume_prune(struct call *c)

@@ -3,6 +3,8 @@
  */
 #include <stdlib.h>
 
+#include "engine.h"
+#include "imageref.h"
 #include "ops_each.h"
 #include "ops_engine.h"
 #include "ops_state.h"
@@ -10,7 +12,7 @@
 struct each {
         json_t *todo, *out;
         size_t next;
-        ops_each_path_fn path;
+        const char *prefix, *suffix; /* static strings of the caller's */
         ops_each_removed_fn removed;
 };
 
@@ -44,21 +46,23 @@ static void each_answered(int status, json_t *body, const char *raw, size_t rawl
 static void each_send(struct call *c)
 {
         struct each *e = ((struct ops_state *)c->state)->own;
-        char path[OPS_EACH_PATH_MAX];
+        const char *ref;
+        char esc[IMAGE_REF_MAX * 3 + 1]; /* the longest ref: an image reference */
 
         if (e->next >= json_array_size(e->todo)) {
                 call_reply(c, json_incref(e->out));
                 return;
         }
-        if (e->path(json_array_get(e->todo, e->next), path, sizeof(path)) == -1) {
+        ref = json_string_value(json_object_get(json_array_get(e->todo, e->next), "ref"));
+        if (ref == NULL || engine_escape(esc, sizeof(esc), ref) == -1) {
                 call_fail(c, DG_INTERNAL, "engine path too long");
                 return;
         }
-        ops_send(c, "DELETE", NULL, 0, each_answered, "%s", path);
+        ops_send(c, "DELETE", NULL, 0, each_answered, "%s%s%s", e->prefix, esc, e->suffix);
 }
 
-void ops_remove_each(struct call *c, json_t *todo, json_t *out, ops_each_path_fn path,
-                     ops_each_removed_fn removed)
+void ops_remove_each(struct call *c, json_t *todo, json_t *out, const char *prefix,
+                     const char *suffix, ops_each_removed_fn removed)
 {
         struct ops_state *st;
         struct each *e;
@@ -72,7 +76,8 @@ void ops_remove_each(struct call *c, json_t *todo, json_t *out, ops_each_path_fn
         }
         e->todo = json_incref(todo);
         e->out = json_incref(out);
-        e->path = path;
+        e->prefix = prefix;
+        e->suffix = suffix;
         e->removed = removed;
         st->own = e;
         st->own_free = each_free;

@@ -1,6 +1,7 @@
 /*
  * dapi_containers.c - POST /containers/prune and /containers/{id}/rename
- * as docker/container/prune and docker/container/rename (dapi_containers.h).
+ * as docker/container/prune and docker/container/rename (dapi_containers.h);
+ * the prune's filters are read as the other prunes' (dob_in_prune).
  *
  * Which containers are the peer's, which are stopped, and what a name means
  * (the peer's namespace) are the broker's: the worker only reads the query.
@@ -9,22 +10,11 @@
 
 #include "dapi.h"
 #include "dapi_containers.h"
-
-static const char *const prune_filters[] = {"label", NULL};
-
-int dctr_in_prune(struct dapi *d, json_t *input)
-{
-        return dq_filters(d, input, prune_filters);
-}
+#include "dapi_objects.h"
 
 void dctr_out_prune(struct dapi *d, const json_t *o)
 {
-        /* The gateway does not measure what the engine freed. */
-        json_t *doc = json_pack("{s:O,s:i}", "ContainersDeleted", json_object_get(o, "deleted"),
-                                "SpaceReclaimed", 0);
-
-        dapi_reply_json(d, 200, doc);
-        json_decref(doc);
+        dob_reply_pruned(d, o, "ContainersDeleted");
 }
 
 int dctr_in_rename(struct dapi *d, json_t *input)
@@ -41,9 +31,4 @@ int dctr_in_rename(struct dapi *d, json_t *input)
         json_object_set_new(input, "containerId", json_string(d->capture));
         json_object_set_new(input, "name", json_string(name));
         return 0;
-}
-
-void dctr_out_rename(struct dapi *d, const json_t *o)
-{
-        dapi_reply_empty(d, 204);
 }

@@ -443,7 +443,7 @@ int dob_in_vol_remove(struct dapi *d, json_t *input)
 
 /* --- images --- */
 
-static const char *const no_filters[] = {NULL};
+static const char *const img_list_filters[] = {"label", "dangling", "reference", NULL};
 
 int dob_in_img_list(struct dapi *d, json_t *input)
 {
@@ -457,8 +457,7 @@ int dob_in_img_list(struct dapi *d, json_t *input)
                                 "the gateway");
         if (dq_str(d, "filter") != NULL && dq_str(d, "filter")[0] != '\0')
                 return dob_fail(d, 400, "query parameter filter: use filters");
-        /* No image filters yet: any key is refused. */
-        return dq_filters(d, input, no_filters);
+        return dq_filters(d, input, img_list_filters);
 }
 
 int dob_in_img(struct dapi *d, json_t *input)
@@ -581,13 +580,19 @@ int dob_in_events(struct dapi *d, json_t *input)
         return 0;
 }
 
-/* --- prunes of the peer's own networks and volumes --- */
+/* --- prunes of the peer's own containers, networks and volumes --- */
 
-static const char *const prune_filters[] = {"label", NULL};
+static const char *const prune_filters[] = {"label", "label!", "until", NULL};
+static const char *const vol_prune_filters[] = {"label", "label!", NULL}; /* the engine's */
 
 int dob_in_prune(struct dapi *d, json_t *input)
 {
         return dq_filters(d, input, prune_filters);
+}
+
+int dob_in_vol_prune(struct dapi *d, json_t *input)
+{
+        return dq_filters(d, input, vol_prune_filters);
 }
 
 void dob_out_net_prune(struct dapi *d, const json_t *o)
@@ -598,14 +603,19 @@ void dob_out_net_prune(struct dapi *d, const json_t *o)
         json_decref(doc);
 }
 
-void dob_out_vol_prune(struct dapi *d, const json_t *o)
+void dob_reply_pruned(struct dapi *d, const json_t *o, const char *key)
 {
         /* The gateway does not measure what the engine freed. */
-        json_t *doc = json_pack("{s:O,s:i}", "VolumesDeleted", json_object_get(o, "deleted"),
-                                "SpaceReclaimed", 0);
+        json_t *doc =
+            json_pack("{s:O,s:i}", key, json_object_get(o, "deleted"), "SpaceReclaimed", 0);
 
         dapi_reply_json(d, 200, doc);
         json_decref(doc);
+}
+
+void dob_out_vol_prune(struct dapi *d, const json_t *o)
+{
+        dob_reply_pruned(d, o, "VolumesDeleted");
 }
 
 /* POST /images/{name}/tag: the new name must be in the peer's namespace (the broker checks). */

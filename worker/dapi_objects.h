@@ -37,9 +37,13 @@ void dob_out_created(struct dapi *d, const json_t *o); /* 201, no body */
 
 int dob_in_events(struct dapi *d, json_t *input);
 
-int dob_in_prune(struct dapi *d, json_t *input); /* networks and volumes: label filters */
+/* containers and networks: label, label! and until filters; volumes: label, label! */
+int dob_in_prune(struct dapi *d, json_t *input);
+int dob_in_vol_prune(struct dapi *d, json_t *input);
 void dob_out_net_prune(struct dapi *d, const json_t *o);
 void dob_out_vol_prune(struct dapi *d, const json_t *o);
+/* {key: output.deleted, "SpaceReclaimed": 0}, the engine's prune report */
+void dob_reply_pruned(struct dapi *d, const json_t *o, const char *key);
 
 void dob_out_ok(struct dapi *d, const json_t *o);         /* 200, no body */
 void dob_out_no_content(struct dapi *d, const json_t *o); /* 204 */

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 import pytest
 
@@ -194,6 +195,17 @@ def wait_for(pred, timeout=30.0, step=0.05, what="condition"):
         if time.monotonic() > deadline:
             raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
         time.sleep(step)
+
+
+def served(host, path="/index.html"):
+    """Waits for http://host/path to answer (a published port) and returns its body."""
+    def fetch():
+        try:
+            with urllib.request.urlopen("http://%s%s" % (host, path), timeout=2) as r:
+                return r.read()
+        except OSError:
+            return None
+    return wait_for(fetch, timeout=30, what="http://%s%s to answer" % (host, path))
 
 
 class CpuHogs:

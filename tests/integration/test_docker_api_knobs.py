@@ -7,11 +7,10 @@ policy, and refused past it with the policy's words.
 import os
 import random
 import tempfile
-import urllib.request
 
 import pytest
 
-from conftest import ALPHA_UID, BETA_UID, unique, wait_for
+from conftest import ALPHA_UID, BETA_UID, served, unique, wait_for
 from test_docker_api import IMAGE, docker
 
 LO = random.randrange(40000, 48000, 100)
@@ -56,14 +55,7 @@ def test_published_ports_show_in_docker_port_and_serve_over_loopback(front, engi
         host = out(docker(front, ALPHA_UID, "port", cid, "8080", check=0))
         addr, port = host.rsplit(":", 1)
         assert addr == "127.0.0.1" and LO <= int(port) <= LO + 9, host
-
-        def fetch():
-            try:
-                with urllib.request.urlopen("http://%s/index.html" % host, timeout=2) as r:
-                    return r.read()
-            except OSError:
-                return None
-        assert wait_for(fetch, timeout=30, what="the published port") == b"served\n"
+        assert served(host) == b"served\n"
         # -p 80: the policy's address, a port the gateway picks from the range
         cid = out(docker(front, ALPHA_UID, "create", "--network", net, "-p", "80", IMAGE,
                          "true", check=0))
