@@ -199,10 +199,12 @@ static void zy_reply(struct zygote *z, const struct zygote_rep *rep)
         if (w != NULL)
                 w->zpend = NULL;
         if (rep->pid <= 0 || rep->err != 0) {
+                /* EAGAIN (RLIMIT_NPROC, pids.max) would fail again: spawn for a while. */
                 if (w != NULL)
                         pool_fork_failed(w);
-                errno = rep->err;
-                log_warn("zygote %d: no worker forked", (int)z->pid);
+                snprintf(why, sizeof(why), "it could not fork: %s", strerror(rep->err));
+                zy_lost(z, why);
+                return;
         } else if (w == NULL) {
                 /* Forgotten meanwhile (shutdown): its pid must still be a child of ours. */
                 siginfo_t si;

@@ -34,6 +34,12 @@ def forked_pids(gw, off=0):
     return [int(m) for m in re.findall(FORKED, gw.log_since(off))]
 
 
+def idle_forked(gw, off=0):
+    """Workers forked by the zygote and never handed a peer: idle in the pool, they stay."""
+    served = set(int(m) for m in re.findall(r"worker (\d+) serving", gw.log()))
+    return [p for p in forked_pids(gw, off) if p not in served and alive(p)]
+
+
 def churn(gw, n):
     """n fresh streams, one ping each: each takes a pool worker, and the refill forks."""
     for _ in range(n):
@@ -48,8 +54,8 @@ def test_workers_are_forked_sandboxed_children_of_the_gateway(make_gateway):
     assert st["Uid"].split()[0] != "0"
     assert zpid not in gw.workers()
     churn(gw, POOL + 2)
-    # The last one forked is idle in the pool: it stays.
-    pid = wait_for(lambda: forked_pids(gw), what="a worker forked by the zygote")[-1]
+    # One forked and never handed a peer: idle in the pool, it stays.
+    pid = wait_for(lambda: idle_forked(gw), what="an idle worker forked by the zygote")[0]
     # CLONE_PARENT: the gateway's own child, which it reaps and kills.
     assert ppid_of(pid) == gw.pid
     st = wait_for(lambda: (lambda s: s if s and s.get("Seccomp") == "2" else None)(proc_status(pid)),
@@ -77,9 +83,7 @@ def test_worker_killed_by_a_signal_replaces_the_zygote(make_gateway):
     gw, zpid = zygote_gateway(make_gateway)
     off = gw.log_size()
     churn(gw, POOL + 1)
-    wait_for(lambda: [p for p in forked_pids(gw, off) if alive(p)],
-             what="an idle worker forked by the zygote")
-    victim = [p for p in forked_pids(gw, off) if alive(p)][0]
+    victim = wait_for(lambda: idle_forked(gw, off), what="an idle worker forked by the zygote")[0]
     off2 = gw.log_size()
     os.kill(victim, signal.SIGSEGV)  # what a failed probe of the shared layout looks like
     gw.wait_log(r"zygote %d retired after \d+ forks: worker %d died by signal %d"
