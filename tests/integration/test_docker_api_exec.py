@@ -141,7 +141,7 @@ def test_cli_privileged_exec_is_refused(xfront, box):
     assert r.returncode != 0 and b"privileged exec is not allowed" in r.stderr, r.stderr
 
 
-def test_other_tenant_cannot_exec_or_see_an_exec(xfront, box):
+def test_other_tenant_cannot_exec_or_see_an_exec(xfront, box, engine):
     r = cli(xfront, BETA_UID, "exec", box, "true")
     assert r.returncode != 0 and b"No such container" in r.stderr, r.stderr
     st, body = http(xfront, ALPHA_UID, "POST", "/v1.41/containers/%s/exec" % box,
@@ -160,6 +160,9 @@ def test_other_tenant_cannot_exec_or_see_an_exec(xfront, box):
     st, body = http(xfront, ALPHA_UID, "GET", "/exec/%s/json" % eid)
     assert st == 200 and json.loads(body)["Running"] is False, body
     assert json.loads(body)["ContainerID"] == box
+    # and the engine's own record of it: built by the gateway, never privileged
+    real = engine.ok("GET", "/exec/%s/json" % eid)
+    assert real["ProcessConfig"]["privileged"] is False and real["ContainerID"] == box
 
 
 def test_exec_create_body_is_checked(xfront, box):
