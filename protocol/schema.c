@@ -205,18 +205,7 @@ static const struct field_spec f_exec[] = {
     S_END,
 };
 
-/* Exec instances by ID (docker/container/exec/create and docker/exec/...). */
-static const struct field_spec f_exec_create[] = {
-    S_CONTAINER,
-    S_LIST("cmd", 1, 256, 1),
-    S_LIST("env", 0, 256, 0),
-    S_STR("workingDir", 1, 4096, 0),
-    S_STR("user", 1, 256, 0),
-    S_BOOL("tty"),
-    S_BOOL("stdin"),
-    S_END,
-};
-
+/* Exec instances by ID (docker/exec/...; docker/container/exec/create takes f_exec). */
 #define S_EXEC_ID S_STR("execId", 64, 64, 1) /* the engine's ID, as create gave it */
 
 static const struct field_spec f_exec_start[] = {

@@ -403,25 +403,29 @@ void op_exec_cancel(struct call *c)
         exec_cancel(c);
 }
 
-int op_exec_hex64(const char *s)
+const char *op_exec_made(struct call *c, int status, json_t *body)
 {
-        return s != NULL && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
-}
-
-static void exec_created(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
-{
-        struct call *c = arg;
         const char *eid = json_string_value(json_object_get(body, "Id"));
 
         c->pending = NULL;
         if (status != 201) {
                 call_fail_engine(c, status, body);
-                return;
+                return NULL;
         }
-        if (!op_exec_hex64(eid)) {
+        if (eid == NULL || strlen(eid) != 64 || strspn(eid, "0123456789abcdef") != 64) {
                 call_fail(c, DG_INTERNAL, "the engine's exec has no valid Id");
-                return;
+                return NULL;
         }
+        return eid;
+}
+
+static void exec_created(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        const char *eid = op_exec_made(c, status, body);
+
+        if (eid == NULL)
+                return;
         op_exec_stream(c, eid, ops_bool(c, "tty", 0), ops_bool(c, "stdin", 0), NULL);
 }
 

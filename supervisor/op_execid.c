@@ -49,18 +49,11 @@ static void exec_made(int status, json_t *body, const char *raw, size_t rawlen, 
 {
         struct call *c = arg;
         struct ops_state *st = c->state;
-        const char *eid = json_string_value(json_object_get(body, "Id"));
+        const char *eid = op_exec_made(c, status, body);
         struct exec_entry e;
 
-        c->pending = NULL;
-        if (status != 201) {
-                call_fail_engine(c, status, body);
+        if (eid == NULL)
                 return;
-        }
-        if (!op_exec_hex64(eid)) {
-                call_fail(c, DG_INTERNAL, "the engine's exec has no valid Id");
-                return;
-        }
         memset(&e, 0, sizeof(e));
         snprintf(e.peer, sizeof(e.peer), "%s", c->peer->name);
         snprintf(e.eid, sizeof(e.eid), "%s", eid);

@@ -66,7 +66,8 @@ void op_exec_stream(struct call *c, const char *eid, int tty, int in,
                     const struct call_stream_ops *ops);
 void op_exec_end(struct call *c);
 void op_exec_cancel(struct call *c);
-int op_exec_hex64(const char *s);
+/* The engine's answer to POST /containers/{id}/exec: its ID, or NULL after failing c. */
+const char *op_exec_made(struct call *c, int status, json_t *body);
 /* The detach keys every TTY exec and attach gets (see op_exec.c). */
 extern const char op_detach_keys[];
 

@@ -1,4 +1,4 @@
-"""Exec through the Docker-API front, and the exec-by-ID operations behind it
+"""Exec (and stats) through the Docker-API front, and the exec-by-ID operations behind it
 (docker/container/exec/create, docker/exec/start, docker/exec/inspect,
 docker/exec/resize), against the real engine.
 
@@ -10,6 +10,7 @@ calls of the same operations.
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -17,10 +18,10 @@ import tempfile
 
 import pytest
 
-import rawpeer
 from conftest import ALPHA_UID, BETA_UID, _run_gateway, run_container, unique, wait_for
 from rawpeer import RawSession
-from test_docker_api import DOCKER, IMAGE
+from test_docker_api import IMAGE
+from test_docker_api import docker as cli
 
 NO_EXEC = b"No such exec instance"
 
@@ -38,22 +39,6 @@ def xfront(request, engine, engine_sock):
     for _ in gen:
         pass
     shutil.rmtree(d, ignore_errors=True)
-
-
-def cli(gw, uid, *args, input=None, timeout=60, check=None):
-    if not os.access(DOCKER, os.X_OK):
-        pytest.skip("Debian's docker CLI (/usr/bin/docker, package docker.io) is missing")
-    home = tempfile.mkdtemp(prefix="dgcli", dir="/tmp")
-    os.chown(home, uid, uid)
-    env = {"PATH": "/usr/bin:/bin", "HOME": home, "DOCKER_HOST": "unix://" + gw.docker_socket}
-    try:
-        r = subprocess.run([DOCKER] + list(args), env=env, user=uid, capture_output=True,
-                           input=input, timeout=timeout, cwd=home)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
-    if check is not None:
-        assert r.returncode == check, (r.returncode, r.stdout, r.stderr)
-    return r
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +90,43 @@ def test_cli_exec_stdin_binary_and_half_close(xfront, box):
     data = os.urandom(1 << 20)
     r = cli(xfront, ALPHA_UID, "exec", "-i", box, "sha256sum", input=data, check=0)
     assert r.stdout.split()[0].decode() == hashlib.sha256(data).hexdigest()
+
+
+def tmux(*args, check=True):
+    return subprocess.run(["tmux"] + list(args), check=check, capture_output=True, text=True)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_cli_exec_it_under_tmux_with_resize(xfront, box):
+    session = unique("dgxtmux")
+    sock = "/tmp/%s.tmux" % session
+    home = tempfile.mkdtemp(prefix="dgcli", dir="/tmp")
+    cmd = ("HOME=%s DOCKER_HOST=unix://%s /usr/bin/docker exec -it %s sh; echo CLI-EXIT=$?; "
+           "sleep 30" % (home, xfront.docker_socket, box))
+    tmux("-S", sock, "new-session", "-d", "-s", session, "-x", "90", "-y", "30", cmd)
+    try:
+        def screen():
+            return tmux("-S", sock, "capture-pane", "-p", "-t", session).stdout
+
+        wait_for(lambda: "#" in screen() or "$" in screen(), timeout=15, what="a shell prompt")
+        tmux("-S", sock, "send-keys", "-t", session, "stty size", "Enter")
+        wait_for(lambda: re.search(r"^30 90\s*$", screen(), re.M), timeout=10,
+                 what="stty size 30 90 in:\n%s" % screen())
+        # POST /exec/{id}/resize: the container's terminal follows the window
+        tmux("-S", sock, "resize-window", "-t", session, "-x", "70", "-y", "20", check=False)
+        wait_for(lambda: (tmux("-S", sock, "send-keys", "-t", session, "clear; stty size",
+                               "Enter") and re.search(r"^20 70\s*$", screen(), re.M)),
+                 timeout=10, step=0.5, what="stty size 20 70 in:\n%s" % screen())
+        tmux("-S", sock, "send-keys", "-t", session, "exit 6", "Enter")
+        wait_for(lambda: "CLI-EXIT=6" in screen(), timeout=10,
+                 what="the exit code in:\n%s" % screen())
+    finally:
+        tmux("-S", sock, "kill-server", check=False)
+        shutil.rmtree(home, ignore_errors=True)
+        try:
+            os.unlink(sock)
+        except OSError:
+            pass
 
 
 def test_cli_exec_detached_runs_on(xfront, box):
