@@ -95,16 +95,20 @@ def test_worker_killed_by_a_signal_replaces_the_zygote(make_gateway):
 
 
 def test_zygote_is_replaced_every_n_forks(make_gateway):
-    gw, zpid = zygote_gateway(make_gateway, zygoteForks=3)
+    gw, zpid = zygote_gateway(make_gateway, zygoteForks=8)
     off = gw.log_size()
-    churn(gw, 12)
-    gw.wait_log(r"zygote %d retired after 3 forks: 3 forks" % zpid, off)
-    zygotes = wait_for(lambda: (lambda z: z if len(z) >= 2 else None)(
-        re.findall(READY, gw.log_since(0))), what="a second zygote")
-    assert len(set(zygotes)) == len(zygotes)
-    # No zygote ever forked more than 3.
-    for m in re.finditer(r"zygote \d+ retired after (\d+) forks", gw.log()):
-        assert int(m.group(1)) <= 3, m.group(0)
+    churn(gw, 24)
+    gw.wait_log(r"zygote %d retired after 8 forks: 8 forks" % zpid, off)
+    log = gw.log()
+    zygotes = re.findall(READY, log)
+    assert len(zygotes) >= 2 and len(set(zygotes)) == len(zygotes), zygotes
+    # The successor was started before the retirement (at 6 forks), not after it.
+    successor = re.search(r"zygote (\d+) started", log[log.index("zygote %d ready" % zpid):])
+    assert successor is not None
+    assert log.index(successor.group(0)) < log.index("zygote %d retired" % zpid)
+    # No zygote ever forked more than 8.
+    for m in re.finditer(r"zygote \d+ retired after (\d+) forks", log):
+        assert int(m.group(1)) <= 8, m.group(0)
 
 
 def test_zygote_off_by_config(make_gateway):
