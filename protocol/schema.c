@@ -205,6 +205,27 @@ static const struct field_spec f_exec[] = {
     S_END,
 };
 
+/* Exec instances by ID (docker/exec/...; docker/container/exec/create takes f_exec). */
+#define S_EXEC_ID S_STR("execId", 64, 64, 1) /* the engine's ID, as create gave it */
+
+static const struct field_spec f_exec_start[] = {
+    S_EXEC_ID,
+    S_BOOL("detach"),
+    S_END,
+};
+
+static const struct field_spec f_exec_id[] = {
+    S_EXEC_ID,
+    S_END,
+};
+
+static const struct field_spec f_exec_resize[] = {
+    S_EXEC_ID,
+    S_INT("rows", 1, 10000, 1),
+    S_INT("cols", 1, 10000, 1),
+    S_END,
+};
+
 static const struct field_spec f_attach[] = {
     S_CONTAINER,
     S_BOOL("stdin"),

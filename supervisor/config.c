@@ -62,7 +62,7 @@ void config_defaults(struct config *c, const char *argv0)
         c->audit_sync = 1;
         c->accounting_interval = 5;
         c->lease_tick = 5;
-        c->zygote = 0;
+        c->zygote = 1;
         c->zygote_forks = 256;
         c->zygote_seconds = 600;
 }

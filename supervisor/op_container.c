@@ -16,11 +16,15 @@
 
 #include "create_body.h"
 #include "create_ports.h"
+#include "exectab.h"
 #include "lease.h"
+#include "filters.h"
 #include "names.h"
 #include "ops_impl.h"
 #include "profile.h"
+#include "pool.h"
 #include "redact.h"
+#include "supervisor.h"
 
 #define CONTAINER_WAIT_TIMEOUT_MS (3600L * 1000) /* a wait holds one engine connection */
 #define CONTAINER_STOP_GRACE_MS 30000L           /* beyond the stop timeout itself */
@@ -376,9 +380,19 @@ void op_container_unpause(struct call *c)
         resolve_container(c, ops_str(c, "containerId"), unpause_resolved);
 }
 
+/* Gone: so are the peer's exec IDs in it (exectab.h). */
+static void removed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+
+        if (status >= 200 && status <= 299)
+                exectab_drop_container(c->worker->sv->execs, c->resource);
+        ops_done_empty(status, body, raw, rawlen, arg);
+}
+
 static void remove_resolved(struct call *c, const char *id, json_t *inspect)
 {
-        ops_send(c, "DELETE", NULL, 0, ops_done_empty, "/containers/%s?force=%d&v=%d", id,
+        ops_send(c, "DELETE", NULL, 0, removed, "/containers/%s?force=%d&v=%d", id,
                  ops_bool(c, "force", 0), ops_bool(c, "removeVolumes", 0));
 }
 
@@ -777,7 +791,7 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
                  */
                 if (id == NULL || state == NULL || strlen(id) != DG_ENGINE_ID_MAX ||
                     strspn(id, "0123456789abcdef") != DG_ENGINE_ID_MAX ||
-                    !resolve_owns(c, json_object_get(v, "Labels")))
+                    !resolve_owns(c, json_object_get(v, "Labels")) || !filters_keep(c, v))
                         continue;
                 if (strcmp(state, "created") == 0 || strcmp(state, "exited") == 0 ||
                     strcmp(state, "dead") == 0)

@@ -59,7 +59,8 @@ static void list_done(int status, json_t *body, const char *raw, size_t rawlen, 
 
 void op_image_list(struct call *c)
 {
-        ops_send(c, "GET", NULL, 0, list_done, "/images/json");
+        /* Images are shared: the filters are the caller's only (filters.h). */
+        ops_list_owned(c, list_done, "/images/json");
 }
 
 /* doc[key]'s names as dockerd shows them (profile.h). */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "filters.h"
 #include "names.h"
 #include "ops_impl.h"
 #include "profile.h"
@@ -328,7 +329,7 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
                  */
                 if (id == NULL || name == NULL ||
                     strspn(id, "0123456789abcdef") != strlen(id) ||
-                    !resolve_owns(c, json_object_get(v, "Labels")) ||
+                    !resolve_owns(c, json_object_get(v, "Labels")) || !filters_keep(c, v) ||
                     (seen = names_view(c, name, &slash)) == NULL)
                         continue;
                 json_array_append_new(todo, json_pack("{s:s,s:s,s:s,s:b}", "ref", id, "name",

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "filters.h"
 #include "names.h"
 #include "ops_impl.h"
 #include "redact.h"
@@ -191,7 +192,7 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
                 name = json_string_value(json_object_get(v, "Name"));
                 /* SECURITY: the engine filtered by the owner label; check again. */
                 if (name != NULL && resolve_owns(c, json_object_get(v, "Labels")) &&
-                    names_view(c, name, &slash) != NULL)
+                    filters_keep(c, v) && names_view(c, name, &slash) != NULL)
                         json_array_append_new(todo, json_pack("{s:s}", "ref", name));
         }
         ops_remove_each(c, todo, json_object_get(st->keep, "out"), "/volumes/", "",

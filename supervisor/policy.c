@@ -1588,7 +1588,8 @@ int policy_check_call(const struct peer_policy *pp, const char *op, const json_t
          * An exec without a user would run as the container's, which may be
          * root (made before the switch was on, or by an admin): it must name one.
          */
-        if ((create || strcmp(op, "docker/container/exec") == 0) &&
+        if ((create || strcmp(op, "docker/container/exec") == 0 ||
+             strcmp(op, "docker/container/exec/create") == 0) &&
             policy_check_user(pp, user, why, sizeof(why)) < 0) {
                 snprintf(err, errlen, "input.user: %s", why);
                 return -1;

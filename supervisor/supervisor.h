@@ -28,6 +28,7 @@ struct inflight;
 struct broker_ops;
 struct pool_up;
 struct lease;
+struct exectab;
 struct zygotes;
 
 #define UNCLAIMED_MAX 32
@@ -75,6 +76,7 @@ struct sv {
         struct sampler *sampler; /* engine sampling for accounting */
         struct admin *admin;     /* the admin socket, or NULL */
         struct lease *lease;     /* the lease reaper (lease.h) */
+        struct exectab *execs;   /* the exec instances peers made (exectab.h) */
 
         int shutting_down;
 };

@@ -54,6 +54,7 @@ struct zygotes {
         struct sv *sv;
         TAILQ_HEAD(, zygote) all; /* not yet reaped */
         struct zygote *cur;       /* the one asked, or NULL */
+        struct zygote *next;      /* started to take over from cur, or NULL */
         struct event *ev_restart;
         struct timespec last_start;
 };
@@ -100,21 +101,31 @@ static void zy_start(struct zygotes *zs)
                 fatalx("event_new failed");
         event_add(z->ev, NULL);
         TAILQ_INSERT_TAIL(&zs->all, z, link);
-        zs->cur = z;
+        zs->next = z; /* it takes over once it said hello (zy_promote) */
         log_info("zygote %d started", (int)pid);
 }
 
 static void restart_fired(evutil_socket_t fd, short what, void *arg)
 {
         struct zygotes *zs = arg;
-        if (zs->cur == NULL && !zs->sv->shutting_down)
+        if (zs->cur == NULL && zs->next == NULL && !zs->sv->shutting_down)
                 zy_start(zs);
+}
+
+/* The next zygote serves once it is ready and the current one is gone. */
+static void zy_promote(struct zygotes *zs)
+{
+        if (zs->cur == NULL && zs->next != NULL && zs->next->ready && zs->next->ctl >= 0) {
+                zs->cur = zs->next;
+                zs->next = NULL;
+        }
 }
 
 /* A new zygote now, or when a second has passed since the last one was started. */
 static void zy_schedule(struct zygotes *zs)
 {
-        if (zs->sv->shutting_down || zs->cur != NULL || evtimer_pending(zs->ev_restart, NULL))
+        if (zs->sv->shutting_down || zs->cur != NULL || zs->next != NULL ||
+            evtimer_pending(zs->ev_restart, NULL))
                 return;
         double ms = since(&zs->last_start) * 1000;
         long wait = ms >= ZYGOTE_RESTART_MS ? 0 : (long)(ZYGOTE_RESTART_MS - ms) + 1;
@@ -141,10 +152,13 @@ static void zy_retire(struct zygote *z, const char *why)
         z->retiring = 1;
         if (TAILQ_EMPTY(&z->pending))
                 zy_close(z);
+        if (zs->next == z)
+                zs->next = NULL;
         if (zs->cur == z) {
                 zs->cur = NULL;
-                zy_schedule(zs);
+                zy_promote(zs);
         }
+        zy_schedule(zs);
 }
 
 /* Gone or not to be trusted: its unanswered requests fail, the process is killed. */
@@ -163,6 +177,9 @@ static void zy_lost(struct zygote *z, const char *why)
                 kill(z->pid, SIGKILL); /* ours until reaped: the pid is not reused */
         if (zs->cur == z)
                 zs->cur = NULL;
+        if (zs->next == z)
+                zs->next = NULL;
+        zy_promote(zs);
         while ((p = TAILQ_FIRST(&z->pending)) != NULL) {
                 TAILQ_REMOVE(&z->pending, p, link);
                 if (p->w != NULL) {
@@ -185,6 +202,7 @@ static void zy_reply(struct zygote *z, const struct zygote_rep *rep)
                 }
                 z->ready = 1;
                 log_info("zygote %d ready", (int)z->pid);
+                zy_promote(z->zs);
                 return;
         }
         struct zpend *p = TAILQ_FIRST(&z->pending);
@@ -199,10 +217,12 @@ static void zy_reply(struct zygote *z, const struct zygote_rep *rep)
         if (w != NULL)
                 w->zpend = NULL;
         if (rep->pid <= 0 || rep->err != 0) {
+                /* EAGAIN (RLIMIT_NPROC, pids.max) would fail again: spawn for a while. */
                 if (w != NULL)
                         pool_fork_failed(w);
-                errno = rep->err;
-                log_warn("zygote %d: no worker forked", (int)z->pid);
+                snprintf(why, sizeof(why), "it could not fork: %s", strerror(rep->err));
+                zy_lost(z, why);
+                return;
         } else if (w == NULL) {
                 /* Forgotten meanwhile (shutdown): its pid must still be a child of ours. */
                 siginfo_t si;
@@ -273,15 +293,21 @@ void zygote_init(struct sv *sv)
 int zygote_fork(struct sv *sv, struct worker *w, int chan)
 {
         struct zygotes *zs = sv->zygotes;
-        struct zygote *z = zs != NULL ? zs->cur : NULL;
+        struct zygote *z;
         char why[64];
 
-        if (z == NULL || !z->ready || z->ctl < 0)
+        if (zs == NULL)
                 return -1;
-        if (since(&z->started) >= sv->cfg.zygote_seconds) {
+        zy_promote(zs);
+        if ((z = zs->cur) == NULL || !z->ready || z->ctl < 0)
+                return -1;
+        double age = since(&z->started);
+        if (age >= sv->cfg.zygote_seconds) {
                 snprintf(why, sizeof(why), "%u seconds old", (unsigned)sv->cfg.zygote_seconds);
                 zy_retire(z, why);
-                return -1;
+                if ((z = zs->cur) == NULL)
+                        return -1; /* none ready to take over: spawned meanwhile */
+                age = since(&z->started);
         }
         struct zygote_req req = {.magic = ZYGOTE_MAGIC, .seq = z->seq + 1};
         if (fdpass_send(z->ctl, &req, sizeof(req), chan) < 0) {
@@ -299,6 +325,11 @@ int zygote_fork(struct sv *sv, struct worker *w, int chan)
         if (++z->forks >= sv->cfg.zygote_forks) {
                 snprintf(why, sizeof(why), "%u forks", (unsigned)sv->cfg.zygote_forks);
                 zy_retire(z, why);
+        } else if (zs->next == NULL &&
+                   (z->forks >= sv->cfg.zygote_forks - sv->cfg.zygote_forks / 4 ||
+                    age >= sv->cfg.zygote_seconds * 0.75)) {
+                /* Planned: its successor starts now, so that it is ready when it retires. */
+                zy_start(zs);
         }
         return 0;
 }
@@ -330,7 +361,7 @@ int zygote_reaped(struct sv *sv, pid_t pid, int status)
                 log_warnx("zygote %d exited with status %d", (int)pid, WEXITSTATUS(status));
         else
                 log_info("zygote %d exited", (int)pid);
-        if (z->ctl >= 0 || !TAILQ_EMPTY(&z->pending) || zs->cur == z)
+        if (z->ctl >= 0 || !TAILQ_EMPTY(&z->pending) || zs->cur == z || zs->next == z)
                 zy_lost(z, "it died");
         TAILQ_REMOVE(&zs->all, z, link);
         event_free(z->ev);

@@ -100,10 +100,11 @@ struct dapi {
         char route_name[MSG_ROUTE_MAX + 1];
         struct dpath path;
         char capture[DAPI_CAPTURE_MAX + 1];
-        json_t *body;    /* the request body as JSON, or NULL */
-        int head_only;   /* HEAD: no body in the answer */
-        int upgrade;     /* Connection: Upgrade, Upgrade: tcp (the 101 form of a hijack) */
-        int close_after; /* the peer asked for Connection: close */
+        json_t *body;      /* the request body as JSON, or NULL */
+        int head_only;     /* HEAD: no body in the answer */
+        int upgrade;       /* Connection: Upgrade, Upgrade: tcp (the 101 form of a hijack) */
+        int close_after;   /* the peer asked for Connection: close */
+        int json_carriage; /* this request's call is JSON though its route is raw (detach) */
         uint64_t bytes_in, bytes_out;
         struct drelay *relay;
 };

@@ -1,6 +1,8 @@
 /*
  * dapi_events.c - GET /events on the Docker-API front: the engine's event
- * stream, one JSON document per line, shown as the native front shows it.
+ * stream, one JSON document per line, shown as the native front shows it;
+ * and GET /containers/{id}/stats, whose sample lines name the container
+ * ("name": "/alpha.web" -> "/web").
  *
  * SECURITY: which events arrive is the supervisor's filter, written into
  * the request it sent (op_watch.c: the owner label ANDed in); the worker
@@ -61,6 +63,23 @@ static void devents_unprefix(const struct devents *e, json_t *obj, const char *k
                 json_object_set_new(obj, key, json_string(s + n));
 }
 
+/* A stats sample's "name": "/<prefix>NAME". */
+static void devents_unprefix_name(const struct devents *e, json_t *obj)
+{
+        const char *s = json_string_value(json_object_get(obj, "name"));
+        size_t n = strlen(e->prefix);
+        char *shown;
+
+        if (s == NULL || n == 0 || s[0] != '/' || strncmp(s + 1, e->prefix, n) != 0)
+                return;
+        if ((shown = malloc(strlen(s) + 1)) == NULL)
+                fatal("malloc");
+        shown[0] = '/';
+        strcpy(shown + 1, s + 1 + n);
+        json_object_set_new(obj, "name", json_string(shown));
+        free(shown);
+}
+
 static int devents_reserved(const struct devents *e, const char *key)
 {
         size_t n = strlen(e->label);
@@ -85,6 +104,7 @@ static int devents_line(struct devents *e, struct dapi *d, const char *p, size_t
         devents_unprefix(e, actor, "ID");
         devents_unprefix(e, attrs, "name");
         devents_unprefix(e, ev, "id");
+        devents_unprefix_name(e, ev);
         json_object_foreach_safe(attrs, tmp, k, v)
         {
                 if (devents_reserved(e, k))

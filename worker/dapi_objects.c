@@ -443,7 +443,7 @@ int dob_in_vol_remove(struct dapi *d, json_t *input)
 
 /* --- images --- */
 
-static const char *const no_filters[] = {NULL};
+static const char *const img_list_filters[] = {"label", "dangling", "reference", NULL};
 
 int dob_in_img_list(struct dapi *d, json_t *input)
 {
@@ -457,8 +457,7 @@ int dob_in_img_list(struct dapi *d, json_t *input)
                                 "the gateway");
         if (dq_str(d, "filter") != NULL && dq_str(d, "filter")[0] != '\0')
                 return dob_fail(d, 400, "query parameter filter: use filters");
-        /* No image filters yet: any key is refused. */
-        return dq_filters(d, input, no_filters);
+        return dq_filters(d, input, img_list_filters);
 }
 
 int dob_in_img(struct dapi *d, json_t *input)
@@ -583,11 +582,17 @@ int dob_in_events(struct dapi *d, json_t *input)
 
 /* --- prunes of the peer's own containers, networks and volumes --- */
 
-static const char *const prune_filters[] = {"label", NULL};
+static const char *const prune_filters[] = {"label", "label!", "until", NULL};
+static const char *const vol_prune_filters[] = {"label", "label!", NULL}; /* the engine's */
 
 int dob_in_prune(struct dapi *d, json_t *input)
 {
         return dq_filters(d, input, prune_filters);
+}
+
+int dob_in_vol_prune(struct dapi *d, json_t *input)
+{
+        return dq_filters(d, input, vol_prune_filters);
 }
 
 void dob_out_net_prune(struct dapi *d, const json_t *o)

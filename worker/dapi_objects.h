@@ -37,8 +37,9 @@ void dob_out_created(struct dapi *d, const json_t *o); /* 201, no body */
 
 int dob_in_events(struct dapi *d, json_t *input);
 
-/* containers, networks and volumes: label filters */
+/* containers and networks: label, label! and until filters; volumes: label, label! */
 int dob_in_prune(struct dapi *d, json_t *input);
+int dob_in_vol_prune(struct dapi *d, json_t *input);
 void dob_out_net_prune(struct dapi *d, const json_t *o);
 void dob_out_vol_prune(struct dapi *d, const json_t *o);
 /* {key: output.deleted, "SpaceReclaimed": 0}, the engine's prune report */

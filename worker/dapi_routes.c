@@ -14,6 +14,7 @@
 #include "dapi.h"
 #include "dapi_containers.h"
 #include "dapi_create.h"
+#include "dapi_exec.h"
 #include "dapi_objects.h"
 #include "log.h"
 
@@ -371,6 +372,18 @@ static int in_top(struct dapi *d, json_t *input)
         return 0;
 }
 
+static int in_stats(struct dapi *d, json_t *input)
+{
+        int stream, one;
+
+        /* one-shot (1.41): no wait for a second sample; accepted, the answer waits for it. */
+        if (dq_bool(d, "stream", 1, &stream) == -1 || dq_bool(d, "one-shot", 0, &one) == -1)
+                return -1;
+        in_set_container(d, input);
+        json_object_set_new(input, "stream", json_boolean(stream));
+        return 0;
+}
+
 /* --- the table --- */
 
 static const char *const q_none[] = {NULL};
@@ -389,6 +402,8 @@ static const char *const q_attach[] = {"stream", "stdin",      "stdout", "stderr
 static const char *const q_resize[] = {"h", "w", NULL};
 static const char *const q_top[] = {"ps_args", NULL};
 static const char *const q_rename[] = {"name", NULL};
+static const char *const q_exec_resize[] = {"h", "w", NULL};
+static const char *const q_stats[] = {"stream", "one-shot", NULL};
 
 /* Networks, volumes, images, system (dapi_objects.c). */
 static const char *const q_filters[] = {"filters", NULL};
@@ -443,6 +458,17 @@ static const struct droute droute_table[] = {
      dctr_out_prune, DRELAY_NONE, NULL, 0, 0},
     {"POST", "/containers/{id}/rename", "docker/container/rename", 0, q_rename, dctr_in_rename,
      dob_out_no_content, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/containers/{id}/stats", "docker/container/stats", 0, q_stats, in_stats, NULL,
+     DRELAY_EVENTS, "application/json", 0, 0},
+    /* --- exec (dapi_exec.c) --- */
+    {"POST", "/containers/{id}/exec", "docker/container/exec/create", 0, q_none, dex_in_create,
+     dex_out_create, DRELAY_NONE, NULL, 1, 0},
+    {"POST", "/exec/{id}/start", "docker/exec/start", 1, q_none, dex_in_start, dob_out_ok,
+     DRELAY_HIJACK, RAWSTREAM, 1, 0},
+    {"GET", "/exec/{id}/json", "docker/exec/inspect", 0, q_none, dex_in_inspect, NULL,
+     DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/exec/{id}/resize", "docker/exec/resize", 0, q_exec_resize, dex_in_resize,
+     dob_out_ok, DRELAY_NONE, NULL, 0, 0},
     /* --- system, networks, volumes, images (dapi_objects.c) --- */
     {"GET", "/info", "docker/system/info", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
     {"GET", "/system/df", "docker/system/df", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
@@ -466,7 +492,7 @@ static const struct droute droute_table[] = {
      DRELAY_NONE, NULL, 0, 0},
     {"POST", "/volumes/create", "docker/volume/create", 0, q_none, dob_in_vol_create,
      dob_out_vol_create, DRELAY_NONE, NULL, 1, 0},
-    {"POST", "/volumes/prune", "docker/volume/prune", 0, q_filters, dob_in_prune,
+    {"POST", "/volumes/prune", "docker/volume/prune", 0, q_filters, dob_in_vol_prune,
      dob_out_vol_prune, DRELAY_NONE, NULL, 0, 0},
     {"GET", "/volumes/{name}", "docker/volume/inspect", 0, q_none, dob_in_vol, NULL,
      DRELAY_NONE, NULL, 0, 0},

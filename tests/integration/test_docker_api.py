@@ -34,7 +34,7 @@ def front(make_gateway):
     os.rmdir(d)
 
 
-def docker(gw, uid, *args, timeout=60, check=None):
+def docker(gw, uid, *args, timeout=60, check=None, input=None):
     if not os.access(DOCKER, os.X_OK):
         pytest.skip("Debian's docker CLI (/usr/bin/docker, package docker.io) is missing")
     home = tempfile.mkdtemp(prefix="dgcli", dir="/tmp")
@@ -42,7 +42,7 @@ def docker(gw, uid, *args, timeout=60, check=None):
     env = {"PATH": "/usr/bin:/bin", "HOME": home, "DOCKER_HOST": "unix://" + gw.docker_socket}
     try:
         r = subprocess.run([DOCKER] + list(args), env=env, user=uid, capture_output=True,
-                           timeout=timeout, cwd=home)
+                           input=input, timeout=timeout, cwd=home)
     finally:
         subprocess.run(["rm", "-rf", home])
     if check is not None:

@@ -6,6 +6,7 @@ Operations (tests/check-ops.sh): docker/container/prune, docker/container/rename
 """
 
 import json
+import time
 
 from conftest import ALPHA_UID, BETA_UID, unique
 from test_docker_api import IMAGE, docker, front  # noqa: F401 (a fixture)
@@ -35,21 +36,26 @@ def test_container_prune_removes_only_the_tenants_stopped_ones(front, engine):
         running = create(ALPHA_UID)
         docker(front, ALPHA_UID, "start", running, check=0)
         others = create(BETA_UID)
-        # a label filter narrows it
-        r = out(docker(front, ALPHA_UID, "container", "prune", "-f", "--filter", "label=keep=1",
+        # filters narrow it: until (created before it), label, label!
+        r = out(docker(front, ALPHA_UID, "container", "prune", "-f", "--filter", "until=1h",
                        check=0))
+        assert stopped not in r and kept not in r, r
+        r = out(docker(front, ALPHA_UID, "container", "prune", "-f", "--filter", "label=keep=1",
+                       "--filter", "until=%d" % (time.time() + 3600), check=0))
         assert kept in r and stopped not in r, r
         assert engine.inspect(kept) is None and engine.inspect(stopped) is not None
-        r = out(docker(front, ALPHA_UID, "container", "prune", "-f", check=0))
-        assert stopped in r and running not in r and others not in r, r
-        assert engine.inspect(stopped) is None
+        also = create(ALPHA_UID, "--label", "keep=2")
+        r = out(docker(front, ALPHA_UID, "container", "prune", "-f", "--filter", "label!=keep",
+                       check=0))
+        assert stopped in r and also not in r and running not in r and others not in r, r
+        assert engine.inspect(stopped) is None and engine.inspect(also) is not None
         assert engine.inspect(running)["State"]["Running"] is True
         assert engine.inspect(others) is not None
         # beta's prune takes its own only
         r = out(docker(front, BETA_UID, "container", "prune", "-f", check=0))
         assert others in r and running not in r
         assert engine.inspect(running) is not None
-        r = docker(front, ALPHA_UID, "container", "prune", "-f", "--filter", "until=1h")
+        r = docker(front, ALPHA_UID, "container", "prune", "-f", "--filter", "until=soon")
         assert r.returncode != 0 and b"until" in r.stderr, r.stderr
     finally:
         for uid, cid in made:

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -129,6 +130,18 @@ def test_images_list_inspect_and_refusals(front, engine):
     assert r.returncode != 0 and b"No such image" in r.stderr, r.stderr
     r = docker(front, ALPHA_UID, "images", "-a")
     assert r.returncode != 0 and b"intermediate images" in r.stderr, r.stderr
+    # filters: reference, dangling, label (images are shared: no owner label is ANDed)
+    fmt = ["--format", "{{.Repository}}:{{.Tag}}"]
+    ls = docker(front, BETA_UID, "images", "--filter", "reference=dgtest", *fmt,
+                check=0).stdout.decode().split()
+    assert IMAGE in ls and all(x.startswith("dgtest:") for x in ls), ls
+    assert docker(front, BETA_UID, "images", "--filter", "reference=nosuch*", *fmt,
+                  check=0).stdout.decode().split() == []
+    docker(front, BETA_UID, "images", "--filter", "dangling=true", "-q", check=0)
+    assert docker(front, BETA_UID, "images", "--filter", "label=nosuch=1", "-q",
+                  check=0).stdout == b""
+    r = docker(front, BETA_UID, "images", "--filter", "before=" + IMAGE)
+    assert r.returncode != 0 and b"before" in r.stderr, r.stderr
     # an import is not a pull
     r = docker(front, ALPHA_UID, "import", "-", unique("imp"), timeout=30)
     assert r.returncode != 0
@@ -294,18 +307,29 @@ def test_network_and_volume_prune_remove_only_the_tenants_unused(front, engine):
     docker(front, BETA_UID, "volume", "create", beta_vol, check=0)
     cid = docker(front, ALPHA_UID, "create", "--network", used_net, "-v", used_vol + ":/d",
                  IMAGE, "true", check=0).stdout.decode().strip()
-    r = docker(front, ALPHA_UID, "network", "prune", "-f", "--filter", "label!=keep")
-    assert r.returncode != 0 and b"not a filter of this route" in r.stderr, r.stderr
-    out = docker(front, ALPHA_UID, "network", "prune", "-f", "--filter", "label=keep=1",
+    # until: created before it (all were made just now); label!: without that label
+    out = docker(front, ALPHA_UID, "network", "prune", "-f", "--filter", "until=1h",
                  check=0).stdout.decode()
-    assert kept_net in out and idle_net not in out, out
+    assert idle_net not in out and kept_net not in out, out
+    out = docker(front, ALPHA_UID, "network", "prune", "-f", "--filter", "label!=keep",
+                 check=0).stdout.decode()
+    assert idle_net in out and kept_net not in out and used_net not in out, out
+    later = "until=%d" % (time.time() + 3600)
+    out = docker(front, ALPHA_UID, "network", "prune", "-f", "--filter", "label=keep=1",
+                 "--filter", later, check=0).stdout.decode()
+    assert kept_net in out, out
     out = docker(front, ALPHA_UID, "network", "prune", "-f", check=0).stdout.decode()
-    assert idle_net in out and used_net not in out and beta_net not in out, out
+    assert used_net not in out and beta_net not in out, out
     out = docker(front, ALPHA_UID, "volume", "prune", "-f", "--filter", "label=nosuch=1",
                  check=0).stdout.decode()
     assert idle_vol not in out, out
+    r = docker(front, ALPHA_UID, "volume", "prune", "-f", "--filter", "until=1h")
+    assert r.returncode != 0 and b"until" in r.stderr, r.stderr
+    out = docker(front, ALPHA_UID, "volume", "prune", "-f", "--filter", "label!=keep",
+                 check=0).stdout.decode()
+    assert idle_vol in out and kept_vol not in out and used_vol not in out, out
     out = docker(front, ALPHA_UID, "volume", "prune", "-f", check=0).stdout.decode()
-    assert idle_vol in out and kept_vol in out and used_vol not in out, out
+    assert kept_vol in out and used_vol not in out, out
     assert beta_vol not in out
     nets = docker(front, ALPHA_UID, "network", "ls", check=0).stdout.decode()
     assert used_net in nets and idle_net not in nets

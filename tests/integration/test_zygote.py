@@ -34,6 +34,12 @@ def forked_pids(gw, off=0):
     return [int(m) for m in re.findall(FORKED, gw.log_since(off))]
 
 
+def idle_forked(gw, off=0):
+    """Workers forked by the zygote and never handed a peer: idle in the pool, they stay."""
+    served = set(int(m) for m in re.findall(r"worker (\d+) serving", gw.log()))
+    return [p for p in forked_pids(gw, off) if p not in served and alive(p)]
+
+
 def churn(gw, n):
     """n fresh streams, one ping each: each takes a pool worker, and the refill forks."""
     for _ in range(n):
@@ -48,8 +54,8 @@ def test_workers_are_forked_sandboxed_children_of_the_gateway(make_gateway):
     assert st["Uid"].split()[0] != "0"
     assert zpid not in gw.workers()
     churn(gw, POOL + 2)
-    # The last one forked is idle in the pool: it stays.
-    pid = wait_for(lambda: forked_pids(gw), what="a worker forked by the zygote")[-1]
+    # One forked and never handed a peer: idle in the pool, it stays.
+    pid = wait_for(lambda: idle_forked(gw), what="an idle worker forked by the zygote")[0]
     # CLONE_PARENT: the gateway's own child, which it reaps and kills.
     assert ppid_of(pid) == gw.pid
     st = wait_for(lambda: (lambda s: s if s and s.get("Seccomp") == "2" else None)(proc_status(pid)),
@@ -77,9 +83,7 @@ def test_worker_killed_by_a_signal_replaces_the_zygote(make_gateway):
     gw, zpid = zygote_gateway(make_gateway)
     off = gw.log_size()
     churn(gw, POOL + 1)
-    wait_for(lambda: [p for p in forked_pids(gw, off) if alive(p)],
-             what="an idle worker forked by the zygote")
-    victim = [p for p in forked_pids(gw, off) if alive(p)][0]
+    victim = wait_for(lambda: idle_forked(gw, off), what="an idle worker forked by the zygote")[0]
     off2 = gw.log_size()
     os.kill(victim, signal.SIGSEGV)  # what a failed probe of the shared layout looks like
     gw.wait_log(r"zygote %d retired after \d+ forks: worker %d died by signal %d"
@@ -91,16 +95,20 @@ def test_worker_killed_by_a_signal_replaces_the_zygote(make_gateway):
 
 
 def test_zygote_is_replaced_every_n_forks(make_gateway):
-    gw, zpid = zygote_gateway(make_gateway, zygoteForks=3)
+    gw, zpid = zygote_gateway(make_gateway, zygoteForks=8)
     off = gw.log_size()
-    churn(gw, 12)
-    gw.wait_log(r"zygote %d retired after 3 forks: 3 forks" % zpid, off)
-    zygotes = wait_for(lambda: (lambda z: z if len(z) >= 2 else None)(
-        re.findall(READY, gw.log_since(0))), what="a second zygote")
-    assert len(set(zygotes)) == len(zygotes)
-    # No zygote ever forked more than 3.
-    for m in re.finditer(r"zygote \d+ retired after (\d+) forks", gw.log()):
-        assert int(m.group(1)) <= 3, m.group(0)
+    churn(gw, 24)
+    gw.wait_log(r"zygote %d retired after 8 forks: 8 forks" % zpid, off)
+    log = gw.log()
+    zygotes = re.findall(READY, log)
+    assert len(zygotes) >= 2 and len(set(zygotes)) == len(zygotes), zygotes
+    # The successor was started before the retirement (at 6 forks), not after it.
+    successor = re.search(r"zygote (\d+) started", log[log.index("zygote %d ready" % zpid):])
+    assert successor is not None
+    assert log.index(successor.group(0)) < log.index("zygote %d retired" % zpid)
+    # No zygote ever forked more than 8.
+    for m in re.finditer(r"zygote \d+ retired after (\d+) forks", log):
+        assert int(m.group(1)) <= 8, m.group(0)
 
 
 def test_zygote_off_by_config(make_gateway):

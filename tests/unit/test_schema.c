@@ -35,6 +35,10 @@ static const char *const protocol_ops[] = {
     "docker/container/stats",
     "docker/container/top",
     "docker/container/exec",
+    "docker/container/exec/create", /* exec instances by ID: docs/operations.md */
+    "docker/exec/start",
+    "docker/exec/inspect",
+    "docker/exec/resize",
     "docker/container/attach",
     "docker/container/resize",
     "docker/container/archive/get",
