@@ -195,7 +195,7 @@ def test_publish_all_ports_maps_into_the_range(make_gateway, engine, direct):
     src = direct.create(name=unique("dgt-src"), cmd=["true"])
     changes = urllib.parse.quote("EXPOSE 8080 9090/udp")
     engine.ok("POST", "/commit?container=%s&repo=dgexpose&tag=%s&changes=%s"
-              % (src, tag, changes))
+              % (src, tag, changes), {})  # Podman refuses a commit without a body
     image = "dgexpose:" + tag
     try:
         gw = make_gateway(policy=ROOMY)
