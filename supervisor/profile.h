@@ -81,6 +81,13 @@ struct engine_profile {
          * for the removal (a container already gone counts as removed).
          */
         int wait_removed_loses_code;
+        /*
+         * SECURITY: Podman 4.3's events OR several label filters (seen with
+         * curl: label=[own=alpha, t=x] sends a container labelled own=beta,
+         * t=x).  Set, a non-admin peer's own label filters on events are
+         * refused (INVALID_INPUT): the owner label must be the only one.
+         */
+        int events_labels_ored;
 
         /* --- detection state (detect.c's own) --- */
         struct engine *engine;

@@ -137,6 +137,10 @@ static int in_create(struct dapi *d, json_t *input)
                                  "platform");
         if (d->body == NULL)
                 return dq_refuse(d, 400, "%s", "a JSON body is required");
+        /* dockerode repeats its options, the query's name too, in the body. */
+        if (dq_str(d, "name") != NULL && json_equal(json_object_get(d->body, "name"),
+                                                    json_object_get(d->path.query, "name")))
+                json_object_del(d->body, "name");
         if (dcreate_translate(d->body, dq_str(d, "name"), input, &status, err, sizeof(err)) ==
             -1) {
                 dapi_reply_error(d, status, "%s", err);
