@@ -457,8 +457,15 @@ static void top_done(int status, json_t *body, const char *raw, size_t rawlen, v
 
 static void top_resolved(struct call *c, const char *id, json_t *inspect)
 {
-        const char *ps = engine_profile(c->engine)->top_ps_args;
+        const struct engine_profile *p = engine_profile(c->engine);
+        const char *ps = p->top_ps_args;
 
+        /* An engine that answers top of a stopped container is not asked (profile.h). */
+        if (p->top_not_running_answers &&
+            !json_is_true(json_object_get(json_object_get(inspect, "State"), "Running"))) {
+                call_fail(c, DG_CONFLICT, "container %.12s is not running", id);
+                return;
+        }
         if (ps != NULL)
                 ops_send(c, "GET", NULL, 0, top_done, "/containers/%s/top?ps_args=%s", id, ps);
         else
@@ -595,6 +602,19 @@ static void wait_inspected(int status, json_t *body, const char *raw, size_t raw
         wait_reply(c, status == 200 ? json_object_get(body, "State") : NULL);
 }
 
+/* The second engine wait of a "removed" on an engine that loses its code: gone is done. */
+static void wait_removed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+
+        c->pending = NULL;
+        if (status != 200 && status != 404) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        wait_reply(c, NULL);
+}
+
 static void wait_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
         struct call *c = arg;
@@ -615,6 +635,12 @@ static void wait_done(int status, json_t *body, const char *raw, size_t rawlen, 
                 return;
         }
         if (strcmp(ops_str(c, "condition") ? ops_str(c, "condition") : "", "removed") == 0) {
+                if (st->num == 1) { /* the exit code is kept: now the removal (profile.h) */
+                        st->num = 2;
+                        ops_send(c, "POST", NULL, CONTAINER_WAIT_TIMEOUT_MS, wait_removed,
+                                 "/containers/%s/wait?condition=removed", st->id);
+                        return;
+                }
                 wait_reply(c, NULL);
                 return;
         }
@@ -631,6 +657,20 @@ static void wait_resolved(struct call *c, const char *id, json_t *inspect)
                 return;
         }
         snprintf(st->id, sizeof(st->id), "%s", id);
+        /*
+         * An engine whose "removed" answers 0 whatever the exit (profile.h):
+         * its exit code first (next-exit for a container not yet started,
+         * not-running otherwise), then a wait for the removal.
+         */
+        if (cond != NULL && strcmp(cond, "removed") == 0 &&
+            engine_profile(c->engine)->wait_removed_loses_code) {
+                const char *state = json_string_value(
+                    json_object_get(json_object_get(inspect, "State"), "Status"));
+
+                st->num = 1;
+                cond = state != NULL && strcmp(state, "created") == 0 ? "next-exit"
+                                                                      : "not-running";
+        }
         ops_send(c, "POST", NULL, CONTAINER_WAIT_TIMEOUT_MS, wait_done,
                  "/containers/%s/wait?condition=%s", id, cond ? cond : "not-running");
 }

@@ -178,8 +178,8 @@ static void exec_start_found(struct call *c, struct exec_entry *e, json_t *doc)
 {
         json_t *body;
 
-        if (e->started || json_is_true(json_object_get(doc, "Running")) ||
-            !json_is_null(json_object_get(doc, "ExitCode"))) {
+        /* Podman shows a new exec's ExitCode as 0: whether it ran is ours to know. */
+        if (e->started || json_is_true(json_object_get(doc, "Running"))) {
                 call_fail(c, DG_CONFLICT, "exec instance %.12s has already been started",
                           e->eid);
                 return;

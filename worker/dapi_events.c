@@ -63,19 +63,21 @@ static void devents_unprefix(const struct devents *e, json_t *obj, const char *k
                 json_object_set_new(obj, key, json_string(s + n));
 }
 
-/* A stats sample's "name": "/<prefix>NAME". */
+/* A stats sample's "name": "/<prefix>NAME" (Podman: without the '/'), shown "/NAME". */
 static void devents_unprefix_name(const struct devents *e, json_t *obj)
 {
         const char *s = json_string_value(json_object_get(obj, "name"));
         size_t n = strlen(e->prefix);
         char *shown;
 
-        if (s == NULL || n == 0 || s[0] != '/' || strncmp(s + 1, e->prefix, n) != 0)
+        if (s != NULL && s[0] == '/')
+                s++;
+        if (s == NULL || n == 0 || strncmp(s, e->prefix, n) != 0)
                 return;
-        if ((shown = malloc(strlen(s) + 1)) == NULL)
+        if ((shown = malloc(strlen(s) + 2)) == NULL)
                 fatal("malloc");
         shown[0] = '/';
-        strcpy(shown + 1, s + 1 + n);
+        strcpy(shown + 1, s + n);
         json_object_set_new(obj, "name", json_string(shown));
         free(shown);
 }

@@ -141,7 +141,7 @@ def test_cli_privileged_exec_is_refused(xfront, box):
     assert r.returncode != 0 and b"privileged exec is not allowed" in r.stderr, r.stderr
 
 
-def test_other_tenant_cannot_exec_or_see_an_exec(xfront, box):
+def test_other_tenant_cannot_exec_or_see_an_exec(xfront, box, engine):
     r = cli(xfront, BETA_UID, "exec", box, "true")
     assert r.returncode != 0 and b"No such container" in r.stderr, r.stderr
     st, body = http(xfront, ALPHA_UID, "POST", "/v1.41/containers/%s/exec" % box,
@@ -160,6 +160,9 @@ def test_other_tenant_cannot_exec_or_see_an_exec(xfront, box):
     st, body = http(xfront, ALPHA_UID, "GET", "/exec/%s/json" % eid)
     assert st == 200 and json.loads(body)["Running"] is False, body
     assert json.loads(body)["ContainerID"] == box
+    # and the engine's own record of it: built by the gateway, never privileged
+    real = engine.ok("GET", "/exec/%s/json" % eid)
+    assert real["ProcessConfig"]["privileged"] is False and real["ContainerID"] == box
 
 
 def test_exec_create_body_is_checked(xfront, box):
@@ -265,3 +268,39 @@ def test_cli_stats_no_stream_and_a_streamed_sample(xfront):
     head, _, body = data.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200") and b"Transfer-Encoding: chunked" in head, head
     assert b'"name":"/%s"' % name.encode() in body and b"alpha." not in body, body[:300]
+
+
+@pytest.mark.parametrize("upgrade", [True, False])
+def test_exec_start_hijack_both_forms_multiplexed(xfront, box, upgrade):
+    st, body = http(xfront, ALPHA_UID, "POST", "/containers/%s/exec" % box,
+                    {"Cmd": ["sh", "-c", "echo out; echo err >&2; exit 2"],
+                     "AttachStdout": True, "AttachStderr": True})
+    assert st == 201, body
+    eid = json.loads(body)["Id"]
+    start = json.dumps({"Detach": False, "Tty": False}).encode()
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(20)
+    s.connect(xfront.docker_socket)
+    s.sendall(b"POST /v1.41/exec/%s/start HTTP/1.1\r\nHost: d\r\n%sContent-Type: "
+              b"application/json\r\nContent-Length: %d\r\n\r\n%s"
+              % (eid.encode(), b"Connection: Upgrade\r\nUpgrade: tcp\r\n" if upgrade else b"",
+                 len(start), start))
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    head, _, rest = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 101 UPGRADED" if upgrade else b"HTTP/1.1 200 OK"), head
+    assert b"application/vnd.docker.raw-stream" in head
+    got = {1: b"", 2: b""}
+    while rest:  # the engine's 8-byte frames: stream, 0, 0, 0, length (big-endian)
+        assert len(rest) >= 8 and rest[1:4] == b"\0\0\0", rest
+        n = int.from_bytes(rest[4:8], "big")
+        got[rest[0]] += rest[8:8 + n]
+        rest = rest[8 + n:]
+    assert got == {1: b"out\n", 2: b"err\n"}
+    st, body = http(xfront, ALPHA_UID, "GET", "/exec/%s/json" % eid)
+    assert st == 200 and json.loads(body)["ExitCode"] == 2, body
