@@ -230,6 +230,8 @@ static int unknown_key(struct policy_report *r, const char *where, const char *k
 /* where + ".key" or "[i]" into at; a location too long to show is cut, never overrun. */
 static void locate(char *at, size_t len, const char *where, const char *key, long idx)
 {
+        /* key is NULL only with idx >= 0 (an array element): never printed then. */
+        /* cppcheck-suppress nullPointer */
         int n = idx < 0 ? snprintf(at, len, "%s.%.64s", where, key)
                         : snprintf(at, len, "%s[%ld]", where, idx);
 
