@@ -67,13 +67,19 @@ $(BUILD)/bin/dockgated: $(call obj,supervisor/main.c) $(SUP_OBJ) $(AUDIT_OBJ) $(
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_SUP)
 
+# Full RELRO and no lazy binding: every symbol is bound once, in the zygote
+# (supervisor/zygote.h), not by each worker it forks (a dynamic-linker lookup
+# and a copy-on-write page of the GOT per function, per child), and the GOT
+# is read-only after start.
+WORKER_LDFLAGS = -Wl,-z,relro,-z,now
+
 $(BUILD)/bin/dockgate-worker: $(call obj,worker/main.c) $(WORKER_OBJ) $(SANDBOX_OBJ) $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_WORKER)
+	$(CC) $(LDFLAGS) $(WORKER_LDFLAGS) -o $@ $^ $(LIB_WORKER)
 
 $(BUILD)/bin/dockgate-worker-evil: $(EVIL_OBJ) $(SANDBOX_OBJ) $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_WORKER)
+	$(CC) $(LDFLAGS) $(WORKER_LDFLAGS) -o $@ $^ $(LIB_WORKER)
 
 # client/flags.c wraps getopt and getopt_long to explain a refused flag.
 WRAP_GETOPT = -Wl,--wrap=getopt -Wl,--wrap=getopt_long

@@ -22,13 +22,15 @@
 #include "bindroot.h"
 #include "schema.h"
 
-/* An ordinary tenant may do everything but remove shared images. */
+/* An ordinary tenant may do everything but remove shared images (tags go in its namespace). */
 static const char *const default_ops[] = {
     "docker/system/*",
     "docker/container/*",
     "docker/image/pull",
     "docker/image/list",
     "docker/image/inspect",
+    "docker/image/tag",
+    "docker/image/prune", /* of its own tags only */
     "docker/network/*",
     "docker/volume/*",
     "gateway/*",
@@ -1588,7 +1590,8 @@ int policy_check_call(const struct peer_policy *pp, const char *op, const json_t
          * An exec without a user would run as the container's, which may be
          * root (made before the switch was on, or by an admin): it must name one.
          */
-        if ((create || strcmp(op, "docker/container/exec") == 0) &&
+        if ((create || strcmp(op, "docker/container/exec") == 0 ||
+             strcmp(op, "docker/container/exec/create") == 0) &&
             policy_check_user(pp, user, why, sizeof(why)) < 0) {
                 snprintf(err, errlen, "input.user: %s", why);
                 return -1;

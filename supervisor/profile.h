@@ -67,6 +67,27 @@ struct engine_profile {
          * container that is not running.
          */
         int logs_follow_exited_loses;
+        /*
+         * Podman 4.3 answers top of a container that is not running with 200
+         * and an empty body (dockerd: 409, "is not running"): set, dockgate
+         * refuses it itself (CONFLICT) when the inspect says not running.
+         */
+        int top_not_running_answers;
+        /*
+         * Podman 4.3's wait with condition "removed" answers StatusCode 0
+         * whatever the container exited with (next-exit gives the code): set,
+         * dockgate waits for the exit first (next-exit for a container not
+         * yet started, not-running otherwise), keeps its code, then waits
+         * for the removal (a container already gone counts as removed).
+         */
+        int wait_removed_loses_code;
+        /*
+         * SECURITY: Podman 4.3's events OR several label filters (seen with
+         * curl: label=[own=alpha, t=x] sends a container labelled own=beta,
+         * t=x).  Set, a non-admin peer's own label filters on events are
+         * refused (INVALID_INPUT): the owner label must be the only one.
+         */
+        int events_labels_ored;
 
         /* --- detection state (detect.c's own) --- */
         struct engine *engine;

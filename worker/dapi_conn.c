@@ -74,7 +74,7 @@ static void dapi_request_clear(struct dapi *d)
         d->route = NULL;
         d->route_name[0] = '\0';
         d->capture[0] = '\0';
-        d->head_only = d->upgrade = 0;
+        d->head_only = d->upgrade = d->json_carriage = 0;
         d->probing = d->chunked_open = 0;
         json_decref(d->held);
         d->held = NULL;
@@ -194,6 +194,11 @@ static int dapi_body(struct dapi *d, const struct dreq *q)
         return 0;
 }
 
+/*
+ * Each query key is one the route lists, given once; or a top-level key of the
+ * JSON body, ignored: docker-modem (dockerode) repeats a POST's body in its
+ * query string, which the engine ignores too.  Nothing of it goes on.
+ */
 static int dapi_query_ok(struct dapi *d)
 {
         const char *k;
@@ -205,15 +210,23 @@ static int dapi_query_ok(struct dapi *d)
                 for (i = 0; d->route->query != NULL && d->route->query[i] != NULL; i++)
                         if (strcmp(d->route->query[i], k) == 0)
                                 break;
-                if (d->route->query == NULL || d->route->query[i] == NULL) {
-                        dapi_reply_error(
-                            d, 400,
-                            "query parameter %.64s is not supported by the gateway "
-                            "on %s %s",
-                            k, d->route->method, d->route->pattern);
-                        dapi_finish(d, "INVALID_INPUT");
-                        return -1;
+                if (d->route->query != NULL && d->route->query[i] != NULL) {
+                        if (json_object_get(d->path.repeated, k) != NULL) {
+                                dapi_reply_error(d, 400, "query parameter %.64s given twice",
+                                                 k);
+                                dapi_finish(d, "INVALID_INPUT");
+                                return -1;
+                        }
+                        continue;
                 }
+                if (json_is_object(d->body) && json_object_get(d->body, k) != NULL)
+                        continue;
+                dapi_reply_error(d, 400,
+                                 "query parameter %.64s is not supported by the gateway "
+                                 "on %s %s",
+                                 k, d->route->method, d->route->pattern);
+                dapi_finish(d, "INVALID_INPUT");
+                return -1;
         }
         return 0;
 }
@@ -228,7 +241,8 @@ static void dapi_send_call(struct dapi *d, const char *op, json_t *input)
         dapi_timer_arm(d);
         snprintf(id, sizeof(id), "http-%" PRIu64, d->seq);
         log_debug("request %" PRIu64 ": %s -> %s", d->seq, d->route_name, op);
-        chan_call_route(d->s->chan, d->seq, id, op, d->route->raw, input, NULL, d->route_name);
+        chan_call_route(d->s->chan, d->seq, id, op, d->route->raw && !d->json_carriage, input,
+                        NULL, d->route_name);
 }
 
 /* An early route's lookup succeeded: the head goes out, then the call itself. */
@@ -314,7 +328,7 @@ static void dapi_request(struct dapi *d)
         }
         snprintf(d->route_name, sizeof(d->route_name), "%s %s", d->route->method,
                  d->route->pattern);
-        if (dapi_query_ok(d) == -1 || dapi_body(d, q) == -1)
+        if (dapi_body(d, q) == -1 || dapi_query_ok(d) == -1)
                 return;
         if (d->route->op == NULL) {
                 d->route->in(d, NULL); /* answered by the worker */
