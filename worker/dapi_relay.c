@@ -16,6 +16,11 @@
  *   bytes are never written before the engine's answer was read (the engine
  *   drops them: DESIGN.md), and never parsed as a request again.
  *
+ * - archive (docker cp): the engine's tar, chunked, under the engine's
+ *   X-Docker-Container-Path-Stat header (checked to be base64 and nothing
+ *   else before it is written); for HEAD only that head, and the engine
+ *   connection is dropped unread.
+ *
  * An engine refusal (status not 2xx) is answered with its status and its
  * message.  Back-pressure both ways: the side that reads stops while the
  * other has more than DAPI_OUT_HIGH queued.
@@ -23,6 +28,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,7 +55,49 @@ struct drelay {
         struct devents *events; /* DRELAY_EVENTS: the presentation of each line */
         int bad;                /* the engine sent what cannot be presented */
         int peer_eof_seen;
+        int answered; /* HEAD of an archive: the answer went out, the rest is not read */
 };
+
+#define DRELAY_STAT_HEADER "X-Docker-Container-Path-Stat"
+
+/* The engine's path stat: base64 (RFC 4648) and nothing else, or NULL. */
+static const char *drelay_stat(const struct drelay *r)
+{
+        const char *v = r->http.keep_value;
+        size_t i;
+
+        if (!r->http.keep_seen || r->http.keep_long || v[0] == '\0')
+                return NULL;
+        for (i = 0; v[i] != '\0'; i++)
+                if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' && v[i] <= 'z') ||
+                      (v[i] >= '0' && v[i] <= '9') || v[i] == '+' || v[i] == '/' ||
+                      v[i] == '='))
+                        return NULL;
+        return v;
+}
+
+/* An archive's head: -1 to stop reading the engine (HEAD, or no stat). */
+static int drelay_archive_head(struct drelay *r)
+{
+        struct dapi *d = r->d;
+        const char *stat = drelay_stat(r);
+        char hdr[HTTP_KEEP_VALUE_MAX + sizeof(DRELAY_STAT_HEADER) + 8];
+
+        if (stat == NULL) {
+                log_warnx("archive: the engine's answer has no usable path stat");
+                dapi_reply_error(d, 502, "the engine's answer has no path stat");
+                r->answered = 1;
+                return -1;
+        }
+        snprintf(hdr, sizeof(hdr), DRELAY_STAT_HEADER ": %s\r\n", stat);
+        if (d->head_only) {
+                dapi_reply(d, 200, NULL, NULL, 0, hdr);
+                r->answered = 1;
+                return -1;
+        }
+        dapi_reply_chunked_with(d, 200, d->route->ctype, hdr);
+        return 0;
+}
 
 static void drelay_engine_error(struct drelay *r)
 {
@@ -86,6 +134,8 @@ static int drelay_head(void *arg, int status)
                 d->state = DA_HIJACKED;
                 /* Bytes the peer sent behind its request are the first of stdin. */
                 drelay_peer_input(d);
+        } else if (d->route->relay == DRELAY_ARCHIVE) {
+                return drelay_archive_head(r);
         } else {
                 dapi_reply_chunked(d, 200, d->route->ctype);
         }
@@ -130,6 +180,10 @@ static void drelay_end(struct drelay *r, int broken)
 {
         struct dapi *d = r->d;
 
+        if (r->answered) {
+                dapi_finish(d, r->ok && drelay_stat(r) != NULL ? "OK" : "DOCKER_ERROR");
+                return;
+        }
         if (!r->ok && r->status != 0 && !broken) {
                 drelay_engine_error(r);
                 return;
@@ -167,7 +221,7 @@ static void drelay_on_read(evutil_socket_t fd, short what, void *arg)
         if (n == -1)
                 log_debug("engine connection: %s", strerror(errno));
         rc = http_read_feed(&r->http, buf, n > 0 ? (size_t)n : 0, &used);
-        if (r->eof || r->http.complete) {
+        if (r->eof || r->http.complete || r->answered) {
                 drelay_end(r, 0);
                 return;
         }
@@ -257,6 +311,8 @@ void drelay_start(struct dapi *d, struct msg *m)
             event_add(r->rd, NULL) == -1)
                 fatalx("cannot set up the engine connection");
         http_read_init(&r->http, &drelay_cb, r);
+        if (d->route->relay == DRELAY_ARCHIVE)
+                http_read_keep(&r->http, DRELAY_STAT_HEADER);
         if (d->route->relay == DRELAY_EVENTS && (r->events = devents_new(m->opts)) == NULL)
                 fatalx("events: bad stream options from the supervisor");
         d->relay = r;
