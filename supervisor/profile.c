@@ -90,6 +90,25 @@ const char *profile_image_name(const struct engine_profile *p, const char *s)
         return s;
 }
 
+int profile_qualified_ref(const struct engine_profile *p, const char *ref, char *buf,
+                          size_t len)
+{
+        const char *slash = strchr(ref, '/');
+        size_t head = slash != NULL ? (size_t)(slash - ref) : 0;
+        int n;
+
+        if (!p->qualified_image_names || strncmp(ref, "sha256:", 7) == 0)
+                return 0;
+        /* A first part with '.' or ':', or "localhost", names a registry already. */
+        if (slash != NULL &&
+            (memchr(ref, '.', head) != NULL || memchr(ref, ':', head) != NULL ||
+             (head == 9 && strncmp(ref, "localhost", 9) == 0)))
+                return 0;
+        n = snprintf(buf, len, "%s%s", slash != NULL ? "docker.io/" : "docker.io/library/",
+                     ref);
+        return n > 0 && (size_t)n < len;
+}
+
 json_t *profile_image_names(const struct engine_profile *p, const json_t *a)
 {
         json_t *out = json_array(), *v;
