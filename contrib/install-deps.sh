@@ -12,7 +12,7 @@ set -eu
 # catatonit for HostConfig.Init (create fails without it).  Rootless helpers
 # (uidmap, slirp4netns, fuse-overlayfs) are not needed: the tests run it as root.
 
-PKGS="build-essential pkg-config clang clang-format curl libevent-dev
+PKGS="build-essential pkg-config clang clang-format clang-tidy cppcheck curl libevent-dev
 libcurl4-openssl-dev libmsgpack-dev libjansson-dev libseccomp-dev libcmocka-dev
 libhttp-parser-dev libssl-dev docker.io busybox-static docker-registry python3
 python3-pytest python3-prometheus-client python3-docker docker-compose strace tmux

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MSG_VERSION 2 /* 2: MSG_PEER.front, MSG_CALL.route */
+#define MSG_VERSION 2       /* 2: MSG_PEER.front, MSG_CALL.route */
 #define MSG_MAX (17u << 20) /* a result may carry a 16 MiB frame's worth */
 #define MSG_PEER_NAME_MAX 64
 #define MSG_OP_MAX 96

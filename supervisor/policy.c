@@ -24,17 +24,10 @@
 
 /* An ordinary tenant may do everything but remove shared images (tags go in its namespace). */
 static const char *const default_ops[] = {
-    "docker/system/*",
-    "docker/container/*",
-    "docker/image/pull",
-    "docker/image/list",
-    "docker/image/inspect",
-    "docker/image/tag",
-    "docker/image/prune", /* of its own tags only */
-    "docker/network/*",
-    "docker/volume/*",
-    "gateway/*",
-    NULL,
+    "docker/system/*",      "docker/container/*", "docker/image/pull",  "docker/image/list",
+    "docker/image/inspect", "docker/image/tag",   "docker/image/prune", /* of its own tags only
+                                                                         */
+    "docker/network/*",     "docker/volume/*",    "gateway/*",          NULL,
 };
 
 #define MIB (1LL << 20)
@@ -142,6 +135,10 @@ __attribute__((format(printf, 3, 4))) static void pwarn(struct policy_report *r,
 /* What the file holds, briefly, for "(found ...)". */
 static const char *shown(const json_t *v, char *buf, size_t len)
 {
+        if (v == NULL) {
+                snprintf(buf, len, "nothing");
+                return buf;
+        }
         switch (json_typeof(v)) {
         case JSON_STRING:
                 snprintf(buf, len, "the string \"%.40s%s\"", json_string_value(v),
@@ -232,6 +229,8 @@ static int unknown_key(struct policy_report *r, const char *where, const char *k
 /* where + ".key" or "[i]" into at; a location too long to show is cut, never overrun. */
 static void locate(char *at, size_t len, const char *where, const char *key, long idx)
 {
+        /* key is NULL only with idx >= 0 (an array element): never printed then. */
+        /* cppcheck-suppress nullPointer */
         int n = idx < 0 ? snprintf(at, len, "%s.%.64s", where, key)
                         : snprintf(at, len, "%s[%ld]", where, idx);
 

@@ -70,7 +70,7 @@ static const char *dapi_reason(int status)
 static void dapi_head(struct dapi *d, int status, const char *ctype, const char *length,
                       const char *headers)
 {
-        char buf[1024];
+        char buf[12288]; /* headers may carry a path stat (dapi_relay.c) */
         int n;
 
         n = snprintf(buf, sizeof(buf), "HTTP/1.1 %d %s\r\n" DAPI_COMMON_HEADERS "%s%s%s%s%s%s",
@@ -221,6 +221,11 @@ void dapi_reply_fail(struct dapi *d, enum dg_err code, const char *text, const j
 void dapi_reply_chunked(struct dapi *d, int status, const char *ctype)
 {
         dapi_head(d, status, ctype, "Transfer-Encoding: chunked\r\n", NULL);
+}
+
+void dapi_reply_chunked_with(struct dapi *d, int status, const char *ctype, const char *headers)
+{
+        dapi_head(d, status, ctype, "Transfer-Encoding: chunked\r\n", headers);
 }
 
 void dapi_chunk(struct dapi *d, const void *p, size_t n)
