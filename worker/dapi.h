@@ -48,6 +48,7 @@ enum droute_relay {
         DRELAY_HIJACK,   /* attach, exec start: the connection becomes a byte pipe */
         DRELAY_EVENTS,   /* chunked, each event line presented (dapi_events.c) */
         DRELAY_ARCHIVE, /* a tar, chunked, with the engine's path stat header; HEAD: the head */
+        DRELAY_PUT, /* the peer's body (a tar, checked: tar.h) as the engine's chunked body */
 };
 
 struct droute {
@@ -166,7 +167,10 @@ void devents_free(struct devents *e);
 
 /* dapi_relay.c */
 void drelay_start(struct dapi *d, struct msg *m); /* takes m->fd */
-/* Peer bytes for the engine (hijacked); peer EOF half-closes the engine side. */
+/*
+ * Peer bytes for the engine (hijacked; peer EOF half-closes the engine side),
+ * or the body of a PUT being streamed (DRELAY_PUT).
+ */
 void drelay_peer_input(struct dapi *d);
 void drelay_free(struct drelay *r);
 /* The peer's queue went below DAPI_OUT_LOW: read the engine again. */

@@ -363,6 +363,9 @@ static void dapi_parse(struct dapi *d)
                 }
                 if (st == DREQ_MORE)
                         break;
+                /* A PUT's body is streamed by its route, then the connection closes. */
+                if (st == DREQ_HEAD)
+                        d->reader.req.keep_alive = 0;
                 dapi_request(d);
         }
         if (d->state == DA_IDLE)
@@ -411,6 +414,12 @@ static void dapi_on_read(evutil_socket_t fd, short what, void *arg)
         case DA_CLOSING:
                 evbuffer_drain(d->in, evbuffer_get_length(d->in)); /* lingering */
                 break;
+        case DA_STREAMING:
+                if (d->route != NULL && d->route->relay == DRELAY_PUT) {
+                        drelay_peer_input(d);
+                        break;
+                }
+                /* fall through */
         default:
                 if (evbuffer_get_length(d->in) > DAPI_IN_MAX)
                         dapi_peer_pause(d);

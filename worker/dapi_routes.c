@@ -400,6 +400,21 @@ static int in_archive_get(struct dapi *d, json_t *input)
         return 0;
 }
 
+/*
+ * The native put always sets noOverwriteDirNonDir (as docker cp does);
+ * copyUIDGID (docker cp -a) would make the archive's owners the
+ * container's: not offered.
+ */
+static int in_archive_put(struct dapi *d, json_t *input)
+{
+        int no_overwrite;
+
+        if (dq_bool(d, "noOverwriteDirNonDir", 1, &no_overwrite) == -1 ||
+            dq_zero(d, "copyUIDGID") == -1)
+                return -1;
+        return in_archive_get(d, input);
+}
+
 /* --- the table --- */
 
 static const char *const q_none[] = {NULL};
@@ -421,6 +436,7 @@ static const char *const q_rename[] = {"name", NULL};
 static const char *const q_exec_resize[] = {"h", "w", NULL};
 static const char *const q_stats[] = {"stream", "one-shot", NULL};
 static const char *const q_archive[] = {"path", NULL};
+static const char *const q_archive_put[] = {"path", "noOverwriteDirNonDir", "copyUIDGID", NULL};
 
 /* Networks, volumes, images, system (dapi_objects.c). */
 static const char *const q_filters[] = {"filters", NULL};
@@ -481,6 +497,8 @@ static const struct droute droute_table[] = {
      in_archive_get, NULL, DRELAY_ARCHIVE, "application/x-tar", 0, 0},
     {"GET", "/containers/{id}/archive", "docker/container/archive/get", 1, q_archive,
      in_archive_get, NULL, DRELAY_ARCHIVE, "application/x-tar", 0, 0},
+    {"PUT", "/containers/{id}/archive", "docker/container/archive/put", 1, q_archive_put,
+     in_archive_put, NULL, DRELAY_PUT, NULL, 0, 0},
     /* --- exec (dapi_exec.c) --- */
     {"POST", "/containers/{id}/exec", "docker/container/exec/create", 0, q_none, dex_in_create,
      dex_out_create, DRELAY_NONE, NULL, 1, 0},

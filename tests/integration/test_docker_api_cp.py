@@ -8,7 +8,11 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import tarfile
+import tempfile
+
+import tarcraft
 
 import pytest
 
@@ -95,3 +99,44 @@ def test_cp_of_a_missing_path_and_of_another_tenants_container_fail(front, box):
     assert r.returncode != 0 and b"No such container" in r.stderr, r.stderr
     resp = raw_http(front, _req(front, "GET", "/containers/%s/archive?path=/tmp" % box))
     assert resp.startswith(b"HTTP/1.1 200")
+
+
+def test_cp_in_keeps_the_bytes(front, engine, box):  # noqa: F811
+    d = tempfile.mkdtemp(prefix="dgcp", dir="/tmp")
+    os.chmod(d, 0o755)
+    src = os.path.join(d, "upload.bin")
+    with open(src, "wb") as f:
+        f.write(DATA[::-1])
+    os.chmod(src, 0o644)
+    try:
+        _cp_in(front, engine, box, src)
+    finally:
+        shutil.rmtree(d)
+
+
+def _cp_in(front, engine, box, src):
+    cli(front, ALPHA_UID, "cp", str(src), box + ":/tmp/", check=0)
+    got = _engine_file(engine, box, "/tmp/upload.bin")
+    assert got is not None and hashlib.sha256(got).digest() == hashlib.sha256(DATA[::-1]).digest()
+    r = cli(front, BETA_UID, "cp", str(src), box + ":/tmp/beta.bin")
+    assert r.returncode != 0 and b"No such container" in r.stderr, r.stderr
+    assert _engine_file(engine, box, "/tmp/beta.bin") is None
+
+
+@pytest.mark.parametrize("hostile", [
+    tarcraft.archive(tarcraft.file("../escape", b"x")),
+    tarcraft.archive(tarcraft.sym("link", "/etc"), tarcraft.file("link/escape", b"x")),
+    tarcraft.archive(tarcraft.file("/escape", b"x")),
+], ids=["dotdot", "abs-symlink", "abs-path"])
+def test_hostile_tar_put_is_refused_and_nothing_is_written(front, engine, box, hostile):  # noqa: F811
+    resp = raw_http(front, _req(front, "PUT", "/containers/%s/archive?path=/tmp" % box, hostile))
+    assert resp.split(b" ", 2)[1] in (b"400", b"403"), resp[:300]
+    assert b"message" in resp
+    for p in ("/escape", "/tmp/escape", "/etc/escape", "/tmp/link"):
+        assert _engine_file(engine, box, p) is None, p
+
+
+def test_put_query_copyuidgid_is_refused(front, box):  # noqa: F811
+    resp = raw_http(front, _req(front, "PUT", "/containers/%s/archive?path=/tmp&copyUIDGID=1"
+                                % box, tarcraft.archive(tarcraft.file("x", b"x"))))
+    assert resp.startswith(b"HTTP/1.1 403"), resp[:300]
