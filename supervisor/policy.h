@@ -43,7 +43,7 @@ struct policy_quotas {
         int64_t nano_cpus;    /* likewise */
         int64_t streams;      /* concurrent streams */
         int64_t calls_per_second;
-        int64_t burst; /* calls allowed at once before the rate applies */
+        int64_t burst;           /* calls allowed at once before the rate applies */
         int64_t published_ports; /* host ports published over its containers */
 };
 
@@ -59,23 +59,36 @@ extern const char *const policy_ulimit_names[PU__N + 1];
 
 /* What a peer's workloads may ask for beyond the limits (container.* keys, docs/policy.md). */
 struct policy_workload {
-        int64_t ulimit_max[PU__N];   /* hard-limit ceilings */
-        int64_t hc_min_interval_ms;  /* health checks: at least this far apart */
-        int64_t hc_max_timeout_ms;   /* each probe at most this long */
+        int64_t ulimit_max[PU__N];  /* hard-limit ceilings */
+        int64_t hc_min_interval_ms; /* health checks: at least this far apart */
+        int64_t hc_max_timeout_ms;  /* each probe at most this long */
         int64_t hc_max_retries;
-        int64_t hc_max_start_ms;     /* start period */
+        int64_t hc_max_start_ms;                /* start period */
         char allowed_caps[POLICY_MAX_CAPS][24]; /* capAdd may name these (never risky ones) */
         size_t nallowed_caps;
         char runtimes[POLICY_MAX_RUNTIMES][POLICY_NAME_MAX + 1]; /* runtime may name these */
         size_t nruntimes;
-        int allow_swap;                                   /* memorySwap above memory */
+        int allow_swap;                                         /* memorySwap above memory */
         char bind_roots[POLICY_MAX_ROOTS][POLICY_ROOT_MAX + 1]; /* host dirs it may mount */
-        int bind_rw[POLICY_MAX_ROOTS];                    /* ... writable when set */
+        int bind_rw[POLICY_MAX_ROOTS];                          /* ... writable when set */
         size_t nbind_roots;
         char host_addrs[POLICY_MAX_ADDRS][64]; /* addresses published ports may bind */
         size_t nhost_addrs;
         int port_lo[POLICY_MAX_RANGES], port_hi[POLICY_MAX_RANGES]; /* host port ranges */
         size_t nranges;
+};
+
+/*
+ * docker/image/build (the "build" key, docs/policy.md): off unless allowed.
+ * The build containers get the peer's container defaults as limits.
+ */
+struct policy_build {
+        int allow;                 /* build.allow: the operation is refused without it */
+        int64_t max_context_bytes; /* the context tar, as sent */
+        int64_t timeout_s;         /* the whole build, from its call */
+        int64_t concurrent;        /* builds at once per peer */
+        int allow_add_url;         /* ADD may fetch http(s) URLs */
+        char network[POLICY_NAME_MAX + 1]; /* RUN's network: "none" or an engine network */
 };
 
 struct peer_policy {
@@ -108,6 +121,7 @@ struct peer_policy {
         struct policy_quotas quotas;
         int64_t retention_exited_s; /* exited containers removed this long after; 0: kept */
         struct policy_workload wl;
+        struct policy_build build;
 };
 
 struct policy {
