@@ -38,7 +38,8 @@ WORKER_OBJ  = $(call obj,$(WORKER_SRC))
 SUP_OBJ     = $(call obj,$(SUP_SRC))
 CLIENT_OBJ  = $(call obj,$(CLIENT_SRC))
 AUDIT_OBJ   = $(call obj,$(AUDIT_SRC))
-EVIL_OBJ    = $(patsubst %.c,$(BUILD)/evil/%.o,$(WORKER_SRC) worker/main.c)
+# The test-only evil worker: the shipped worker's objects plus its hooks (tests/evil/).
+EVIL_OBJ    = $(call obj,worker/main.c) $(WORKER_OBJ) $(BUILD)/tests/evil/evil.o
 
 BINS = $(BUILD)/bin/dockgated $(BUILD)/bin/dockgate-worker $(BUILD)/bin/dockgate
 TEST_BINS = $(BUILD)/bin/dockgate-worker-evil $(BUILD)/tests/tools/tarcheck
@@ -55,23 +56,30 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-# Test-only worker: DG_EVIL compiles in ops that try to break the sandbox and
-# invariant 2.  It is never installed and never built into dockgate-worker.
-$(BUILD)/evil/%.o: %.c
+# Test-only worker: tests/evil/evil.c sets the worker's test hooks
+# (worker/hooks.h) to attacks on the sandbox and invariant 2.  It is never
+# installed; dockgate-worker links none of it.
+$(BUILD)/tests/evil/evil.o: tests/evil/evil.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DDG_EVIL -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) -Iworker -MMD -MP -c -o $@ $<
 
 $(BUILD)/bin/dockgated: $(call obj,supervisor/main.c) $(SUP_OBJ) $(AUDIT_OBJ) $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_SUP)
 
+# Full RELRO and no lazy binding: every symbol is bound once, in the zygote
+# (supervisor/zygote.h), not by each worker it forks (a dynamic-linker lookup
+# and a copy-on-write page of the GOT per function, per child), and the GOT
+# is read-only after start.
+WORKER_LDFLAGS = -Wl,-z,relro,-z,now
+
 $(BUILD)/bin/dockgate-worker: $(call obj,worker/main.c) $(WORKER_OBJ) $(SANDBOX_OBJ) $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_WORKER)
+	$(CC) $(LDFLAGS) $(WORKER_LDFLAGS) -o $@ $^ $(LIB_WORKER)
 
 $(BUILD)/bin/dockgate-worker-evil: $(EVIL_OBJ) $(SANDBOX_OBJ) $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_WORKER)
+	$(CC) $(LDFLAGS) $(WORKER_LDFLAGS) -o $@ $^ $(LIB_WORKER)
 
 # client/flags.c wraps getopt and getopt_long to explain a refused flag.
 WRAP_GETOPT = -Wl,--wrap=getopt -Wl,--wrap=getopt_long
@@ -102,6 +110,7 @@ deps:
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
 	@sh tests/check-ops.sh
+	@python3 tests/check-layers.py
 
 unit-san:
 	$(MAKE) BUILD=build/san SAN=1 O=-O1 unit

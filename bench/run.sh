@@ -19,7 +19,9 @@
 #
 # Knobs (environment): BENCH_QUICK=1 shortens every workload (a smoke run);
 # BENCH_IDLE (default 1000) idle streams; BENCH_LOG_MB (default 200);
-# BENCH_CALLGRIND=0 skips the callgrind runs.
+# BENCH_CALLGRIND=0 skips the callgrind runs; BENCH_ZYGOTE=1 or 0 sets the
+# gateway's config "zygote" (the fork server; unset: its default);
+# BENCH_ROWS=fresh runs only the floor and the fresh-connection rows.
 #
 # POSIX sh: the Makefile runs it with `sh`.
 
@@ -117,7 +119,12 @@ echo '{"peers": {"alpha": {"uids": [0], "quotas": {"callsPerSecond": null, "stre
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 # Nor the accept-time bounds (supervisor/admit.c): 1,000 idle streams, fresh
 # connections as fast as they come.
-echo '{"streamsPerSecondPerPeer": 0, "maxWorkers": 4096, "maxWorkersPerPeer": 4096, "firstCallSeconds": 300}' >"$DIR/config.json"
+case "${BENCH_ZYGOTE:-}" in
+1) ZY=', "zygote": true' ;;
+0) ZY=', "zygote": false' ;;
+*) ZY='' ;;
+esac
+echo '{"streamsPerSecondPerPeer": 0, "maxWorkers": 4096, "maxWorkersPerPeer": 4096, "firstCallSeconds": 300'"$ZY"'}' >"$DIR/config.json"
 "$BIN/dockgated" --config "$DIR/config.json" --socket "$GW" --engine "$ENG" --policy "$DIR/policy.json" \
         --worker "$BIN/dockgate-worker" --worker-user nobody --pool 64 \
         --log-level info </dev/null >"$DIR/gateway.log" 2>&1 &
@@ -221,6 +228,8 @@ floor() {
         "$DGB" figure "process-creation floor (wall p50)" us "$2"
 }
 floor "$((CALLS * 2))"
+ROWS=${BENCH_ROWS:-all}
+if [ "$ROWS" = all ]; then
 # Kept streams: the per-call cost (what clients that keep a connection pay).
 "$DGB" kept-latency inspect "$CALLS" "$ROUNDS" 3000
 "$DGB" kept-latency ping "$CALLS" "$ROUNDS" 3000
@@ -230,21 +239,25 @@ floor "$((CALLS * 2))"
 "$DGB" kept inspect 16 "$RROUNDS" "$SECS"
 "$DGB" mux inspect 64 "$RROUNDS" "$SECS"
 "$DGB" mux ping 64 "$RROUNDS" "$SECS"
+fi
 # A fresh connection per call: a worker process each.
 "$DGB" latency ping "$CALLS" "$ROUNDS" 3000
 "$DGB" latency inspect "$CALLS" "$ROUNDS" 3000
 "$DGB" rate ping 1 "$RROUNDS" "$SECS"
 "$DGB" rate ping 16 "$RROUNDS" "$SECS"
 "$DGB" rate inspect 16 "$RROUNDS" "$SECS"
+"$DGB" handoff "$HCALLS"
+if [ "$ROWS" = all ]; then
 "$DGB" job 8 "$RROUNDS" "$((SECS * 2))"
 "$DGB" logs "$LROUNDS"
 # exec and attach skip themselves while the gateway cannot serve them yet.
 "$DGB" exec "$((CALLS / 3))" "$ROUNDS"
 DGB_ATTACH=$AT "$DGB" attach 64 "$ROUNDS"
-"$DGB" handoff "$HCALLS"
 "$DGB" idle "$IDLE" "$STEPS" "$PINGS"
+fi
 floor "$((CALLS * 2))"
 
+if [ "$ROWS" = all ]; then
 # The audit log at full rate: 64 calls in flight on one stream, through a
 # gateway whose audit log is written and fdatasync'd before each answer
 # (group commit), beside the rows above (no audit log).
@@ -267,6 +280,7 @@ done
 stop_pid "$AU_PID"
 AU_PID=""
 printf '  (audit log: %s records)\n' "$(wc -l <"$DIR/audit.log" 2>/dev/null || echo 0)"
+fi
 
 # Instructions per call (callgrind counts are repeatable on a loaded machine):
 # the supervisor alone (a worker cannot run under valgrind: its filter kills
@@ -293,7 +307,7 @@ cg() { # OP CALLS: prints the supervisor's total Ir
         wait "$CG_PID" 2>/dev/null || true
         sed -n 's/^summary: //p' "$DIR/cg.out" | head -n 1
 }
-if [ "${BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null 2>&1; then
+if [ "$ROWS" = all ] && [ "${BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null 2>&1; then
         for op in ping inspect; do
                 a=$(cg "$op" 200)
                 b=$(cg "$op" 2200)

@@ -6,11 +6,19 @@
 
 set -eu
 
+# Podman (ENGINE=podman): --no-install-recommends leaves out what a rootful
+# service with its own networks needs beyond its Depends (conmon,
+# containers-common, crun or runc): netavark and aardvark-dns for networks,
+# catatonit for HostConfig.Init (create fails without it).  Rootless helpers
+# (uidmap, slirp4netns, fuse-overlayfs) are not needed: the tests run it as root.
+
 PKGS="build-essential pkg-config clang clang-format curl libevent-dev
 libcurl4-openssl-dev libmsgpack-dev libjansson-dev libseccomp-dev libcmocka-dev
 libhttp-parser-dev libssl-dev docker.io busybox-static docker-registry python3
-python3-pytest python3-prometheus-client strace tmux iproute2
-libclang-rt-14-dev debhelper man-db systemd haproxy valgrind"
+python3-pytest python3-prometheus-client python3-docker docker-compose strace tmux
+iproute2
+libclang-rt-14-dev debhelper man-db systemd haproxy valgrind
+podman netavark aardvark-dns catatonit"
 
 missing=""
 for p in $PKGS; do

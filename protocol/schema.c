@@ -91,12 +91,9 @@ static const struct field_spec f_lease[] = {
 
 /* healthcheck: the policy bounds each value further (supervisor/create_knobs.c). */
 static const struct field_spec f_health[] = {
-    S_LIST("test", 1, 64, 1),
-    S_INT("intervalMs", 0, 86400000, 0),
-    S_INT("timeoutMs", 0, 86400000, 0),
-    S_INT("startPeriodMs", 0, 86400000, 0),
-    S_INT("retries", 0, 1000, 0),
-    S_END,
+    S_LIST("test", 1, 64, 1),           S_INT("intervalMs", 0, 86400000, 0),
+    S_INT("timeoutMs", 0, 86400000, 0), S_INT("startPeriodMs", 0, 86400000, 0),
+    S_INT("retries", 0, 1000, 0),       S_END,
 };
 
 static const struct field_spec f_create[] = {
@@ -113,6 +110,7 @@ static const struct field_spec f_create[] = {
     S_BOOL("stdinOnce"),
     S_OBJ("limits", f_limits),
     S_STR("network", 1, 256, 0),
+    S_LIST("networkAliases", 0, 16, 0),
     S_BOOL("readOnlyRootfs"),
     S_MAP("tmpfs", 16),
     S_MAP("volumes", 16),
@@ -158,6 +156,13 @@ static const struct field_spec f_kill[] = {
     S_END,
 };
 
+/* rename: the new name, in the caller's namespace like a create's (supervisor/names.h). */
+static const struct field_spec f_rename[] = {
+    S_CONTAINER,
+    S_STR("name", 1, 128, 1), /* OPS_NAME_MAX (bounds.h), checked again by the handler */
+    S_END,
+};
+
 static const struct field_spec f_remove[] = {
     S_CONTAINER,
     S_BOOL("force"),
@@ -200,6 +205,27 @@ static const struct field_spec f_exec[] = {
     S_END,
 };
 
+/* Exec instances by ID (docker/exec/...; docker/container/exec/create takes f_exec). */
+#define S_EXEC_ID S_STR("execId", 64, 64, 1) /* the engine's ID, as create gave it */
+
+static const struct field_spec f_exec_start[] = {
+    S_EXEC_ID,
+    S_BOOL("detach"),
+    S_END,
+};
+
+static const struct field_spec f_exec_id[] = {
+    S_EXEC_ID,
+    S_END,
+};
+
+static const struct field_spec f_exec_resize[] = {
+    S_EXEC_ID,
+    S_INT("rows", 1, 10000, 1),
+    S_INT("cols", 1, 10000, 1),
+    S_END,
+};
+
 static const struct field_spec f_attach[] = {
     S_CONTAINER,
     S_BOOL("stdin"),
@@ -237,6 +263,13 @@ static const struct field_spec f_image_remove[] = {
     S_END,
 };
 
+static const struct field_spec f_image_tag[] = {
+    S_STR("image", 1, 256, 1),
+    S_STR("repo", 1, 256, 1),
+    S_STR("tag", 1, 128, 0),
+    S_END,
+};
+
 static const struct field_spec f_network_create[] = {
     S_STR("name", 1, 256, 1),
     S_BOOL("internal"),
@@ -253,6 +286,7 @@ static const struct field_spec f_network[] = {
 static const struct field_spec f_network_connect[] = {
     S_STR("networkId", 1, 256, 1),
     S_CONTAINER,
+    S_LIST("aliases", 0, 16, 0), /* connect only */
     S_END,
 };
 
@@ -331,15 +365,15 @@ static int schema_check_list(const struct field_spec *f, const json_t *v, const 
 
         if (!json_is_array(v) || (int64_t)json_array_size(v) < f->min ||
             (int64_t)json_array_size(v) > f->max)
-                return dg_errf(err, errlen, "%s: must be an array of %lld..%lld strings",
-                                   path, (long long)f->min, (long long)f->max);
+                return dg_errf(err, errlen, "%s: must be an array of %lld..%lld strings", path,
+                               (long long)f->min, (long long)f->max);
         json_array_foreach(v, i, item)
         {
                 if (!schema_string_ok(item, 0, SCHEMA_ITEM_MAX))
                         return dg_errf(err, errlen,
-                                           "%s[%zu]: must be a string of at most %d bytes "
-                                           "without NUL",
-                                           path, i, SCHEMA_ITEM_MAX);
+                                       "%s[%zu]: must be a string of at most %d bytes "
+                                       "without NUL",
+                                       path, i, SCHEMA_ITEM_MAX);
         }
         return 0;
 }
@@ -354,22 +388,21 @@ static int schema_check_map(const struct field_spec *f, const json_t *v, const c
 
         if (!json_is_object(v) || (int64_t)json_object_size(v) > f->max)
                 return dg_errf(err, errlen, "%s: must be an object of at most %lld strings",
-                                   path, (long long)f->max);
+                               path, (long long)f->max);
         for (it = json_object_iter((json_t *)v); it != NULL;
              it = json_object_iter_next((json_t *)v, it)) {
                 key = json_object_iter_key(it);
                 keylen = json_object_iter_key_len(it);
                 if (keylen < 1 || keylen > SCHEMA_KEY_MAX || strlen(key) != keylen)
-                        return dg_errf(err, errlen,
-                                           "%s: keys must be 1..%d bytes without NUL", path,
-                                           SCHEMA_KEY_MAX);
+                        return dg_errf(err, errlen, "%s: keys must be 1..%d bytes without NUL",
+                                       path, SCHEMA_KEY_MAX);
                 if (!schema_string_ok(json_object_iter_value(it), 0, SCHEMA_ITEM_MAX))
                         return dg_errf(err, errlen,
-                                           "%s.%s: must be a string of at most %d bytes "
-                                           "without NUL",
-                                           path,
-                                           schema_key_shown(key, keylen, shown, sizeof(shown)),
-                                           SCHEMA_ITEM_MAX);
+                                       "%s.%s: must be a string of at most %d bytes "
+                                       "without NUL",
+                                       path,
+                                       schema_key_shown(key, keylen, shown, sizeof(shown)),
+                                       SCHEMA_ITEM_MAX);
         }
         return 0;
 }
@@ -385,9 +418,9 @@ static int schema_check_value(const struct field_spec *f, const json_t *v, const
         switch (f->kind) {
         case F_STRING:
                 if (!schema_string_ok(v, f->min, f->max))
-                        return dg_errf(
-                            err, errlen, "%s: must be a string of %lld..%lld bytes without NUL",
-                            path, (long long)f->min, (long long)f->max);
+                        return dg_errf(err, errlen,
+                                       "%s: must be a string of %lld..%lld bytes without NUL",
+                                       path, (long long)f->min, (long long)f->max);
                 return 0;
         case F_BOOL:
                 if (!json_is_boolean(v))
@@ -397,8 +430,8 @@ static int schema_check_value(const struct field_spec *f, const json_t *v, const
                 /* json_is_integer: reals and booleans are refused */
                 if (!json_is_integer(v) || (i = json_integer_value(v)) < f->min || i > f->max)
                         return dg_errf(err, errlen,
-                                           "%s: must be an integer between %lld and %lld", path,
-                                           (long long)f->min, (long long)f->max);
+                                       "%s: must be an integer between %lld and %lld", path,
+                                       (long long)f->min, (long long)f->max);
                 return 0;
         case F_STRINGS:
                 return schema_check_list(f, v, path, err, errlen);
@@ -439,15 +472,14 @@ static int schema_check_object(const struct field_spec *fields, const json_t *ob
                 f = strlen(key) == keylen ? schema_field(fields, key) : NULL;
                 if (f == NULL)
                         return dg_errf(err, errlen, "%s.%s: unknown field", path,
-                                           schema_key_shown(key, keylen, shown, sizeof(shown)));
+                                       schema_key_shown(key, keylen, shown, sizeof(shown)));
                 snprintf(sub, sizeof(sub), "%s.%s", path, f->name);
                 if (schema_check_value(f, json_object_iter_value(it), sub, err, errlen) < 0)
                         return -1;
         }
         for (f = fields; f != NULL && f->name != NULL; f++)
                 if (f->required && json_object_get(obj, f->name) == NULL)
-                        return dg_errf(err, errlen, "%s.%s: missing (required)", path,
-                                           f->name);
+                        return dg_errf(err, errlen, "%s.%s: missing (required)", path, f->name);
         return 0;
 }
 

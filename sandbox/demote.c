@@ -18,7 +18,8 @@
  *     of 0 is caught here.
  *  5. ambient set cleared and capset() with empty sets: nothing left even if
  *     the process was started with capabilities as a non-root user.
- *  6. rlimits: NPROC 0 (no fork even if the filter had a hole), FSIZE 0 (no
+ *  6. rlimits: NPROC 0 (no fork even if the filter had a hole; the zygote
+ *     keeps its NPROC and each child it forks sets 0 itself), FSIZE 0 (no
  *     file grows), CORE 0 (no core file with peer data), NOFILE 16 (a
  *     handful of descriptors is all a one-stream worker needs), MEMLOCK 0.
  *  7. not dumpable: no ptrace attach or /proc/pid/mem by other processes of
@@ -116,7 +117,12 @@ static void demote_rlimit(int resource, const char *name, rlim_t value)
                 fatal("setrlimit(%s, %lu)", name, (unsigned long)value);
 }
 
-void sandbox_demote(uid_t uid, gid_t gid, unsigned calls)
+void sandbox_no_fork(void)
+{
+        demote_rlimit(RLIMIT_NPROC, "RLIMIT_NPROC", 0);
+}
+
+void sandbox_demote(uid_t uid, gid_t gid, unsigned calls, int may_fork)
 {
         int privileged = geteuid() == 0;
 
@@ -131,7 +137,8 @@ void sandbox_demote(uid_t uid, gid_t gid, unsigned calls)
         demote_prove();
         demote_caps();
 
-        demote_rlimit(RLIMIT_NPROC, "RLIMIT_NPROC", 0);
+        if (!may_fork)
+                sandbox_no_fork();
         demote_rlimit(RLIMIT_FSIZE, "RLIMIT_FSIZE", 0);
         demote_rlimit(RLIMIT_CORE, "RLIMIT_CORE", 0);
         /* Its own few, plus one engine connection per call it may have in flight. */

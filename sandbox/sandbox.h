@@ -16,10 +16,13 @@
 
 /*
  * Drops to uid/gid; calls is the most calls the worker may have in flight
- * (one engine connection each, within RLIMIT_NOFILE).  Exits through
- * fatal() on any failure.
+ * (one engine connection each, within RLIMIT_NOFILE).  may_fork keeps
+ * RLIMIT_NPROC as it was (the zygote forks workers); every worker then calls
+ * sandbox_no_fork() before its filter.  Exits through fatal() on any failure.
  */
-void sandbox_demote(uid_t uid, gid_t gid, unsigned calls);
+void sandbox_demote(uid_t uid, gid_t gid, unsigned calls, int may_fork);
+/* RLIMIT_NPROC 0: the step sandbox_demote(..., 1) left out. */
+void sandbox_no_fork(void);
 /*
  * Installs the seccomp filter.  chan is the supervisor channel: the only
  * descriptor sendmsg() may be used on, so that no descriptor the worker holds
@@ -27,5 +30,13 @@ void sandbox_demote(uid_t uid, gid_t gid, unsigned calls);
  * through fatal() on any failure.
  */
 void sandbox_seccomp(int chan);
+/*
+ * The same filter compiled to BPF (malloc'd, kept for the process's life),
+ * and its installation: the zygote compiles once, each child installs it.
+ * Both exit through fatal() on any failure.
+ */
+struct sock_fprog;
+void sandbox_seccomp_compile(int chan, struct sock_fprog *prog);
+void sandbox_seccomp_install(const struct sock_fprog *prog);
 
 #endif

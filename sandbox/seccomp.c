@@ -12,11 +12,18 @@
  * refused by libseccomp's generated check, since x32 is never added.
  */
 #include <sys/mman.h>
+#include <sys/prctl.h>
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "sandbox.h"
@@ -154,7 +161,8 @@ static void seccomp_allow_sendmsg(scmp_filter_ctx ctx, int chan)
                 fatalx("seccomp: allow sendmsg on fd %d: %s", chan, strerror(-rc));
 }
 
-void sandbox_seccomp(int chan)
+/* The whole filter, not loaded; the caller releases it. */
+static scmp_filter_ctx seccomp_build(int chan)
 {
         scmp_filter_ctx ctx;
         size_t i;
@@ -172,10 +180,66 @@ void sandbox_seccomp(int chan)
         seccomp_allow_noexec(ctx, SCMP_SYS(mmap), "mmap");
         seccomp_allow_noexec(ctx, SCMP_SYS(mprotect), "mprotect");
         seccomp_allow_sendmsg(ctx, chan);
+        return ctx;
+}
+
+void sandbox_seccomp(int chan)
+{
+        scmp_filter_ctx ctx = seccomp_build(chan);
+        int rc;
 
         /* SECURITY: never fail open: no filter, no worker. */
         if ((rc = seccomp_load(ctx)) != 0)
                 fatalx("seccomp_load: %s", strerror(-rc));
         seccomp_release(ctx);
         log_debug("seccomp filter loaded");
+}
+
+/*
+ * The same filter as BPF, compiled once by the zygote (libseccomp's
+ * generator runs here, not in every child).  libseccomp 2.5 exports only to
+ * a descriptor: a pipe, read back whole (a filter of this size is a few
+ * hundred instructions, far below the pipe's capacity).
+ */
+void sandbox_seccomp_compile(int chan, struct sock_fprog *prog)
+{
+        scmp_filter_ctx ctx = seccomp_build(chan);
+        size_t cap = 65536, len = 0;
+        char *buf;
+        int p[2], rc;
+
+        if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1)
+                fatal("seccomp: pipe");
+        if ((rc = seccomp_export_bpf(ctx, p[1])) != 0)
+                fatalx("seccomp_export_bpf: %s", strerror(-rc));
+        close(p[1]);
+        seccomp_release(ctx);
+        if ((buf = malloc(cap)) == NULL)
+                fatal("seccomp: malloc");
+        for (;;) {
+                ssize_t n = read(p[0], buf + len, cap - len);
+                if (n == 0)
+                        break;
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        fatal("seccomp: reading the exported filter");
+                len += (size_t)n;
+                if (len == cap)
+                        fatalx("seccomp: exported filter too large");
+        }
+        close(p[0]);
+        if (len == 0 || len % sizeof(struct sock_filter) != 0 ||
+            len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+                fatalx("seccomp: exported filter of %zu bytes", len);
+        prog->len = (unsigned short)(len / sizeof(struct sock_filter));
+        prog->filter = (struct sock_filter *)buf;
+        log_debug("seccomp filter compiled: %u instructions", (unsigned)prog->len);
+}
+
+void sandbox_seccomp_install(const struct sock_fprog *prog)
+{
+        /* SECURITY: never fail open: no filter, no worker.  no_new_privs is already set. */
+        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog, 0, 0) == -1)
+                fatal("prctl(PR_SET_SECCOMP)");
 }

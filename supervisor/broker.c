@@ -18,6 +18,7 @@
 #include "msg.h"
 #include "opencall.h"
 #include "pool.h"
+#include "pool_up.h"
 #include "rate.h"
 #include "schema.h"
 
@@ -250,7 +251,8 @@ static int broker_identify(struct call *c)
                 return 0;
         }
         if (c->token[0] == '\0') {
-                call_fail(c, DG_UNAUTHENTICATED, "auth.token is required on every call over TCP");
+                call_fail(c, DG_UNAUTHENTICATED,
+                          "auth.token is required on every call over TCP");
                 return -1;
         }
         pp = policy_by_token(c->policy, c->token, id);
@@ -354,3 +356,41 @@ int broker_dispatch(struct call *c)
         w->sv->ops->handler[os->id](c);
         return 0;
 }
+
+/* A MSG_CALL the pool's state table let through: our record of the call, then dispatch. */
+static int broker_call_msg(struct worker *w, struct msg *m)
+{
+        struct call *c = calloc(1, sizeof(*c));
+
+        if (c == NULL)
+                fatal("calloc");
+        c->worker = w;
+        c->seq = m->seq;
+        snprintf(c->id, sizeof(c->id), "%s", m->id);
+        snprintf(c->op, sizeof(c->op), "%s", m->op);
+        c->raw = m->raw;
+        c->input = m->input;
+        m->input = NULL;
+        memcpy(c->token, m->token, sizeof(c->token));
+        explicit_bzero(m->token, sizeof(m->token));
+        c->engine = w->sv->engine;
+        /* Our record of the call, for its end record (it outlives c). */
+        c->oc = opencall_new(w, m->seq, m->id, m->op);
+        c->oc->call = c;
+        return broker_dispatch(c);
+}
+
+static int broker_kept(const struct call *c)
+{
+        return c->kept != NULL;
+}
+
+const struct pool_up broker_pool_up = {
+    .call = broker_call_msg,
+    .cancel = broker_cancel,
+    .kept = broker_kept,
+    .stream_end = broker_stream_end,
+    .resize = broker_resize,
+    .call_end = auditrec_end,
+    .worker_event = auditrec_worker,
+};

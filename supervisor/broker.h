@@ -127,4 +127,7 @@ int broker_dispatch(struct call *c);
 void broker_cancel(struct call *c);
 void call_free(struct call *c);
 
+/* What the pool calls above it (pool_up.h): main.c sets sv->up to it. */
+extern const struct pool_up broker_pool_up;
+
 #endif

@@ -62,6 +62,9 @@ void config_defaults(struct config *c, const char *argv0)
         c->audit_sync = 1;
         c->accounting_interval = 5;
         c->lease_tick = 5;
+        c->zygote = 1;
+        c->zygote_forks = 256;
+        c->zygote_seconds = 600;
 }
 
 static int set_str(char *dst, size_t dstlen, json_t *v, const char *key, char *err,
@@ -172,7 +175,8 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
                                 goto out;
                         c->max_workers = (int)u;
                 } else if (strcmp(key, "streamsPerSecondPerPeer") == 0) {
-                        if (set_uint(&c->streams_per_second, v, key, 0, 1000000, err, errlen) < 0)
+                        if (set_uint(&c->streams_per_second, v, key, 0, 1000000, err, errlen) <
+                            0)
                                 goto out;
                 } else if (strcmp(key, "maxWorkersPerPeer") == 0) {
                         if (set_uint(&u, v, key, 1, 65536, err, errlen) < 0)
@@ -214,6 +218,15 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
                                 goto out;
                 } else if (strcmp(key, "leaseTickSeconds") == 0) {
                         if (set_uint(&c->lease_tick, v, key, 1, 60, err, errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "zygote") == 0) {
+                        if (set_bool(&c->zygote, v, key, err, errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "zygoteForks") == 0) {
+                        if (set_uint(&c->zygote_forks, v, key, 1, 65536, err, errlen) < 0)
+                                goto out;
+                } else if (strcmp(key, "zygoteSeconds") == 0) {
+                        if (set_uint(&c->zygote_seconds, v, key, 1, 86400, err, errlen) < 0)
                                 goto out;
                 } else if (strcmp(key, "syslog") == 0) {
                         if (set_bool(&c->syslog, v, key, err, errlen) < 0)

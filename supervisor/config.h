@@ -9,7 +9,8 @@
  *   audit, auditRotateBytes, auditSync, adminSocket, stateDir,
  *   accountingIntervalSeconds (docs/audit.md), leaseTickSeconds (lease.h),
  *   firstCallSeconds, maxWorkers, maxWorkersPerPeer, streamsPerSecondPerPeer
- *   (docs/SECURITY.md, invariant 6)
+ *   (docs/SECURITY.md, invariant 6),
+ *   zygote, zygoteForks, zygoteSeconds (the fork server: docs/SECURITY.md "Zygote")
  */
 #ifndef DG_CONFIG_H
 #define DG_CONFIG_H
@@ -18,7 +19,7 @@
 #include <stdint.h>
 
 struct config {
-        char socket[108];  /* peers' unix listener */
+        char socket[108];        /* peers' unix listener */
         char docker_socket[108]; /* the Docker-API front's unix listener; "" for none */
         char tcp[64];      /* "[HOST:]PORT" of the TCP listener (token auth); "" for none */
         char engine[108];  /* the Docker socket */
@@ -44,6 +45,9 @@ struct config {
         char state_dir[4096];         /* persisted accounting; "" keeps it in memory */
         uint32_t accounting_interval; /* seconds between engine samples */
         uint32_t lease_tick;          /* seconds between lease reaper rounds (lease.h) */
+        int zygote;              /* fork workers from a zygote (zygote.h); 0: posix_spawn */
+        uint32_t zygote_forks;   /* a fresh zygote after this many forks */
+        uint32_t zygote_seconds; /* ... or after this many seconds */
 };
 
 void config_defaults(struct config *c, const char *argv0);

@@ -235,6 +235,36 @@ static int create_volumes(struct create_ctx *x)
 }
 
 /*
+ * networkAliases: names of the container on a network of the peer's own
+ * (DNS names there, seen only by the peer's containers on it).  Not on the
+ * engine's networks, where other peers' containers would resolve them.
+ */
+static int create_aliases(struct create_ctx *x)
+{
+        json_t *in = json_object_get(x->in, "networkAliases"), *v;
+        const char *s;
+        size_t i;
+
+        if (json_array_size(in) == 0)
+                return 0;
+        if (x->plan->network[0] == '\0')
+                return create_fail(x, DG_FORBIDDEN, "networkAliases",
+                                   "aliases only on a network of your own");
+        json_array_foreach(in, i, v)
+        {
+                s = json_string_value(v);
+                if (i >= CREATE_ALIASES_MAX || s == NULL || !ops_name_ok(s))
+                        return create_fail(x, DG_INVALID_INPUT, "networkAliases",
+                                           "1 to %d of [A-Za-z0-9_.-], starting with a letter "
+                                           "or digit",
+                                           OPS_NAME_MAX);
+                snprintf(x->plan->aliases[i], sizeof(x->plan->aliases[i]), "%s", s);
+                x->plan->naliases = i + 1;
+        }
+        return 0;
+}
+
+/*
  * The network input: "none", an engine-wide network the policy lists, or
  * one of the peer's own (left in plan->network to resolve).  Never the
  * host's namespaces, never another container's.
@@ -244,7 +274,7 @@ static int create_network(struct create_ctx *x, json_t *hc)
         const char *net = create_str(x, "network");
 
         if (net == NULL)
-                return 0;
+                return hc != NULL ? create_aliases(x) : 0; /* none: no aliases */
         if (net[0] == '\0')
                 return create_fail(x, DG_INVALID_INPUT, "network", "a network name or ID");
         if (strcmp(net, "host") == 0)
@@ -260,9 +290,12 @@ static int create_network(struct create_ctx *x, json_t *hc)
                                    "this peer may not use the engine's bridge network");
         if (hc == NULL)
                 return 0; /* checked only, before anything is built */
-        if (policy_network_allowed(x->pp, net))
+        if (!policy_network_allowed(x->pp, net))
+                snprintf(x->plan->network, sizeof(x->plan->network), "%s", net);
+        if (create_aliases(x) == -1)
+                return -1;
+        if (x->plan->network[0] == '\0')
                 return create_set(x, hc, "NetworkMode", json_string(net));
-        snprintf(x->plan->network, sizeof(x->plan->network), "%s", net);
         return 0;
 }
 
@@ -423,7 +456,8 @@ void create_body_mount(struct create_plan *plan, size_t i, const char *volume_na
 int create_body_network(struct create_plan *plan, const char *id, const char *driver,
                         struct create_error *err)
 {
-        json_t *hc = json_object_get(plan->body, "HostConfig");
+        json_t *hc = json_object_get(plan->body, "HostConfig"), *aliases;
+        size_t i;
 
         /* SECURITY: an admin resolves every network, the host's too. */
         if (driver != NULL && strcmp(driver, "host") == 0) {
@@ -432,11 +466,20 @@ int create_body_network(struct create_plan *plan, const char *id, const char *dr
                          "input.network: host networking is not allowed");
                 return -1;
         }
+        if ((aliases = json_array()) == NULL) {
+                err->code = DG_INTERNAL;
+                snprintf(err->text, sizeof(err->text), "out of memory");
+                return -1;
+        }
         json_object_set_new(hc, "NetworkMode", json_string(id));
         /* On its own network a container answers to the name its peer gave it. */
+        if (plan->name[0] != '\0')
+                json_array_append_new(aliases, json_string(plan->name));
+        for (i = 0; i < plan->naliases; i++)
+                json_array_append_new(aliases, json_string(plan->aliases[i]));
         json_object_set_new(
             plan->body, "NetworkingConfig",
-            json_pack("{s:{s:{s:[s]}}}", "EndpointsConfig", id, "Aliases", plan->name));
+            json_pack("{s:{s:{s:o}}}", "EndpointsConfig", id, "Aliases", aliases));
         return 0;
 }
 

@@ -31,6 +31,7 @@
 #define CREATE_VOLUMES_MAX 16 /* the schema's bound on input.volumes */
 #define CREATE_PATH_MAX 256   /* a mount path in the container */
 #define CREATE_ERR_MAX 512
+#define CREATE_ALIASES_MAX 16 /* the schema's bound on input.networkAliases */
 
 struct call;
 
@@ -65,6 +66,9 @@ struct create_plan {
         json_t *body;                  /* the engine's create body (owned) */
         char name[OPS_NAME_MAX + 1];   /* input.name, or "" when the gateway picks one */
         char network[OPS_REF_MAX + 1]; /* a network of the peer's own to resolve, or "" */
+        /* input.networkAliases: more names on that network, beside plan->name */
+        char aliases[CREATE_ALIASES_MAX][OPS_NAME_MAX + 1];
+        size_t naliases;
         struct create_volume volumes[CREATE_VOLUMES_MAX];
         size_t nvolumes;
         int64_t memory_bytes, nano_cpus, pids_limit; /* the limits set */
@@ -73,8 +77,8 @@ struct create_plan {
         int publish_all; /* every port the image exposes, each on a picked host port */
         struct create_bind binds[CREATE_BINDS_MAX];
         size_t nbinds;
-        int ports_settled;                    /* create_ports.c: host ports chosen */
-        void (*ports_next)(struct call *c);  /* create_ports.c: what runs after its steps */
+        int ports_settled;                  /* create_ports.c: host ports chosen */
+        void (*ports_next)(struct call *c); /* create_ports.c: what runs after its steps */
 };
 
 /*
@@ -106,7 +110,8 @@ int create_body_build(const json_t *input, const struct peer_policy *pp,
 void create_body_mount(struct create_plan *plan, size_t i, const char *volume_name);
 /*
  * Puts the container on the resolved network id (its driver, from the
- * engine's inspect, may be NULL), with plan->name as its alias there.
+ * engine's inspect, may be NULL), with plan->name and plan->aliases as its
+ * aliases there.
  * -1 with err filled in when that network is the host's.
  */
 int create_body_network(struct create_plan *plan, const char *id, const char *driver,

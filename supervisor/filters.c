@@ -4,14 +4,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "broker.h"
 #include "engine.h"
+#include "enginetime.h"
 #include "filters.h"
 #include "names.h"
 #include "ops_impl.h"
 
-enum filters_kind { FK_CONTAINER, FK_NETWORK, FK_VOLUME, FK_EVENT, FK_NONE };
+enum filters_kind {
+        FK_CONTAINER,
+        FK_NETWORK,
+        FK_VOLUME,
+        FK_EVENT,
+        FK_PRUNE,
+        FK_PRUNE_AGED,
+        FK_IMAGE,
+        FK_NONE
+};
 
 static const char *const filters_keys[][9] = {
     [FK_CONTAINER] = {"label", "name", "status", "id", "ancestor", "network", "health",
@@ -19,6 +30,9 @@ static const char *const filters_keys[][9] = {
     [FK_NETWORK] = {"label", "name", "id", NULL},
     [FK_VOLUME] = {"label", "name", "dangling", NULL},
     [FK_EVENT] = {"label", "event", "container", "image", NULL},
+    [FK_PRUNE] = {"label", "label!", NULL},
+    [FK_PRUNE_AGED] = {"label", "label!", "until", NULL},
+    [FK_IMAGE] = {"label", "dangling", "reference", NULL},
     [FK_NONE] = {NULL},
 };
 
@@ -32,6 +46,13 @@ static enum filters_kind filters_kind_of(const struct call *c)
                 return FK_VOLUME;
         if (strcmp(c->op, "docker/system/events") == 0)
                 return FK_EVENT;
+        if (strcmp(c->op, "docker/volume/prune") == 0)
+                return FK_PRUNE;
+        if (strcmp(c->op, "docker/image/list") == 0)
+                return FK_IMAGE;
+        if (strcmp(c->op, "docker/network/prune") == 0 ||
+            strcmp(c->op, "docker/container/prune") == 0)
+                return FK_PRUNE_AGED;
         return FK_NONE;
 }
 
@@ -120,18 +141,28 @@ static int filters_one(struct call *c, enum filters_kind kind, const char *kv, j
                           list);
                 return -1;
         }
-        if (strcmp(key, "label") == 0) {
+        if (strcmp(key, "label") == 0 || strcmp(key, "label!") == 0) {
                 if (!filters_printable(v, 512))
                         return filters_bad(c, key,
                                            "a key or key=value of printable characters");
                 if (strncmp(v, owner, strlen(owner)) == 0) {
                         call_fail(c, DG_FORBIDDEN,
-                                  "input.filters: label: the prefix %s is "
+                                  "input.filters: %s: the prefix %s is "
                                   "reserved",
-                                  owner);
+                                  key, owner);
                         return -1;
                 }
+                if (key[5] == '!')
+                        return 0; /* applied here (filters_keep): the lists have no label! */
                 snprintf(val, sizeof(val), "%s", v);
+        } else if (strcmp(key, "until") == 0) {
+                double t;
+
+                if (enginetime_parse(v, time(NULL), &t) < 0)
+                        return filters_bad(c, key,
+                                           "a duration before now (24h, 90m), UNIX seconds or "
+                                           "an RFC 3339 date");
+                return 0; /* applied here (filters_keep), to each element's Created */
         } else if (strcmp(key, "name") == 0) {
                 if (!filters_printable(v, 128))
                         return filters_bad(c, key, "1 to 128 printable characters");
@@ -149,6 +180,11 @@ static int filters_one(struct call *c, enum filters_kind kind, const char *kv, j
         } else if (strcmp(key, "id") == 0) {
                 if (!filters_chars(v, 64, FILTERS_HEX))
                         return filters_bad(c, key, "1 to 64 lowercase hex digits");
+                snprintf(val, sizeof(val), "%s", v);
+        } else if (strcmp(key, "reference") == 0) {
+                /* the engine's pattern: a reference whose path parts may hold '*' */
+                if (!filters_chars(v, 256, FILTERS_ALNUM "._/:@*-"))
+                        return filters_bad(c, key, "an image reference, '*' as a wildcard");
                 snprintf(val, sizeof(val), "%s", v);
         } else if (strcmp(key, "ancestor") == 0 || strcmp(key, "image") == 0) {
                 if (!filters_chars(v, 256, FILTERS_ALNUM "._/:@-"))
@@ -207,7 +243,8 @@ int filters_query(struct call *c, char *buf, size_t len)
                 call_fail(c, DG_INTERNAL, "out of memory");
                 return -1;
         }
-        if (!c->peer->admin) {
+        /* Images are shared: no owner label (the list is the same for everyone). */
+        if (!c->peer->admin && filters_kind_of(c) != FK_IMAGE) {
                 if (engine_path(label, sizeof(label), "%s=%s", c->policy->owner_label,
                                 c->peer->name) < 0) {
                         json_decref(f);
@@ -284,6 +321,30 @@ static int filters_item_named(const struct call *c, const json_t *item, const ch
         return 0;
 }
 
+/* The item carries the label "key" or "key=value" (spec). */
+static int filters_labelled(const json_t *item, const char *spec)
+{
+        const char *eq = strchr(spec, '=');
+        json_t *labels = json_object_get(item, "Labels"), *v;
+        char key[520];
+
+        snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - spec) : (int)strlen(spec), spec);
+        v = json_object_get(labels, key);
+        return v != NULL &&
+               (eq == NULL ||
+                strcmp(json_string_value(v) ? json_string_value(v) : "", eq + 1) == 0);
+}
+
+/* Created before the until value; an element without a readable Created is kept out. */
+static int filters_before(const json_t *item, const char *until)
+{
+        double t, created;
+
+        return enginetime_parse(until, time(NULL), &t) == 0 &&
+               enginetime_created(json_object_get(item, "Created"), &created) == 0 &&
+               created < t;
+}
+
 int filters_keep(const struct call *c, const json_t *item)
 {
         json_t *in = json_object_get(c->input, "filters"), *v;
@@ -295,7 +356,14 @@ int filters_keep(const struct call *c, const json_t *item)
         json_array_foreach(in, i, v)
         {
                 s = json_string_value(v);
-                if (s == NULL || strncmp(s, "name=", 5) != 0)
+                if (s == NULL)
+                        continue;
+                /* label! and until are ANDed, as the engine's prunes do. */
+                if (strncmp(s, "label!=", 7) == 0 && filters_labelled(item, s + 7))
+                        return 0;
+                if (strncmp(s, "until=", 6) == 0 && !filters_before(item, s + 6))
+                        return 0;
+                if (strncmp(s, "name=", 5) != 0)
                         continue;
                 any = 1;
                 hit |= filters_item_named(c, item, s + 5);

@@ -12,6 +12,9 @@
  *   networks:   label, name, id
  *   volumes:    label, name, dangling
  *   events:     label, event, container, image
+ *   images:     label, dangling, reference (shared: no owner label is ANDed)
+ *   prunes:     label, label! (of containers, networks and volumes), until
+ *               (containers and networks: created before it, enginetime.h)
  *
  * SECURITY: a label filter under the reserved owner label is FORBIDDEN (it
  * could only ever narrow, but it would say what the prefix means); names
@@ -35,7 +38,8 @@ struct call;
  */
 int filters_query(struct call *c, char *buf, size_t len);
 
-/* 1 when an engine list element passes the filters the engine cannot apply (name). */
+/* 1 when an engine list element passes the filters the engine cannot apply (name, label!,
+ * until). */
 int filters_keep(const struct call *c, const json_t *item);
 
 /* Adds an events call's input filters to f (the engine's filters object); -1 after answering.

@@ -33,6 +33,7 @@
 #include "quota.h"
 #include "rate.h"
 #include "lease.h"
+#include "exectab.h"
 #include "sampler.h"
 #include "supervisor.h"
 #include "wlog.h"
@@ -439,6 +440,8 @@ static int open_records(struct sv *sv)
                 fatalx("cannot start the accounting sampler");
         if ((sv->lease = lease_start(sv, sv->cfg.lease_tick)) == NULL)
                 fatalx("cannot start the lease reaper");
+        if ((sv->execs = exectab_new()) == NULL)
+                fatalx("cannot make the exec table");
         if (sv->cfg.admin_socket[0] != '\0' &&
             (sv->admin = admin_open(sv, sv->cfg.admin_socket)) == NULL)
                 return -1;
@@ -450,6 +453,7 @@ static void close_records(struct sv *sv)
 {
         admin_close(sv->admin);
         lease_free(sv->lease);
+        exectab_free(sv->execs);
         sampler_free(sv->sampler);
         account_save(sv->account);
         audit_close(sv->audit);
@@ -463,6 +467,7 @@ int main(int argc, char **argv)
         sv.listen_fd = -1;
         notify_init();
         sv.ops = &ops_table;
+        sv.up = &broker_pool_up;
         if (parse_args(argc, argv, &sv) < 0)
                 return 2;
         /* Workers follow: without a syslog daemon they log through our stderr too. */

@@ -60,7 +60,21 @@ void op_container_archive_get(struct call *c)
         resolve_container(c, ops_str(c, "containerId"), archive_get_resolved);
 }
 
+/*
+ * With a forced read-only root, a put is refused unless the operator allowed
+ * it: the engine follows links already in the target volume, which the
+ * container's own processes can make (ln -s / /data/s, then a put of
+ * s/etc/x), and the checker sees only the archive (docs/SECURITY.md).
+ */
 void op_container_archive_put(struct call *c)
 {
+        if (c->peer->read_only_forced && !c->peer->put_with_read_only) {
+                call_fail(c, DG_FORBIDDEN,
+                          "archive put is refused for this peer: its containers have a forced "
+                          "read-only root, which a put into a volume could reach through "
+                          "links the container made; the operator may set "
+                          "container.allowPutWithReadOnlyRoot (docs/SECURITY.md)");
+                return;
+        }
         resolve_container(c, ops_str(c, "containerId"), archive_put_resolved);
 }

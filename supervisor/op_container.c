@@ -16,11 +16,15 @@
 
 #include "create_body.h"
 #include "create_ports.h"
+#include "exectab.h"
 #include "lease.h"
+#include "filters.h"
 #include "names.h"
 #include "ops_impl.h"
 #include "profile.h"
+#include "pool.h"
 #include "redact.h"
+#include "supervisor.h"
 
 #define CONTAINER_WAIT_TIMEOUT_MS (3600L * 1000) /* a wait holds one engine connection */
 #define CONTAINER_STOP_GRACE_MS 30000L           /* beyond the stop timeout itself */
@@ -376,9 +380,19 @@ void op_container_unpause(struct call *c)
         resolve_container(c, ops_str(c, "containerId"), unpause_resolved);
 }
 
+/* Gone: so are the peer's exec IDs in it (exectab.h). */
+static void removed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+
+        if (status >= 200 && status <= 299)
+                exectab_drop_container(c->worker->sv->execs, c->resource);
+        ops_done_empty(status, body, raw, rawlen, arg);
+}
+
 static void remove_resolved(struct call *c, const char *id, json_t *inspect)
 {
-        ops_send(c, "DELETE", NULL, 0, ops_done_empty, "/containers/%s?force=%d&v=%d", id,
+        ops_send(c, "DELETE", NULL, 0, removed, "/containers/%s?force=%d&v=%d", id,
                  ops_bool(c, "force", 0), ops_bool(c, "removeVolumes", 0));
 }
 
@@ -443,8 +457,15 @@ static void top_done(int status, json_t *body, const char *raw, size_t rawlen, v
 
 static void top_resolved(struct call *c, const char *id, json_t *inspect)
 {
-        const char *ps = engine_profile(c->engine)->top_ps_args;
+        const struct engine_profile *p = engine_profile(c->engine);
+        const char *ps = p->top_ps_args;
 
+        /* An engine that answers top of a stopped container is not asked (profile.h). */
+        if (p->top_not_running_answers &&
+            !json_is_true(json_object_get(json_object_get(inspect, "State"), "Running"))) {
+                call_fail(c, DG_CONFLICT, "container %.12s is not running", id);
+                return;
+        }
         if (ps != NULL)
                 ops_send(c, "GET", NULL, 0, top_done, "/containers/%s/top?ps_args=%s", id, ps);
         else
@@ -581,6 +602,19 @@ static void wait_inspected(int status, json_t *body, const char *raw, size_t raw
         wait_reply(c, status == 200 ? json_object_get(body, "State") : NULL);
 }
 
+/* The second engine wait of a "removed" on an engine that loses its code: gone is done. */
+static void wait_removed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+
+        c->pending = NULL;
+        if (status != 200 && status != 404) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        wait_reply(c, NULL);
+}
+
 static void wait_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
         struct call *c = arg;
@@ -601,6 +635,12 @@ static void wait_done(int status, json_t *body, const char *raw, size_t rawlen, 
                 return;
         }
         if (strcmp(ops_str(c, "condition") ? ops_str(c, "condition") : "", "removed") == 0) {
+                if (st->num == 1) { /* the exit code is kept: now the removal (profile.h) */
+                        st->num = 2;
+                        ops_send(c, "POST", NULL, CONTAINER_WAIT_TIMEOUT_MS, wait_removed,
+                                 "/containers/%s/wait?condition=removed", st->id);
+                        return;
+                }
                 wait_reply(c, NULL);
                 return;
         }
@@ -617,6 +657,20 @@ static void wait_resolved(struct call *c, const char *id, json_t *inspect)
                 return;
         }
         snprintf(st->id, sizeof(st->id), "%s", id);
+        /*
+         * An engine whose "removed" answers 0 whatever the exit (profile.h):
+         * its exit code first (next-exit for a container not yet started,
+         * not-running otherwise), then a wait for the removal.
+         */
+        if (cond != NULL && strcmp(cond, "removed") == 0 &&
+            engine_profile(c->engine)->wait_removed_loses_code) {
+                const char *state = json_string_value(
+                    json_object_get(json_object_get(inspect, "State"), "Status"));
+
+                st->num = 1;
+                cond = state != NULL && strcmp(state, "created") == 0 ? "next-exit"
+                                                                      : "not-running";
+        }
         ops_send(c, "POST", NULL, CONTAINER_WAIT_TIMEOUT_MS, wait_done,
                  "/containers/%s/wait?condition=%s", id, cond ? cond : "not-running");
 }
@@ -702,4 +756,98 @@ void op_container_logs(struct call *c)
                 return;
         }
         resolve_container(c, ops_str(c, "containerId"), logs_resolved);
+}
+
+/*
+ * --- prune: the peer's own containers that are not running (created,
+ * exited, dead), its label filters ANDed with the owner's.  Each is removed
+ * without force, one at a time: one that started meanwhile is refused by
+ * the engine (409) and kept.  Output {"deleted": [full IDs]}.
+ */
+static void prune_removed(struct call *c, json_t *item, const json_t *body, json_t *out)
+{
+        json_array_append(json_object_get(out, "deleted"), json_object_get(item, "ref"));
+}
+
+static void prune_listed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        json_t *todo, *out, *v;
+        const char *id, *state;
+        size_t i;
+
+        c->pending = NULL;
+        if (status != 200 || !json_is_array(body)) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        todo = json_array();
+        out = json_pack("{s:[]}", "deleted");
+        json_array_foreach(body, i, v)
+        {
+                id = json_string_value(json_object_get(v, "Id"));
+                state = json_string_value(json_object_get(v, "State"));
+                /* SECURITY: the engine filtered by the owner label; check again. IDs are hex.
+                 */
+                if (id == NULL || state == NULL || strlen(id) != DG_ENGINE_ID_MAX ||
+                    strspn(id, "0123456789abcdef") != DG_ENGINE_ID_MAX ||
+                    !resolve_owns(c, json_object_get(v, "Labels")) || !filters_keep(c, v))
+                        continue;
+                if (strcmp(state, "created") == 0 || strcmp(state, "exited") == 0 ||
+                    strcmp(state, "dead") == 0)
+                        json_array_append_new(todo, json_pack("{s:s}", "ref", id));
+        }
+        if (todo == NULL || out == NULL)
+                call_fail(c, DG_INTERNAL, "out of memory");
+        else
+                ops_remove_each(c, todo, out, "/containers/", "?force=0&v=0", prune_removed);
+        json_decref(todo);
+        json_decref(out);
+}
+
+void op_container_prune(struct call *c)
+{
+        ops_list_owned(c, prune_listed, "/containers/json?all=1");
+}
+
+/*
+ * --- rename: the new name in the peer's namespace (names.h), as a create
+ * names it; a name in use can only be one of the peer's own containers'.
+ */
+static void rename_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+
+        if (status == 409) {
+                c->pending = NULL;
+                call_fail(c, DG_CONFLICT,
+                          "the container name %s is already in use by one of your containers",
+                          ops_str(c, "name"));
+                return;
+        }
+        ops_done_empty(status, body, raw, rawlen, arg);
+}
+
+static void rename_resolved(struct call *c, const char *id, json_t *inspect)
+{
+        char name[OPS_NAME_MAX + POLICY_NAME_MAX + 2];
+
+        /* The checked shape of names needs no escaping: [A-Za-z0-9_.-] only. */
+        if (names_engine(c, ops_str(c, "name"), name, sizeof(name)) < 0) {
+                call_fail(c, DG_INVALID_INPUT, "input.name: too long");
+                return;
+        }
+        ops_send(c, "POST", NULL, 0, rename_done, "/containers/%s/rename?name=%s", id, name);
+}
+
+void op_container_rename(struct call *c)
+{
+        if (!ops_name_ok(ops_str(c, "name"))) {
+                call_fail(
+                    c, DG_INVALID_INPUT,
+                    "input.name: 1 to %d of [A-Za-z0-9_.-], starting with a letter or digit",
+                    OPS_NAME_MAX);
+                return;
+        }
+        resolve_container(c, ops_str(c, "containerId"), rename_resolved);
 }

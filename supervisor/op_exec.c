@@ -358,29 +358,18 @@ fail:
         return NULL;
 }
 
-static int exec_hex64(const char *s)
+/*
+ * Dials POST /exec/{eid}/start and hands the connection to the worker as a
+ * kept stream (raw session or output records, by the call's carriage).
+ */
+void op_exec_stream(struct call *c, const char *eid, int tty, int in,
+                    const struct call_stream_ops *ops)
 {
-        return s != NULL && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
-}
-
-static void exec_created(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
-{
-        struct call *c = arg;
         struct op_stream *os = op_stream_of(c);
-        const char *eid = json_string_value(json_object_get(body, "Id"));
-        int tty = ops_bool(c, "tty", 0), fd;
         json_t *start;
         char path[128];
+        int fd;
 
-        c->pending = NULL;
-        if (status != 201) {
-                call_fail_engine(c, status, body);
-                return;
-        }
-        if (!exec_hex64(eid)) {
-                call_fail(c, DG_INTERNAL, "the engine's exec has no valid Id");
-                return;
-        }
         memcpy(os->eid, eid, sizeof(os->eid));
         start = json_pack("{s:b,s:b}", "Detach", 0, "Tty", tty);
         if (start == NULL || engine_path(path, sizeof(path), "/exec/%s/start", os->eid) == -1) {
@@ -395,16 +384,52 @@ static void exec_created(int status, json_t *body, const char *raw, size_t rawle
                 call_fail(c, DG_UNAVAILABLE, "the Docker Engine cannot be reached");
                 return;
         }
+        if (ops == NULL)
+                ops = &exec_ops;
         if (c->raw)
-                call_stream_keep(
-                    c, fd, "raw_exec",
-                    json_pack("{s:b,s:b}", "tty", tty, "stdin", ops_bool(c, "stdin", 0)),
-                    &exec_ops);
+                call_stream_keep(c, fd, "raw_exec",
+                                 json_pack("{s:b,s:b}", "tty", tty, "stdin", in), ops);
         else
-                call_stream_keep(c, fd, "exec", json_pack("{s:b}", "tty", tty), &exec_ops);
+                call_stream_keep(c, fd, "exec", json_pack("{s:b}", "tty", tty), ops);
 }
 
-static void exec_resolved(struct call *c, const char *id, json_t *inspect)
+void op_exec_end(struct call *c)
+{
+        exec_inspect(c);
+}
+
+void op_exec_cancel(struct call *c)
+{
+        exec_cancel(c);
+}
+
+const char *op_exec_made(struct call *c, int status, json_t *body)
+{
+        const char *eid = json_string_value(json_object_get(body, "Id"));
+
+        c->pending = NULL;
+        if (status != 201) {
+                call_fail_engine(c, status, body);
+                return NULL;
+        }
+        if (eid == NULL || strlen(eid) != 64 || strspn(eid, "0123456789abcdef") != 64) {
+                call_fail(c, DG_INTERNAL, "the engine's exec has no valid Id");
+                return NULL;
+        }
+        return eid;
+}
+
+static void exec_created(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        const char *eid = op_exec_made(c, status, body);
+
+        if (eid == NULL)
+                return;
+        op_exec_stream(c, eid, ops_bool(c, "tty", 0), ops_bool(c, "stdin", 0), NULL);
+}
+
+json_t *op_exec_prepare(struct call *c, const char *id, json_t *inspect, int tty, int in)
 {
         json_t *state = json_object_get(inspect, "State"), *body;
         char run_as[POLICY_RUN_AS_MAX];
@@ -413,20 +438,37 @@ static void exec_resolved(struct call *c, const char *id, json_t *inspect)
         /* refuseRoot: no uid 0, no gid 0; a uid alone gets its own gid */
         if (user == NULL && c->peer->refuse_root) {
                 call_fail(c, DG_FORBIDDEN, "input.user: this peer may not run as root");
-                return;
+                return NULL;
         }
         if (!json_is_true(json_object_get(state, "Running")) ||
             json_is_true(json_object_get(state, "Paused"))) {
                 call_fail(c, DG_CONFLICT, "container %.12s is not running", id);
-                return;
+                return NULL;
         }
+        if ((body = exec_body(c, tty, in, user)) == NULL)
+                call_fail(c, DG_INTERNAL, "out of memory");
+        return body;
+}
+
+int op_exec_input_ok(struct call *c)
+{
+        if (!ops_env_ok(c)) {
+                call_fail(c, DG_INVALID_INPUT, "input.env: entries must be NAME=VALUE");
+                return 0;
+        }
+        return 1;
+}
+
+static void exec_resolved(struct call *c, const char *id, json_t *inspect)
+{
+        json_t *body;
+
         if (op_stream_new(c, id) == NULL)
                 return;
-        if ((body = exec_body(c, ops_bool(c, "tty", 0), c->raw && ops_bool(c, "stdin", 0),
-                              user)) == NULL) {
-                call_fail(c, DG_INTERNAL, "out of memory");
+        body = op_exec_prepare(c, id, inspect, ops_bool(c, "tty", 0),
+                               c->raw && ops_bool(c, "stdin", 0));
+        if (body == NULL)
                 return;
-        }
         ops_send(c, "POST", body, 0, exec_created, "/containers/%s/exec", id);
         json_decref(body);
 }
@@ -438,9 +480,7 @@ void op_container_exec(struct call *c)
                 call_fail(c, DG_INVALID_INPUT, "input.stdin: needs raw carriage");
                 return;
         }
-        if (!ops_env_ok(c)) {
-                call_fail(c, DG_INVALID_INPUT, "input.env: entries must be NAME=VALUE");
+        if (!op_exec_input_ok(c))
                 return;
-        }
         resolve_container(c, ops_str(c, "containerId"), exec_resolved);
 }

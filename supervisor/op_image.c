@@ -35,14 +35,32 @@ static json_t *image_item(const struct call *c, const json_t *in)
                          json_is_object(labels) ? json_deep_copy(labels) : json_object());
 }
 
+static void image_familiar(const struct call *c, json_t *doc, const char *key);
+
+/* The engine's own list element, names as dockerd shows them (the Docker front). */
+static json_t *image_item_engine(const struct call *c, const json_t *in)
+{
+        json_t *out = json_deep_copy(in);
+
+        if (out != NULL) {
+                image_familiar(c, out, "RepoTags");
+                image_familiar(c, out, "RepoDigests");
+        }
+        return out;
+}
+
 static void list_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
-        ops_reply_list(arg, status, body, NULL, 0, image_item);
+        struct call *c = arg;
+
+        ops_reply_list(c, status, body, NULL, 0,
+                       call_engine_view(c) ? image_item_engine : image_item);
 }
 
 void op_image_list(struct call *c)
 {
-        ops_send(c, "GET", NULL, 0, list_done, "/images/json");
+        /* Images are shared: the filters are the caller's only (filters.h). */
+        ops_list_owned(c, list_done, "/images/json");
 }
 
 /* doc[key]'s names as dockerd shows them (profile.h). */
@@ -172,4 +190,171 @@ void op_image_pull(struct call *c)
                 return;
         }
         ops_stream(c, "POST", path, "Content-Length: 0\r\n", "pull", json_object());
+}
+
+/* --- tag: into the peer's own namespace only --- */
+
+static void tag_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+
+        c->pending = NULL;
+        if (status == 201 || status == 200)
+                call_reply(c, json_object());
+        else
+                call_fail_engine(c, status, body);
+}
+
+/*
+ * SECURITY: images are shared; a tag elsewhere (busybox:latest) would change
+ * what every other peer runs.  So repo is "<peer>/<path>": a name no other
+ * peer may write, and tag a plain tag (no digest).
+ */
+void op_image_tag(struct call *c)
+{
+        const char *ref = image_ref(c), *repo = ops_str(c, "repo"), *tag = ops_str(c, "tag");
+        size_t n = strlen(c->peer->name);
+        char eref[IMAGE_REF_MAX * 3 + 1], erepo[IMAGE_REF_MAX * 3 + 1], etag[128 * 3 + 1];
+
+        if (ref == NULL)
+                return;
+        if (strncmp(repo, c->peer->name, n) != 0 || repo[n] != '/' || !image_ref_ok(repo) ||
+            image_ref_tagged(repo)) {
+                call_fail(c, DG_FORBIDDEN,
+                          "input.repo: tags go in the peer's own namespace: %s/NAME, without a "
+                          "tag or digest",
+                          c->peer->name);
+                return;
+        }
+        if (tag == NULL)
+                tag = "latest";
+        if (!image_tag_ok(tag) || strncmp(tag, "sha256:", 7) == 0) {
+                call_fail(c, DG_INVALID_INPUT, "input.tag: a tag");
+                return;
+        }
+        if (engine_escape(eref, sizeof(eref), ref) == -1 ||
+            engine_escape(erepo, sizeof(erepo), repo) == -1 ||
+            engine_escape(etag, sizeof(etag), tag) == -1) {
+                call_fail(c, DG_INTERNAL, "engine path too long");
+                return;
+        }
+        ops_send(c, "POST", NULL, 0, tag_done, "/images/%s/tag?repo=%s&tag=%s", eref, erepo,
+                 etag);
+}
+
+/*
+ * prune: the peer's own tags (<peer>/NAME:TAG, op_image_tag) of images no
+ * container uses (the engine would untag those: containers are listed
+ * first), one at a time; one the engine refuses (409) is kept.
+ * Dangling images carry no tag and so belong to nobody: with
+ * dangling=true (the engine's default) nothing is the peer's to prune.
+ * Output {"untagged": [refs], "deleted": [image ids]}.
+ */
+static void prune_removed(struct call *c, json_t *item, const json_t *body, json_t *out)
+{
+        const json_t *v;
+        size_t i;
+
+        json_array_append(json_object_get(out, "untagged"), json_object_get(item, "ref"));
+        json_array_foreach(body, i, v)
+        {
+                if (json_is_string(json_object_get(v, "Deleted")))
+                        json_array_append(json_object_get(out, "deleted"),
+                                          json_object_get(v, "Deleted"));
+        }
+}
+
+/* The images containers use (any container's: the image is in use all the same). */
+static void prune_users(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        struct ops_state *st = c->state;
+        json_t *cand = json_object_get(st->keep, "candidates"), *v, *ctr;
+        json_t *todo = json_object_get(st->keep, "todo");
+        const char *img;
+        size_t i, j;
+        int used;
+
+        c->pending = NULL;
+        if (status != 200 || !json_is_array(body)) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        json_array_foreach(cand, i, v)
+        {
+                img = json_string_value(json_object_get(v, "imageId"));
+                used = 0;
+                json_array_foreach(body, j, ctr)
+                {
+                        const char *cimg = json_string_value(json_object_get(ctr, "ImageID"));
+
+                        if (img != NULL && cimg != NULL && strcmp(img, cimg) == 0)
+                                used = 1;
+                }
+                if (!used)
+                        json_array_append(todo, v);
+        }
+        ops_remove_each(c, todo, json_object_get(st->keep, "out"), "/images/",
+                        "?force=0&noprune=0", prune_removed);
+}
+
+static void prune_listed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        struct ops_state *st;
+        size_t n = strlen(c->peer->name), i, j;
+        json_t *cand, *v, *t;
+        const char *s;
+
+        c->pending = NULL;
+        if (status != 200 || !json_is_array(body)) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        if ((st = ops_state(c)) == NULL)
+                return;
+        st->keep = json_pack("{s:[],s:[],s:{s:[],s:[]}}", "candidates", "todo", "out",
+                             "untagged", "deleted");
+        cand = json_object_get(st->keep, "candidates");
+        json_array_foreach(body, i, v)
+        {
+                json_array_foreach(json_object_get(v, "RepoTags"), j, t)
+                {
+                        s = json_string_value(t);
+                        /* SECURITY: only names in the peer's namespace, as tag made them. */
+                        if (s != NULL && strncmp(s, c->peer->name, n) == 0 && s[n] == '/' &&
+                            image_ref_ok(s))
+                                json_array_append_new(
+                                    cand, json_pack("{s:O,s:O?}", "ref", t, "imageId",
+                                                    json_object_get(v, "Id")));
+                }
+        }
+        /* The engine untags an image a container uses: containers are asked first. */
+        ops_send(c, "GET", NULL, 0, prune_users, "/containers/json?all=1");
+}
+
+void op_image_prune(struct call *c)
+{
+        const json_t *v;
+        size_t i;
+        int dangling = 1;
+
+        json_array_foreach(json_object_get(c->input, "filters"), i, v)
+        {
+                const char *s = json_string_value(v);
+
+                if (strcmp(s, "dangling=false") == 0 || strcmp(s, "dangling=0") == 0)
+                        dangling = 0;
+                else if (strcmp(s, "dangling=true") != 0 && strcmp(s, "dangling=1") != 0) {
+                        call_fail(c, DG_INVALID_INPUT,
+                                  "input.filters: only dangling=true or dangling=false");
+                        return;
+                }
+        }
+        if (dangling) {
+                /* Untagged images are nobody's: nothing of the peer's to prune. */
+                call_reply(c, json_pack("{s:[],s:[]}", "untagged", "deleted"));
+                return;
+        }
+        ops_send(c, "GET", NULL, 0, prune_listed, "/images/json");
 }

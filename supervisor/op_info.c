@@ -59,11 +59,90 @@ static const char *info_str(const json_t *e, const char *key)
         return s != NULL ? s : "";
 }
 
+/*
+ * The Docker front's document: the engine's /info shape, each field either
+ * copied from this allowlist (the host's kind, not its identity), or the
+ * peer's own (counts), or a constant.  SECURITY: never ID, Name, Labels,
+ * DockerRootDir, proxies, plugin or runtime paths, nor the engine's counts.
+ */
+static json_t *info_engine_doc(struct call *c, const json_t *e, const struct quota_usage *u)
+{
+        static const char *const copied[] = {"OperatingSystem",
+                                             "OSType",
+                                             "OSVersion",
+                                             "Architecture",
+                                             "KernelVersion",
+                                             "ServerVersion",
+                                             "NCPU",
+                                             "MemTotal",
+                                             "Driver",
+                                             "CgroupDriver",
+                                             "CgroupVersion",
+                                             "MemoryLimit",
+                                             "SwapLimit",
+                                             "KernelMemory",
+                                             "CpuCfsPeriod",
+                                             "CpuCfsQuota",
+                                             "CPUShares",
+                                             "CPUSet",
+                                             "PidsLimit",
+                                             "OomKillDisable",
+                                             "IPv4Forwarding",
+                                             "BridgeNfIptables",
+                                             "BridgeNfIp6tables",
+                                             "SystemTime",
+                                             "ExperimentalBuild",
+                                             "Isolation",
+                                             "IndexServerAddress",
+                                             "SecurityOptions",
+                                             "LoggingDriver",
+                                             NULL};
+        json_t *doc = json_object(), *rt = info_runtimes(c, e), *runtimes = json_object(), *v;
+        size_t i;
+
+        for (i = 0; copied[i] != NULL; i++)
+                if ((v = json_object_get(e, copied[i])) != NULL && !json_is_object(v))
+                        json_object_set(doc, copied[i], v);
+        json_object_set_new(doc, "Containers", json_integer((json_int_t)u->containers));
+        json_object_set_new(doc, "ContainersRunning",
+                            json_integer((json_int_t)(u->live - u->paused)));
+        json_object_set_new(doc, "ContainersPaused", json_integer((json_int_t)u->paused));
+        json_object_set_new(doc, "ContainersStopped",
+                            json_integer((json_int_t)(u->containers - u->live)));
+        json_object_set_new(doc, "Images", json_integer(0)); /* shared: no tenant owns one */
+        json_object_set_new(doc, "Name", json_string(c->peer->name));
+        json_object_set_new(doc, "ID", json_string(""));
+        json_object_set_new(doc, "Labels", json_array());
+        json_object_set_new(doc, "Warnings", json_array());
+        json_object_set_new(
+            doc, "Plugins",
+            json_pack("{s:[],s:[],s:[],s:[]}", "Volume", "Network", "Authorization", "Log"));
+        json_object_set_new(doc, "Swarm",
+                            json_pack("{s:s,s:s,s:s,s:b,s:s}", "NodeID", "", "NodeAddr", "",
+                                      "LocalNodeState", "inactive", "ControlAvailable", 0,
+                                      "Error", ""));
+        json_object_set_new(
+            doc, "RegistryConfig",
+            json_pack("{s:[],s:{},s:[]}", "InsecureRegistryCIDRs", "IndexConfigs", "Mirrors"));
+        /* The runtimes this peer may use, without their paths on the host. */
+        json_array_foreach(rt, i, v)
+            json_object_set_new(runtimes, json_string_value(v), json_object());
+        json_object_set_new(doc, "Runtimes", runtimes);
+        json_object_set(doc, "DefaultRuntime", json_array_get(rt, 0));
+        json_decref(rt);
+        return doc;
+}
+
 static void info_usage(struct call *c, const struct quota_usage *u)
 {
         struct ops_state *st = c->state;
         const struct policy_quotas *q = &c->peer->quotas;
         json_t *e = st->keep, *out;
+
+        if (call_engine_view(c)) {
+                call_reply(c, info_engine_doc(c, e, u));
+                return;
+        }
 
 #define INFO_STR(k) info_str(e, k)
         out =

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "filters.h"
 #include "names.h"
 #include "ops_impl.h"
 #include "redact.h"
@@ -32,6 +33,12 @@ static void create_done(int status, json_t *body, const char *raw, size_t rawlen
             json_object_get(json_object_get(body, "Labels"), c->policy->owner_label));
         if (owner == NULL || strcmp(owner, c->peer->name) != 0) {
                 call_fail(c, DG_CONFLICT, "volume name already in use: %s", st->name);
+                return;
+        }
+        if (call_engine_view(c)) {
+                /* The Docker front answers with the volume's document. */
+                redact_volume(c, body);
+                call_reply(c, json_incref(body));
                 return;
         }
         call_reply(c, json_pack("{s:s}", "volumeName", st->name));
@@ -90,9 +97,22 @@ static json_t *list_item(const struct call *c, const json_t *in)
                          json_is_object(labels) ? json_deep_copy(labels) : json_object());
 }
 
+/* The engine's own list element, redacted as inspect is (the Docker front). */
+static json_t *list_item_engine(const struct call *c, const json_t *in)
+{
+        json_t *out = json_deep_copy(in);
+
+        if (out != NULL)
+                redact_volume(c, out);
+        return out;
+}
+
 static void list_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
-        ops_reply_list(arg, status, body, "Volumes", 1, list_item);
+        struct call *c = arg;
+
+        ops_reply_list(c, status, body, "Volumes", 1,
+                       call_engine_view(c) ? list_item_engine : list_item);
 }
 
 void op_volume_list(struct call *c)
@@ -111,13 +131,75 @@ void op_volume_inspect(struct call *c)
         resolve_volume(c, ops_str(c, "volumeName"), inspect_resolved);
 }
 
+/* SECURITY: the engine's text names the volume engine-side and the containers using it. */
+static void remove_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+
+        if (status == 409) {
+                c->pending = NULL;
+                call_fail(c, DG_CONFLICT, "volume %s is in use by a container",
+                          ops_str(c, "volumeName"));
+                return;
+        }
+        ops_done_empty(status, body, raw, rawlen, arg);
+}
+
 static void remove_resolved(struct call *c, const char *name, json_t *inspect)
 {
-        ops_send(c, "DELETE", NULL, 0, ops_done_empty, "/volumes/%s?force=%d", name,
+        ops_send(c, "DELETE", NULL, 0, remove_done, "/volumes/%s?force=%d", name,
                  ops_bool(c, "force", 0));
 }
 
 void op_volume_remove(struct call *c)
 {
         resolve_volume(c, ops_str(c, "volumeName"), remove_resolved);
+}
+
+/*
+ * prune: the peer's own volumes (its label filters ANDed with the owner's)
+ * that no container uses, one removal at a time: the engine refuses one in
+ * use (409), which is then kept.  Output {"deleted": [names as the peer
+ * sees them]}.
+ */
+static void prune_removed(struct call *c, json_t *item, const json_t *body, json_t *out)
+{
+        json_array_append_new(
+            json_object_get(out, "deleted"),
+            names_view_json(c, json_string_value(json_object_get(item, "ref"))));
+}
+
+static void prune_listed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        struct ops_state *st;
+        json_t *todo, *v;
+        const char *name;
+        int slash;
+        size_t i;
+
+        c->pending = NULL;
+        if (status != 200 || !json_is_array(json_object_get(body, "Volumes"))) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        if ((st = ops_state(c)) == NULL)
+                return;
+        st->keep = json_pack("{s:[],s:{s:[]}}", "todo", "out", "deleted");
+        todo = json_object_get(st->keep, "todo");
+        json_array_foreach(json_object_get(body, "Volumes"), i, v)
+        {
+                name = json_string_value(json_object_get(v, "Name"));
+                /* SECURITY: the engine filtered by the owner label; check again. */
+                if (name != NULL && resolve_owns(c, json_object_get(v, "Labels")) &&
+                    filters_keep(c, v) && names_view(c, name, &slash) != NULL)
+                        json_array_append_new(todo, json_pack("{s:s}", "ref", name));
+        }
+        ops_remove_each(c, todo, json_object_get(st->keep, "out"), "/volumes/", "",
+                        prune_removed);
+}
+
+void op_volume_prune(struct call *c)
+{
+        ops_list_owned(c, prune_listed, "/volumes");
 }

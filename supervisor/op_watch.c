@@ -35,7 +35,17 @@ static void stats_resolved(struct call *c, const char *id, json_t *inspect)
                 call_fail(c, DG_INTERNAL, "engine path too long");
                 return;
         }
-        ops_stream(c, "GET", path, NULL, "stats", json_pack("{s:b}", "stream", stream));
+        /*
+         * The Docker front relays the engine's samples: their "name" is shown
+         * as the peer's own, without the namespace, by the worker's line
+         * presenter (worker/dapi_events.c), as for events.
+         */
+        if (call_engine_view(c) && !c->peer->admin)
+                ops_stream(c, "GET", path, NULL, "stats",
+                           json_pack("{s:b,s:s+,s:s}", "stream", stream, "namePrefix",
+                                     c->peer->name, ".", "ownerLabel", c->policy->owner_label));
+        else
+                ops_stream(c, "GET", path, NULL, "stats", json_pack("{s:b}", "stream", stream));
 }
 
 /* stream (default true, as the engine's): samples every second until the container stops. */

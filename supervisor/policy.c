@@ -22,13 +22,15 @@
 #include "bindroot.h"
 #include "schema.h"
 
-/* An ordinary tenant may do everything but remove shared images. */
+/* An ordinary tenant may do everything but remove shared images (tags go in its namespace). */
 static const char *const default_ops[] = {
     "docker/system/*",
     "docker/container/*",
     "docker/image/pull",
     "docker/image/list",
     "docker/image/inspect",
+    "docker/image/tag",
+    "docker/image/prune", /* of its own tags only */
     "docker/network/*",
     "docker/volume/*",
     "gateway/*",
@@ -745,13 +747,21 @@ static int parse_workload_key(const char *key, json_t *x, const char *at,
 static int parse_container(json_t *v, const char *where, struct peer_in *in,
                            struct peer_policy *pp, struct policy_report *r)
 {
-        static const char *const known[] = {"defaults",    "ceilings",
-                                            "networks",    "capabilities",
-                                            "runtime",     "forceReadOnlyRootfs",
-                                            "refuseRoot",  "ulimits",
-                                            "healthcheck", "allowedCapabilities",
-                                            "runtimes",    "allowSwap",
-                                            "bindRoots",   "ports",
+        static const char *const known[] = {"defaults",
+                                            "ceilings",
+                                            "networks",
+                                            "capabilities",
+                                            "runtime",
+                                            "forceReadOnlyRootfs",
+                                            "refuseRoot",
+                                            "ulimits",
+                                            "healthcheck",
+                                            "allowedCapabilities",
+                                            "runtimes",
+                                            "allowSwap",
+                                            "bindRoots",
+                                            "ports",
+                                            "allowPutWithReadOnlyRoot",
                                             NULL};
         int wk;
         char at[300], b[80];
@@ -791,6 +801,8 @@ static int parse_container(json_t *v, const char *where, struct peer_in *in,
                         snprintf(pp->runtime, sizeof(pp->runtime), "%s", s);
                 } else if (strcmp(key, "forceReadOnlyRootfs") == 0) {
                         rc |= get_bool(x, at, &pp->read_only_forced, r);
+                } else if (strcmp(key, "allowPutWithReadOnlyRoot") == 0) {
+                        rc |= get_bool(x, at, &pp->put_with_read_only, r);
                 } else if (strcmp(key, "refuseRoot") == 0) {
                         rc |= get_bool(x, at, &pp->refuse_root, r);
                 } else if ((wk = parse_workload_key(key, x, at, pp, r)) != 1) {
@@ -1636,7 +1648,8 @@ int policy_check_call(const struct peer_policy *pp, const char *op, const json_t
          * An exec without a user would run as the container's, which may be
          * root (made before the switch was on, or by an admin): it must name one.
          */
-        if ((create || strcmp(op, "docker/container/exec") == 0) &&
+        if ((create || strcmp(op, "docker/container/exec") == 0 ||
+             strcmp(op, "docker/container/exec/create") == 0) &&
             policy_check_user(pp, user, why, sizeof(why)) < 0) {
                 snprintf(err, errlen, "input.user: %s", why);
                 return -1;
@@ -1730,7 +1743,11 @@ json_t *policy_peer_json(const struct peer_policy *pp)
             quota_json(q->calls_per_second), "burst",
             q->calls_per_second > 0 ? json_integer(q->burst) : json_null(), "publishedPorts",
             quota_json(q->published_ports));
-        if (out != NULL)
+        if (out != NULL) {
                 workload_json(&pp->wl, json_object_get(out, "container"));
+                json_object_set_new(json_object_get(out, "container"),
+                                    "allowPutWithReadOnlyRoot",
+                                    json_boolean(pp->put_with_read_only));
+        }
         return out;
 }

@@ -116,6 +116,7 @@ struct peer_policy {
         char runtime[POLICY_NAME_MAX + 1]; /* forced OCI runtime, "" for the engine's */
         int read_only_default;             /* readOnlyRootfs when the peer does not say */
         int read_only_forced;              /* the root filesystem is always read-only */
+        int put_with_read_only;            /* archive put allowed despite read_only_forced */
         int refuse_root;                   /* containers and execs must name a non-root uid */
 
         struct policy_quotas quotas;

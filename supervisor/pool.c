@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,8 @@
 #include "fdpass.h"
 #include "log.h"
 #include "pool.h"
+#include "spawn.h"
+#include "zygote.h"
 
 #define SPAWN_DEADLINE_S 10 /* a worker that cannot sandbox itself in time is killed */
 #define DYING_GRACE_S 2     /* a worker that hung up gets this long to exit */
@@ -46,64 +47,11 @@ static void arm_deadline(struct worker *w, time_t seconds)
         evtimer_add(w->ev_deadline, &tv);
 }
 
-/*
- * Starts the worker program on chan.  Worker fd layout (documented in
- * worker/main.c too): 0 and 1 /dev/null, 2 the log pipe (wlog.c), 3 the
- * SEQPACKET channel, nothing else.  SIGPIPE stays ignored (exec keeps an
- * ignored signal ignored) so that a vanished peer is an EPIPE, not a death.
- * posix_spawn, not fork: glibc's vfork-style clone neither copies our page
- * tables nor makes every page we touch afterwards copy-on-write, which at a
- * spawn per stream is most of what spawning costs the supervisor.
- */
-static pid_t exec_worker(struct sv *sv, int chan)
+/* Signals w's process, if we know it (a zygote's worker has no pid until its reply). */
+static void worker_signal(struct worker *w, int sig)
 {
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t at;
-        sigset_t none;
-        char uid[16], gid[16], calls[16];
-        pid_t pid = -1;
-        int rc;
-
-        snprintf(uid, sizeof(uid), "%u", (unsigned)sv->worker_uid);
-        snprintf(gid, sizeof(gid), "%u", (unsigned)sv->worker_gid);
-        snprintf(calls, sizeof(calls), "%u", (unsigned)sv->cfg.max_calls_stream);
-        const char *lvlname[] = {"error", "warn", "info", "debug"};
-        char *argv[] = {sv->cfg.worker_path,
-                        "--uid",
-                        uid,
-                        "--gid",
-                        gid,
-                        "--max-calls",
-                        calls,
-                        "--log-level",
-                        (char *)lvlname[sv->cfg.log_level & 3],
-                        sv->cfg.syslog ? "--syslog" : NULL,
-                        NULL};
-        char *envp[] = {NULL};
-
-        if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
-                errno = rc;
-                return -1;
-        }
-        if ((rc = posix_spawnattr_init(&at)) != 0) {
-                posix_spawn_file_actions_destroy(&fa);
-                errno = rc;
-                return -1;
-        }
-        sigemptyset(&none);
-        if ((rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0)) != 0 ||
-            (rc = posix_spawn_file_actions_adddup2(&fa, 0, 1)) != 0 ||
-            (rc = posix_spawn_file_actions_adddup2(&fa, sv->wlog_fd, 2)) != 0 ||
-            (rc = posix_spawn_file_actions_adddup2(&fa, chan, 3)) != 0 ||
-            (rc = posix_spawn_file_actions_addclosefrom_np(&fa, 4)) != 0 ||
-            (rc = posix_spawnattr_setsigmask(&at, &none)) != 0 ||
-            (rc = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK)) != 0 ||
-            (rc = posix_spawn(&pid, sv->cfg.worker_path, &fa, &at, argv, envp)) != 0)
-                pid = -1;
-        posix_spawnattr_destroy(&at);
-        posix_spawn_file_actions_destroy(&fa);
-        errno = rc;
-        return pid;
+        if (w->pid > 0)
+                kill(w->pid, sig);
 }
 
 static struct worker *spawn(struct sv *sv)
@@ -119,20 +67,27 @@ static struct worker *spawn(struct sv *sv)
                 setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
         if (setsockopt(sp[1], SOL_SOCKET, SO_SNDBUFFORCE, &small, sizeof(small)) < 0)
                 setsockopt(sp[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
-        pid_t pid = exec_worker(sv, sp[1]);
-        close(sp[1]);
-        if (pid < 0) {
-                log_warn("spawning %s", sv->cfg.worker_path);
-                close(sp[0]);
-                return NULL;
-        }
 
         struct worker *w = calloc(1, sizeof(*w));
         if (w == NULL)
                 fatal("calloc");
         w->sv = sv;
-        w->pid = pid;
         w->chan = sp[0];
+        /*
+         * The fast path: the zygote forks it (zygote.h) and our loop does not
+         * wait.  Its channel is read once its pid is known (pool_forked).
+         */
+        int forked = zygote_fork(sv, w, sp[1]) == 0;
+        pid_t pid = forked ? 0 : spawn_worker(sv, sp[1], 0);
+        close(sp[1]);
+        if (pid < 0) {
+                log_warn("spawning %s", sv->cfg.worker_path);
+                close(sp[0]);
+                free(w);
+                return NULL;
+        }
+        w->pid = pid;
+        w->forked = forked;
         w->state = W_SPAWNED;
         TAILQ_INIT(&w->outq);
         TAILQ_INIT(&w->calls);
@@ -143,11 +98,13 @@ static struct worker *spawn(struct sv *sv)
         w->ev_deadline = evtimer_new(sv->base, deadline_fired, w);
         if (w->ev_read == NULL || w->ev_write == NULL || w->ev_deadline == NULL)
                 fatalx("event_new failed");
-        event_add(w->ev_read, NULL);
+        if (!forked)
+                event_add(w->ev_read, NULL);
         arm_deadline(w, SPAWN_DEADLINE_S);
         TAILQ_INSERT_TAIL(&sv->workers, w, link);
         sv->nspawning++;
-        log_debug("worker %d spawned", (int)pid);
+        if (!forked)
+                log_debug("worker %d spawned", (int)pid);
         return w;
 }
 
@@ -170,6 +127,7 @@ static int top_up(struct sv *sv, int most)
 
 void pool_fill(struct sv *sv)
 {
+        zygote_init(sv); /* the first fill spawns: the zygote is not ready yet */
         top_up(sv, sv->cfg.pool_size);
 }
 
@@ -272,7 +230,7 @@ void pool_kill(struct worker *w, const char *reason)
                         auditrec_worker(w, "killed", reason);
                 pool_set_state(w, W_DYING);
                 w->killed = 1;
-                kill(w->pid, SIGKILL);
+                worker_signal(w, SIGKILL);
         }
         chan_close(w);
         pool_refill(w->sv);
@@ -290,7 +248,7 @@ static void deadline_fired(evutil_socket_t fd, short what, void *arg)
                 break;
         case W_DYING:
                 w->killed = 1;
-                kill(w->pid, SIGKILL);
+                worker_signal(w, SIGKILL);
                 break;
         case W_READY:
                 break;
@@ -477,6 +435,7 @@ static struct worker *find_pid(struct sv *sv, pid_t pid)
 
 static void worker_free(struct worker *w)
 {
+        zygote_forget(w);
         chan_close(w);
         TAILQ_REMOVE(&w->sv->workers, w, link);
         event_free(w->ev_read);
@@ -530,19 +489,92 @@ void pool_release(void *arg)
         }
 }
 
+static void worker_exited(struct worker *w, int status)
+{
+        log_exit(w, status);
+        audit_exit(w, status);
+        if (w->forked && WIFSIGNALED(status) && !w->killed)
+                zygote_signalled(w->sv, w->pid, WTERMSIG(status));
+        if (w->state != W_DYING)
+                pool_set_state(w, W_DYING);
+        worker_free(w);
+}
+
+/*
+ * A zygote's worker may exit before the zygote's reply names it: its exit
+ * is kept here (the last few) until the reply comes (pool_forked).
+ */
+static void unclaimed_add(struct sv *sv, pid_t pid, int status)
+{
+        if (sv->zygotes == NULL)
+                return;
+        unsigned i = sv->nunclaimed++ % UNCLAIMED_MAX;
+        sv->unclaimed[i].pid = pid;
+        sv->unclaimed[i].status = status;
+}
+
+static int unclaimed_take(struct sv *sv, pid_t pid, int *status)
+{
+        for (unsigned i = 0; i < UNCLAIMED_MAX; i++)
+                if (sv->unclaimed[i].pid == pid) {
+                        sv->unclaimed[i].pid = 0;
+                        *status = sv->unclaimed[i].status;
+                        return 1;
+                }
+        return 0;
+}
+
+int pool_forked(struct worker *w, pid_t pid)
+{
+        struct sv *sv = w->sv;
+        siginfo_t si;
+        int status;
+
+        /* SECURITY: the zygote's word is checked: a new child of ours, no worker's pid. */
+        if (pid <= 0 || find_pid(sv, pid) != NULL)
+                return -1;
+        memset(&si, 0, sizeof(si));
+        if (waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+                if (errno != ECHILD || !unclaimed_take(sv, pid, &status))
+                        return -1;
+                w->pid = pid; /* already gone, and reaped */
+                worker_exited(w, status);
+                pool_refill(sv);
+                return 0;
+        }
+        (void)unclaimed_take(sv, pid, &status); /* an older process's, if any */
+        w->pid = pid;
+        log_debug("worker %d forked by the zygote", (int)pid);
+        if (w->state == W_DYING) {
+                worker_signal(w, SIGKILL); /* killed while its pid was not known */
+                return 0;
+        }
+        event_add(w->ev_read, NULL);
+        return 0;
+}
+
+void pool_fork_failed(struct worker *w)
+{
+        struct sv *sv = w->sv;
+
+        if (w->state != W_DYING)
+                pool_set_state(w, W_DYING);
+        worker_free(w);
+        pool_refill(sv);
+}
+
 void pool_reap(struct sv *sv)
 {
         pid_t pid;
         int status;
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
                 struct worker *w = find_pid(sv, pid);
-                if (w == NULL)
+                if (w == NULL) {
+                        if (!zygote_reaped(sv, pid, status))
+                                unclaimed_add(sv, pid, status);
                         continue;
-                log_exit(w, status);
-                audit_exit(w, status);
-                if (w->state != W_DYING)
-                        pool_set_state(w, W_DYING);
-                worker_free(w);
+                }
+                worker_exited(w, status);
         }
         pool_refill(sv);
 }
@@ -556,10 +588,11 @@ void pool_shutdown(struct sv *sv)
                 sv->ev_refill = NULL;
         }
         /* Closing the channel is the worker's signal to stop. */
+        zygote_shutdown(sv);
         TAILQ_FOREACH(w, &sv->workers, link)
         {
                 chan_close(w);
-                kill(w->pid, SIGTERM);
+                worker_signal(w, SIGTERM);
         }
         for (int i = 0; i < 40 && !TAILQ_EMPTY(&sv->workers); i++) {
                 pid_t pid;
@@ -571,8 +604,10 @@ void pool_shutdown(struct sv *sv)
                         usleep(50000);
         }
         while ((w = TAILQ_FIRST(&sv->workers)) != NULL) {
-                kill(w->pid, SIGKILL);
-                waitpid(w->pid, NULL, 0);
+                if (w->pid > 0) {
+                        kill(w->pid, SIGKILL);
+                        waitpid(w->pid, NULL, 0);
+                }
                 worker_free(w);
         }
 }

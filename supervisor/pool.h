@@ -33,11 +33,15 @@ struct outmsg {
 struct call;
 struct admit_peer;
 
+struct zpend;
+
 struct worker {
         TAILQ_ENTRY(worker) link;
         struct sv *sv;
-        pid_t pid;
-        int chan; /* our end of the SEQPACKET pair; -1 once closed */
+        pid_t pid;           /* 0 while a zygote's reply has not named it */
+        int forked;          /* forked by a zygote (zygote.h), not posix_spawn'd */
+        struct zpend *zpend; /* its request, while the zygote's reply is awaited */
+        int chan;            /* our end of the SEQPACKET pair; -1 once closed */
         enum worker_state state;
         struct event *ev_read, *ev_write, *ev_deadline;
         TAILQ_HEAD(, outmsg) outq;
@@ -50,8 +54,8 @@ struct worker {
         gid_t peer_gid;
         int tcp;     /* a TCP stream: each call's token names the peer, bound at the first */
         int refused; /* handed off only to be refused: not one of the peer's streams */
-        char token_id[16]; /* TCP: the short id of the token the stream is bound to */
-        int docker;        /* the worker serves the Docker-API front: engine documents */
+        char token_id[16];        /* TCP: the short id of the token the stream is bound to */
+        int docker;               /* the worker serves the Docker-API front: engine documents */
         struct admit_peer *admit; /* admission's count this stream is in (admit.c), or NULL */
 
         uint64_t last_seq;          /* highest call number seen */
@@ -61,7 +65,7 @@ struct worker {
         /* The last call's operation and peer, for worker records (auditrec.c). */
         char open_op[MSG_OP_MAX + 1];
         char open_peer[MSG_PEER_NAME_MAX + 1]; /* who the broker served it as */
-        char open_route[MSG_ROUTE_MAX + 1]; /* Docker front: the last call's route */
+        char open_route[MSG_ROUTE_MAX + 1];    /* Docker front: the last call's route */
         int killed;                            /* we sent SIGKILL: its death is not a crash */
 };
 
@@ -74,6 +78,12 @@ int pool_state_dispatch(struct worker *w, struct msg *m, char *why, size_t whyle
 void pool_set_state(struct worker *w, enum worker_state st);
 
 void pool_init(struct sv *sv);
+/*
+ * From zygote.c: w's zygote named its pid (-1: not a new child of ours, the
+ * caller then drops w and the zygote), or could not fork it (w is dropped).
+ */
+int pool_forked(struct worker *w, pid_t pid);
+void pool_fork_failed(struct worker *w);
 /* Starts workers until ready + spawning reaches the configured pool size. */
 void pool_fill(struct sv *sv);
 /* An idle, sandboxed worker, or NULL when none is ready. */

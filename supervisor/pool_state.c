@@ -12,10 +12,10 @@
 
 #include "account.h"
 #include "admit.h"
-#include "auditrec.h"
-#include "broker.h"
 #include "log.h"
+#include "opencall.h"
 #include "pool.h"
+#include "pool_up.h"
 
 void pool_set_state(struct worker *w, enum worker_state st)
 {
@@ -84,27 +84,11 @@ static int on_call(struct worker *w, struct msg *m)
         /* Numbered in order, and no more open at once than the worker itself allows. */
         if (m->seq <= w->last_seq || w->ncalls >= w->sv->cfg.max_calls_stream)
                 return -1;
-        struct call *c = calloc(1, sizeof(*c));
-        if (c == NULL)
-                fatal("calloc");
         w->last_seq = m->seq;
-        c->worker = w;
-        c->seq = m->seq;
-        snprintf(c->id, sizeof(c->id), "%s", m->id);
-        snprintf(c->op, sizeof(c->op), "%s", m->op);
-        c->raw = m->raw;
-        c->input = m->input;
-        m->input = NULL;
-        memcpy(c->token, m->token, sizeof(c->token));
-        explicit_bzero(m->token, sizeof(m->token));
-        c->engine = w->sv->engine;
-        /* Our record of the call, for its end record (it outlives c). */
-        c->oc = opencall_new(w, m->seq, m->id, m->op);
-        c->oc->call = c;
         snprintf(w->open_op, sizeof(w->open_op), "%s", m->op);
         snprintf(w->open_route, sizeof(w->open_route), "%s", m->route);
-        log_debug("worker %d: call %llu %s", (int)w->pid, (unsigned long long)c->seq, c->op);
-        return broker_dispatch(c);
+        log_debug("worker %d: call %llu %s", (int)w->pid, (unsigned long long)m->seq, m->op);
+        return w->sv->up->call(w, m);
 }
 
 static int on_cancel(struct worker *w, struct msg *m)
@@ -115,7 +99,7 @@ static int on_cancel(struct worker *w, struct msg *m)
                 return m->seq <= w->last_seq ? 0 : -1; /* a late cancel is harmless */
         oc->cancelled = 1;
         if (oc->call != NULL)
-                broker_cancel(oc->call);
+                w->sv->up->cancel(oc->call);
         return 0;
 }
 
@@ -131,15 +115,15 @@ static int on_call_end(struct worker *w, struct msg *m)
         if (oc == NULL)
                 return -1;
         if (oc->call != NULL) {
-                if (oc->call->kept == NULL)
+                if (!w->sv->up->kept(oc->call))
                         return -1;
-                broker_cancel(oc->call);
+                w->sv->up->cancel(oc->call);
         }
         log_debug("call %llu by %s ended: %s, %llu bytes in, %llu bytes out",
                   (unsigned long long)m->seq, w->peer, m->result,
                   (unsigned long long)m->bytes_in, (unsigned long long)m->bytes_out);
         /* Operation and peer are our own record; result and bytes are the worker's word. */
-        auditrec_end(oc, m->result, m->bytes_in, m->bytes_out, 1);
+        w->sv->up->call_end(oc, m->result, m->bytes_in, m->bytes_out, 1);
         account_call_end(w->sv->account, oc->peer, oc->op, m->result, m->bytes_in,
                          m->bytes_out);
         opencall_free(oc);
@@ -158,14 +142,14 @@ static int on_stream_end(struct worker *w, struct msg *m)
 {
         struct call *c = kept_call(w, m);
 
-        return c != NULL ? broker_stream_end(c) : -1;
+        return c != NULL ? w->sv->up->stream_end(c) : -1;
 }
 
 static int on_resize(struct worker *w, struct msg *m)
 {
         struct call *c = kept_call(w, m);
 
-        return c != NULL ? broker_resize(c, m->rows, m->cols) : -1;
+        return c != NULL ? w->sv->up->resize(c, m->rows, m->cols) : -1;
 }
 
 int pool_state_dispatch(struct worker *w, struct msg *m, char *why, size_t whylen)

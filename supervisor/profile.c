@@ -14,12 +14,13 @@ static const struct {
         const char *name, *display, *log_driver;
         int events_labels_containers_only, qualified_image_names;
         const char *top_ps_args;
-        int network_rm_removes_in_use, logs_follow_exited_loses;
+        int network_rm_removes_in_use, logs_follow_exited_loses, top_not_running_answers;
+        int wait_removed_loses_code;
 } profile_table[] = {
-    {ENGINE_UNKNOWN, "unknown", "the engine", "local", 1, 0, NULL, 0, 0},
-    {ENGINE_DOCKER, "docker", "Docker Engine", "local", 1, 0, NULL, 0, 0},
+    {ENGINE_UNKNOWN, "unknown", "the engine", "local", 1, 0, NULL, 0, 0, 0, 0},
+    {ENGINE_DOCKER, "docker", "Docker Engine", "local", 1, 0, NULL, 0, 0, 0, 0},
     {ENGINE_PODMAN, "podman", "Podman", "k8s-file", 1, 1,
-     "user,pid,ppid,pcpu,etime,tty,time,args", 1, 1},
+     "user,pid,ppid,pcpu,etime,tty,time,args", 1, 1, 1, 1},
 };
 
 /*
@@ -38,6 +39,7 @@ static const struct {
     {ENGINE_PODMAN, 500, "container state improper", 409},
     {ENGINE_PODMAN, 500, "cannot remove container", 409},
     {ENGINE_PODMAN, 500, "no command or entrypoint provided", 400},
+    {ENGINE_PODMAN, 500, "invalid signal", 400},
 };
 
 void profile_apply(struct engine_profile *p)
@@ -55,6 +57,8 @@ void profile_apply(struct engine_profile *p)
                         p->network_rm_removes_in_use =
                             profile_table[i].network_rm_removes_in_use;
                         p->logs_follow_exited_loses = profile_table[i].logs_follow_exited_loses;
+                        p->top_not_running_answers = profile_table[i].top_not_running_answers;
+                        p->wait_removed_loses_code = profile_table[i].wait_removed_loses_code;
                         return;
                 }
 }

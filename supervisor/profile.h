@@ -67,6 +67,20 @@ struct engine_profile {
          * container that is not running.
          */
         int logs_follow_exited_loses;
+        /*
+         * Podman 4.3 answers top of a container that is not running with 200
+         * and an empty body (dockerd: 409, "is not running"): set, dockgate
+         * refuses it itself (CONFLICT) when the inspect says not running.
+         */
+        int top_not_running_answers;
+        /*
+         * Podman 4.3's wait with condition "removed" answers StatusCode 0
+         * whatever the container exited with (next-exit gives the code): set,
+         * dockgate waits for the exit first (next-exit for a container not
+         * yet started, not-running otherwise), keeps its code, then waits
+         * for the removal (a container already gone counts as removed).
+         */
+        int wait_removed_loses_code;
 
         /* --- detection state (detect.c's own) --- */
         struct engine *engine;

@@ -176,8 +176,9 @@ static void usage_done(int status, json_t *body, const char *raw, size_t rawlen,
         struct ops_state *st = c->state;
         struct quota_hold *h = st->hold;
         const char *owner = c->policy->owner_label, *who;
-        struct quota_usage u = {0, 0, 0, 0};
+        struct quota_usage u = {0};
         json_t *v, *labels;
+        const char *state;
         size_t i;
 
         c->pending = NULL;
@@ -196,6 +197,9 @@ static void usage_done(int status, json_t *body, const char *raw, size_t rawlen,
                 if (!is_live(v))
                         continue;
                 u.live++;
+                state = json_string_value(json_object_get(v, "State"));
+                if (state != NULL && strcmp(state, "paused") == 0)
+                        u.paused++;
                 /* Made outside dockgate, without the labels: count the peer's defaults. */
                 u.memory_bytes +=
                     label_int(labels, owner, "memory", c->peer->defaults.memory_bytes);

@@ -52,6 +52,7 @@ struct engine_share *quota_engine_share(struct quota *q, const char *peer, long 
 struct quota_usage {
         int64_t containers;   /* owned, in any state */
         int64_t live;         /* running, paused or restarting */
+        int64_t paused;       /* of the live ones */
         int64_t memory_bytes; /* sum over the live ones */
         int64_t nano_cpus;
 };

@@ -18,13 +18,10 @@
 
 #include "call.h"
 #include "chan.h"
-#include "evil.h"
+#include "hooks.h"
 #include "log.h"
 #include "ops.h"
-#include "peer.h"
-#include "raw.h"
 #include "sent.h"
-#include "stream.h"
 
 /* Queues a call.error frame for id, outside any call (none was started for it). */
 static void call_send_error(struct session *s, const char *id, enum dg_err code,
@@ -36,7 +33,7 @@ static void call_send_error(struct session *s, const char *id, enum dg_err code,
         json = envelope_error(id, code, message, details, &len);
         if (json == NULL) /* a message that cannot be JSON: say less */
                 json = envelope_error(id, code, dg_err_name(code), NULL, &len);
-        if (json == NULL || peer_send_frame(s, json, len) == -1)
+        if (json == NULL || s->up->send_frame(s, json, len) == -1)
                 fatalx("cannot build a call.error frame");
 }
 
@@ -116,7 +113,7 @@ void call_free_all(struct session *s)
         struct call *c;
 
         while ((c = TAILQ_FIRST(&s->calls)) != NULL) {
-                stream_drop(c);
+                c->s->up->stream_drop(c);
                 TAILQ_REMOVE(&s->calls, c, link);
                 TAILQ_INSERT_TAIL(&s->ended, c, link);
         }
@@ -141,7 +138,7 @@ static void call_retire(struct call *c)
 {
         struct session *s = c->s;
 
-        stream_drop(c);
+        c->s->up->stream_drop(c);
         c->state = CALL_ENDED;
         TAILQ_REMOVE(&s->calls, c, link);
         TAILQ_INSERT_TAIL(&s->ended, c, link);
@@ -169,9 +166,9 @@ static void call_end(struct call *c, const char *result)
                 call_report(c);
         /* A raw-carriage call owns the stream to its end (PROTOCOL.md 3). */
         if (raw)
-                peer_close(s);
+                s->up->close(s);
         else if (s->ncalls == 0 && s->draining)
-                peer_close(s);
+                s->up->close(s);
         else if (s->ncalls == 0)
                 session_idle(s, 1);
 }
@@ -199,9 +196,9 @@ void call_protocol_error(struct session *s, const char *id, const char *message)
         log_debug("protocol error: %s", message);
         call_cancel_all(s);
         /* What the calls already produced goes out before the error (issue 10). */
-        peer_flush_calls(s);
+        s->up->flush_calls(s);
         call_send_error(s, envelope_id_valid(id) ? id : "", DG_PROTOCOL_ERROR, message, NULL);
-        peer_close(s);
+        s->up->close(s);
 }
 
 void call_peer_gone(struct session *s)
@@ -215,8 +212,8 @@ void call_peer_gone(struct session *s)
 static void call_close_stream(struct session *s)
 {
         call_cancel_all(s);
-        peer_flush_calls(s);
-        peer_close(s);
+        s->up->flush_calls(s);
+        s->up->close(s);
 }
 
 /* Answers a call.requested that gets no call of its own; 1 when it was answered. */
@@ -253,10 +250,8 @@ static int call_refuse(struct session *s, struct envelope *env)
                 call_close_stream(s);
                 return 1;
         }
-#ifdef DG_EVIL
-        if (evil_call(s, env))
-                return 1;
-#endif
+        if (worker_hooks != NULL && worker_hooks->call(s, env))
+                return 1; /* a test hook took it (hooks.h) */
         if (ops_check(env, err, sizeof(err)) == -1) {
                 call_send_error(s, env->id, DG_INVALID_INPUT, err, NULL);
                 /* What follows a raw call.requested is chunks: no frame can be read. */
@@ -275,7 +270,7 @@ static int call_refuse(struct session *s, struct envelope *env)
                                 "stream with no other call in flight",
                                 NULL);
                 s->draining = 1;
-                peer_stop_reading(s);
+                s->up->stop_reading(s);
                 return 1;
         }
         /* Calls whose end is not reported yet still count: the supervisor holds them open. */
@@ -340,8 +335,9 @@ static void call_aborted(struct session *s, struct envelope *env, size_t nbytes)
                 return;
         c->bytes_in += nbytes;
         call_cancel_sent(c);
-        stream_drop(c);
-        if ((json = envelope_aborted(c->id, &len)) == NULL || peer_send(c, json, len) == -1)
+        c->s->up->stream_drop(c);
+        if ((json = envelope_aborted(c->id, &len)) == NULL ||
+            c->s->up->send(c, json, len) == -1)
                 fatalx("cannot build a call.aborted frame");
         call_end(c, dg_err_name(DG_ABORTED));
 }
@@ -379,7 +375,7 @@ int call_respond(struct call *c, json_t *output)
 
         if ((json = envelope_responded(c->id, output, &len)) == NULL)
                 return -1;
-        if (peer_send(c, json, len) == -1)
+        if (c->s->up->send(c, json, len) == -1)
                 return -1;
         return 0;
 }
@@ -389,7 +385,8 @@ void call_complete(struct call *c)
         char *json;
         size_t len;
 
-        if ((json = envelope_completed(c->id, &len)) == NULL || peer_send(c, json, len) == -1)
+        if ((json = envelope_completed(c->id, &len)) == NULL ||
+            c->s->up->send(c, json, len) == -1)
                 fatalx("cannot build a call.completed frame");
         call_end(c, dg_err_name(DG_OK));
 }
@@ -401,12 +398,12 @@ void call_fail(struct call *c, enum dg_err code, const char *message, json_t *de
 
         /* After a raw call's call.responded, only chunks: the error is a control chunk. */
         if (c->raw_started) {
-                raw_send_error(c, code, message);
+                c->s->up->raw_error(c, code, message);
         } else {
                 json = envelope_error(c->id, code, message, details, &len);
                 if (json == NULL) /* a message that cannot be JSON: say less */
                         json = envelope_error(c->id, code, dg_err_name(code), NULL, &len);
-                if (json == NULL || peer_send(c, json, len) == -1)
+                if (json == NULL || c->s->up->send(c, json, len) == -1)
                         fatalx("cannot build a call.error frame");
         }
         /* A kept stream ended here may still get the supervisor's answer: drop it. */
@@ -469,7 +466,7 @@ void call_msg(struct session *s, struct msg *m)
         case MSG_FAIL:
                 /* A kept stream (exec, attach) gets its exit code while streaming. */
                 if (c->state == CALL_STREAMING)
-                        stream_msg(c, m);
+                        c->s->up->stream_msg(c, m);
                 else if (m->type == MSG_RESULT)
                         call_result(c, m);
                 else
@@ -478,7 +475,7 @@ void call_msg(struct session *s, struct msg *m)
         case MSG_STREAM:
                 if (c->state != CALL_WAITING)
                         fatalx("second MSG_STREAM for call %" PRIu64, m->seq);
-                stream_start(c, m);
+                c->s->up->stream_start(c, m);
                 break;
         default:
                 break;

@@ -62,6 +62,24 @@ struct call {
 };
 
 /* One complete peer frame (payload json[0..len), wire bytes counted in nbytes). */
+/*
+ * What the calls reach above them, given by session.c (s->up): the peer
+ * connection (peer.c) and the engine streams (stream.c, raw.c).  call.c
+ * includes neither.
+ */
+struct call_up {
+        int (*send)(struct call *c, char *json, size_t len);          /* peer_send */
+        int (*send_frame)(struct session *s, char *json, size_t len); /* peer_send_frame */
+        void (*flush_calls)(struct session *s);                       /* peer_flush_calls */
+        void (*stop_reading)(struct session *s);                      /* peer_stop_reading */
+        void (*close)(struct session *s);                             /* peer_close */
+        void (*stream_start)(struct call *c, struct msg *m);          /* stream.h */
+        void (*stream_msg)(struct call *c, struct msg *m);
+        void (*stream_drop)(struct call *c);
+        /* A raw call's error after call.responded: a control chunk (raw.h). */
+        void (*raw_error)(struct call *c, enum dg_err code, const char *message);
+};
+
 void call_frame(struct session *s, const char *json, size_t len, size_t nbytes);
 /*
  * A frame the decoder refused (length 0 or too big), or an envelope that

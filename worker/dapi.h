@@ -15,7 +15,8 @@
  * dapi_req.c (reading a request), dapi_path.c (canonical paths, queries),
  * dapi_routes.c (the route table and its translations), dapi_create.c
  * (strict create bodies), dapi_render.c (writing responses), dapi_relay.c
- * (engine streams and hijacked connections).
+ * (engine streams and hijacked connections), dapi_filters.c (the filters
+ * query parameter), dapi_objects.c (networks, volumes, images).
  */
 #ifndef DG_WORKER_DAPI_H
 #define DG_WORKER_DAPI_H
@@ -45,6 +46,7 @@ enum droute_relay {
         DRELAY_NONE = 0, /* control plane: MSG_RESULT rendered by out() */
         DRELAY_CHUNKED,  /* the engine's body, re-chunked (logs, stats, events, pull) */
         DRELAY_HIJACK,   /* attach, exec start: the connection becomes a byte pipe */
+        DRELAY_EVENTS,   /* chunked, each event line presented (dapi_events.c) */
 };
 
 struct droute {
@@ -98,10 +100,11 @@ struct dapi {
         char route_name[MSG_ROUTE_MAX + 1];
         struct dpath path;
         char capture[DAPI_CAPTURE_MAX + 1];
-        json_t *body;    /* the request body as JSON, or NULL */
-        int head_only;   /* HEAD: no body in the answer */
-        int upgrade;     /* Connection: Upgrade, Upgrade: tcp (the 101 form of a hijack) */
-        int close_after; /* the peer asked for Connection: close */
+        json_t *body;      /* the request body as JSON, or NULL */
+        int head_only;     /* HEAD: no body in the answer */
+        int upgrade;       /* Connection: Upgrade, Upgrade: tcp (the 101 form of a hijack) */
+        int close_after;   /* the peer asked for Connection: close */
+        int json_carriage; /* this request's call is JSON though its route is raw (detach) */
         uint64_t bytes_in, bytes_out;
         struct drelay *relay;
 };
@@ -147,6 +150,15 @@ int dq_bool(struct dapi *d, const char *key, int def, int *out); /* -1 after a 4
 int dq_int(struct dapi *d, const char *key, long long lo, long long hi, int *set,
            long long *out);
 const char *dq_str(struct dapi *d, const char *key);
+
+/* dapi_filters.c: the filters query parameter, limited to keys, as input "filters". */
+int dq_filters(struct dapi *d, json_t *input, const char *const *keys); /* -1 after a 400 */
+
+/* dapi_events.c: the engine's event lines, names as the peer sees them. */
+struct devents;
+struct devents *devents_new(const json_t *opts); /* NULL: bad options */
+int devents_feed(struct devents *e, struct dapi *d, const char *buf, size_t len); /* -1: bad */
+void devents_free(struct devents *e);
 
 /* dapi_relay.c */
 void drelay_start(struct dapi *d, struct msg *m); /* takes m->fd */

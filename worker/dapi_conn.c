@@ -74,7 +74,7 @@ static void dapi_request_clear(struct dapi *d)
         d->route = NULL;
         d->route_name[0] = '\0';
         d->capture[0] = '\0';
-        d->head_only = d->upgrade = 0;
+        d->head_only = d->upgrade = d->json_carriage = 0;
         d->probing = d->chunked_open = 0;
         json_decref(d->held);
         d->held = NULL;
@@ -228,7 +228,8 @@ static void dapi_send_call(struct dapi *d, const char *op, json_t *input)
         dapi_timer_arm(d);
         snprintf(id, sizeof(id), "http-%" PRIu64, d->seq);
         log_debug("request %" PRIu64 ": %s -> %s", d->seq, d->route_name, op);
-        chan_call_route(d->s->chan, d->seq, id, op, d->route->raw, input, NULL, d->route_name);
+        chan_call_route(d->s->chan, d->seq, id, op, d->route->raw && !d->json_carriage, input,
+                        NULL, d->route_name);
 }
 
 /* An early route's lookup succeeded: the head goes out, then the call itself. */

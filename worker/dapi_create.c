@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "dapi_create.h"
+#include "dapi_knobs.h"
 
 #define DC_DEPTH_MAX 32
 #define DC_KEYS_MAX 4096
@@ -110,6 +111,9 @@ struct dc {
         char *err;
         size_t errlen;
         const char *network; /* HostConfig.NetworkMode as translated, or NULL */
+        /* read together once the body is walked (dknob_ports) */
+        const json_t *bindings, *exposed, *publish_all;
+        char alias_net[256]; /* the endpoint that named aliases, or "" */
 };
 
 static int dc_fail(struct dc *x, int status, const char *fmt, ...)
@@ -267,6 +271,16 @@ static int dc_user(struct dc *x, const char *w, const char *k, const json_t *v)
 {
         return dc_copy_str(x, w, k, v, "user");
 }
+/* StopTimeout: seconds the engine waits after the stop signal (compose's stop_grace_period). */
+static int dc_stop_timeout(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        if (json_is_null(v))
+                return 0;
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 3600)
+                return dc_fail(x, 400, "%s%s: seconds, 0 to 3600", w, k);
+        json_object_set_new(x->in, "stopTimeout", json_integer(json_integer_value(v)));
+        return 0;
+}
 static int dc_tty(struct dc *x, const char *w, const char *k, const json_t *v)
 {
         return dc_copy_bool(x, w, k, v, "tty");
@@ -282,6 +296,66 @@ static int dc_stdin_once(struct dc *x, const char *w, const char *k, const json_
 static int dc_auto_remove(struct dc *x, const char *w, const char *k, const json_t *v)
 {
         return dc_copy_bool(x, w, k, v, "autoRemove");
+}
+
+/* A positive integer copied to a native field (0 and null: the default). */
+static int dc_copy_pos(struct dc *x, const char *w, const char *k, const json_t *v,
+                       const char *to)
+{
+        if (json_is_null(v) || (json_is_integer(v) && json_integer_value(v) == 0))
+                return 0;
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+                return dc_fail(x, 400, "%s%s: a positive integer", w, k);
+        json_object_set_new(x->in, to, json_integer(json_integer_value(v)));
+        return 0;
+}
+static int dc_hostname(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_str(x, w, k, v, "hostname");
+}
+static int dc_domainname(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_str(x, w, k, v, "domainname");
+}
+static int dc_stop_signal(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_str(x, w, k, v, "stopSignal");
+}
+static int dc_init(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_bool(x, w, k, v, "init");
+}
+static int dc_shm(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_pos(x, w, k, v, "shmSize");
+}
+static int dc_cpu_quota(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_pos(x, w, k, v, "cpuQuota");
+}
+static int dc_cpu_period(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_pos(x, w, k, v, "cpuPeriod");
+}
+static int dc_cpuset(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_str(x, w, k, v, "cpusetCpus");
+}
+/* A list copied when it has an element (the CLI sends [] for none). */
+static int dc_copy_some(struct dc *x, const char *w, const char *k, const json_t *v,
+                        const char *to)
+{
+        if (json_is_array(v) && json_array_size(v) == 0)
+                return 0;
+        return dc_copy_list(x, w, k, v, to);
+}
+static int dc_extra_hosts(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_some(x, w, k, v, "extraHosts");
+}
+static int dc_dns(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_copy_some(x, w, k, v, "dns");
 }
 
 /* Attach*: how the client attaches, not what the container is; any boolean. */
@@ -707,9 +781,41 @@ static int dc_security_opt(struct dc *x, const char *w, const char *k, const jso
         return 0;
 }
 
+/* A dapi_knobs.c answer (0, or an HTTP status with x->err set) as a row's. */
+static int dc_knob(struct dc *x, int status)
+{
+        if (status == 0)
+                return 0;
+        x->status = status;
+        return -1;
+}
+static int dc_ulimits(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_knob(x, dknob_ulimits(v, x->in, x->err, x->errlen));
+}
+static int dc_health(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        return dc_knob(x, dknob_health(v, x->in, x->err, x->errlen));
+}
+/* The three port fields are read together at the end (dcreate_translate). */
+static int dc_bindings(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        x->bindings = v;
+        return 0;
+}
+static int dc_exposed(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        x->exposed = v;
+        return 0;
+}
+static int dc_publish_all(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        x->publish_all = v;
+        return 0;
+}
+
 #define NS "host namespaces and shared namespaces are not allowed"
 #define DEV "devices are not allowed"
-#define PORTS "published ports are not supported by the gateway yet"
 #define KNOB "not supported by the gateway (only its zero value)"
 
 static const struct dc_row dc_host_rows[] = {
@@ -745,31 +851,31 @@ static const struct dc_row dc_host_rows[] = {
     {"VolumesFrom", NULL, "mounting another container's volumes is not allowed"},
     {"VolumeDriver", NULL, "volume drivers are not allowed; create the volume"},
     {"Links", NULL, "links are not supported; use one of your networks"},
-    {"PortBindings", NULL, PORTS},
-    {"PublishAllPorts", NULL, PORTS},
-    {"Dns", NULL, KNOB},
+    {"PortBindings", dc_bindings, NULL},
+    {"PublishAllPorts", dc_publish_all, NULL},
+    {"Dns", dc_dns, NULL},
     {"DnsOptions", NULL, KNOB},
     {"DnsSearch", NULL, KNOB},
-    {"ExtraHosts", NULL, KNOB},
+    {"ExtraHosts", dc_extra_hosts, NULL},
     {"GroupAdd", NULL, KNOB},
     {"Sysctls", NULL, "sysctls are not allowed"},
-    {"Ulimits", NULL, KNOB},
+    {"Ulimits", dc_ulimits, NULL},
     {"OomScoreAdj", NULL, KNOB},
     {"OomKillDisable", NULL, "the OOM killer cannot be disabled"},
-    {"ShmSize", NULL, KNOB},
+    {"ShmSize", dc_shm, NULL},
     {"ContainerIDFile", NULL, "a client-side setting; the engine never gets it"},
     {"Runtime", NULL, "the runtime is the policy's"},
     {"MaskedPaths", NULL, "the masked paths are the engine's defaults"},
     {"ReadonlyPaths", NULL, "the read-only paths are the engine's defaults"},
-    {"Init", NULL, KNOB},
+    {"Init", dc_init, NULL},
     {"StorageOpt", NULL, KNOB},
     {"Annotations", NULL, KNOB},
     {"CpuShares", NULL, KNOB},
-    {"CpuPeriod", NULL, KNOB},
-    {"CpuQuota", NULL, KNOB},
+    {"CpuPeriod", dc_cpu_period, NULL},
+    {"CpuQuota", dc_cpu_quota, NULL},
     {"CpuRealtimePeriod", NULL, KNOB},
     {"CpuRealtimeRuntime", NULL, KNOB},
-    {"CpusetCpus", NULL, KNOB},
+    {"CpusetCpus", dc_cpuset, NULL},
     {"CpusetMems", NULL, KNOB},
     {"CpuCount", NULL, KNOB},
     {"CpuPercent", NULL, KNOB},
@@ -796,7 +902,55 @@ static int dc_host_config(struct dc *x, const char *w, const char *k, const json
         return dc_walk(x, "HostConfig.", dc_host_rows, v);
 }
 
-/* EndpointsConfig: nothing, or the network NetworkMode names with nothing set. */
+/*
+ * EndpointsConfig: nothing, or the network NetworkMode names, with its
+ * Aliases (input networkAliases) and nothing else set.  Which network that
+ * is, is checked once the whole body is read (dcreate_translate).
+ */
+static int dc_endpoint(struct dc *x, const char *name, const json_t *e)
+{
+        const char *k;
+        json_t *v, *a;
+        size_t i;
+
+        if (json_is_null(e))
+                return 0;
+        if (!json_is_object(e))
+                return dc_fail(x, 400, "NetworkingConfig.EndpointsConfig.%.64s: an object",
+                               name);
+        json_object_foreach((json_t *)e, k, v)
+        {
+                if (strcasecmp(k, "Aliases") != 0) {
+                        if (!dc_zero(v))
+                                return dc_fail(x, 403,
+                                               "NetworkingConfig.EndpointsConfig.%.64s.%.64s: "
+                                               "endpoint settings other than aliases are not "
+                                               "supported by the gateway",
+                                               name, k);
+                        continue;
+                }
+                if (json_is_null(v) || json_array_size(v) == 0)
+                        continue;
+                if (!json_is_array(v))
+                        return dc_fail(x, 400,
+                                       "NetworkingConfig.EndpointsConfig.%.64s.Aliases: a list "
+                                       "of strings",
+                                       name);
+                json_array_foreach(v, i, a)
+                {
+                        if (!json_is_string(a))
+                                return dc_fail(
+                                    x, 400,
+                                    "NetworkingConfig.EndpointsConfig.%.64s.Aliases: "
+                                    "a list of strings",
+                                    name);
+                }
+                json_object_set(x->in, "networkAliases", v);
+                snprintf(x->alias_net, sizeof(x->alias_net), "%s", name);
+        }
+        return 0;
+}
+
 static int dc_networking(struct dc *x, const char *w, const char *k, const json_t *v)
 {
         json_t *eps = json_object_get(v, "EndpointsConfig"), *e;
@@ -811,14 +965,14 @@ static int dc_networking(struct dc *x, const char *w, const char *k, const json_
                 if (strcmp(key, "EndpointsConfig") != 0)
                         return dc_fail(x, 400, "NetworkingConfig.%.64s: unknown field", key);
         }
+        if (json_object_size(eps) > 1)
+                return dc_fail(x, 403,
+                               "NetworkingConfig.EndpointsConfig: one network at create; "
+                               "connect the container to the others");
         json_object_foreach(eps, name, e)
         {
-                if (!dc_zero(e))
-                        return dc_fail(x, 403,
-                                       "NetworkingConfig.EndpointsConfig.%.64s: endpoint "
-                                       "settings (aliases, addresses, links) are not supported "
-                                       "by the gateway yet",
-                                       name);
+                if (dc_endpoint(x, name, e) == -1)
+                        return -1;
         }
         return 0;
 }
@@ -841,15 +995,15 @@ static const struct dc_row dc_config_rows[] = {
     {"AttachStderr", dc_attach_flag, NULL},
     {"HostConfig", dc_host_config, NULL},
     {"NetworkingConfig", dc_networking, NULL},
-    {"Hostname", NULL, CFG},
-    {"Domainname", NULL, CFG},
+    {"Hostname", dc_hostname, NULL},
+    {"Domainname", dc_domainname, NULL},
     {"Volumes", NULL,
      "anonymous volumes are not supported by the gateway; name one of your "
      "volumes"},
-    {"ExposedPorts", NULL, PORTS},
-    {"StopSignal", NULL, CFG},
-    {"StopTimeout", NULL, CFG},
-    {"Healthcheck", NULL, CFG},
+    {"ExposedPorts", dc_exposed, NULL},
+    {"StopSignal", dc_stop_signal, NULL},
+    {"StopTimeout", dc_stop_timeout, NULL},
+    {"Healthcheck", dc_health, NULL},
     {"OnBuild", NULL, CFG},
     {"Shell", NULL, CFG},
     {"NetworkDisabled", NULL, CFG},
@@ -884,7 +1038,7 @@ static int dc_walk(struct dc *x, const char *where, const struct dc_row *rows,
 int dcreate_translate(const json_t *body, const char *name, json_t *input, int *status,
                       char *err, size_t errlen)
 {
-        struct dc x = {input, 0, err, errlen, NULL};
+        struct dc x = {input, 0, err, errlen, NULL, NULL, NULL, NULL, ""};
         const json_t *hc = json_object_get(body, "HostConfig");
 
         /* Memory first, so that MemorySwap can be compared with it. */
@@ -893,8 +1047,20 @@ int dcreate_translate(const json_t *body, const char *name, json_t *input, int *
                 goto fail;
         if (dc_walk(&x, "", dc_config_rows, body) == -1)
                 goto fail;
+        if (dc_knob(&x, dknob_ports(x.bindings, x.exposed, x.publish_all, input, err,
+                                    errlen)) == -1)
+                goto fail;
         if (json_object_get(input, "image") == NULL) {
                 dc_fail(&x, 400, "Image: required");
+                goto fail;
+        }
+        /* Aliases belong to the network the container is created on. */
+        if (x.alias_net[0] != '\0' &&
+            (x.network == NULL || strcmp(x.network, x.alias_net) != 0)) {
+                dc_fail(&x, 403,
+                        "NetworkingConfig.EndpointsConfig.%.64s: aliases only on the network "
+                        "HostConfig.NetworkMode names",
+                        x.alias_net);
                 goto fail;
         }
         if (name != NULL && name[0] != '\0')
@@ -904,4 +1070,9 @@ int dcreate_translate(const json_t *body, const char *name, json_t *input, int *
 fail:
         *status = x.status;
         return -1;
+}
+
+int dcreate_zero(const json_t *v)
+{
+        return dc_zero(v);
 }

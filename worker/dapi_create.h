@@ -26,4 +26,7 @@ json_t *dcreate_parse(const char *buf, size_t len, char *err, size_t errlen);
 int dcreate_translate(const json_t *body, const char *name, json_t *input, int *status,
                       char *err, size_t errlen);
 
+/* 1 when v is its type's zero value (null, false, 0, "", and lists and objects of those). */
+int dcreate_zero(const json_t *v);
+
 #endif

@@ -46,6 +46,8 @@ struct drelay {
         struct evbuffer *err;   /* a refusal's body */
         struct evbuffer *toeng; /* peer bytes for the engine (hijack) */
         int wclosed;            /* the engine side is half-closed */
+        struct devents *events; /* DRELAY_EVENTS: the presentation of each line */
+        int bad;                /* the engine sent what cannot be presented */
         int peer_eof_seen;
 };
 
@@ -102,7 +104,13 @@ static int drelay_body(void *arg, const char *buf, size_t len)
         }
         if (d->route->relay == DRELAY_HIJACK)
                 dapi_send(d, buf, len);
-        else if (len > 0)
+        else if (r->events != NULL) {
+                if (!r->bad && devents_feed(r->events, d, buf, len) == -1) {
+                        log_warnx("events: an engine line that cannot be presented");
+                        r->bad = 1;
+                        return -1;
+                }
+        } else if (len > 0)
                 dapi_chunk(d, buf, len);
         return 0;
 }
@@ -249,6 +257,8 @@ void drelay_start(struct dapi *d, struct msg *m)
             event_add(r->rd, NULL) == -1)
                 fatalx("cannot set up the engine connection");
         http_read_init(&r->http, &drelay_cb, r);
+        if (d->route->relay == DRELAY_EVENTS && (r->events = devents_new(m->opts)) == NULL)
+                fatalx("events: bad stream options from the supervisor");
         d->relay = r;
         d->state = DA_STREAMING;
 }
@@ -261,6 +271,7 @@ void drelay_free(struct drelay *r)
         event_free(r->wr);
         evbuffer_free(r->err);
         evbuffer_free(r->toeng);
+        devents_free(r->events);
         close(r->fd);
         free(r);
 }

@@ -12,7 +12,10 @@
 #include <string.h>
 
 #include "dapi.h"
+#include "dapi_containers.h"
 #include "dapi_create.h"
+#include "dapi_exec.h"
+#include "dapi_objects.h"
 #include "log.h"
 
 /* --- query helpers --- */
@@ -86,29 +89,12 @@ static int dq_zero(struct dapi *d, const char *key)
 {
         const char *s = dq_str(d, key);
 
-        if (s == NULL || s[0] == '\0' || strcmp(s, "0") == 0 || strcmp(s, "false") == 0)
+        /* Go's false spellings (docker-py writes Python's "False"). */
+        if (s == NULL || s[0] == '\0' || strcmp(s, "0") == 0 || strcmp(s, "false") == 0 ||
+            strcmp(s, "False") == 0 || strcmp(s, "FALSE") == 0 || strcmp(s, "f") == 0 ||
+            strcmp(s, "F") == 0)
                 return 0;
         return dq_refuse(d, 403, "query parameter %s: not supported by the gateway", key);
-}
-
-/* filters: nothing, or an empty object, until each route parses its own. */
-static int dq_no_filters(struct dapi *d)
-{
-        const char *s = dq_str(d, "filters");
-        json_t *f;
-        int empty;
-
-        if (s == NULL || s[0] == '\0')
-                return 0;
-        f = json_loads(s, JSON_REJECT_DUPLICATES, NULL);
-        empty = json_is_object(f) && json_object_size(f) == 0;
-        json_decref(f);
-        if (empty)
-                return 0;
-        return dq_refuse(d, 400,
-                         "query parameter %s: filters are not supported by the gateway "
-                         "on this route yet",
-                         "filters");
 }
 
 static void in_set_container(struct dapi *d, json_t *input)
@@ -236,8 +222,14 @@ static int in_list(struct dapi *d, json_t *input)
         long long limit;
         int set;
 
+        static const char *const keys[] = {"label",   "name",   "status", "id", "ancestor",
+                                           "network", "health", "exited", NULL};
+        int trunc;
+
+        /* trunc_cmd (docker-py sends 0): the engine's list never truncates Command. */
         if (dq_bool(d, "all", 0, &all) == -1 || dq_zero(d, "size") == -1 ||
-            dq_int(d, "limit", -1, 1000000, &set, &limit) == -1 || dq_no_filters(d) == -1)
+            dq_int(d, "limit", -1, 1000000, &set, &limit) == -1 ||
+            dq_bool(d, "trunc_cmd", 0, &trunc) == -1 || dq_filters(d, input, keys) == -1)
                 return -1;
         if (set && limit > 0)
                 return dq_refuse(d, 403, "query parameter %s: not supported by the gateway",
@@ -380,6 +372,18 @@ static int in_top(struct dapi *d, json_t *input)
         return 0;
 }
 
+static int in_stats(struct dapi *d, json_t *input)
+{
+        int stream, one;
+
+        /* one-shot (1.41): no wait for a second sample; accepted, the answer waits for it. */
+        if (dq_bool(d, "stream", 1, &stream) == -1 || dq_bool(d, "one-shot", 0, &one) == -1)
+                return -1;
+        in_set_container(d, input);
+        json_object_set_new(input, "stream", json_boolean(stream));
+        return 0;
+}
+
 /* --- the table --- */
 
 static const char *const q_none[] = {NULL};
@@ -388,7 +392,7 @@ static const char *const q_start[] = {"detachKeys", NULL};
 static const char *const q_stop[] = {"t", NULL};
 static const char *const q_kill[] = {"signal", NULL};
 static const char *const q_remove[] = {"force", "v", "link", NULL};
-static const char *const q_list[] = {"all", "limit", "size", "filters", NULL};
+static const char *const q_list[] = {"all", "limit", "size", "filters", "trunc_cmd", NULL};
 static const char *const q_inspect[] = {"size", NULL};
 static const char *const q_wait[] = {"condition", NULL};
 static const char *const q_logs[] = {"follow",     "stdout", "stderr",  "since", "until",
@@ -397,6 +401,20 @@ static const char *const q_attach[] = {"stream", "stdin",      "stdout", "stderr
                                        "logs",   "detachKeys", NULL};
 static const char *const q_resize[] = {"h", "w", NULL};
 static const char *const q_top[] = {"ps_args", NULL};
+static const char *const q_rename[] = {"name", NULL};
+static const char *const q_exec_resize[] = {"h", "w", NULL};
+static const char *const q_stats[] = {"stream", "one-shot", NULL};
+
+/* Networks, volumes, images, system (dapi_objects.c). */
+static const char *const q_filters[] = {"filters", NULL};
+static const char *const q_events[] = {"since", "until", "filters", NULL};
+static const char *const q_net_inspect[] = {"verbose", "scope", NULL};
+static const char *const q_force[] = {"force", NULL};
+static const char *const q_img_list[] = {"all", "digests", "filters", "filter", NULL};
+static const char *const q_img_remove[] = {"force", "noprune", NULL};
+static const char *const q_img_tag[] = {"repo", "tag", NULL};
+static const char *const q_img_pull[] = {"fromImage", "tag",     "fromSrc",  "repo",
+                                         "message",   "changes", "platform", NULL};
 
 #define RAWSTREAM "application/vnd.docker.raw-stream"
 
@@ -436,6 +454,62 @@ static const struct droute droute_table[] = {
      out_ok_empty, DRELAY_NONE, NULL, 0, 0},
     {"GET", "/containers/{id}/top", "docker/container/top", 0, q_top, in_top, out_top,
      DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/containers/prune", "docker/container/prune", 0, q_filters, dob_in_prune,
+     dctr_out_prune, DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/containers/{id}/rename", "docker/container/rename", 0, q_rename, dctr_in_rename,
+     dob_out_no_content, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/containers/{id}/stats", "docker/container/stats", 0, q_stats, in_stats, NULL,
+     DRELAY_EVENTS, "application/json", 0, 0},
+    /* --- exec (dapi_exec.c) --- */
+    {"POST", "/containers/{id}/exec", "docker/container/exec/create", 0, q_none, dex_in_create,
+     dex_out_create, DRELAY_NONE, NULL, 1, 0},
+    {"POST", "/exec/{id}/start", "docker/exec/start", 1, q_none, dex_in_start, dob_out_ok,
+     DRELAY_HIJACK, RAWSTREAM, 1, 0},
+    {"GET", "/exec/{id}/json", "docker/exec/inspect", 0, q_none, dex_in_inspect, NULL,
+     DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/exec/{id}/resize", "docker/exec/resize", 0, q_exec_resize, dex_in_resize,
+     dob_out_ok, DRELAY_NONE, NULL, 0, 0},
+    /* --- system, networks, volumes, images (dapi_objects.c) --- */
+    {"GET", "/info", "docker/system/info", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/system/df", "docker/system/df", 0, q_none, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/events", "docker/system/events", 0, q_events, dob_in_events, NULL, DRELAY_EVENTS,
+     "application/json", 0, 0},
+    {"GET", "/networks", "docker/network/list", 0, q_filters, dob_in_net_list, NULL,
+     DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/networks/create", "docker/network/create", 0, q_none, dob_in_net_create,
+     dob_out_net_create, DRELAY_NONE, NULL, 1, 0},
+    {"POST", "/networks/prune", "docker/network/prune", 0, q_filters, dob_in_prune,
+     dob_out_net_prune, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/networks/{id}", "docker/network/inspect", 0, q_net_inspect, dob_in_net_inspect,
+     NULL, DRELAY_NONE, NULL, 0, 0},
+    {"DELETE", "/networks/{id}", "docker/network/remove", 0, q_none, dob_in_net,
+     dob_out_no_content, DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/networks/{id}/connect", "docker/network/connect", 0, q_none, dob_in_net_connect,
+     dob_out_ok, DRELAY_NONE, NULL, 1, 0},
+    {"POST", "/networks/{id}/disconnect", "docker/network/disconnect", 0, q_none,
+     dob_in_net_disconnect, dob_out_ok, DRELAY_NONE, NULL, 1, 0},
+    {"GET", "/volumes", "docker/volume/list", 0, q_filters, dob_in_vol_list, dob_out_vol_list,
+     DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/volumes/create", "docker/volume/create", 0, q_none, dob_in_vol_create,
+     dob_out_vol_create, DRELAY_NONE, NULL, 1, 0},
+    {"POST", "/volumes/prune", "docker/volume/prune", 0, q_filters, dob_in_vol_prune,
+     dob_out_vol_prune, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/volumes/{name}", "docker/volume/inspect", 0, q_none, dob_in_vol, NULL,
+     DRELAY_NONE, NULL, 0, 0},
+    {"DELETE", "/volumes/{name}", "docker/volume/remove", 0, q_force, dob_in_vol_remove,
+     dob_out_no_content, DRELAY_NONE, NULL, 0, 0},
+    {"GET", "/images/json", "docker/image/list", 0, q_img_list, dob_in_img_list, NULL,
+     DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/images/prune", "docker/image/prune", 0, q_filters, dob_in_img_prune,
+     dob_out_img_prune, DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/images/create", "docker/image/pull", 0, q_img_pull, dob_in_img_pull, NULL,
+     DRELAY_CHUNKED, "application/json", 0, 0},
+    {"GET", "/images/{name*}/json", "docker/image/inspect", 0, q_none, dob_in_img, NULL,
+     DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/images/{name*}/tag", "docker/image/tag", 0, q_img_tag, dob_in_img_tag,
+     dob_out_created, DRELAY_NONE, NULL, 0, 0},
+    {"DELETE", "/images/{name*}", "docker/image/remove", 0, q_img_remove, dob_in_img_remove,
+     dob_out_img_remove, DRELAY_NONE, NULL, 0, 0},
     {NULL, NULL, NULL, 0, NULL, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
 };
 

@@ -2,6 +2,7 @@
  * main.c - dockgate-worker: one sandboxed worker serving one peer stream.
  *
  * usage: dockgate-worker --uid N --gid N [--max-calls N] [--log-level L] [--syslog]
+ *                        [--zygote]
  *
  * File descriptors, as the supervisor sets them up before exec:
  *   0, 1  /dev/null
@@ -15,6 +16,12 @@
  * (it needs epoll_create1), demote, install the seccomp filter, say
  * MSG_READY, wait for exactly one MSG_PEER, serve that stream, exit.  Not a
  * byte from a peer is read before the sandbox is complete.
+ *
+ * With --zygote, fd 3 is the zygote's control socket instead (zygote.h):
+ * the same checks and preloading, the same demotion but for RLIMIT_NPROC,
+ * and the filter compiled, not loaded.  Each child the zygote forks finds
+ * its channel at fd 3, sets RLIMIT_NPROC to 0, makes its event base, loads
+ * the compiled filter, and goes on from MSG_READY as above.
  */
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -30,12 +37,14 @@
 
 #include <event2/event.h>
 #include <jansson.h>
+#include <linux/filter.h>
 
 #include "chan.h"
 #include "log.h"
 #include "msg.h"
 #include "sandbox.h"
 #include "session.h"
+#include "zygote.h"
 
 #define WORKER_CHAN_FD 3
 
@@ -46,13 +55,14 @@ struct worker_args {
         unsigned max_calls; /* calls in flight at most (MSG_PEER may say fewer) */
         int level;
         int use_syslog;
+        int zygote; /* --zygote: a fork server (zygote.h) */
 };
 
 static void __attribute__((noreturn)) worker_usage(void)
 {
         fprintf(stderr,
                 "usage: dockgate-worker --uid N --gid N [--max-calls N] [--log-level L] "
-                "[--syslog]\n");
+                "[--syslog] [--zygote]\n");
         exit(2);
 }
 
@@ -91,6 +101,8 @@ static void worker_parse(int argc, char **argv, struct worker_args *a)
                                 worker_usage();
                 } else if (strcmp(argv[i], "--syslog") == 0) {
                         a->use_syslog = 1;
+                } else if (strcmp(argv[i], "--zygote") == 0) {
+                        a->zygote = 1;
                 } else {
                         worker_usage();
                 }
@@ -177,10 +189,21 @@ int main(int argc, char **argv)
         if (args.use_syslog)
                 log_init("dockgate-worker", 1, (enum log_level)args.level);
         worker_preload();
-        base = worker_event_base();
+        if (args.zygote) {
+                struct sock_fprog prog;
 
-        sandbox_demote(args.uid, args.gid, args.max_calls);
-        sandbox_seccomp(WORKER_CHAN_FD);
+                sandbox_demote(args.uid, args.gid, args.max_calls, 1);
+                sandbox_seccomp_compile(WORKER_CHAN_FD, &prog);
+                zygote_serve(WORKER_CHAN_FD); /* returns in a child, fd 3 its channel */
+                sandbox_no_fork();
+                /* Its own epoll descriptor: the zygote made none to share. */
+                base = worker_event_base();
+                sandbox_seccomp_install(&prog);
+        } else {
+                base = worker_event_base();
+                sandbox_demote(args.uid, args.gid, args.max_calls, 0);
+                sandbox_seccomp(WORKER_CHAN_FD);
+        }
 
         worker_chan_nonblock();
         chan_ready(WORKER_CHAN_FD);

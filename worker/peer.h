@@ -14,9 +14,7 @@
 
 #include "session.h"
 
-/* Back-pressure: stop reading the engine above HIGH queued bytes, resume below LOW. */
-#define PEER_OUT_HIGH (4u << 20)
-#define PEER_OUT_LOW (1u << 20)
+/* Back-pressure: PEER_OUT_HIGH and PEER_OUT_LOW (session.h). */
 /* Calls' frames are moved to the peer's queue while it holds less than this. */
 #define PEER_FILL (64u << 10)
 /* What one call may move at a turn of the round-robin. */

@@ -42,15 +42,14 @@
 #include "call.h"
 #include "chan.h"
 #include "chunk.h"
+#include "dstream.h"
 #include "log.h"
-#include "peer.h"
 #include "raw.h"
 #include "sent.h"
 #include "stream.h"
 #include "stream_json.h"
 #include "tar.h"
 
-#define RAW_MUX_HDR 8            /* Docker's stream header: type, 0, 0, 0, size u32 */
 #define RAW_ERR_MAX (64u << 10)  /* an error body kept for its message */
 #define RAW_SYSERR_MAX 512       /* an in-band engine error kept for its message */
 #define RAW_PUMP_MAX (64u << 10) /* peer bytes decoded per step */
@@ -83,10 +82,8 @@ struct raw {
         char *err;     /* a failure's body, or an in-band error, for the message */
         size_t errlen;
 
-        /* The engine's multiplexed output. */
-        unsigned char hdr[RAW_MUX_HDR];
-        size_t hdr_have;
-        uint32_t left;
+        /* The engine's multiplexed output (dstream.h). */
+        struct dstream mux;
         enum chunk_type out_type;
         int systemerr;
 
@@ -590,39 +587,33 @@ static void raw_demux(struct raw *r, const unsigned char *p, size_t len)
         uint8_t type;
 
         while (len > 0 && !r->st->dead) {
-                if (r->hdr_have < RAW_MUX_HDR) {
-                        take = RAW_MUX_HDR - r->hdr_have;
-                        if (take > len)
-                                take = len;
-                        memcpy(r->hdr + r->hdr_have, p, take);
-                        r->hdr_have += take;
+                if (dstream_in_header(&r->mux)) {
+                        take = dstream_header(&r->mux, p, len);
                         p += take;
                         len -= take;
-                        if (r->hdr_have < RAW_MUX_HDR)
+                        if (dstream_in_header(&r->mux))
                                 break;
-                        type = r->hdr[0];
-                        r->left = (uint32_t)r->hdr[4] << 24 | (uint32_t)r->hdr[5] << 16 |
-                                  (uint32_t)r->hdr[6] << 8 | (uint32_t)r->hdr[7];
-                        r->out_type = type == 2 ? CHUNK_STDERR : CHUNK_STDOUT;
-                        r->systemerr = type == 3;
-                        if (type > 3)
+                        type = r->mux.type;
+                        r->out_type = type == DSTREAM_STDERR ? CHUNK_STDERR : CHUNK_STDOUT;
+                        r->systemerr = type == DSTREAM_SYSTEMERR;
+                        if (!dstream_type_known(type))
                                 log_warnx(
                                     "engine stream: unknown frame type %u, sent as stdout",
                                     type);
-                        if (r->left == 0)
-                                r->hdr_have = 0; /* nothing to pass on */
+                        if (r->mux.left == 0)
+                                dstream_next(&r->mux); /* nothing to pass on */
                         continue;
                 }
-                take = len < r->left ? len : r->left;
+                take = len < r->mux.left ? len : r->mux.left;
                 if (r->systemerr)
                         raw_keep_err(r, (const char *)p, take, RAW_SYSERR_MAX);
                 else
                         raw_out(r->c, r->out_type, p, take);
                 p += take;
                 len -= take;
-                r->left -= (uint32_t)take;
-                if (r->left == 0) {
-                        r->hdr_have = 0;
+                r->mux.left -= (uint32_t)take;
+                if (r->mux.left == 0) {
+                        dstream_next(&r->mux);
                         if (r->systemerr) {
                                 raw_systemerr(r);
                                 return;
@@ -700,7 +691,7 @@ static int raw_done(struct stream *st)
                 raw_exit(r, 0);
                 return -1;
         }
-        if (r->hdr_have > 0 || r->left > 0)
+        if (dstream_mid(&r->mux))
                 log_warnx("engine stream ended inside a frame");
         /* The output ended; the engine closed the connection: nothing more to write. */
         r->ended = 1;

@@ -2,7 +2,6 @@
  * session.c - the one stream a worker serves: setup, timers, teardown.
  */
 #include <sys/socket.h>
-#include <linux/sock_diag.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -20,32 +19,6 @@
 #include "sent.h"
 #include "session.h"
 #include "stream.h"
-
-/*
- * How long a closing stream may go without progress (a byte written to the
- * peer, the peer taking bytes out of the kernel's queue, or a byte read
- * from it) before it is closed anyway.  Never a total: a slow reader that
- * reads gets everything, however long it takes.
- */
-#define SESSION_FLUSH_SECS 10
-
-/*
- * Bytes written to the peer connection that the peer has not taken yet
- * (unix: not read; TCP: not acknowledged), from SO_MEMINFO, which
- * getsockopt gives without a syscall the filter refuses.  0 if unknown.
- */
-static uint32_t session_kernel_queued(const struct session *s)
-{
-        uint32_t mem[SK_MEMINFO_VARS];
-        socklen_t len = sizeof(mem);
-
-        memset(mem, 0, sizeof(mem));
-        if (getsockopt(s->peer_fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == -1)
-                return 0;
-        return mem[SK_MEMINFO_WMEM_ALLOC] > mem[SK_MEMINFO_WMEM_QUEUED]
-                   ? mem[SK_MEMINFO_WMEM_ALLOC]
-                   : mem[SK_MEMINFO_WMEM_QUEUED];
-}
 
 static void session_on_chan(evutil_socket_t fd, short what, void *arg)
 {
@@ -91,6 +64,19 @@ static void session_on_timer(evutil_socket_t fd, short what, void *arg)
         }
 }
 
+/* What the calls reach above them (call.h): the peer connection and the streams. */
+static const struct call_up session_call_up = {
+    .send = peer_send,
+    .send_frame = peer_send_frame,
+    .flush_calls = peer_flush_calls,
+    .stop_reading = peer_stop_reading,
+    .close = peer_close,
+    .stream_start = stream_start,
+    .stream_msg = stream_msg,
+    .stream_drop = stream_drop,
+    .raw_error = raw_send_error,
+};
+
 struct session *session_new(struct event_base *base, int chan, struct msg *peer)
 {
         struct session *s;
@@ -109,6 +95,7 @@ struct session *session_new(struct event_base *base, int chan, struct msg *peer)
                 fatal("calloc");
         s->base = base;
         s->chan = chan;
+        s->up = &session_call_up;
         s->peer_fd = peer->fd;
         peer->fd = -1;
         if (evutil_make_socket_nonblocking(s->peer_fd) == -1)
@@ -170,34 +157,4 @@ void session_free(struct session *s)
                 event_free(s->timer);
         frame_dec_free(&s->dec);
         free(s);
-}
-
-void session_idle(struct session *s, int idle)
-{
-        struct timeval tv;
-
-        event_del(s->timer);
-        if (s->closing) {
-                tv.tv_sec = SESSION_FLUSH_SECS;
-                tv.tv_usec = 0;
-                s->progress_armed = s->progress;
-                s->kq_armed = session_kernel_queued(s);
-        } else if (idle && s->seq == 0 && s->first_call > 0) {
-                /* A stream that has not made a call yet gets a short deadline (issue 10). */
-                tv.tv_sec = s->first_call;
-                tv.tv_usec = 0;
-        } else if (idle && s->idle_timeout > 0) {
-                tv.tv_sec = s->idle_timeout;
-                tv.tv_usec = 0;
-        } else {
-                return;
-        }
-        if (evtimer_add(s->timer, &tv) == -1)
-                fatalx("evtimer_add");
-}
-
-void session_finish(struct session *s)
-{
-        s->done = 1;
-        event_base_loopbreak(s->base);
 }

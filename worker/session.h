@@ -23,6 +23,7 @@ struct call;
 struct raw_in;
 struct dapi;
 struct sent;
+struct call_up;
 
 TAILQ_HEAD(call_list, call);
 
@@ -32,6 +33,22 @@ TAILQ_HEAD(call_list, call);
  * than the calls a stream may have in flight, so none is forgotten early.
  */
 #define SESSION_ENDED_RING 256
+
+/*
+ * How long a closing stream may go without progress (a byte written to the
+ * peer, the peer taking bytes out of the kernel's queue, or a byte read
+ * from it) before it is closed anyway.  Never a total: a slow reader that
+ * reads gets everything, however long it takes.
+ */
+#define SESSION_FLUSH_SECS 10
+
+/*
+ * Back-pressure on the peer's queue (s->out): the engine streams stop
+ * reading above HIGH queued bytes and resume below LOW (peer.c, stream.c,
+ * raw.c).
+ */
+#define PEER_OUT_HIGH (4u << 20)
+#define PEER_OUT_LOW (1u << 20)
 
 struct session {
         struct event_base *base;
@@ -63,6 +80,8 @@ struct session {
         int closing;       /* last frame queued: flush, close, exit */
         struct dapi *dapi; /* the Docker-API front (dapi.h), or NULL: native frames */
         int done;          /* the loop is being left */
+        const struct call_up
+            *up; /* what the calls reach above them (call.h), set by session.c */
 
         /* The calls (call.h). */
         uint32_t max_calls;     /* in flight at once (MSG_PEER); past it RATE_LIMITED */
@@ -84,9 +103,17 @@ struct session {
 struct session *session_new(struct event_base *base, int chan, struct msg *peer);
 void session_free(struct session *s);
 
-/* Arms the idle timer (no call in flight) or disarms it (a call started). */
+/*
+ * deadline.c: arms the idle timer (no call in flight) or disarms it (a call
+ * started); while closing, the flush deadline (SESSION_FLUSH_SECS).
+ */
 void session_idle(struct session *s, int idle);
-/* Leaves the event loop; main() frees and exits 0. */
+/* deadline.c: leaves the event loop; main() frees and exits 0. */
 void session_finish(struct session *s);
+/*
+ * deadline.c: bytes written to the peer connection that the peer has not
+ * taken yet (SO_MEMINFO), 0 if unknown.
+ */
+uint32_t session_kernel_queued(const struct session *s);
 
 #endif

@@ -10,9 +10,8 @@
 
 #include "call.h"
 #include "chan.h"
-#include "evil.h"
+#include "hooks.h"
 #include "log.h"
-#include "peer.h"
 #include "stream.h"
 #include "stream_events.h"
 #include "stream_pull.h"
@@ -184,13 +183,12 @@ void stream_start(struct call *c, struct msg *m)
         st->rd = event_new(s->base, st->fd, EV_READ | EV_PERSIST, stream_on_read, st);
         if (st->rd == NULL)
                 fatalx("event_new");
-#ifdef DG_EVIL
-        evil_stream(st->fd);
-#endif
+        if (worker_hooks != NULL)
+                worker_hooks->stream(st->fd); /* a test hook (hooks.h) */
         c->stream = st;
         c->state = CALL_STREAMING;
         if (evbuffer_get_length(c->out) > CALL_OUT_HIGH ||
-            (s->raw == c && peer_queued(s) > PEER_OUT_HIGH))
+            (s->raw == c && evbuffer_get_length(s->out) > PEER_OUT_HIGH))
                 st->paused = 1;
         else if (event_add(st->rd, NULL) == -1)
                 fatalx("event_add");

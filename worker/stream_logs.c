@@ -18,10 +18,10 @@
 
 #include "b64.h"
 #include "call.h"
+#include "dstream.h"
 #include "log.h"
 #include "stream.h"
 
-#define LOGS_HDR 8
 #define LOGS_TS_MAX 64 /* RFC3339Nano is 30-35 bytes */
 /* Overridable only so that the fuzz build (tests/fuzz) can reach the splits. */
 #ifndef LOGS_FRAME_MAX
@@ -42,12 +42,10 @@ struct logs {
         char *err;
         size_t errlen;
 
-        /* Demultiplexing. */
-        unsigned char hdr[LOGS_HDR];
-        size_t hdr_have;
+        /* Demultiplexing (dstream.h; mux.left: payload bytes of the frame still to come). */
+        struct dstream mux;
         const char *name; /* "stdout" / "stderr" of the frame in progress */
         int systemerr;    /* type 3: the engine reports an error in-band */
-        uint32_t left;    /* payload bytes of the frame still to come */
         int frame_first;  /* the next record is the frame's first: look for its timestamp */
         char ts[LOGS_TS_MAX];
         int have_ts;
@@ -196,13 +194,11 @@ static int stream_logs_piece(struct logs *l, const unsigned char *p, size_t n)
 
 static void stream_logs_frame_begin(struct logs *l)
 {
-        uint8_t type = l->hdr[0];
+        uint8_t type = l->mux.type;
 
-        l->left = (uint32_t)l->hdr[4] << 24 | (uint32_t)l->hdr[5] << 16 |
-                  (uint32_t)l->hdr[6] << 8 | (uint32_t)l->hdr[7];
-        l->name = type == 2 ? "stderr" : "stdout"; /* 0 (stdin) reads as stdout */
-        l->systemerr = type == 3;
-        if (type > 3)
+        l->name = type == DSTREAM_STDERR ? "stderr" : "stdout"; /* 0 (stdin) reads as stdout */
+        l->systemerr = type == DSTREAM_SYSTEMERR;
+        if (!dstream_type_known(type))
                 log_warnx("log stream: unknown frame type %u, read as stdout", type);
         l->frame_first = 1;
         l->have_ts = 0;
@@ -213,7 +209,7 @@ static void stream_logs_frame_begin(struct logs *l)
 
 static void stream_logs_frame_end(struct logs *l)
 {
-        l->hdr_have = 0;
+        dstream_next(&l->mux);
         if (l->bcap > LOGS_KEEP_MAX) {
                 free(l->buf);
                 l->buf = NULL;
@@ -227,7 +223,7 @@ static void stream_logs_append(struct logs *l, const unsigned char *p, size_t n)
         size_t want = l->blen + n;
 
         if (want > l->bcap) {
-                size_t cap = l->blen + n + l->left;
+                size_t cap = l->blen + n + l->mux.left;
 
                 if (cap > LOGS_FRAME_MAX)
                         cap = LOGS_FRAME_MAX;
@@ -290,18 +286,14 @@ static int stream_logs_demux(struct logs *l, const unsigned char *p, size_t len)
         size_t take;
 
         while (len > 0) {
-                if (l->hdr_have < LOGS_HDR) {
-                        take = LOGS_HDR - l->hdr_have;
-                        if (take > len)
-                                take = len;
-                        memcpy(l->hdr + l->hdr_have, p, take);
-                        l->hdr_have += take;
+                if (dstream_in_header(&l->mux)) {
+                        take = dstream_header(&l->mux, p, len);
                         p += take;
                         len -= take;
-                        if (l->hdr_have < LOGS_HDR)
+                        if (dstream_in_header(&l->mux))
                                 break;
                         stream_logs_frame_begin(l);
-                        if (l->left == 0) {
+                        if (l->mux.left == 0) {
                                 /* An empty frame is still one record. */
                                 if (stream_logs_piece(l, p, 0) == -1)
                                         return -1;
@@ -309,10 +301,10 @@ static int stream_logs_demux(struct logs *l, const unsigned char *p, size_t len)
                         }
                         continue;
                 }
-                take = len < l->left ? len : l->left;
-                if (l->blen == 0 && take == l->left && take <= LOGS_FRAME_MAX) {
+                take = len < l->mux.left ? len : l->mux.left;
+                if (l->blen == 0 && take == l->mux.left && take <= LOGS_FRAME_MAX) {
                         /* The whole frame is in this read: no copy. */
-                        l->left = 0;
+                        l->mux.left = 0;
                         if (stream_logs_piece(l, p, take) == -1)
                                 return -1;
                 } else {
@@ -320,8 +312,8 @@ static int stream_logs_demux(struct logs *l, const unsigned char *p, size_t len)
                                 take = LOGS_FRAME_MAX - l->blen;
                         stream_logs_append(l, p, take);
                         l->esc += stream_logs_escaped(p, take);
-                        l->left -= take;
-                        if (l->left == 0 || l->blen == LOGS_FRAME_MAX) {
+                        l->mux.left -= take;
+                        if (l->mux.left == 0 || l->blen == LOGS_FRAME_MAX) {
                                 size_t n = l->blen;
 
                                 l->blen = 0;
@@ -335,7 +327,7 @@ static int stream_logs_demux(struct logs *l, const unsigned char *p, size_t len)
                 }
                 p += take;
                 len -= take;
-                if (l->left == 0)
+                if (l->mux.left == 0)
                         stream_logs_frame_end(l);
         }
         return 0;
@@ -478,7 +470,7 @@ int stream_logs_flush(struct logs *l)
                 return stream_logs_error_done(l);
         if (l->carry_len > 0 && stream_logs_record(l, l->carry, l->carry_len) == -1)
                 return -1;
-        if (!l->tty && (l->hdr_have > 0 || l->blen > 0)) {
+        if (!l->tty && (dstream_mid(&l->mux) || l->blen > 0)) {
                 /* The engine ended inside a frame: pass on what came, drop nothing. */
                 log_warnx("log stream ended inside a frame");
                 if (l->blen > 0 && stream_logs_piece(l, l->buf, l->blen) == -1)

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 import pytest
 
@@ -196,6 +197,17 @@ def wait_for(pred, timeout=30.0, step=0.05, what="condition"):
         time.sleep(step)
 
 
+def served(host, path="/index.html"):
+    """Waits for http://host/path to answer (a published port) and returns its body."""
+    def fetch():
+        try:
+            with urllib.request.urlopen("http://%s%s" % (host, path), timeout=2) as r:
+                return r.read()
+        except OSError:
+            return None
+    return wait_for(fetch, timeout=30, what="http://%s%s to answer" % (host, path))
+
+
 class CpuHogs:
     """n CPU-bound processes (a busy machine), started and stopped by pid."""
 
@@ -239,6 +251,9 @@ class Gateway:
         if "--config" not in args:
             config = dict(config or {})
             config.setdefault("firstCallSeconds", TEST_FIRST_CALL_SECONDS)
+            # DOCKGATE_TEST_ZYGOTE=1 or 0 runs the tests with the fork server on or off.
+            if os.environ.get("DOCKGATE_TEST_ZYGOTE") in ("0", "1"):
+                config.setdefault("zygote", os.environ["DOCKGATE_TEST_ZYGOTE"] == "1")
         if config is not None:  # a config file (keys of supervisor/config.h)
             path = os.path.join(self.dir, "config.json")
             with open(path, "w") as f:
@@ -340,18 +355,27 @@ class Gateway:
                                  % (pattern, timeout, self.log_tail(20))) from None
 
     # -- processes ---------------------------------------------------------
-    def workers(self):
-        """Live children of the gateway that run the worker binary."""
+    def _worker_binaries(self, zygote):
         out = []
         real = os.path.realpath(self.worker)
         for pid in children_of(self.pid):
             try:
                 exe = os.readlink("/proc/%d/exe" % pid)
+                with open("/proc/%d/comm" % pid) as f:
+                    comm = f.read().strip()
             except OSError:
                 continue
-            if exe == real and alive(pid):
+            if exe == real and alive(pid) and (comm == "dockgate-zygote") == zygote:
                 out.append(pid)
         return out
+
+    def workers(self):
+        """Live children of the gateway that run the worker binary (the zygote is not one)."""
+        return self._worker_binaries(False)
+
+    def zygotes(self):
+        """Live zygotes (config "zygote"): the worker binary named dockgate-zygote."""
+        return self._worker_binaries(True)
 
     def peer(self, uid=None):
         return Peer(self.socket, uid=uid)
@@ -360,7 +384,7 @@ class Gateway:
         """SIGTERM by pid; returns the exit status (negative: killed)."""
         if self.proc is None or self.returncode is not None:
             return self.returncode
-        workers = self.workers()
+        workers = self.workers() + self.zygotes()
         if self.proc.poll() is None:
             os.kill(self.pid, signal.SIGTERM)
         try:

@@ -34,7 +34,7 @@ def front(make_gateway):
     os.rmdir(d)
 
 
-def docker(gw, uid, *args, timeout=60, check=None):
+def docker(gw, uid, *args, timeout=60, check=None, input=None):
     if not os.access(DOCKER, os.X_OK):
         pytest.skip("Debian's docker CLI (/usr/bin/docker, package docker.io) is missing")
     home = tempfile.mkdtemp(prefix="dgcli", dir="/tmp")
@@ -42,7 +42,7 @@ def docker(gw, uid, *args, timeout=60, check=None):
     env = {"PATH": "/usr/bin:/bin", "HOME": home, "DOCKER_HOST": "unix://" + gw.docker_socket}
     try:
         r = subprocess.run([DOCKER] + list(args), env=env, user=uid, capture_output=True,
-                           timeout=timeout, cwd=home)
+                           input=input, timeout=timeout, cwd=home)
     finally:
         subprocess.run(["rm", "-rf", home])
     if check is not None:
@@ -96,6 +96,10 @@ def test_ps_inspect_logs_stop_rm_and_the_other_tenant_sees_nothing(front, engine
     (["--network", "host"], b"host networking is not allowed"),
     (["--mount", "type=bind,source=/,target=/h"], b"bind mounts of host paths"),
     (["--volume-driver", "local", "-v", "x:/x"], b"volume drivers are not allowed"),
+    (["--device", "/dev/null:/dev/x"], b"devices are not allowed"),
+    (["--security-opt", "seccomp=unconfined"], b"security options are set by the gateway"),
+    (["--ipc", "host"], b"only a private namespace"),
+    (["--uts", "host"], b"host namespaces"),
 ])
 def test_refused_create_fields_name_the_field_and_nothing_is_made(front, engine, flags, words):
     before = engine.labelled()["containers"]
@@ -203,3 +207,23 @@ def test_ping_headers_and_audit_sees_the_route(front):
     routes = {(x.get("operation"), x.get("route")) for x in lines if x.get("front") == "docker"}
     assert ("docker/container/create", "POST /containers/create") in routes
     assert ("docker/system/ping", "GET /_ping") in routes
+
+
+def test_ps_filters_narrow_the_tenants_own_list_and_the_owner_label_is_refused(front, engine):
+    name = unique("flt")
+    cid = docker(front, ALPHA_UID, "create", "--name", name, "--label", "dgf=1", IMAGE,
+                 "true", check=0).stdout.decode().strip()
+    try:
+        def ps(uid, *f):
+            return docker(front, uid, "ps", "-aq", "--no-trunc", *f, check=0).stdout.decode()
+        assert cid in ps(ALPHA_UID, "--filter", "label=dgf=1", "--filter", "status=created")
+        assert cid in ps(ALPHA_UID, "--filter", "name=" + name)
+        assert cid not in ps(ALPHA_UID, "--filter", "status=running")
+        assert cid not in ps(ALPHA_UID, "--filter", "label=dgf=2")
+        # beta's filters never reach alpha's containers
+        assert cid not in ps(BETA_UID, "--filter", "id=" + cid)
+        assert cid not in ps(BETA_UID, "--filter", "name=" + name)
+        r = docker(front, ALPHA_UID, "ps", "-a", "--filter", "label=dockgate.owner=x")
+        assert r.returncode != 0 and cid.encode() not in r.stdout
+    finally:
+        docker(front, ALPHA_UID, "rm", cid, check=0)

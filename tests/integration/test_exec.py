@@ -7,6 +7,7 @@ chunks in, stdout/stderr chunks out, resize, half-close, abort, control exit.
 
 import base64
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -54,6 +55,8 @@ def processes(engine, cid):
     """The command lines running in cid."""
     # Podman splits the columns only when asked for ps descriptors (docs/engines.md).
     out = engine.ok("GET", "/containers/%s/top%s" % (cid, "?ps_args=pid,args" if PODMAN else ""))
+    if isinstance(out, bytes):  # Podman's top answers JSON without a JSON Content-Type
+        out = json.loads(out)
     col = out["Titles"].index("COMMAND" if PODMAN else "CMD")
     return [p[col] for p in out["Processes"]]
 

@@ -114,3 +114,15 @@ def test_event_filters(make_gateway):
         assert {r["id"] for r in recs} == {two}
         e = a.error("docker/system/events", {"filters": ["label=dockgate.owner=beta"]})
         assert e.code == "FORBIDDEN"
+
+
+def test_image_list_filters_are_the_callers_only(gateway):
+    """Images are shared: reference, dangling and label filters, no owner label ANDed."""
+    with gateway.peer() as p:
+        tags = [t for x in p.call("docker/image/list", {"filters": ["reference=dgtest"]})
+                for t in x["repoTags"]]
+        assert "dgtest:latest" in tags and all(t.startswith("dgtest:") for t in tags), tags
+        assert p.call("docker/image/list", {"filters": ["reference=nosuch*"]}) == []
+        assert p.call("docker/image/list", {"filters": ["label=nosuch=1"]}) == []
+        e = p.error("docker/image/list", {"filters": ["before=dgtest"]})
+        assert e.code == "INVALID_INPUT" and "known: label, dangling, reference" in e.message

@@ -26,7 +26,7 @@ import rawpeer
 import tarcraft
 from conftest import BUILD, ROOT, CpuHogs, run_container, unique, wait_for
 from engine_api import _UnixConnection
-from peer import Peer
+from peer import CallError, Peer
 
 
 # ============================================================================
@@ -39,12 +39,14 @@ from peer import Peer
 TARCHECK = os.path.join(BUILD, "tests", "tools", "tarcheck")
 FUZZ_DIR = os.path.join(ROOT, "tests", "fuzz")
 RO = "ro-" + secrets.token_hex(3)  # a peer whose containers always have a read-only root
-RO_POLICY = {
+RO_POLICY = {  # the checker's tests: put is allowed despite the read-only root
     "peers": {
         RO: {"uids": [0], "images": ["dgtest:*"],
-             "container": {"forceReadOnlyRootfs": True}},
+             "container": {"forceReadOnlyRootfs": True, "allowPutWithReadOnlyRoot": True}},
     }
 }
+RO_DEFAULT_POLICY = {"peers": {RO: {"uids": [0], "images": ["dgtest:*"],
+                                    "container": {"forceReadOnlyRootfs": True}}}}
 
 
 def tarcheck(data):
@@ -71,16 +73,25 @@ def engine_put(engine, cid, path, data):
 
 def snapshot(engine, cid, path="/"):
     """The container's files under path, as the engine's own archive of them:
-    name -> (type, mode, uid, gid, size, mtime, link, sha256 of the data)."""
+    absolute path in the container -> (type, mode, uid, gid, size, mtime, link,
+    sha256 of the data).  dockerd names the members from the path's last
+    component ("vol/t3" for /vol); Podman names them from the path itself,
+    its first member being "/" ("/", "/t3"): both become "/vol/t3"."""
     status, raw = engine.http("GET", "/containers/%s/archive?path=%s"
                               % (cid, urllib.parse.quote(path, safe="/")), timeout=120)
     assert status == 200, (status, raw[:200])
     out = {}
     with tarfile.open(fileobj=io.BytesIO(raw)) as t:
-        for m in t.getmembers():
+        members = t.getmembers()
+        from_path = members and members[0].name.strip("/") in ("", ".")
+        base = path.rstrip("/") if from_path else os.path.dirname(path.rstrip("/"))
+        for m in members:
             data = t.extractfile(m).read() if m.isfile() else b""
-            out["/" + m.name.strip("/")] = (m.type, m.mode, m.uid, m.gid, m.size, m.mtime,
-                                            m.linkname, hashlib.sha256(data).hexdigest())
+            name = m.name.strip("/")
+            name = "" if name == "." else name[2:] if name.startswith("./") else name
+            key = ("%s/%s" % (base.rstrip("/"), name)).rstrip("/") or "/"
+            out[key] = (m.type, m.mode, m.uid, m.gid, m.size, m.mtime,
+                        m.linkname, hashlib.sha256(data).hexdigest())
     return out
 
 
@@ -172,13 +183,58 @@ class TestArchiveAttacks:
         hard = tarcraft.archive(tarcraft.dir("a/"), tarcraft.dir("a/b/"),
                                 tarcraft.sym("a/b/l", "../.."), tarcraft.hard("h", "a/b/l"),
                                 tarcraft.dir("h/etc/"), tarcraft.file("h/etc/" + x, b"x"))
+        # dockerd: [("/data", 1)]; Podman also lists what it mounted itself
+        # (/etc's files, tmpfs on /run, /tmp, /var/tmp under a read-only root)
+        root = root_changes(engine, cid)
+        assert ("/data", 1) in root, root
         assert refusal(self.put(gw, cid, "/data", triple))
         self.put(gw, cid, "/data", then)  # the engine may refuse it: s leads nowhere now
         assert refusal(self.put(gw, cid, "/data", hard))
         for path in ("/etc/" + x, "/bin/" + evil, "/" + x):
             status, _ = engine.http("HEAD", "/containers/%s/archive?path=%s" % (cid, path))
             assert status == 404, "%s was written into the read-only root" % path
-        assert root_changes(engine, cid) == [("/data", 1)], "the read-only root changed"
+        assert root_changes(engine, cid) == root, "the read-only root changed"
+
+
+class TestPutWithReadOnlyRoot:
+    """The known gap closed by default: with a forced read-only root, a process
+    in the container links its volume to the root (ln -s / /data/s), and a put
+    of s/etc/x would be followed there by the engine.  The checker cannot see
+    that link, so the supervisor refuses every put for such a peer unless the
+    operator set container.allowPutWithReadOnlyRoot."""
+
+    def test_put_refused_and_root_unchanged(self, request, engine, engine_sock):
+        from conftest import _run_gateway
+        gen = _run_gateway(request, engine, engine_sock, policy=RO_DEFAULT_POLICY)
+        gw = next(gen)
+        try:
+            x = unique("x")
+            with gw.peer() as p:
+                vol = p.call("docker/volume/create", {"name": unique("vol")})["volumeName"]
+                cid = p.call("docker/container/create", {
+                    "image": "dgtest:latest", "name": unique("lnk"),
+                    "cmd": ["sh", "-c", "ln -s / /data/s && exec sleep 3600"],
+                    "volumes": {"/data": vol}})["containerId"]
+                p.call("docker/container/start", {"containerId": cid})
+            wait_for(lambda: engine.http(
+                "HEAD", "/containers/%s/archive?path=/data/s" % cid)[0] == 200,
+                what="the container's link /data/s")
+            arc = tarcraft.archive(tarcraft.dir("s/etc/"), tarcraft.file("s/etc/" + x, b"x"))
+            with pytest.raises(CallError) as e:
+                rawpeer.run(gw.peer(), "docker/container/archive/put",
+                            {"containerId": cid, "path": "/data"}, arc)
+            assert e.value.code == "FORBIDDEN", e.value
+            assert "allowPutWithReadOnlyRoot" in str(e.value), e.value
+            status, _ = engine.http("HEAD", "/containers/%s/archive?path=/etc/%s" % (cid, x))
+            assert status == 404, "/etc/%s was written into the read-only root" % x
+            # the get side stays open: reading cannot write
+            out, err, end, s = rawpeer.run(gw.peer(), "docker/container/archive/get",
+                                           {"containerId": cid, "path": "/data"})
+            s.close()
+            assert end == {"type": "exit", "exitCode": 0} and len(out) > 0, end
+        finally:
+            for _ in gen:
+                pass
 
 
 def _oracle_archives():

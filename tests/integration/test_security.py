@@ -1,6 +1,7 @@
 """Invariants 1 and 2, the worker's sandbox, and the supervisor's resilience.
 
-The evil worker (build/bin/dockgate-worker-evil, built with DG_EVIL) answers
+The evil worker (build/bin/dockgate-worker-evil: the shipped worker plus tests/evil/evil.c
+as its test hooks) answers
 "test/violate/<name>" by attempting that forbidden thing, and on a logs call
 also writes a pipelined HTTP request on the engine connection it was handed.
 """
@@ -44,7 +45,7 @@ def test_sandbox_violation_kills_worker(evil_gateway, what):
     gw.wait_log(SIGSYS_LINE % pid, off)
     assert not alive(pid)
     log = gw.log_since(off)
-    assert "evil: trying %s" % what in log, "the evil worker did not try (is it the DG_EVIL build?)"
+    assert "evil: trying %s" % what in log, "the evil worker did not try (is it the build with tests/evil/evil.c?)"
     assert "evil: %s survived" % what not in log
     ping_ok(gw)
 

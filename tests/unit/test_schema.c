@@ -16,6 +16,7 @@ static const char *const protocol_ops[] = {
     "docker/system/ping",
     "docker/system/version",
     "docker/system/info",
+    "docker/system/df",
     "docker/system/events",
     "gateway/whoami",
     "gateway/usage",
@@ -34,12 +35,18 @@ static const char *const protocol_ops[] = {
     "docker/container/stats",
     "docker/container/top",
     "docker/container/exec",
+    "docker/container/exec/create", /* exec instances by ID: docs/operations.md */
+    "docker/exec/start",
+    "docker/exec/inspect",
+    "docker/exec/resize",
     "docker/container/attach",
     "docker/container/resize",
     "docker/container/archive/get",
     "docker/container/archive/put",
     "docker/image/pull",
     "docker/image/list",
+    "docker/image/tag",
+    "docker/image/prune",
     "docker/image/inspect",
     "docker/image/remove",
     "docker/network/create",
@@ -48,10 +55,14 @@ static const char *const protocol_ops[] = {
     "docker/network/remove",
     "docker/network/connect",
     "docker/network/disconnect",
+    "docker/network/prune",
     "docker/volume/create",
     "docker/volume/list",
     "docker/volume/inspect",
     "docker/volume/remove",
+    "docker/volume/prune",
+    "docker/container/prune",
+    "docker/container/rename",
 };
 #define NOPS (sizeof(protocol_ops) / sizeof(protocol_ops[0]))
 
@@ -355,6 +366,11 @@ static void test_containers(void **state)
         snprintf(buf, sizeof(buf), "{\"containerId\":\"%s\"}", id);
         bad("docker/container/start", buf, "input.containerId: must be a string of 1..256");
 
+        ok("docker/container/rename", "{\"containerId\":\"a\",\"name\":\"web\"}");
+        bad("docker/container/rename", "{\"containerId\":\"a\"}", "input.name: missing");
+        bad("docker/container/rename", "{\"containerId\":\"a\",\"name\":\"\"}", "input.name");
+        ok("docker/container/prune", "{\"filters\":[\"label=a=b\"]}");
+        bad("docker/container/prune", "{\"all\":true}", "input.all: unknown field");
         ok("docker/container/stop", "{\"containerId\":\"a\",\"timeoutSeconds\":0}");
         ok("docker/container/restart", "{\"containerId\":\"a\",\"timeoutSeconds\":3600}");
         bad("docker/container/stop", "{\"containerId\":\"a\",\"timeoutSeconds\":3601}",

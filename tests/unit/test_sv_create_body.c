@@ -399,6 +399,41 @@ static void test_networks(void **state)
                 0)),
             "db");
         create_body_clear(&plan);
+        /* more aliases on the peer's own network, after its name */
+        assert_int_equal(build(plain,
+                               "{\"image\": \"a\", \"name\": \"db\", \"network\": "
+                               "\"mine\", \"networkAliases\": [\"cache\"]}",
+                               &plan, &err),
+                         0);
+        assert_int_equal(create_body_network(&plan, "abc123", "bridge", &err), 0);
+        assert_string_equal(
+            json_string_value(json_array_get(
+                json_object_get(
+                    json_object_get(
+                        json_object_get(json_object_get(plan.body, "NetworkingConfig"),
+                                        "EndpointsConfig"),
+                        "abc123"),
+                    "Aliases"),
+                1)),
+            "cache");
+        create_body_clear(&plan);
+        /* not on none nor on an engine network: others would resolve them */
+        assert_int_equal(
+            build(plain, "{\"image\": \"a\", \"networkAliases\": [\"x\"]}", &plan, &err),
+            -1);
+        assert_int_equal(err.code, DG_FORBIDDEN);
+        assert_int_equal(build(bridged,
+                               "{\"image\": \"a\", \"network\": \"bridge\", "
+                               "\"networkAliases\": [\"x\"]}",
+                               &plan, &err),
+                         -1);
+        assert_int_equal(err.code, DG_FORBIDDEN);
+        assert_int_equal(build(plain,
+                               "{\"image\": \"a\", \"network\": \"mine\", "
+                               "\"networkAliases\": [\"-x\"]}",
+                               &plan, &err),
+                         -1);
+        assert_int_equal(err.code, DG_INVALID_INPUT);
 }
 
 static void test_policy_capabilities_and_runtime(void **state)

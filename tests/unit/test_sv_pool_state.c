@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "admit.h"
+#include "broker.h"
 #include "pool.h"
 
 static void nothing(evutil_socket_t fd, short what, void *arg)
@@ -36,7 +37,8 @@ static struct fixture *fixture_new(enum worker_state st)
         assert_non_null(f->sv.base);
         f->sv.cfg.pool_size = 1;
         f->sv.cfg.max_calls_stream = 64;
-        f->sv.shutting_down = 1; /* nothing here may spawn a real worker */
+        f->sv.up = &broker_pool_up; /* as main.c wires it */
+        f->sv.shutting_down = 1;    /* nothing here may spawn a real worker */
         TAILQ_INIT(&f->sv.workers);
         admit_init(&f->sv);
         f->w = calloc(1, sizeof(*f->w));

@@ -1,11 +1,11 @@
 /*
- * evil.c - what a compromised worker would try (test build only).
+ * evil.c - what a compromised worker would try, as test hooks (worker/hooks.h).
  *
- * SECURITY: none of this exists in dockgate-worker: the whole file is inside
- * #ifdef DG_EVIL, set only for build/bin/dockgate-worker-evil.
+ * SECURITY: none of this exists in dockgate-worker.  Only the test-only
+ * build/bin/dockgate-worker-evil links it, beside the very worker objects
+ * that are shipped; it sets worker_hooks before main() runs.  The attacks
+ * then run inside the real sandbox, after demotion.
  */
-#ifdef DG_EVIL
-
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "call.h"
-#include "evil.h"
+#include "hooks.h"
 #include "log.h"
 #include "peer.h"
 
@@ -136,7 +136,7 @@ static const struct {
 #endif
 };
 
-int evil_call(struct session *s, const struct envelope *env)
+static int evil_call(struct session *s, const struct envelope *env)
 {
         const char *name;
         char msg[128];
@@ -163,7 +163,7 @@ int evil_call(struct session *s, const struct envelope *env)
         return 0;
 }
 
-void evil_stream(int fd)
+static void evil_stream(int fd)
 {
         static const char body[] = "{\"Image\":\"dgtest:latest\"}";
         char req[512];
@@ -185,4 +185,12 @@ void evil_stream(int fd)
                   w, n);
 }
 
-#endif /* DG_EVIL */
+static const struct worker_hooks evil_hooks = {
+    .call = evil_call,
+    .stream = evil_stream,
+};
+
+__attribute__((constructor)) static void evil_install(void)
+{
+        worker_hooks = &evil_hooks;
+}
