@@ -23,6 +23,7 @@
 #include "schema.h"
 
 /* An ordinary tenant may do everything but remove shared images (tags go in its namespace). */
+/* clang-format off */
 static const char *const default_ops[] = {
     "docker/system/*",
     "docker/container/*",
@@ -31,11 +32,13 @@ static const char *const default_ops[] = {
     "docker/image/inspect",
     "docker/image/tag",
     "docker/image/prune", /* of its own tags only */
+    "docker/image/build", /* FORBIDDEN unless the peer's build key allows it */
     "docker/network/*",
     "docker/volume/*",
     "gateway/*",
     NULL,
 };
+/* clang-format on */
 
 #define MIB (1LL << 20)
 #define DEF_MEMORY (512 * MIB)

@@ -200,8 +200,13 @@ void stream_msg(struct call *c, struct msg *m)
 {
         struct stream *st = c->stream;
 
-        /* Only a kind that asked (done() returned 0 at the end) gets an answer now. */
-        if (st == NULL || st->dead || st->kind->msg == NULL || !st->http.complete)
+        /*
+         * Only a kind that asked (done() returned 0 at the end) gets an answer
+         * now; a build also hears the supervisor's word on its images before
+         * (raw.c checks that it waits for it).
+         */
+        if (st == NULL || st->dead || st->kind->msg == NULL ||
+            (!st->http.complete && st->kind != &raw_build_kind))
                 fatalx("%s for call %llu while its stream runs", msg_type_name(m->type),
                        (unsigned long long)m->seq);
         st->kind->msg(st, m);
