@@ -49,7 +49,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all deps test unit unit-san integration integration-san test-stress check-boundary run demo bench \
-        fuzz format tidy clean man install uninstall
+        fuzz format lint clean man install uninstall
 all: $(BINS) $(TEST_BINS)
 
 $(BUILD)/%.o: %.c
@@ -148,6 +148,7 @@ test-stress: all
 # fresh Debian machine (install-deps.sh is idempotent and quick when done).
 test:
 	sh contrib/install-deps.sh
+	$(MAKE) lint
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) unit-san
@@ -232,6 +233,12 @@ uninstall:
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# Static checks: clang-format (check only), cppcheck, clang-tidy (.clang-tidy);
+# tests/lint/lint.sh says what each covers.  LINT_STEPS picks some.
+LINT_STEPS ?= format cppcheck tidy
+lint:
+	@sh tests/lint/lint.sh $(LINT_STEPS)
 
 # libFuzzer harnesses: `make fuzz` (FUZZ_SECONDS each), `make fuzz-smoke`.
 include tests/fuzz/fuzz.mk

@@ -79,11 +79,11 @@ int container_start(struct cli *cli, int argc, char **argv);
 int container_stop(struct cli *cli, int argc, char **argv);
 int container_inspect(struct cli *cli, int argc, char **argv);
 int run_verb(struct cli *cli, int argc, char **argv);
-int create_verb(struct cli *cli, int argc, char **argv); /* run.c */
-int system_info(struct cli *cli, int argc, char **argv);  /* system.c */
+int create_verb(struct cli *cli, int argc, char **argv);   /* run.c */
+int system_info(struct cli *cli, int argc, char **argv);   /* system.c */
 int image_inspect(struct cli *cli, int argc, char **argv); /* image.c */
-int exec_verb(struct cli *cli, int argc, char **argv);   /* exec.c */
-int attach_verb(struct cli *cli, int argc, char **argv); /* exec.c */
+int exec_verb(struct cli *cli, int argc, char **argv);     /* exec.c */
+int attach_verb(struct cli *cli, int argc, char **argv);   /* exec.c */
 /*
  * exec.c: the interactive half of `run -i/-t`.  exec_io_setup() checks our
  * side first (-t needs a terminal); exec_run_session() attaches to the

@@ -125,17 +125,23 @@ static int cp_tar_wait(struct cli *cli, pid_t pid, int rc)
 /* Starts tar once the archive is on its way (raw_io.opened): not for a refused call. */
 struct cp_untar {
         struct cli *cli;
-        struct raw_io *io;
         char *target;
         pid_t pid;
 };
 
+/* What cp_untar_start is given: the caller's untar, and the session's own io. */
+struct cp_opened {
+        struct cp_untar *u;
+        struct raw_io *io;
+};
+
 static int cp_untar_start(void *arg)
 {
-        struct cp_untar *u = arg;
+        struct cp_opened *o = arg;
+        struct cp_untar *u = o->u;
         char *argv[] = {"tar", "-x", "--no-same-owner", "-f", "-", "-C", u->target, NULL};
 
-        if ((u->io->out_fd = cp_tar(argv, 0, &u->pid)) == -1) {
+        if ((o->io->out_fd = cp_tar(argv, 0, &u->pid)) == -1) {
                 cli_seterr(u->cli, "tar: %s", strerror(errno));
                 return CLI_FAILED;
         }
@@ -146,6 +152,7 @@ static int cp_session(struct cli *cli, const char *op, const char *container, co
                       int in_fd, int out_fd, struct cp_untar *untar)
 {
         struct raw_io io = {in_fd, out_fd, STDERR_FILENO, 0, NULL, NULL};
+        struct cp_opened opened = {untar, &io};
         json_t *in = json_pack("{s:s,s:s}", "containerId", container, "path", path);
         int rc, code = 0;
 
@@ -154,9 +161,8 @@ static int cp_session(struct cli *cli, const char *op, const char *container, co
                 return CLI_USAGE;
         }
         if (untar != NULL) {
-                untar->io = &io;
                 io.opened = cp_untar_start;
-                io.opened_arg = untar;
+                io.opened_arg = &opened;
         }
         rc = raw_run(cli, op, in, &io, &code);
         json_decref(in);

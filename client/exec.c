@@ -168,6 +168,8 @@ int exec_run_session(struct cli *cli, const char *id, int in, struct raw_io *io,
         io->opened = exec_run_start;
         io->opened_arg = &es;
         rc = raw_run(cli, "docker/container/attach", input, io, code);
+        io->opened = NULL; /* es is ours, and gone when we return */
+        io->opened_arg = NULL;
         json_decref(input);
         return rc;
 }

@@ -63,7 +63,8 @@ static const struct main_verb main_verbs[] = {
      "a line per event about your containers (TIME: UNIX seconds, 10m, RFC 3339)"},
     {"pull", image_pull, "pull IMAGE[:TAG|@DIGEST]", "pull an image, showing progress"},
     {"images", image_list, "images", "list images"},
-    {"image", image_inspect, "image inspect [-f TEMPLATE] IMAGE... | image ls | image pull IMAGE",
+    {"image", image_inspect,
+     "image inspect [-f TEMPLATE] IMAGE... | image ls | image pull IMAGE",
      "an image's details"},
     {"info", system_info, "info [-f TEMPLATE]",
      "the host's CPUs, memory and free disk, and your quotas"},
@@ -106,11 +107,12 @@ static void main_list(FILE *fp)
                 MAIN_USAGE, CLI_DEFAULT_SOCKET, CLI_DEFAULT_ID);
         for (i = 0; i < MAIN_NVERBS; i++)
                 fprintf(fp, "  %-8s %s\n", main_verbs[i].name, main_verbs[i].help);
-        fprintf(fp, "\nexit status: 0 success, 1 call.error, 2 usage or connection error,\n"
-                    "3 stream closed before the call ended, 130 interrupted;\n"
-                    "run exits with the container's exit code (wait prints it and exits 0),\n"
-                    "or as docker run does: 125 the gateway refused or failed, 126 the command\n"
-                    "cannot be run, 127 it was not found.\n");
+        fprintf(fp,
+                "\nexit status: 0 success, 1 call.error, 2 usage or connection error,\n"
+                "3 stream closed before the call ended, 130 interrupted;\n"
+                "run exits with the container's exit code (wait prints it and exits 0),\n"
+                "or as docker run does: 125 the gateway refused or failed, 126 the command\n"
+                "cannot be run, 127 it was not found.\n");
 }
 
 static int main_help(struct cli *cli, int argc, char **argv)

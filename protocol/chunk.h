@@ -16,19 +16,19 @@
 enum chunk_type { CHUNK_STDIN = 0, CHUNK_STDOUT = 1, CHUNK_STDERR = 2, CHUNK_CONTROL = 3 };
 
 enum chunk_status {
-        CHUNK_PIECE = 0,   /* *piece and *piecelen hold payload bytes of the current chunk */
-        CHUNK_END,         /* the current chunk is complete (also returned for length 0) */
-        CHUNK_NEED_MORE,   /* input exhausted */
-        CHUNK_ERR_TYPE,    /* unknown type byte */
-        CHUNK_ERR_TOO_BIG  /* length above CHUNK_MAX */
+        CHUNK_PIECE = 0,  /* *piece and *piecelen hold payload bytes of the current chunk */
+        CHUNK_END,        /* the current chunk is complete (also returned for length 0) */
+        CHUNK_NEED_MORE,  /* input exhausted */
+        CHUNK_ERR_TYPE,   /* unknown type byte */
+        CHUNK_ERR_TOO_BIG /* length above CHUNK_MAX */
 };
 
 struct chunk_dec {
         unsigned char hdr[CHUNK_HDR];
         size_t hdr_have;
-        uint8_t type;      /* type of the chunk in progress */
-        uint32_t len;      /* its length */
-        uint32_t left;     /* payload bytes still to come */
+        uint8_t type;  /* type of the chunk in progress */
+        uint32_t len;  /* its length */
+        uint32_t left; /* payload bytes still to come */
         int in_payload;
         int failed;
 };

@@ -65,7 +65,7 @@ static int envelope_only_keys(json_t *obj, const char *const *known, const char 
                                 break;
                 if (known[i] == NULL)
                         return dg_errf(err, errlen, "%s%s: unknown field", prefix,
-                                             envelope_key_shown(key, shown, sizeof(shown)));
+                                       envelope_key_shown(key, shown, sizeof(shown)));
         }
         return 0;
 }
@@ -144,7 +144,7 @@ static int envelope_call(json_t *payload, struct envelope *env, char *err, size_
                         env->carriage = CARRIAGE_RAW;
                 else
                         return dg_errf(err, errlen,
-                                             "payload.carriage: must be \"json\" or \"raw\"");
+                                       "payload.carriage: must be \"json\" or \"raw\"");
         }
 
         if ((v = json_object_get(payload, "auth")) != NULL)
@@ -169,8 +169,8 @@ static int envelope_check(json_t *root, struct envelope *env, char *err, size_t 
                 return dg_errf(err, errlen, "id: must be a string");
         if (strlen(json_string_value(v)) != json_string_length(v) ||
             !envelope_id_valid(json_string_value(v)))
-                return dg_errf(
-                    err, errlen, "id: must be 1..%d printable ASCII characters", ENV_ID_MAX);
+                return dg_errf(err, errlen, "id: must be 1..%d printable ASCII characters",
+                               ENV_ID_MAX);
         memcpy(env->id, json_string_value(v), json_string_length(v) + 1);
 
         if (envelope_only_keys(root, keys, "", err, errlen) < 0)
@@ -195,7 +195,7 @@ static int envelope_check(json_t *root, struct envelope *env, char *err, size_t 
                 return 0;
         }
         return dg_errf(err, errlen, "type: unknown type \"%s\"",
-                             envelope_key_shown(type, shown, sizeof(shown)));
+                       envelope_key_shown(type, shown, sizeof(shown)));
 }
 
 int envelope_parse(const char *json, size_t len, struct envelope *env, char *err, size_t errlen)

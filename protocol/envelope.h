@@ -29,11 +29,12 @@ struct envelope {
         char *operation; /* malloc'd */
         json_t *input;   /* owned; an empty object when absent */
         enum carriage carriage;
-        char *token;     /* malloc'd auth.token, or NULL when absent */
+        char *token; /* malloc'd auth.token, or NULL when absent */
 };
 
 /* 0 on success; -1 on a malformed frame with err filled in.  Always call envelope_clear(). */
-int envelope_parse(const char *json, size_t len, struct envelope *env, char *err, size_t errlen);
+int envelope_parse(const char *json, size_t len, struct envelope *env, char *err,
+                   size_t errlen);
 void envelope_clear(struct envelope *env);
 
 /* Valid id: 1..128 characters, each 0x20..0x7e. */

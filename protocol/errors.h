@@ -36,6 +36,7 @@ bool dg_err_retryable(enum dg_err e);
  * Writes a message into err (when err is not NULL) and returns -1: the one
  * way protocol/ decoders report why they refused something.
  */
-int dg_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int dg_errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

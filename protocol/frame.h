@@ -12,25 +12,25 @@
 #include <stdint.h>
 
 #define FRAME_HDR 4
-#define FRAME_MAX_PEER_DEFAULT (1u << 20)  /* 1 MiB: frames from peers */
-#define FRAME_MAX_SERVER (16u << 20)        /* 16 MiB: frames the server sends */
+#define FRAME_MAX_PEER_DEFAULT (1u << 20) /* 1 MiB: frames from peers */
+#define FRAME_MAX_SERVER (16u << 20)      /* 16 MiB: frames the server sends */
 
 enum frame_status {
-        FRAME_OK = 0,     /* a complete frame was returned */
-        FRAME_NEED_MORE,  /* no complete frame buffered yet */
-        FRAME_ERR_EMPTY,  /* length 0 */
+        FRAME_OK = 0,      /* a complete frame was returned */
+        FRAME_NEED_MORE,   /* no complete frame buffered yet */
+        FRAME_ERR_EMPTY,   /* length 0 */
         FRAME_ERR_TOO_BIG, /* length above the decoder's maximum */
         FRAME_ERR_NOMEM    /* the payload buffer could not be allocated */
 };
 
 struct frame_dec {
-        uint32_t max;      /* largest acceptable payload */
+        uint32_t max; /* largest acceptable payload */
         unsigned char hdr[FRAME_HDR];
-        size_t hdr_have;   /* header bytes collected */
-        uint32_t want;     /* payload length of the frame in progress */
+        size_t hdr_have;    /* header bytes collected */
+        uint32_t want;      /* payload length of the frame in progress */
         unsigned char *buf; /* payload being collected (want + 1 bytes, NUL-terminated) */
         size_t have;
-        int failed;        /* sticky: after an error every call returns it again */
+        int failed; /* sticky: after an error every call returns it again */
 };
 
 void frame_dec_init(struct frame_dec *d, uint32_t max);

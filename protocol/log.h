@@ -22,11 +22,13 @@ enum log_level log_get_level(void);
 /* Parses "error", "warn", "info", "debug"; returns -1 on anything else. */
 int log_level_parse(const char *s);
 
-void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* appends strerror(errno) */
+void log_warn(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2))); /* appends strerror(errno) */
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));  /* + strerror */
+void fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn)); /* + strerror */
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* Writes a line logged by another process, as it is (see log.c). */

@@ -306,6 +306,8 @@ static json_t *msg_get_json(const struct msg *m, const struct msg_field *f)
 {
         json_t *v;
 
+        /* The pointer itself is copied. */
+        // NOLINTNEXTLINE(bugprone-sizeof-expression)
         memcpy(&v, (const char *)m + f->off, sizeof(v));
         return v;
 }
@@ -563,6 +565,8 @@ static int msg_decode_field(const msgpack_object *v, const struct msg_field *f, 
                         return dg_errf(err, errlen, "%s: must be a map", f->key);
                 if ((j = mpjson_unpack(v)) == NULL)
                         return dg_errf(err, errlen, "%s: not a valid JSON value", f->key);
+                /* The pointer itself is copied. */
+                // NOLINTNEXTLINE(bugprone-sizeof-expression)
                 memcpy((char *)m + f->off, &j, sizeof(j));
                 return 0;
         }

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 enum field_kind {
-        F_STRING,     /* string, length in [min, max] bytes, no NUL */
+        F_STRING, /* string, length in [min, max] bytes, no NUL */
         F_BOOL,
         F_INT,        /* integer in [min, max] */
         F_STRINGS,    /* array of min..max strings, each at most 4096 bytes, no NUL */

@@ -422,7 +422,10 @@ static int audit_tail(int fd, const char *what, int cut, uint64_t *seq,
                         goto out;
                 }
         }
+        /* end != NULL here: a NULL end went to out above (cppcheck misses that goto). */
+        /* cppcheck-suppress nullPointerRedundantCheck */
         *end = '\0';
+        /* cppcheck-suppress nullPointerArithmeticRedundantCheck */
         start = memrchr(buf, '\n', (size_t)(end - buf));
         start = start != NULL ? start + 1 : buf;
         if (start == buf && off > 0) {

@@ -83,15 +83,16 @@ void engine_cancel(struct engine_req *r);
  * JSON body with its Content-Length, all of it, before returning the fd
  * (non-blocking, close-on-exec).  Returns -1 with errno set on failure.
  */
-int engine_dial(struct engine *e, const char *method, const char *path, const char *extra_headers,
-                json_t *body);
+int engine_dial(struct engine *e, const char *method, const char *path,
+                const char *extra_headers, json_t *body);
 
 /*
  * Path helpers for callers: engine_path() formats into buf, engine_escape()
  * URL-escapes one query value or path segment into buf.  Both return -1
  * when the result does not fit.
  */
-int engine_path(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int engine_path(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int engine_escape(char *buf, size_t len, const char *s);
 
 /* Number of requests in flight (for tests and metrics). */

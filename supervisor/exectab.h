@@ -31,6 +31,7 @@ struct exec_entry {
         int tty, in;                    /* as created */
         int started;                    /* a start was asked: an exec starts once */
         int live;                       /* a session through the gateway is on */
+        int ended;                      /* that session's output ended */
         time_t last;                    /* last use */
 };
 

@@ -12,6 +12,7 @@
 #include "filters.h"
 #include "names.h"
 #include "ops_impl.h"
+#include "profile.h"
 
 enum filters_kind {
         FK_CONTAINER,
@@ -120,7 +121,7 @@ static int filters_one(struct call *c, enum filters_kind kind, const char *kv, j
                                                "paused",  "exited",     "dead",    NULL};
         static const char *const healths[] = {"starting", "healthy", "unhealthy", "none", NULL};
         const char *eq = strchr(kv, '='), *owner = c->policy->owner_label, *v;
-        char key[16], val[600];
+        char key[16], val[600], qual[620];
         json_t *arr;
         char *end;
         long n;
@@ -215,6 +216,11 @@ static int filters_one(struct call *c, enum filters_kind kind, const char *kv, j
                 json_object_set_new(f, key, arr);
         }
         json_array_append_new(arr, json_string(val));
+        /* Values are ORed: the engine's qualified spelling of the same image too (profile.h).
+         */
+        if ((strcmp(key, "ancestor") == 0 || strcmp(key, "image") == 0) &&
+            profile_qualified_ref(engine_profile(c->engine), v, qual, sizeof(qual)))
+                json_array_append_new(arr, json_string(qual));
         return 0;
 }
 
@@ -358,6 +364,12 @@ int filters_keep(const struct call *c, const json_t *item)
                 s = json_string_value(v);
                 if (s == NULL)
                         continue;
+                /*
+                 * label= again, ANDed: Podman ORs a volume list's label
+                 * filters (docs/engines.md); dockerd has already applied them.
+                 */
+                if (strncmp(s, "label=", 6) == 0 && !filters_labelled(item, s + 6))
+                        return 0;
                 /* label! and until are ANDed, as the engine's prunes do. */
                 if (strncmp(s, "label!=", 7) == 0 && filters_labelled(item, s + 7))
                         return 0;

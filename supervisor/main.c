@@ -44,14 +44,16 @@
 /* Every flag here is in docs/man/dockgated.8 (tests/integration/test_install.py checks). */
 static void usage(FILE *f)
 {
-        fprintf(f, "usage: dockgated [--config FILE] [--socket PATH] [--engine PATH] [--policy FILE]\n"
-                   "                 [--worker PATH] [--worker-user USER] [--pool N]\n"
-                   "                 [--log-level error|warn|info|debug] [--syslog]\n"
-                   "                 [--audit FILE] [--admin-socket PATH] [--state-dir DIR]\n"
-                   "                 [--tcp [HOST:]PORT] [--docker-socket PATH]\n"
-                   "       dockgated --check-policy FILE\n"
-                   "       dockgated --hash-token < TOKEN | --new-token\n"
-                   "       dockgated --version\n");
+        fprintf(
+            f,
+            "usage: dockgated [--config FILE] [--socket PATH] [--engine PATH] [--policy FILE]\n"
+            "                 [--worker PATH] [--worker-user USER] [--pool N]\n"
+            "                 [--log-level error|warn|info|debug] [--syslog]\n"
+            "                 [--audit FILE] [--admin-socket PATH] [--state-dir DIR]\n"
+            "                 [--tcp [HOST:]PORT] [--docker-socket PATH]\n"
+            "       dockgated --check-policy FILE\n"
+            "       dockgated --hash-token < TOKEN | --new-token\n"
+            "       dockgated --version\n");
 }
 
 /* "512 MiB", "1.5 CPUs": the units an operator thinks in. */
@@ -227,8 +229,9 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
         sv->policy = p;
         log_info("policy reloaded from %s: %zu peer(s)", sv->cfg.policy, p->npeers);
         notify_send("READY=1\nSTATUS=policy reloaded");
-        audit_append(sv->audit, "policy",
-                     json_pack("{s:s,s:I}", "path", sv->cfg.policy, "peers", (json_int_t)p->npeers));
+        audit_append(
+            sv->audit, "policy",
+            json_pack("{s:s,s:I}", "path", sv->cfg.policy, "peers", (json_int_t)p->npeers));
 }
 
 static void on_child(evutil_socket_t sig, short what, void *arg)
@@ -236,9 +239,27 @@ static void on_child(evutil_socket_t sig, short what, void *arg)
         pool_reap(arg);
 }
 
-enum { OPT_CONFIG = 256, OPT_SOCKET, OPT_ENGINE, OPT_POLICY, OPT_WORKER, OPT_WUSER, OPT_POOL,
-       OPT_LEVEL, OPT_SYSLOG, OPT_CHECK, OPT_VERSION, OPT_HELP, OPT_TCP, OPT_DOCKER_SOCKET, OPT_HASH, OPT_NEWTOK,
-       OPT_AUDIT, OPT_ADMIN, OPT_STATE };
+enum {
+        OPT_CONFIG = 256,
+        OPT_SOCKET,
+        OPT_ENGINE,
+        OPT_POLICY,
+        OPT_WORKER,
+        OPT_WUSER,
+        OPT_POOL,
+        OPT_LEVEL,
+        OPT_SYSLOG,
+        OPT_CHECK,
+        OPT_VERSION,
+        OPT_HELP,
+        OPT_TCP,
+        OPT_DOCKER_SOCKET,
+        OPT_HASH,
+        OPT_NEWTOK,
+        OPT_AUDIT,
+        OPT_ADMIN,
+        OPT_STATE
+};
 
 static const struct option longopts[] = {
     {"config", required_argument, NULL, OPT_CONFIG},
@@ -326,7 +347,8 @@ static int parse_args(int argc, char **argv, struct sv *sv)
                         rc = set_flag(c->policy, sizeof(c->policy), optarg, "--policy");
                         break;
                 case OPT_WORKER:
-                        rc = set_flag(c->worker_path, sizeof(c->worker_path), optarg, "--worker");
+                        rc = set_flag(c->worker_path, sizeof(c->worker_path), optarg,
+                                      "--worker");
                         break;
                 case OPT_WUSER:
                         rc = set_flag(c->worker_user, sizeof(c->worker_user), optarg,
@@ -367,7 +389,8 @@ static int parse_args(int argc, char **argv, struct sv *sv)
                                       "--admin-socket");
                         break;
                 case OPT_STATE:
-                        rc = set_flag(c->state_dir, sizeof(c->state_dir), optarg, "--state-dir");
+                        rc =
+                            set_flag(c->state_dir, sizeof(c->state_dir), optarg, "--state-dir");
                         break;
                 default:
                         break;
@@ -413,8 +436,9 @@ static int open_records(struct sv *sv)
                 }
                 snprintf(state, sizeof(state), "%s/%s", sv->cfg.state_dir, STATE_FILE);
                 if (account_load(sv->account, state, err, sizeof(err)) < 0) {
-                        log_warnx("accounting state refused (move it aside to start afresh): %s",
-                                  err);
+                        log_warnx(
+                            "accounting state refused (move it aside to start afresh): %s",
+                            err);
                         return -1;
                 }
         }

@@ -155,8 +155,10 @@ static void exec_session_over(struct call *c)
 {
         struct exec_entry *e = exec_find(c);
 
-        if (e != NULL)
+        if (e != NULL) {
                 e->live = 0;
+                e->ended = 1;
+        }
 }
 
 static void exec_start_end(struct call *c)
@@ -267,7 +269,7 @@ static void exec_inspect_found(struct call *c, struct exec_entry *e, json_t *doc
          */
         if (st == NULL)
                 return;
-        if (json_is_true(json_object_get(doc, "Running")) && e->started && !e->live &&
+        if (json_is_true(json_object_get(doc, "Running")) && e->ended &&
             st->num < EXEC_INSPECT_TRIES) {
                 if ((os = op_stream_new(c, e->cid)) == NULL)
                         return;

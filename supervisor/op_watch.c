@@ -20,6 +20,7 @@
 
 #include "filters.h"
 #include "ops_impl.h"
+#include "profile.h"
 
 #define WATCH_FILTER_MAX 2048 /* the escaped filters value */
 
@@ -131,6 +132,20 @@ static json_t *events_filter(struct call *c)
             -1) {
                 json_decref(f);
                 call_fail(c, DG_INTERNAL, "owner label too long");
+                return NULL;
+        }
+        /*
+         * SECURITY: an engine that ORs several label filters (profile.h)
+         * would send the peer every actor carrying its own label or another
+         * tenant's with the peer's: its label filters are refused there.
+         */
+        if (engine_profile(c->engine)->events_labels_ored &&
+            json_array_size(json_object_get(f, "label")) > 0) {
+                json_decref(f);
+                call_fail(c, DG_INVALID_INPUT,
+                          "input.filters: label filters on events are not supported on %s "
+                          "(it ORs them with the peer's owner label)",
+                          profile_display_name(engine_profile(c->engine)));
                 return NULL;
         }
         /* The peer's own label filters stay, ANDed with its owner label. */

@@ -25,11 +25,12 @@ int ops_send(struct call *c, const char *method, json_t *body, long timeout_ms, 
                 return -1;
         }
         /* Counted in the peer's own share of engine connections (quota.h). */
-        c->pending = engine_request_as(
-            c->engine,
-            c->peer != NULL ? quota_engine_share(c->worker->sv->quota, c->peer->name, timeout_ms)
-                            : NULL,
-            method, path, body, timeout_ms, cb, c);
+        c->pending =
+            engine_request_as(c->engine,
+                              c->peer != NULL ? quota_engine_share(c->worker->sv->quota,
+                                                                   c->peer->name, timeout_ms)
+                                              : NULL,
+                              method, path, body, timeout_ms, cb, c);
         if (c->pending == NULL) {
                 call_fail(c, DG_INTERNAL, "the engine request could not be started");
                 return -1;

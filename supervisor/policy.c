@@ -145,6 +145,10 @@ __attribute__((format(printf, 3, 4))) static void pwarn(struct policy_report *r,
 /* What the file holds, briefly, for "(found ...)". */
 static const char *shown(const json_t *v, char *buf, size_t len)
 {
+        if (v == NULL) {
+                snprintf(buf, len, "nothing");
+                return buf;
+        }
         switch (json_typeof(v)) {
         case JSON_STRING:
                 snprintf(buf, len, "the string \"%.40s%s\"", json_string_value(v),
@@ -235,6 +239,8 @@ static int unknown_key(struct policy_report *r, const char *where, const char *k
 /* where + ".key" or "[i]" into at; a location too long to show is cut, never overrun. */
 static void locate(char *at, size_t len, const char *where, const char *key, long idx)
 {
+        /* key is NULL only with idx >= 0 (an array element): never printed then. */
+        /* cppcheck-suppress nullPointer */
         int n = idx < 0 ? snprintf(at, len, "%s.%.64s", where, key)
                         : snprintf(at, len, "%s[%ld]", where, idx);
 
@@ -619,9 +625,7 @@ static const char *bind_root_ok(const char *s)
         size_t n = strlen(s);
 
         snprintf(path, sizeof(path), "%s", s);
-        if (n > 3 && strcmp(s + n - 3, ":rw") == 0)
-                path[n - 3] = '\0';
-        else if (n > 3 && strcmp(s + n - 3, ":ro") == 0)
+        if (n > 3 && (strcmp(s + n - 3, ":rw") == 0 || strcmp(s + n - 3, ":ro") == 0))
                 path[n - 3] = '\0';
         if (bindroot_root_ok(path, why, sizeof(why)) < 0)
                 return why;
@@ -641,8 +645,8 @@ static const char *port_range_ok(const char *s)
 {
         int lo, hi, n = 0;
 
-        if ((sscanf(s, "%d-%d%n", &lo, &hi, &n) == 2 && s[n] == '\0') ||
-            (sscanf(s, "%d%n", &lo, &n) == 1 && s[n] == '\0' && (hi = lo) > 0)) {
+        if ((sscanf(s, "%5d-%5d%n", &lo, &hi, &n) == 2 && s[n] == '\0') ||
+            (sscanf(s, "%5d%n", &lo, &n) == 1 && s[n] == '\0' && (hi = lo) > 0)) {
                 if (lo >= 1 && lo <= hi && hi <= 65535)
                         return NULL;
         }
@@ -673,7 +677,7 @@ static int parse_ports_policy(json_t *v, const char *where, struct policy_worklo
                         rc |= parse_rows(x, at, POLICY_MAX_RANGES, sizeof(ranges[0]),
                                          &ranges[0][0], &n, port_range_ok, r);
                         for (i = 0; i < n; i++) {
-                                if (sscanf(ranges[i], "%d-%d", &wl->port_lo[i],
+                                if (sscanf(ranges[i], "%5d-%5d", &wl->port_lo[i],
                                            &wl->port_hi[i]) != 2)
                                         wl->port_hi[i] = wl->port_lo[i] = atoi(ranges[i]);
                         }
@@ -1473,7 +1477,8 @@ int policy_hash_token(const char *token, char *out, size_t outlen)
 
         if (outlen < 7 + 64 + 1 || sha256(token, strlen(token), md) < 0)
                 return -1;
-        memcpy(out, "sha256:", 7);
+        /* The hex digits that follow end the string. */
+        memcpy(out, "sha256:", 7); // NOLINT(bugprone-not-null-terminated-result)
         for (i = 0; i < 32; i++)
                 snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
         OPENSSL_cleanse(md, sizeof(md));

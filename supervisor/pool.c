@@ -589,10 +589,15 @@ void pool_shutdown(struct sv *sv)
         }
         /* Closing the channel is the worker's signal to stop. */
         zygote_shutdown(sv);
-        TAILQ_FOREACH(w, &sv->workers, link)
-        {
+        struct worker *tmp;
+        for (w = TAILQ_FIRST(&sv->workers); w != NULL; w = tmp) {
+                tmp = TAILQ_NEXT(w, link);
                 chan_close(w);
                 worker_signal(w, SIGTERM);
+                /* Its zygote is gone before naming it: nothing to wait for (its channel is
+                 * closed). */
+                if (w->pid == 0)
+                        worker_free(w);
         }
         for (int i = 0; i < 40 && !TAILQ_EMPTY(&sv->workers); i++) {
                 pid_t pid;

@@ -15,12 +15,12 @@ static const struct {
         int events_labels_containers_only, qualified_image_names;
         const char *top_ps_args;
         int network_rm_removes_in_use, logs_follow_exited_loses, top_not_running_answers;
-        int wait_removed_loses_code;
+        int wait_removed_loses_code, events_labels_ored;
 } profile_table[] = {
-    {ENGINE_UNKNOWN, "unknown", "the engine", "local", 1, 0, NULL, 0, 0, 0, 0},
-    {ENGINE_DOCKER, "docker", "Docker Engine", "local", 1, 0, NULL, 0, 0, 0, 0},
+    {ENGINE_UNKNOWN, "unknown", "the engine", "local", 1, 0, NULL, 0, 0, 0, 0, 0},
+    {ENGINE_DOCKER, "docker", "Docker Engine", "local", 1, 0, NULL, 0, 0, 0, 0, 0},
     {ENGINE_PODMAN, "podman", "Podman", "k8s-file", 1, 1,
-     "user,pid,ppid,pcpu,etime,tty,time,args", 1, 1, 1, 1},
+     "user,pid,ppid,pcpu,etime,tty,time,args", 1, 1, 1, 1, 1},
 };
 
 /*
@@ -35,6 +35,7 @@ static const struct {
 } status_quirks[] = {
     {ENGINE_PODMAN, 500, "already exists", 409},
     {ENGINE_PODMAN, 500, "name is already in use", 409},
+    {ENGINE_PODMAN, 500, "no such file or directory", 500}, /* not a missing object */
     {ENGINE_PODMAN, 500, "no such", 404},
     {ENGINE_PODMAN, 500, "container state improper", 409},
     {ENGINE_PODMAN, 500, "cannot remove container", 409},
@@ -59,6 +60,7 @@ void profile_apply(struct engine_profile *p)
                         p->logs_follow_exited_loses = profile_table[i].logs_follow_exited_loses;
                         p->top_not_running_answers = profile_table[i].top_not_running_answers;
                         p->wait_removed_loses_code = profile_table[i].wait_removed_loses_code;
+                        p->events_labels_ored = profile_table[i].events_labels_ored;
                         return;
                 }
 }
@@ -86,6 +88,25 @@ const char *profile_image_name(const struct engine_profile *p, const char *s)
                         return s + n;
         }
         return s;
+}
+
+int profile_qualified_ref(const struct engine_profile *p, const char *ref, char *buf,
+                          size_t len)
+{
+        const char *slash = strchr(ref, '/');
+        size_t head = slash != NULL ? (size_t)(slash - ref) : 0;
+        int n;
+
+        if (!p->qualified_image_names || strncmp(ref, "sha256:", 7) == 0)
+                return 0;
+        /* A first part with '.' or ':', or "localhost", names a registry already. */
+        if (slash != NULL &&
+            (memchr(ref, '.', head) != NULL || memchr(ref, ':', head) != NULL ||
+             (head == 9 && strncmp(ref, "localhost", 9) == 0)))
+                return 0;
+        n = snprintf(buf, len, "%s%s", slash != NULL ? "docker.io/" : "docker.io/library/",
+                     ref);
+        return n > 0 && (size_t)n < len;
 }
 
 json_t *profile_image_names(const struct engine_profile *p, const json_t *a)

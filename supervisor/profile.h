@@ -81,6 +81,13 @@ struct engine_profile {
          * for the removal (a container already gone counts as removed).
          */
         int wait_removed_loses_code;
+        /*
+         * SECURITY: Podman 4.3's events OR several label filters (seen with
+         * curl: label=[own=alpha, t=x] sends a container labelled own=beta,
+         * t=x).  Set, a non-admin peer's own label filters on events are
+         * refused (INVALID_INPUT): the owner label must be the only one.
+         */
+        int events_labels_ored;
 
         /* --- detection state (detect.c's own) --- */
         struct engine *engine;
@@ -106,6 +113,14 @@ const char *profile_display_name(const struct engine_profile *p);
  * "docker.io/" when the engine qualifies names; s itself otherwise.
  */
 const char *profile_image_name(const struct engine_profile *p, const char *s);
+/*
+ * An image reference as an engine that qualifies names matches it in
+ * filters (Podman's ancestor matches "docker.io/library/dgtest", not
+ * "dgtest"): 1 with it in buf, 0 when the engine does not qualify names or
+ * ref names a registry or is an ID already.
+ */
+int profile_qualified_ref(const struct engine_profile *p, const char *ref, char *buf,
+                          size_t len);
 /* A new array of the string elements of a, each through profile_image_name(). */
 json_t *profile_image_names(const struct engine_profile *p, const json_t *a);
 /*

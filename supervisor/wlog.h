@@ -10,7 +10,7 @@
 
 #include "supervisor.h"
 
-int wlog_open(struct sv *sv);  /* sets sv->wlog_fd (the write end, for workers) */
+int wlog_open(struct sv *sv); /* sets sv->wlog_fd (the write end, for workers) */
 void wlog_close(struct sv *sv);
 
 #endif

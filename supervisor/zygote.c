@@ -28,7 +28,8 @@
 #include "zygote.h"
 #include "zygote_msg.h"
 
-#define ZYGOTE_RESTART_MS 1000 /* at most one new zygote a second */
+#define ZYGOTE_RESTART_MS 1000 /* at most one new zygote a second (after a loss) */
+#define ZYGOTE_HELLO_S 10      /* a zygote not ready by then is killed */
 
 struct zpend {
         TAILQ_ENTRY(zpend) link;
@@ -298,6 +299,9 @@ int zygote_fork(struct sv *sv, struct worker *w, int chan)
 
         if (zs == NULL)
                 return -1;
+        /* SECURITY: one that hangs before its hello must not keep others from starting. */
+        if (zs->next != NULL && !zs->next->ready && since(&zs->next->started) >= ZYGOTE_HELLO_S)
+                zy_lost(zs->next, "no hello in time");
         zy_promote(zs);
         if ((z = zs->cur) == NULL || !z->ready || z->ctl < 0)
                 return -1;

@@ -47,6 +47,8 @@ enum droute_relay {
         DRELAY_CHUNKED,  /* the engine's body, re-chunked (logs, stats, events, pull) */
         DRELAY_HIJACK,   /* attach, exec start: the connection becomes a byte pipe */
         DRELAY_EVENTS,   /* chunked, each event line presented (dapi_events.c) */
+        DRELAY_ARCHIVE, /* a tar, chunked, with the engine's path stat header; HEAD: the head */
+        DRELAY_PUT, /* the peer's body (a tar, checked: tar.h) as the engine's chunked body */
 };
 
 struct droute {
@@ -137,6 +139,9 @@ void dapi_reply_fail(struct dapi *d, enum dg_err code, const char *text, const j
 int dapi_status_of(enum dg_err code, const json_t *details);
 /* Start of a streamed answer: status line and headers, chunked body. */
 void dapi_reply_chunked(struct dapi *d, int status, const char *ctype);
+/* The same with more header lines (each ending in CRLF). */
+void dapi_reply_chunked_with(struct dapi *d, int status, const char *ctype,
+                             const char *headers);
 void dapi_chunk(struct dapi *d, const void *p, size_t n); /* n == 0: the last chunk */
 /* The hijack answer: 101 UPGRADED when the peer asked to upgrade, else 200 (docker-py). */
 void dapi_reply_hijack(struct dapi *d, const char *ctype);
@@ -162,7 +167,10 @@ void devents_free(struct devents *e);
 
 /* dapi_relay.c */
 void drelay_start(struct dapi *d, struct msg *m); /* takes m->fd */
-/* Peer bytes for the engine (hijacked); peer EOF half-closes the engine side. */
+/*
+ * Peer bytes for the engine (hijacked; peer EOF half-closes the engine side),
+ * or the body of a PUT being streamed (DRELAY_PUT).
+ */
 void drelay_peer_input(struct dapi *d);
 void drelay_free(struct drelay *r);
 /* The peer's queue went below DAPI_OUT_LOW: read the engine again. */

@@ -194,6 +194,11 @@ static int dapi_body(struct dapi *d, const struct dreq *q)
         return 0;
 }
 
+/*
+ * Each query key is one the route lists, given once; or a top-level key of the
+ * JSON body, ignored: docker-modem (dockerode) repeats a POST's body in its
+ * query string, which the engine ignores too.  Nothing of it goes on.
+ */
 static int dapi_query_ok(struct dapi *d)
 {
         const char *k;
@@ -205,15 +210,23 @@ static int dapi_query_ok(struct dapi *d)
                 for (i = 0; d->route->query != NULL && d->route->query[i] != NULL; i++)
                         if (strcmp(d->route->query[i], k) == 0)
                                 break;
-                if (d->route->query == NULL || d->route->query[i] == NULL) {
-                        dapi_reply_error(
-                            d, 400,
-                            "query parameter %.64s is not supported by the gateway "
-                            "on %s %s",
-                            k, d->route->method, d->route->pattern);
-                        dapi_finish(d, "INVALID_INPUT");
-                        return -1;
+                if (d->route->query != NULL && d->route->query[i] != NULL) {
+                        if (json_object_get(d->path.repeated, k) != NULL) {
+                                dapi_reply_error(d, 400, "query parameter %.64s given twice",
+                                                 k);
+                                dapi_finish(d, "INVALID_INPUT");
+                                return -1;
+                        }
+                        continue;
                 }
+                if (json_is_object(d->body) && json_object_get(d->body, k) != NULL)
+                        continue;
+                dapi_reply_error(d, 400,
+                                 "query parameter %.64s is not supported by the gateway "
+                                 "on %s %s",
+                                 k, d->route->method, d->route->pattern);
+                dapi_finish(d, "INVALID_INPUT");
+                return -1;
         }
         return 0;
 }
@@ -315,7 +328,7 @@ static void dapi_request(struct dapi *d)
         }
         snprintf(d->route_name, sizeof(d->route_name), "%s %s", d->route->method,
                  d->route->pattern);
-        if (dapi_query_ok(d) == -1 || dapi_body(d, q) == -1)
+        if (dapi_body(d, q) == -1 || dapi_query_ok(d) == -1)
                 return;
         if (d->route->op == NULL) {
                 d->route->in(d, NULL); /* answered by the worker */
@@ -350,6 +363,9 @@ static void dapi_parse(struct dapi *d)
                 }
                 if (st == DREQ_MORE)
                         break;
+                /* A PUT's body is streamed by its route, then the connection closes. */
+                if (st == DREQ_HEAD)
+                        d->reader.req.keep_alive = 0;
                 dapi_request(d);
         }
         if (d->state == DA_IDLE)
@@ -398,6 +414,12 @@ static void dapi_on_read(evutil_socket_t fd, short what, void *arg)
         case DA_CLOSING:
                 evbuffer_drain(d->in, evbuffer_get_length(d->in)); /* lingering */
                 break;
+        case DA_STREAMING:
+                if (d->route != NULL && d->route->relay == DRELAY_PUT) {
+                        drelay_peer_input(d);
+                        break;
+                }
+                /* fall through */
         default:
                 if (evbuffer_get_length(d->in) > DAPI_IN_MAX)
                         dapi_peer_pause(d);

@@ -66,7 +66,7 @@ static int dpath_query(const char *q, struct dpath *p, int *status, char *err, s
         size_t n, klen;
         json_t *s;
 
-        if ((p->query = json_object()) == NULL)
+        if ((p->query = json_object()) == NULL || (p->repeated = json_object()) == NULL)
                 return dpath_fail(status, 500, err, errlen, "out of memory");
         while (q != NULL && *q != '\0') {
                 amp = strchr(q, '&');
@@ -82,9 +82,12 @@ static int dpath_query(const char *q, struct dpath *p, int *status, char *err, s
                                 return dpath_fail(status, 400, err, errlen,
                                                   "malformed query parameter value");
                         if (json_object_get(p->query, key) != NULL) {
-                                snprintf(err, errlen, "query parameter %.64s given twice", key);
-                                *status = 400;
-                                return -1;
+                                /* The first value stays; the route decides (dapi_conn.c). */
+                                if (json_object_set_new(p->repeated, key, json_true()) == -1)
+                                        return dpath_fail(status, 500, err, errlen,
+                                                          "out of memory");
+                                q = amp != NULL ? amp + 1 : NULL;
+                                continue;
                         }
                         if (json_object_size(p->query) >= DPATH_QUERY_MAX)
                                 return dpath_fail(status, 400, err, errlen,
@@ -177,5 +180,7 @@ int dpath_parse(const char *url, struct dpath *p, int *status, char *err, size_t
 void dpath_clear(struct dpath *p)
 {
         json_decref(p->query);
+        json_decref(p->repeated);
         p->query = NULL;
+        p->repeated = NULL;
 }

@@ -6,8 +6,9 @@
  * names, IDs and image references use.  Refused: other versions (the
  * engine's wording), percent-encoding in the path, empty segments (double
  * slashes), "." and ".." segments, anything else outside that set.  The
- * query is split into a JSON object of decoded strings; a key twice is
- * refused (two readers could pick different ones).
+ * query is split into a JSON object of decoded strings; a key given twice
+ * keeps its first value and is named in repeated: the front refuses it when
+ * the route reads it (two readers could pick different ones).
  */
 #ifndef DG_WORKER_DAPI_PATH_H
 #define DG_WORKER_DAPI_PATH_H
@@ -22,6 +23,7 @@ struct dpath {
         char path[4096 + 1]; /* without the version prefix, never empty */
         int api_minor;       /* from the prefix; DPATH_API_MAX when none */
         json_t *query;       /* object of strings (owned) */
+        json_t *repeated;    /* object: the keys given more than once (owned) */
 };
 
 /*

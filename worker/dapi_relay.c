@@ -16,6 +16,18 @@
  *   bytes are never written before the engine's answer was read (the engine
  *   drops them: DESIGN.md), and never parsed as a request again.
  *
+ * - archive (docker cp): the engine's tar, chunked, under the engine's
+ *   X-Docker-Container-Path-Stat header (checked to be base64 and nothing
+ *   else before it is written); for HEAD only that head, and the engine
+ *   connection is dropped unread.
+ *
+ * - put (docker cp in): the peer's request body, however it is framed,
+ *   goes through the tar checker (tar.h, as the native archive/put) and on
+ *   as the chunked body the supervisor's request announced; a refused entry
+ *   answers 403 (or 400) and drops the engine connection mid-body, so the
+ *   engine applies nothing from that entry on.  The engine's answer, once
+ *   the body ended, is the answer.
+ *
  * An engine refusal (status not 2xx) is answered with its status and its
  * message.  Back-pressure both ways: the side that reads stops while the
  * other has more than DAPI_OUT_HIGH queued.
@@ -23,6 +35,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,6 +43,7 @@
 #include "dapi.h"
 #include "http.h"
 #include "log.h"
+#include "tar.h"
 
 #define DRELAY_READ_MAX (64u << 10)
 #define DRELAY_ERR_MAX (64u << 10)
@@ -49,7 +63,52 @@ struct drelay {
         struct devents *events; /* DRELAY_EVENTS: the presentation of each line */
         int bad;                /* the engine sent what cannot be presented */
         int peer_eof_seen;
+        int answered; /* HEAD of an archive: the answer went out, the rest is not read */
+        struct tar_check *tar; /* DRELAY_PUT */
+        enum tar_status tar_failed;
+        int put_done; /* the body's last chunk is queued */
 };
+
+#define DRELAY_STAT_HEADER "X-Docker-Container-Path-Stat"
+
+/* The engine's path stat: base64 (RFC 4648) and nothing else, or NULL. */
+static const char *drelay_stat(const struct drelay *r)
+{
+        const char *v = r->http.keep_value;
+        size_t i;
+
+        if (!r->http.keep_seen || r->http.keep_long || v[0] == '\0')
+                return NULL;
+        for (i = 0; v[i] != '\0'; i++)
+                if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' && v[i] <= 'z') ||
+                      (v[i] >= '0' && v[i] <= '9') || v[i] == '+' || v[i] == '/' ||
+                      v[i] == '='))
+                        return NULL;
+        return v;
+}
+
+/* An archive's head: -1 to stop reading the engine (HEAD, or no stat). */
+static int drelay_archive_head(struct drelay *r)
+{
+        struct dapi *d = r->d;
+        const char *stat = drelay_stat(r);
+        char hdr[HTTP_KEEP_VALUE_MAX + sizeof(DRELAY_STAT_HEADER) + 8];
+
+        if (stat == NULL) {
+                log_warnx("archive: the engine's answer has no usable path stat");
+                dapi_reply_error(d, 502, "the engine's answer has no path stat");
+                r->answered = 1;
+                return -1;
+        }
+        snprintf(hdr, sizeof(hdr), DRELAY_STAT_HEADER ": %s\r\n", stat);
+        if (d->head_only) {
+                dapi_reply(d, 200, NULL, NULL, 0, hdr);
+                r->answered = 1;
+                return -1;
+        }
+        dapi_reply_chunked_with(d, 200, d->route->ctype, hdr);
+        return 0;
+}
 
 static void drelay_engine_error(struct drelay *r)
 {
@@ -86,6 +145,8 @@ static int drelay_head(void *arg, int status)
                 d->state = DA_HIJACKED;
                 /* Bytes the peer sent behind its request are the first of stdin. */
                 drelay_peer_input(d);
+        } else if (d->route->relay == DRELAY_ARCHIVE) {
+                return drelay_archive_head(r);
         } else {
                 dapi_reply_chunked(d, 200, d->route->ctype);
         }
@@ -130,6 +191,15 @@ static void drelay_end(struct drelay *r, int broken)
 {
         struct dapi *d = r->d;
 
+        if (d->route->relay == DRELAY_PUT && r->ok && !broken) {
+                dapi_reply(d, 200, NULL, NULL, 0, NULL);
+                dapi_finish(d, "OK");
+                return;
+        }
+        if (r->answered) {
+                dapi_finish(d, r->ok && drelay_stat(r) != NULL ? "OK" : "DOCKER_ERROR");
+                return;
+        }
         if (!r->ok && r->status != 0 && !broken) {
                 drelay_engine_error(r);
                 return;
@@ -167,7 +237,7 @@ static void drelay_on_read(evutil_socket_t fd, short what, void *arg)
         if (n == -1)
                 log_debug("engine connection: %s", strerror(errno));
         rc = http_read_feed(&r->http, buf, n > 0 ? (size_t)n : 0, &used);
-        if (r->eof || r->http.complete) {
+        if (r->eof || r->http.complete || r->answered) {
                 drelay_end(r, 0);
                 return;
         }
@@ -204,10 +274,84 @@ static void drelay_on_write(evutil_socket_t fd, short what, void *arg)
                 dapi_peer_resume(d);
 }
 
+static void drelay_put_emit(void *arg, const unsigned char *p, size_t n)
+{
+        struct drelay *r = arg;
+
+        if (n == 0)
+                return;
+        if (evbuffer_add_printf(r->toeng, "%zx\r\n", n) == -1 ||
+            evbuffer_add(r->toeng, p, n) == -1 || evbuffer_add(r->toeng, "\r\n", 2) == -1)
+                fatalx("out of memory");
+}
+
+static int drelay_put_body(void *arg, const char *p, size_t n)
+{
+        struct drelay *r = arg;
+        enum tar_status st = tar_check_feed(r->tar, (const unsigned char *)p, n);
+
+        if (st != TAR_OK) {
+                r->tar_failed = st;
+                return -1;
+        }
+        return 0;
+}
+
+/* The PUT body held and arriving, through the request reader and the checker. */
+static void drelay_put_input(struct drelay *r)
+{
+        struct dapi *d = r->d;
+        enum dreq_status st = DREQ_MORE;
+        enum tar_status ts;
+        size_t len, used;
+        const char *p;
+
+        while (!r->put_done && (len = evbuffer_get_length(d->in)) > 0) {
+                p = (const char *)evbuffer_pullup(d->in, -1);
+                st = dreq_feed(&d->reader, p, len, &used);
+                d->bytes_in += used;
+                evbuffer_drain(d->in, used);
+                if (r->tar_failed != TAR_OK || st == DREQ_ERROR)
+                        break;
+                if (st == DREQ_DONE) {
+                        if ((ts = tar_check_end(r->tar)) != TAR_OK) {
+                                r->tar_failed = ts;
+                                break;
+                        }
+                        r->put_done = 1;
+                        if (evbuffer_add(r->toeng, "0\r\n\r\n", 5) == -1)
+                                fatalx("out of memory");
+                }
+                if (used == 0)
+                        break;
+        }
+        if (r->tar_failed != TAR_OK) {
+                log_info("archive put refused: %s", tar_check_error(r->tar));
+                dapi_reply_error(d, r->tar_failed == TAR_FORBIDDEN ? 403 : 400, "%s",
+                                 tar_check_error(r->tar));
+                dapi_finish_close(d, r->tar_failed == TAR_FORBIDDEN ? "FORBIDDEN"
+                                                                    : "INVALID_INPUT");
+                return;
+        }
+        if (st == DREQ_ERROR) {
+                dapi_reply_error(d, d->reader.status, "%s", d->reader.err);
+                dapi_finish_close(d, "INVALID_INPUT");
+                return;
+        }
+        if (evbuffer_get_length(r->toeng) > 0 && event_add(r->wr, NULL) == -1)
+                fatalx("event_add");
+        if (evbuffer_get_length(r->toeng) > DAPI_OUT_HIGH)
+                dapi_peer_pause(d);
+}
+
 void drelay_peer_input(struct dapi *d)
 {
         struct drelay *r = d->relay;
 
+        if (r != NULL && d->route->relay == DRELAY_PUT && d->state == DA_STREAMING) {
+                drelay_put_input(r);
+                return;
+        }
         if (r == NULL || d->state != DA_HIJACKED)
                 return;
         if (evbuffer_get_length(d->in) > 0) {
@@ -257,10 +401,18 @@ void drelay_start(struct dapi *d, struct msg *m)
             event_add(r->rd, NULL) == -1)
                 fatalx("cannot set up the engine connection");
         http_read_init(&r->http, &drelay_cb, r);
+        if (d->route->relay == DRELAY_ARCHIVE)
+                http_read_keep(&r->http, DRELAY_STAT_HEADER);
         if (d->route->relay == DRELAY_EVENTS && (r->events = devents_new(m->opts)) == NULL)
                 fatalx("events: bad stream options from the supervisor");
         d->relay = r;
         d->state = DA_STREAMING;
+        if (d->route->relay == DRELAY_PUT) {
+                if ((r->tar = tar_check_new(drelay_put_emit, r)) == NULL)
+                        fatalx("out of memory");
+                dreq_body_stream(&d->reader, drelay_put_body, r);
+                drelay_put_input(r);
+        }
 }
 
 void drelay_free(struct drelay *r)
@@ -272,6 +424,7 @@ void drelay_free(struct drelay *r)
         evbuffer_free(r->err);
         evbuffer_free(r->toeng);
         devents_free(r->events);
+        tar_check_free(r->tar);
         close(r->fd);
         free(r);
 }

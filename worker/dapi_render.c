@@ -70,7 +70,7 @@ static const char *dapi_reason(int status)
 static void dapi_head(struct dapi *d, int status, const char *ctype, const char *length,
                       const char *headers)
 {
-        char buf[1024];
+        char buf[12288]; /* headers may carry a path stat (dapi_relay.c) */
         int n;
 
         n = snprintf(buf, sizeof(buf), "HTTP/1.1 %d %s\r\n" DAPI_COMMON_HEADERS "%s%s%s%s%s%s",
@@ -80,6 +80,8 @@ static void dapi_head(struct dapi *d, int status, const char *ctype, const char 
                      d->close_after || d->state == DA_CLOSING ? "Connection: close\r\n" : "");
         if (n < 0 || (size_t)n >= sizeof(buf) - 2)
                 fatalx("response head too long");
+        /* Sent by its length, not a C string. */
+        // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
         memcpy(buf + n, "\r\n", 2);
         dapi_send(d, buf, (size_t)n + 2);
 }
@@ -221,6 +223,11 @@ void dapi_reply_fail(struct dapi *d, enum dg_err code, const char *text, const j
 void dapi_reply_chunked(struct dapi *d, int status, const char *ctype)
 {
         dapi_head(d, status, ctype, "Transfer-Encoding: chunked\r\n", NULL);
+}
+
+void dapi_reply_chunked_with(struct dapi *d, int status, const char *ctype, const char *headers)
+{
+        dapi_head(d, status, ctype, "Transfer-Encoding: chunked\r\n", headers);
 }
 
 void dapi_chunk(struct dapi *d, const void *p, size_t n)

@@ -156,10 +156,16 @@ static int dreq_on_headers_complete(http_parser *p)
                 return dreq_fail(r, 505, "only HTTP/1.1 is supported");
         if (q->n_content_length > 0 && q->n_transfer_encoding > 0)
                 return dreq_fail(r, 400, "Content-Length together with Transfer-Encoding");
-        if (q->n_content_length > 0 && p->content_length > r->body_max)
-                return dreq_fail(r, 413, "request body too large");
         q->method = (enum http_method)p->method;
         q->keep_alive = http_should_keep_alive(p);
+        if (q->method == HTTP_PUT) {
+                /* Streamed, never held: the route decides (dreq_body_stream). */
+                r->head_paused = 1;
+                http_parser_pause(p, 1);
+                return 0;
+        }
+        if (q->n_content_length > 0 && p->content_length > r->body_max)
+                return dreq_fail(r, 413, "request body too large");
         return 0;
 }
 
@@ -169,6 +175,8 @@ static int dreq_on_body(http_parser *p, const char *at, size_t len)
         struct dreq *q = &r->req;
         char *nb;
 
+        if (r->body_cb != NULL)
+                return r->body_cb(r->body_arg, at, len) == -1 ? -1 : 0;
         if (q->body_len + len > r->body_max)
                 return dreq_fail(r, 413, "request body too large");
         if ((nb = realloc(q->body, q->body_len + len + 1)) == NULL)
@@ -204,6 +212,15 @@ void dreq_init(struct dreq_reader *r, size_t body_max)
         r->settings.on_message_complete = dreq_on_complete;
         http_parser_init(&r->parser, HTTP_REQUEST);
         r->parser.data = r;
+}
+
+void dreq_body_stream(struct dreq_reader *r, int (*cb)(void *arg, const char *p, size_t n),
+                      void *arg)
+{
+        r->body_cb = cb;
+        r->body_arg = arg;
+        r->head_paused = 0;
+        http_parser_pause(&r->parser, 0);
 }
 
 void dreq_free(struct dreq_reader *r)
@@ -248,6 +265,8 @@ enum dreq_status dreq_feed(struct dreq_reader *r, const char *buf, size_t len, s
                 return DREQ_ERROR;
         if (r->complete)
                 return DREQ_DONE;
+        if (r->head_paused)
+                return DREQ_HEAD;
         if (HTTP_PARSER_ERRNO(&r->parser) != HPE_OK) {
                 dreq_fail(r, 400, http_errno_description(HTTP_PARSER_ERRNO(&r->parser)));
                 return DREQ_ERROR;

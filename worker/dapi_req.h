@@ -25,7 +25,8 @@
 enum dreq_status {
         DREQ_MORE = 0, /* all input taken, the request is not complete */
         DREQ_DONE,     /* one request is complete; *used says where it ended */
-        DREQ_ERROR     /* refused: status and err say how to answer */
+        DREQ_ERROR,    /* refused: status and err say how to answer */
+        DREQ_HEAD      /* a PUT's head is complete; its body waits for dreq_body_stream */
 };
 
 struct dreq {
@@ -47,7 +48,11 @@ struct dreq_reader {
         struct dreq req;
         size_t body_max;
         size_t head_bytes;
-        int started;  /* a byte of this request was seen */
+        int started;     /* a byte of this request was seen */
+        int head_paused; /* a PUT's head was read and its body is not (DREQ_HEAD) */
+        /* A streamed body (PUT): each piece goes here instead of req.body. */
+        int (*body_cb)(void *arg, const char *p, size_t n); /* -1: stop (err set by caller) */
+        void *body_arg;
         int complete; /* the request is complete (parser paused) */
         int status;   /* on DREQ_ERROR: the HTTP status to answer */
         char err[160];
@@ -65,6 +70,14 @@ void dreq_init(struct dreq_reader *r, size_t body_max);
 /* Frees the last request and gets ready for the next one on the connection. */
 void dreq_reset(struct dreq_reader *r);
 void dreq_free(struct dreq_reader *r);
+/*
+ * A PUT's body (docker cp's tar) is not held: after DREQ_HEAD, the caller
+ * routes the request and either streams the body to cb (the next feeds call
+ * it; DREQ_DONE once it ended) or answers and closes the connection.
+ */
+void dreq_body_stream(struct dreq_reader *r, int (*cb)(void *arg, const char *p, size_t n),
+                      void *arg);
+
 /* Feeds len bytes; *used tells how many were taken (less than len after DREQ_DONE). */
 enum dreq_status dreq_feed(struct dreq_reader *r, const char *buf, size_t len, size_t *used);
 

@@ -137,6 +137,10 @@ static int in_create(struct dapi *d, json_t *input)
                                  "platform");
         if (d->body == NULL)
                 return dq_refuse(d, 400, "%s", "a JSON body is required");
+        /* dockerode repeats its options, the query's name too, in the body. */
+        if (dq_str(d, "name") != NULL && json_equal(json_object_get(d->body, "name"),
+                                                    json_object_get(d->path.query, "name")))
+                json_object_del(d->body, "name");
         if (dcreate_translate(d->body, dq_str(d, "name"), input, &status, err, sizeof(err)) ==
             -1) {
                 dapi_reply_error(d, status, "%s", err);
@@ -384,6 +388,33 @@ static int in_stats(struct dapi *d, json_t *input)
         return 0;
 }
 
+/* docker cp: the native archive operations, the path as given. */
+static int in_archive_get(struct dapi *d, json_t *input)
+{
+        const char *path = dq_str(d, "path");
+
+        if (path == NULL || path[0] == '\0')
+                return dq_refuse(d, 400, "%s", "query parameter path: required");
+        in_set_container(d, input);
+        json_object_set_new(input, "path", json_string(path));
+        return 0;
+}
+
+/*
+ * The native put always sets noOverwriteDirNonDir (as docker cp does);
+ * copyUIDGID (docker cp -a) would make the archive's owners the
+ * container's: not offered.
+ */
+static int in_archive_put(struct dapi *d, json_t *input)
+{
+        int no_overwrite;
+
+        if (dq_bool(d, "noOverwriteDirNonDir", 1, &no_overwrite) == -1 ||
+            dq_zero(d, "copyUIDGID") == -1)
+                return -1;
+        return in_archive_get(d, input);
+}
+
 /* --- the table --- */
 
 static const char *const q_none[] = {NULL};
@@ -404,6 +435,8 @@ static const char *const q_top[] = {"ps_args", NULL};
 static const char *const q_rename[] = {"name", NULL};
 static const char *const q_exec_resize[] = {"h", "w", NULL};
 static const char *const q_stats[] = {"stream", "one-shot", NULL};
+static const char *const q_archive[] = {"path", NULL};
+static const char *const q_archive_put[] = {"path", "noOverwriteDirNonDir", "copyUIDGID", NULL};
 
 /* Networks, volumes, images, system (dapi_objects.c). */
 static const char *const q_filters[] = {"filters", NULL};
@@ -460,6 +493,12 @@ static const struct droute droute_table[] = {
      dob_out_no_content, DRELAY_NONE, NULL, 0, 0},
     {"GET", "/containers/{id}/stats", "docker/container/stats", 0, q_stats, in_stats, NULL,
      DRELAY_EVENTS, "application/json", 0, 0},
+    {"HEAD", "/containers/{id}/archive", "docker/container/archive/get", 1, q_archive,
+     in_archive_get, NULL, DRELAY_ARCHIVE, "application/x-tar", 0, 0},
+    {"GET", "/containers/{id}/archive", "docker/container/archive/get", 1, q_archive,
+     in_archive_get, NULL, DRELAY_ARCHIVE, "application/x-tar", 0, 0},
+    {"PUT", "/containers/{id}/archive", "docker/container/archive/put", 1, q_archive_put,
+     in_archive_put, NULL, DRELAY_PUT, NULL, 0, 0},
     /* --- exec (dapi_exec.c) --- */
     {"POST", "/containers/{id}/exec", "docker/container/exec/create", 0, q_none, dex_in_create,
      dex_out_create, DRELAY_NONE, NULL, 1, 0},

@@ -7,12 +7,59 @@
  * instead of being read as a second response.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "http.h"
 
 static struct http_read *http_of(http_parser *p)
 {
         return p->data;
+}
+
+static int http_on_header_field(http_parser *p, const char *at, size_t len)
+{
+        struct http_read *r = http_of(p);
+
+        if (r->keep_in_value) {
+                r->keep_in_value = 0;
+                r->keep_field_len = 0;
+                r->keep_field_long = 0;
+        }
+        if (r->keep_field_long || r->keep_field_len + len > HTTP_KEEP_NAME_MAX) {
+                r->keep_field_long = 1;
+                return 0;
+        }
+        memcpy(r->keep_field + r->keep_field_len, at, len);
+        r->keep_field_len += len;
+        r->keep_field[r->keep_field_len] = '\0';
+        return 0;
+}
+
+static int http_on_header_value(http_parser *p, const char *at, size_t len)
+{
+        struct http_read *r = http_of(p);
+
+        if (!r->keep_in_value) {
+                r->keep_in_value = 1;
+                r->keep_match = !r->keep_field_long && r->keep_field_len > 0 &&
+                                strcasecmp(r->keep_field, r->keep_name) == 0;
+                if (r->keep_match) {
+                        r->keep_seen = 1;
+                        r->keep_long = 0;
+                        r->keep_value_len = 0;
+                        r->keep_value[0] = '\0';
+                }
+        }
+        if (!r->keep_match || r->keep_long)
+                return 0;
+        if (r->keep_value_len + len > HTTP_KEEP_VALUE_MAX) {
+                r->keep_long = 1;
+                return 0;
+        }
+        memcpy(r->keep_value + r->keep_value_len, at, len);
+        r->keep_value_len += len;
+        r->keep_value[r->keep_value_len] = '\0';
+        return 0;
 }
 
 static int http_on_headers_complete(http_parser *p)
@@ -55,6 +102,13 @@ static int http_on_message_complete(http_parser *p)
                 return -1;
         }
         return 0;
+}
+
+void http_read_keep(struct http_read *r, const char *name)
+{
+        r->keep_name = name;
+        r->settings.on_header_field = http_on_header_field;
+        r->settings.on_header_value = http_on_header_value;
 }
 
 void http_read_init(struct http_read *r, const struct http_read_cb *cb, void *arg)

@@ -13,6 +13,9 @@
 
 #include <http_parser.h>
 
+#define HTTP_KEEP_NAME_MAX 64
+#define HTTP_KEEP_VALUE_MAX 8192
+
 /* Each returns 0 to go on, -1 to stop reading (the reader is then "stopped"). */
 struct http_read_cb {
         int (*head)(void *arg, int status); /* status line and headers done */
@@ -29,6 +32,17 @@ struct http_read {
         int complete;
         int stopped;  /* a callback asked to stop */
         int upgraded; /* 101/Upgrade: the bytes after the headers are a raw stream */
+        /* One response header kept, when the caller names it (http_read_keep). */
+        const char *keep_name;
+        char keep_field[HTTP_KEEP_NAME_MAX + 1];
+        size_t keep_field_len;
+        int keep_field_long;
+        int keep_in_value; /* reading a header's value (else its name) */
+        int keep_match;    /* the value being read is the kept header's */
+        char keep_value[HTTP_KEEP_VALUE_MAX + 1];
+        size_t keep_value_len;
+        int keep_seen; /* the header was present (more than once: the last one) */
+        int keep_long; /* its value was longer than HTTP_KEEP_VALUE_MAX: not kept */
 };
 
 enum http_read_status {
@@ -42,6 +56,13 @@ void http_read_init(struct http_read *r, const struct http_read_cb *cb, void *ar
 /* Feeds len bytes (len 0: the connection reached EOF).  *used: bytes consumed. */
 enum http_read_status http_read_feed(struct http_read *r, const char *buf, size_t len,
                                      size_t *used);
+/*
+ * Keeps the value of the response header name (matched without regard to
+ * case) in r->keep_value, NUL-terminated, once the head is done.  Call
+ * after http_read_init; name is borrowed.
+ */
+void http_read_keep(struct http_read *r, const char *name);
+
 /* A short description of the last parse error, for logs. */
 const char *http_read_error(const struct http_read *r);
 

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import PODMAN, binary, run_container, unique, wait_for
+from conftest import PODMAN, binary, on_engine, run_container, unique, wait_for
 from test_pull import gone, pushed, registry  # noqa: F401 (fixtures)
 
 TIMEOUT = 60
@@ -237,6 +237,10 @@ def pull_on_a_terminal(gw, ref):
 def test_pull_and_images(gw, engine, pushed):  # noqa: F811 (fixture)
     r = cli(gw, "pull", pushed + ":v1", timeout=120)
     assert r.returncode == 0, r.stderr
+    assert engine.http("GET", "/images/%s:v1/json" % pushed)[0] == 200
+    on_engine("podman", "its pull stream has no 'Pulling from', 'Digest:' or 'Status:' message and no "
+                        "byte counts (Podman 4.3: 'Already exists', 'Pulling fs layer', "
+                        "'Download complete' only)")
     lines = r.stdout.splitlines()
     assert lines[0] == "v1: Pulling from " + pushed.split("/", 1)[1], lines
     assert any(re.match(r"^[0-9a-f]{12}: Pull complete$", x) for x in lines), lines

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import binary, unique, wait_for
+from conftest import binary, skip_if_podman_nproc_short, unique, wait_for
 
 LO = random.randrange(40000, 48000, 100)
 POLICY = {"peers": {
@@ -46,6 +46,7 @@ def ok(gw, *args, **kw):
 
 
 def test_run_detached_with_flags_reaches_the_engine(gw, engine, tmp_path):
+    skip_if_podman_nproc_short()
     envf = tmp_path / "env"
     envf.write_text("\ufeff# a comment\n\n  SPACED=a b  c\nQUOTED=\"kept\"\nEQ=x=y\n"
                     "FROM_ENV\nUNSET_HERE\n")

@@ -10,7 +10,8 @@ import tempfile
 
 import pytest
 
-from conftest import ALPHA_UID, BETA_UID, served, unique, wait_for
+from conftest import (ALPHA_UID, BETA_UID, served, skip_if_podman_nproc_short, unique,
+                      wait_for)
 from test_docker_api import IMAGE, docker
 
 LO = random.randrange(40000, 48000, 100)
@@ -92,6 +93,7 @@ def test_knobs_past_the_policy_are_refused_and_nothing_is_made(front, engine, fl
 
 
 def test_ulimits_and_health_reach_the_container(front, engine):
+    skip_if_podman_nproc_short()
     r = docker(front, ALPHA_UID, "run", "--rm", "--ulimit", "nofile=1024:2048", IMAGE, "sh",
                "-c", "ulimit -n; ulimit -Hn", check=0)
     assert r.stdout == b"1024\n2048\n"

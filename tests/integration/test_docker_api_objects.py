@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from conftest import ALPHA_UID, BETA_UID, unique
+from conftest import ALPHA_UID, BETA_UID, on_engine, unique
 from test_docker_api import DOCKER, IMAGE, docker, front  # noqa: F401 (a fixture)
 
 
@@ -257,6 +257,10 @@ def test_pull_with_progress_and_rmi(front, engine, pushed):
     assert not present(engine, pushed + ":v1")
     r = docker(front, BETA_UID, "pull", pushed + ":v1", timeout=120, check=0)
     out = r.stdout.decode()
+    assert present(engine, pushed + ":v1")
+    on_engine("podman", "its pull stream has no 'Pulling from', 'Digest:' or 'Status:' message and no "
+                        "byte counts (Podman 4.3: 'Already exists', 'Pulling fs layer', "
+                        "'Download complete' only)")
     assert "Pulling from" in out and "Digest:" in out and "Downloaded newer image" in out, out
     assert present(engine, pushed + ":v1")
     r = docker(front, BETA_UID, "pull", pushed + ":nosuchtag", timeout=120)

@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from conftest import create_container, run_container, served, unique, wait_for
+from conftest import (create_container, run_container, served, skip_if_podman_nproc_short,
+                      unique, wait_for)
 
 LO = random.randrange(31000, 39000, 100)
 
@@ -31,6 +32,7 @@ ROOMY = policy(
 
 
 def test_knobs_within_policy_reach_the_engine(make_gateway, engine):
+    skip_if_podman_nproc_short()
     gw = make_gateway(policy=ROOMY)
     with gw.peer() as p:
         cid = run_container(p, ["sh", "-c", "ulimit -n; hostname; cat /etc/hosts"],
@@ -193,8 +195,10 @@ def test_publish_all_ports_maps_into_the_range(make_gateway, engine, direct):
     import urllib.parse
     tag = unique("expose")
     src = direct.create(name=unique("dgt-src"), cmd=["true"])
-    changes = urllib.parse.quote("EXPOSE 8080 9090/udp")
-    engine.ok("POST", "/commit?container=%s&repo=dgexpose&tag=%s&changes=%s"
+    # One port per EXPOSE: Podman's commit takes one port per instruction.
+    changes = "&".join("changes=" + urllib.parse.quote("EXPOSE " + p)
+                       for p in ("8080", "9090/udp"))
+    engine.ok("POST", "/commit?container=%s&repo=dgexpose&tag=%s&%s"
               % (src, tag, changes), {})  # Podman refuses a commit without a body
     image = "dgexpose:" + tag
     try:

@@ -196,8 +196,8 @@ static void test_refusals(void **state)
                 "input.restartPolicy");
         refused(plain, "{\"image\": \"a\", \"restartPolicy\": \"on-failure:1001\"}",
                 DG_INVALID_INPUT, "input.restartPolicy");
-        refused(plain, "{\"image\": \"a\", \"ports\": {\"80/tcp\": \"8080\"}}",
-                DG_FORBIDDEN, "no host port range");
+        refused(plain, "{\"image\": \"a\", \"ports\": {\"80/tcp\": \"8080\"}}", DG_FORBIDDEN,
+                "no host port range");
 }
 
 /* The workload knobs (create_knobs.c) against a policy that allows some of each. */
@@ -246,9 +246,8 @@ static void test_workload_knobs(void **state)
         assert_true(json_is_true(json_object_get(hc, "Init")));
         assert_true(json_is_true(json_object_get(hc, "AutoRemove")));
         assert_string_equal(json_string_value(json_object_get(hc, "Runtime")), "runsc");
-        assert_string_equal(
-            json_string_value(json_array_get(json_object_get(hc, "CapAdd"), 0)),
-            "NET_BIND_SERVICE");
+        assert_string_equal(json_string_value(json_array_get(json_object_get(hc, "CapAdd"), 0)),
+                            "NET_BIND_SERVICE");
         assert_string_equal(json_string_value(json_object_get(plan.body, "Hostname")), "web");
         assert_int_equal(plan.nports, 2);
         assert_int_equal(plan.ports[0].host, 0); /* picked by the handler */
@@ -259,8 +258,8 @@ static void test_workload_knobs(void **state)
         assert_true(plan.binds[1].read_only);
         create_body_clear(&plan);
 
-        refused(roomy, "{\"image\": \"a\", \"ulimits\": {\"nofile\": \"8192\"}}",
-                DG_FORBIDDEN, "ceiling of 4096");
+        refused(roomy, "{\"image\": \"a\", \"ulimits\": {\"nofile\": \"8192\"}}", DG_FORBIDDEN,
+                "ceiling of 4096");
         refused(roomy, "{\"image\": \"a\", \"ulimits\": {\"rtprio\": \"1\"}}", DG_FORBIDDEN,
                 "only nofile");
         refused(roomy, "{\"image\": \"a\", \"ulimits\": {\"core\": \"1\"}}", DG_FORBIDDEN,
@@ -275,10 +274,8 @@ static void test_workload_knobs(void **state)
                 DG_FORBIDDEN, "ceiling of 5");
         refused(roomy, "{\"image\": \"a\", \"healthcheck\": {\"test\": [\"SHELL\"]}}",
                 DG_INVALID_INPUT, "CMD-SHELL");
-        refused(roomy, "{\"image\": \"a\", \"cpuQuota\": 300000}", DG_FORBIDDEN,
-                "3.00 CPUs");
-        refused(roomy, "{\"image\": \"a\", \"cpusetCpus\": \"0-3\"}", DG_FORBIDDEN,
-                "4 CPUs");
+        refused(roomy, "{\"image\": \"a\", \"cpuQuota\": 300000}", DG_FORBIDDEN, "3.00 CPUs");
+        refused(roomy, "{\"image\": \"a\", \"cpusetCpus\": \"0-3\"}", DG_FORBIDDEN, "4 CPUs");
         refused(roomy, "{\"image\": \"a\", \"cpusetCpus\": \"0-x\"}", DG_INVALID_INPUT,
                 "ranges");
         refused(roomy, "{\"image\": \"a\", \"memorySwap\": 1073741824}", DG_FORBIDDEN,
@@ -287,12 +284,11 @@ static void test_workload_knobs(void **state)
                 "memory limit");
         refused(roomy, "{\"image\": \"a\", \"capAdd\": [\"SYS_ADMIN\"]}", DG_FORBIDDEN,
                 "allowed capabilities");
-        refused(roomy, "{\"image\": \"a\", \"runtime\": \"kata\"}", DG_FORBIDDEN,
-                "runtimes");
+        refused(roomy, "{\"image\": \"a\", \"runtime\": \"kata\"}", DG_FORBIDDEN, "runtimes");
         refused(roomy, "{\"image\": \"a\", \"hostname\": \"-bad\"}", DG_INVALID_INPUT,
                 "hostname");
-        refused(roomy, "{\"image\": \"a\", \"extraHosts\": [\"db:nowhere\"]}",
-                DG_INVALID_INPUT, "IP address");
+        refused(roomy, "{\"image\": \"a\", \"extraHosts\": [\"db:nowhere\"]}", DG_INVALID_INPUT,
+                "IP address");
         refused(roomy, "{\"image\": \"a\", \"ports\": {\"80\": \"0.0.0.0:20001\"}}",
                 DG_FORBIDDEN, "host address 0.0.0.0");
         refused(roomy, "{\"image\": \"a\", \"ports\": {\"80\": \"30000\"}}", DG_FORBIDDEN,
@@ -301,8 +297,9 @@ static void test_workload_knobs(void **state)
                 "not beneath a bind root");
         refused(roomy, "{\"image\": \"a\", \"binds\": {\"/d\": \"/srv/ro/x:rw\"}}",
                 DG_FORBIDDEN, "read-only");
-        refused(roomy, "{\"image\": \"a\", \"autoRemove\": true, \"restartPolicy\": "
-                       "\"always\"}",
+        refused(roomy,
+                "{\"image\": \"a\", \"autoRemove\": true, \"restartPolicy\": "
+                "\"always\"}",
                 DG_INVALID_INPUT, "restart policy");
 }
 
@@ -419,8 +416,7 @@ static void test_networks(void **state)
         create_body_clear(&plan);
         /* not on none nor on an engine network: others would resolve them */
         assert_int_equal(
-            build(plain, "{\"image\": \"a\", \"networkAliases\": [\"x\"]}", &plan, &err),
-            -1);
+            build(plain, "{\"image\": \"a\", \"networkAliases\": [\"x\"]}", &plan, &err), -1);
         assert_int_equal(err.code, DG_FORBIDDEN);
         assert_int_equal(build(bridged,
                                "{\"image\": \"a\", \"network\": \"bridge\", "
@@ -507,8 +503,8 @@ int main(void)
             cmocka_unit_test(test_refusals),
             cmocka_unit_test(test_volumes_are_named_never_host_paths),
             cmocka_unit_test(test_networks),
-        cmocka_unit_test(test_workload_knobs),
-        cmocka_unit_test(test_policy_refuses_risky_allowed_caps),
+            cmocka_unit_test(test_workload_knobs),
+            cmocka_unit_test(test_policy_refuses_risky_allowed_caps),
             cmocka_unit_test(test_policy_capabilities_and_runtime),
             cmocka_unit_test(test_refuse_root_gives_no_group_root),
         };
