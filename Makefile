@@ -236,7 +236,7 @@ format:
 
 # Static checks: clang-format (check only), cppcheck, clang-tidy (.clang-tidy);
 # tests/lint/lint.sh says what each covers.  LINT_STEPS picks some.
-LINT_STEPS ?= format cppcheck
+LINT_STEPS ?= format cppcheck tidy
 lint:
 	@sh tests/lint/lint.sh $(LINT_STEPS)
 

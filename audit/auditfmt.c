@@ -76,7 +76,8 @@ char *auditfmt_seal(const char *body, size_t len, size_t *linelen, char hash[AUD
         memcpy(line, body, len - 1);
         memcpy(line + len - 1, AUDITFMT_SUFFIX, SUFFIX_LEN);
         memcpy(line + len - 1 + SUFFIX_LEN, hash, AUDITFMT_HEX);
-        memcpy(line + n - 3, "\"}\n", 3);
+        /* A line of linelen bytes, not a C string. */
+        memcpy(line + n - 3, "\"}\n", 3); // NOLINT(bugprone-not-null-terminated-result)
         *linelen = n;
         return line;
 }

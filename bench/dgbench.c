@@ -16,6 +16,10 @@
  *   dgbench idle     streams steps pings
  *   dgbench exec     calls rounds
  *   dgbench attach   mbytes rounds
+ *   dgbench cli      NAME rounds target ARGS... (the docker CLI, wall time)
+ * With DGB_DFRONT (the gateway's --docker-socket), `kept` measures the
+ * gateway side over HTTP on that socket (the Docker-API front's rows), and
+ * `cli` runs /usr/bin/docker with DOCKER_HOST on each side's socket.
  * with the sockets, the container ids and the supervisor's pid given in the
  * environment: DGB_ENGINE, DGB_GATEWAY, DGB_CONTAINER (inspect, exec), DGB_LOGS
  * (the 200 MB one), DGB_ATTACH (a container running `cat`), DGB_PID.
@@ -24,8 +28,10 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <errno.h>
@@ -46,6 +52,7 @@
 static const char *engine_sock, *gateway_sock, *container, *logs_container, *attach_container;
 static const char *haproxy_sock; /* DGB_HAPROXY: the third column, or NULL */
 static const char *results_path; /* DGB_RESULTS: rows appended for the target table */
+static const char *dfront_sock;  /* DGB_DFRONT: the gateway side speaks HTTP to it */
 static pid_t sv_pid;
 
 /* The sides of a row: 0 the engine's socket, 1 dockgate, 2 HAProxy (Docker-API rows). */
@@ -58,10 +65,18 @@ static int http_sides(void)
         return haproxy_sock != NULL ? 3 : 2;
 }
 
-/* The HTTP socket of a side (direct or HAProxy). */
+/* The HTTP socket of a side (direct, HAProxy, or the gateway's Docker front). */
 static const char *side_sock(int side)
 {
+        if (side == SIDE_GATEWAY && dfront_sock != NULL)
+                return dfront_sock;
         return side == SIDE_HAPROXY ? haproxy_sock : engine_sock;
+}
+
+/* Whether a side speaks HTTP (all but the gateway's native protocol). */
+static int side_http(int side)
+{
+        return side != SIDE_GATEWAY || dfront_sock != NULL;
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
@@ -433,7 +448,7 @@ static int op_call(const struct op *o, int side, char *buf, size_t bufsz)
         struct hresp h;
         struct gresp g;
 
-        if (side != SIDE_GATEWAY) {
+        if (side_http(side)) {
                 memset(&h, 0, sizeof(h));
                 return http_call(side_sock(side), o->req, o->reqlen, &h, buf, bufsz);
         }
@@ -796,7 +811,7 @@ static int kept_one(int fd, struct frd *rd, const struct op *o, int side, char *
 {
         struct gresp g;
 
-        if (side != SIDE_GATEWAY)
+        if (side_http(side))
                 return direct_kept(fd, o, buf, bufsz);
         memset(&g, 0, sizeof(g));
         return write_all(fd, o->frame, o->flen) == -1 ? -1 : gw_read_call(rd, &g);
@@ -807,7 +822,7 @@ static void *kept_thread(void *p)
         struct kept_arg *a = p;
         char *buf = malloc(READ_MAX), *rbuf = malloc(READ_MAX);
         struct frd rd;
-        int fd = unix_connect(a->side == SIDE_GATEWAY ? gateway_sock : side_sock(a->side));
+        int fd = unix_connect(side_http(a->side) ? side_sock(a->side) : gateway_sock);
 
         frd_init(&rd, fd, rbuf, READ_MAX);
         /* Measured from here: the stream (and its worker) is in place. */
@@ -820,7 +835,7 @@ static void *kept_thread(void *p)
         while (fd != -1 && !a->failed && now_ns() < a->deadline) {
                 if (kept_one(fd, &rd, a->o, a->side, buf, READ_MAX) == -1) {
                         /* A proxy may close a kept connection: open another, once. */
-                        if (a->side != SIDE_GATEWAY) {
+                        if (side_http(a->side)) {
                                 close(fd);
                                 fd = unix_connect(side_sock(a->side));
                                 if (fd != -1 &&
@@ -911,12 +926,17 @@ static void bench_kept(const char *opname, int conc, int rounds, double seconds)
                                 calls += v[s][r] * seconds;
                         sleep_us(300000);
                 }
-        snprintf(name, sizeof(name), "%s throughput c=%d, kept streams", opname, conc);
+        snprintf(name, sizeof(name), "%s%s throughput c=%d, kept streams",
+                 dfront_sock != NULL ? "docker front: " : "", opname, conc);
+        /* Issue 12: the Docker front's kept inspect >= 0.65x at c=1 and c=16. */
         print_row3(name, "call/s", median(v[0], (size_t)rounds), median(v[1], (size_t)rounds),
                    ns > 2 ? median(v[2], (size_t)rounds) : -1, 0,
-                   conc == 16 ? (strcmp(opname, "ping") == 0 ? 0.5 : 0.65) : 0);
+                   dfront_sock != NULL && strcmp(opname, "inspect") == 0 ? 0.65
+                   : conc == 16 ? (strcmp(opname, "ping") == 0 ? 0.5 : 0.65)
+                                : 0);
         if (calls > 0) {
-                snprintf(name, sizeof(name), "gateway CPU per kept %s c=%d", opname, conc);
+                snprintf(name, sizeof(name), "gateway CPU per kept %s%s c=%d",
+                         dfront_sock != NULL ? "HTTP " : "", opname, conc);
                 print_figure(name, "us", ticks_us(ticks) / calls);
         }
         if (failed)
@@ -1868,6 +1888,76 @@ static void bench_job(int conc, int rounds, double seconds)
 
 /* --- the target table (DESIGN.md, issue 14), from the rows of this run --- */
 
+/* --- the docker CLI (DOCKER_HOST on each side's socket) --- */
+
+/* One run of `docker ARGS...` against sock: wall milliseconds, or -1 if it failed. */
+static double cli_once(const char *sock, char **args)
+{
+        char host[600];
+        uint64_t t0 = now_ns();
+        int st, null;
+        pid_t pid;
+
+        snprintf(host, sizeof(host), "DOCKER_HOST=unix://%s", sock);
+        if ((pid = fork()) == -1)
+                die("fork: %s", strerror(errno));
+        if (pid == 0) {
+                char *env[] = {host, "PATH=/usr/bin:/bin", "HOME=/tmp", NULL};
+
+                if ((null = open("/dev/null", O_RDWR)) != -1) {
+                        dup2(null, 0);
+                        dup2(null, 1);
+                        dup2(null, 2);
+                }
+                execve("/usr/bin/docker", args, env);
+                _exit(127);
+        }
+        if (waitpid(pid, &st, 0) == -1)
+                die("waitpid: %s", strerror(errno));
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                return -1;
+        return (double)(now_ns() - t0) / 1e6;
+}
+
+/*
+ * `docker ARGS...` (Debian's CLI) with DOCKER_HOST on the engine's socket,
+ * the gateway's Docker front (DGB_DFRONT) and HAProxy, rounds alternating;
+ * the row is each side's median wall time over its runs that succeeded (a
+ * side with none shows -1).  Lower is better: ratio = gateway / direct.
+ */
+static void bench_cli(const char *name, int rounds, double target, char **args)
+{
+        double v[SIDES][MAX_ROUNDS];
+        int n[SIDES] = {0, 0, 0}, fails[SIDES] = {0, 0, 0}, ns = http_sides();
+        char row[128];
+
+        if (dfront_sock == NULL)
+                die("cli needs DGB_DFRONT (the gateway's --docker-socket)");
+        if (rounds < 1 || rounds > MAX_ROUNDS)
+                die("cli: rounds 1..%d", MAX_ROUNDS);
+        if (access("/usr/bin/docker", X_OK) != 0) {
+                printf("docker CLI %s: skipped (no /usr/bin/docker)\n", name);
+                return;
+        }
+        for (int r = 0; r < rounds; r++)
+                for (int k = 0; k < ns; k++) {
+                        int s = (r + k) % ns;
+                        double ms = cli_once(side_sock(s), args);
+
+                        if (ms < 0)
+                                fails[s]++;
+                        else
+                                v[s][n[s]++] = ms;
+                }
+        snprintf(row, sizeof(row), "docker CLI: %s (wall)", name);
+        print_row3(row, "ms", n[0] ? median(v[0], (size_t)n[0]) : -1,
+                   n[1] ? median(v[1], (size_t)n[1]) : -1,
+                   ns > 2 && n[2] ? median(v[2], (size_t)n[2]) : -1, 1, target);
+        if (fails[0] || fails[1] || fails[2])
+                printf("  (failed runs: direct %d, gateway %d, haproxy %d)\n", fails[0],
+                       fails[1], fails[2]);
+}
+
 struct result {
         char name[96], unit[16];
         double v[3];
@@ -1967,6 +2057,7 @@ static void usage(void)
             "       | kept-latency OP CALLS ROUNDS GAP_US | mux OP INFLIGHT ROUNDS SECONDS\n"
             "       | job CONC ROUNDS SECONDS | count OP CALLS | figure NAME UNIT VALUE | "
             "targets\n"
+            "       | cli NAME ROUNDS TARGET DOCKER-ARGS... (needs DGB_DFRONT)\n"
             "(sockets and ids in DGB_ENGINE, DGB_GATEWAY, DGB_CONTAINER, DGB_LOGS, "
             "DGB_ATTACH, DGB_PID)\n");
         exit(2);
@@ -1995,6 +2086,16 @@ int main(int argc, char **argv)
         if (haproxy_sock != NULL && haproxy_sock[0] == '\0')
                 haproxy_sock = NULL;
         results_path = getenv("DGB_RESULTS");
+        dfront_sock = getenv("DGB_DFRONT");
+        if (dfront_sock != NULL && dfront_sock[0] == '\0')
+                dfront_sock = NULL;
+        if (argc >= 6 && strcmp(argv[1], "cli") == 0 && engine_sock) {
+                double target = atof(argv[4]);
+
+                argv[4] = "docker"; /* argv[0] of the CLI */
+                bench_cli(argv[2], num(argv[3]), target, argv + 4);
+                return 0;
+        }
         if (argc == 2 && strcmp(argv[1], "targets") == 0) {
                 bench_targets();
                 return 0;

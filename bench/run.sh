@@ -21,7 +21,10 @@
 # BENCH_IDLE (default 1000) idle streams; BENCH_LOG_MB (default 200);
 # BENCH_CALLGRIND=0 skips the callgrind runs; BENCH_ZYGOTE=1 or 0 sets the
 # gateway's config "zygote" (the fork server; unset: its default);
-# BENCH_ROWS=fresh runs only the floor and the fresh-connection rows.
+# BENCH_ROWS=fresh runs only the floor and the fresh-connection rows;
+# BENCH_ROWS=docker only the Docker-API front's rows (the docker CLI with
+# DOCKER_HOST on the engine, the gateway's --docker-socket and HAProxy; kept
+# HTTP connections' container inspect at c=1 and c=16).
 #
 # POSIX sh: the Makefile runs it with `sh`.
 
@@ -89,6 +92,7 @@ trap 'exit 143' TERM
 
 ENG=$DIR/eng/docker.sock
 GW=$DIR/gw.sock
+GWD=$DIR/gwd.sock
 
 ecurl() {
         curl -sS --max-time 600 --unix-socket "$ENG" "$@"
@@ -125,8 +129,8 @@ case "${BENCH_ZYGOTE:-}" in
 *) ZY='' ;;
 esac
 echo '{"streamsPerSecondPerPeer": 0, "maxWorkers": 4096, "maxWorkersPerPeer": 4096, "firstCallSeconds": 300'"$ZY"'}' >"$DIR/config.json"
-"$BIN/dockgated" --config "$DIR/config.json" --socket "$GW" --engine "$ENG" --policy "$DIR/policy.json" \
-        --worker "$BIN/dockgate-worker" --worker-user nobody --pool 64 \
+"$BIN/dockgated" --config "$DIR/config.json" --socket "$GW" --docker-socket "$GWD" \
+        --engine "$ENG" --policy "$DIR/policy.json" --worker "$BIN/dockgate-worker" --worker-user nobody --pool 64 \
         --log-level info </dev/null >"$DIR/gateway.log" 2>&1 &
 GW_PID=$!
 i=0
@@ -240,6 +244,7 @@ if [ "$ROWS" = all ]; then
 "$DGB" mux inspect 64 "$RROUNDS" "$SECS"
 "$DGB" mux ping 64 "$RROUNDS" "$SECS"
 fi
+if [ "$ROWS" != docker ]; then
 # A fresh connection per call: a worker process each.
 "$DGB" latency ping "$CALLS" "$ROUNDS" 3000
 "$DGB" latency inspect "$CALLS" "$ROUNDS" 3000
@@ -247,6 +252,16 @@ fi
 "$DGB" rate ping 16 "$RROUNDS" "$SECS"
 "$DGB" rate inspect 16 "$RROUNDS" "$SECS"
 "$DGB" handoff "$HCALLS"
+fi
+if [ "$ROWS" = all ] || [ "$ROWS" = docker ]; then
+# The Docker-API front (issue 12): the real docker CLI, then kept HTTP
+# connections, the gateway side on its --docker-socket.
+DGB_DFRONT=$GWD "$DGB" cli ps "$((ROUNDS + 2))" 1.3 ps -a
+DGB_DFRONT=$GWD "$DGB" cli "inspect CT" "$((ROUNDS + 2))" 0 inspect "$CT"
+DGB_DFRONT=$GWD "$DGB" cli "run --rm dgtest true" "$((ROUNDS + 2))" 1.1 run --rm --network none dgtest:latest true
+DGB_DFRONT=$GWD "$DGB" kept inspect 1 "$RROUNDS" "$SECS"
+DGB_DFRONT=$GWD "$DGB" kept inspect 16 "$RROUNDS" "$SECS"
+fi
 if [ "$ROWS" = all ]; then
 "$DGB" job 8 "$RROUNDS" "$((SECS * 2))"
 "$DGB" logs "$LROUNDS"

@@ -218,6 +218,12 @@ static const struct msg_field msg_f_resize[] = {
     M_END,
 };
 
+static const struct msg_field msg_f_build_images[] = {
+    M_SEQ,
+    M_JSON("images", MK_JSON_ANY, images, 1),
+    M_END,
+};
+
 static const struct msg_schema msg_table[] = {
     {MSG_PEER, "MSG_PEER", 1, msg_f_peer, msg_check_peer},
     {MSG_RESULT, "MSG_RESULT", 0, msg_f_result, NULL},
@@ -229,6 +235,7 @@ static const struct msg_schema msg_table[] = {
     {MSG_CALL_END, "MSG_CALL_END", 0, msg_f_call_end, NULL},
     {MSG_STREAM_END, "MSG_STREAM_END", 0, msg_f_stream_end, NULL},
     {MSG_RESIZE, "MSG_RESIZE", 0, msg_f_resize, NULL},
+    {MSG_BUILD_IMAGES, "MSG_BUILD_IMAGES", 0, msg_f_build_images, NULL},
 };
 
 #define MSG_FIELDS_MAX 12 /* most fields of any type, for the seen[] array */
@@ -263,7 +270,8 @@ void msg_clear(struct msg *m)
         json_decref(m->output);
         json_decref(m->details);
         json_decref(m->opts);
-        m->input = m->output = m->details = m->opts = NULL;
+        json_decref(m->images);
+        m->input = m->output = m->details = m->opts = m->images = NULL;
         if (m->fd >= 0)
                 close(m->fd);
         m->fd = -1;
@@ -298,6 +306,8 @@ static json_t *msg_get_json(const struct msg *m, const struct msg_field *f)
 {
         json_t *v;
 
+        /* The pointer itself is copied. */
+        // NOLINTNEXTLINE(bugprone-sizeof-expression)
         memcpy(&v, (const char *)m + f->off, sizeof(v));
         return v;
 }
@@ -555,6 +565,8 @@ static int msg_decode_field(const msgpack_object *v, const struct msg_field *f, 
                         return dg_errf(err, errlen, "%s: must be a map", f->key);
                 if ((j = mpjson_unpack(v)) == NULL)
                         return dg_errf(err, errlen, "%s: not a valid JSON value", f->key);
+                /* The pointer itself is copied. */
+                // NOLINTNEXTLINE(bugprone-sizeof-expression)
                 memcpy((char *)m + f->off, &j, sizeof(j));
                 return 0;
         }

@@ -39,12 +39,13 @@ enum msg_type {
         MSG_FAIL = 3,   /* a call failed (any plane) */
         MSG_STREAM = 4, /* fd: engine connection, request already written */
         /* worker -> supervisor */
-        MSG_READY = 20,      /* sandboxed and waiting for a peer */
-        MSG_CALL = 21,       /* a broker request */
-        MSG_CANCEL = 22,     /* the peer aborted or left: stop call `seq` */
-        MSG_CALL_END = 23,   /* the worker sent the call's terminal frame */
-        MSG_STREAM_END = 24, /* a kept stream's output ended: what is the exit code? */
-        MSG_RESIZE = 25,     /* TTY size for the kept stream's exec or attach */
+        MSG_READY = 20,        /* sandboxed and waiting for a peer */
+        MSG_CALL = 21,         /* a broker request */
+        MSG_CANCEL = 22,       /* the peer aborted or left: stop call `seq` */
+        MSG_CALL_END = 23,     /* the worker sent the call's terminal frame */
+        MSG_STREAM_END = 24,   /* a kept stream's output ended: what is the exit code? */
+        MSG_RESIZE = 25,       /* TTY size for the kept stream's exec or attach */
+        MSG_BUILD_IMAGES = 26, /* the images a build's Dockerfile uses: may it go on? */
 };
 
 /* A decoded message.  Strings point into storage owned by the struct. */
@@ -97,6 +98,13 @@ struct msg {
 
         /* MSG_RESIZE */
         uint32_t rows, cols; /* 1..MSG_TTY_MAX */
+
+        /*
+         * MSG_BUILD_IMAGES: an array of {"ref", "line"} (owned), checked by its
+         * receiver (supervisor/build_images.c).  The supervisor answers with
+         * MSG_RESULT {"approved": true} or MSG_FAIL.
+         */
+        json_t *images;
 };
 
 void msg_init(struct msg *m, enum msg_type type); /* zeroes, fd = -1 */

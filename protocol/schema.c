@@ -252,6 +252,19 @@ static const struct field_spec f_pull[] = {
     S_END,
 };
 
+/* docker/image/build: the context comes as stdin chunks (raw carriage). */
+static const struct field_spec f_build[] = {
+    S_STR("tag", 1, 256, 0),
+    S_STR("dockerfile", 1, 256, 0),
+    S_MAP("buildArgs", 64),
+    S_STR("target", 1, 128, 0),
+    S_MAP("labels", 64),
+    S_STR("remote", 1, 4096, 0), /* refused: remote contexts are FORBIDDEN */
+    S_STR("version", 1, 8, 0),   /* "1" only: BuildKit ("2") is FORBIDDEN */
+    S_BOOL("gzip"),              /* refused: compressed contexts */
+    S_END,
+};
+
 static const struct field_spec f_image[] = {
     S_STR("image", 1, 256, 1),
     S_END,

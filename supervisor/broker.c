@@ -203,6 +203,27 @@ int broker_resize(struct call *c, uint32_t rows, uint32_t cols)
         return 0;
 }
 
+int broker_build_images(struct call *c, const json_t *images)
+{
+        if (c->kept == NULL || c->end_seen || c->kept->images == NULL)
+                return -1;
+        c->kept->images(c, images);
+        return 0;
+}
+
+int call_kept_note(struct call *c, json_t *output)
+{
+        struct msg m;
+        int rc;
+
+        msg_init(&m, MSG_RESULT);
+        m.seq = c->seq;
+        m.output = output != NULL ? output : json_object();
+        rc = pool_send_held(c->worker, &m, -1, 0);
+        msg_clear(&m);
+        return rc;
+}
+
 int call_engine_view(const struct call *c)
 {
         return c->worker != NULL && c->worker->docker;
@@ -391,6 +412,7 @@ const struct pool_up broker_pool_up = {
     .kept = broker_kept,
     .stream_end = broker_stream_end,
     .resize = broker_resize,
+    .build_images = broker_build_images,
     .call_end = auditrec_end,
     .worker_event = auditrec_worker,
 };

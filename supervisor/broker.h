@@ -39,6 +39,11 @@ struct call_stream_ops {
         void (*end)(struct call *c);
         void (*resize)(struct call *c, uint32_t rows, uint32_t cols);
         void (*cancel)(struct call *c);
+        /*
+         * A build's MSG_BUILD_IMAGES (images: the worker's untrusted list,
+         * borrowed); NULL when the stream is not a build (the worker dies).
+         */
+        void (*images)(struct call *c, const json_t *images);
 };
 
 struct call {
@@ -115,6 +120,13 @@ void call_stream_keep(struct call *c, int fd, const char *kind, json_t *opts /* 
  */
 int broker_stream_end(struct call *c);
 int broker_resize(struct call *c, uint32_t rows, uint32_t cols);
+/* The worker's MSG_BUILD_IMAGES for c; -1 (kill the worker) when c takes none. */
+int broker_build_images(struct call *c, const json_t *images);
+/*
+ * A kept stream's word before its end (a build's approval): MSG_RESULT with
+ * output (stolen), the call staying open.  -1 when it was not delivered.
+ */
+int call_kept_note(struct call *c, json_t *output);
 
 /*
  * Called by the worker channel with a call it just decoded.  Returns -1 when

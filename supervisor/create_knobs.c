@@ -206,12 +206,12 @@ static int knob_cpuset_count(const char *s)
         int count = 0, lo, hi, n;
 
         while (*s != '\0') {
-                if (sscanf(s, "%d%n", &lo, &n) != 1 || lo < 0 || lo > 4095)
+                if (sscanf(s, "%4d%n", &lo, &n) != 1 || lo < 0 || lo > 4095)
                         return -1;
                 s += n;
                 hi = lo;
                 if (*s == '-') {
-                        if (sscanf(s + 1, "%d%n", &hi, &n) != 1 || hi < lo || hi > 4095)
+                        if (sscanf(s + 1, "%4d%n", &hi, &n) != 1 || hi < lo || hi > 4095)
                                 return -1;
                         s += 1 + n;
                 }

@@ -32,8 +32,9 @@ static void detect_done(struct engine_profile *p, const struct engine_profile *b
 {
         p->detecting = 0;
         p->stale = 0;
-        detect_report(p, before->kind != ENGINE_UNKNOWN &&
-                             (before->kind != p->kind || strcmp(before->version, p->version)));
+        detect_report(
+            p, before->kind != ENGINE_UNKNOWN &&
+                   (before->kind != p->kind || strcmp(before->version, p->version) != 0));
 }
 
 static void version_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)

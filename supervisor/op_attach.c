@@ -43,7 +43,7 @@ static void attach_end(struct call *c)
                  "/containers/%s/wait?condition=not-running", st->stream->cid);
 }
 
-static const struct call_stream_ops attach_ops = {attach_end, op_stream_resize, NULL};
+static const struct call_stream_ops attach_ops = {attach_end, op_stream_resize, NULL, NULL};
 
 static void attach_resolved(struct call *c, const char *id, json_t *inspect)
 {

@@ -328,7 +328,8 @@ static void exec_inspect(struct call *c)
         ops_send(c, "GET", NULL, 0, exec_inspected, "/exec/%s/json", op_stream_of(c)->eid);
 }
 
-static const struct call_stream_ops exec_ops = {exec_inspect, op_stream_resize, exec_cancel};
+static const struct call_stream_ops exec_ops = {exec_inspect, op_stream_resize, exec_cancel,
+                                                NULL};
 
 /* --- create and start --- */
 

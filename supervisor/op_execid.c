@@ -174,7 +174,7 @@ static void exec_start_cancel(struct call *c)
 }
 
 static const struct call_stream_ops exec_start_ops = {exec_start_end, op_stream_resize,
-                                                      exec_start_cancel};
+                                                      exec_start_cancel, NULL};
 
 static void exec_start_found(struct call *c, struct exec_entry *e, json_t *doc)
 {

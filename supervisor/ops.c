@@ -7,7 +7,8 @@
 const struct broker_ops ops_table = {
     .handler =
         {
-#define DG_OP(id, name, type, carriage, fields, verb, resource, handler) [OPID_##id] = handler,
+#define DG_OP(id, name, type, carriage, fields, verb, resource, handler)                       \
+        [OPID_##id] = (handler),
 #include "ops.def"
 #undef DG_OP
         },

@@ -23,12 +23,22 @@
 #include "schema.h"
 
 /* An ordinary tenant may do everything but remove shared images (tags go in its namespace). */
+/* clang-format off */
 static const char *const default_ops[] = {
-    "docker/system/*",      "docker/container/*", "docker/image/pull",  "docker/image/list",
-    "docker/image/inspect", "docker/image/tag",   "docker/image/prune", /* of its own tags only
-                                                                         */
-    "docker/network/*",     "docker/volume/*",    "gateway/*",          NULL,
+    "docker/system/*",
+    "docker/container/*",
+    "docker/image/pull",
+    "docker/image/list",
+    "docker/image/inspect",
+    "docker/image/tag",
+    "docker/image/prune", /* of its own tags only */
+    "docker/image/build", /* FORBIDDEN unless the peer's build key allows it */
+    "docker/network/*",
+    "docker/volume/*",
+    "gateway/*",
+    NULL,
 };
+/* clang-format on */
 
 #define MIB (1LL << 20)
 #define DEF_MEMORY (512 * MIB)
@@ -615,9 +625,7 @@ static const char *bind_root_ok(const char *s)
         size_t n = strlen(s);
 
         snprintf(path, sizeof(path), "%s", s);
-        if (n > 3 && strcmp(s + n - 3, ":rw") == 0)
-                path[n - 3] = '\0';
-        else if (n > 3 && strcmp(s + n - 3, ":ro") == 0)
+        if (n > 3 && (strcmp(s + n - 3, ":rw") == 0 || strcmp(s + n - 3, ":ro") == 0))
                 path[n - 3] = '\0';
         if (bindroot_root_ok(path, why, sizeof(why)) < 0)
                 return why;
@@ -637,8 +645,8 @@ static const char *port_range_ok(const char *s)
 {
         int lo, hi, n = 0;
 
-        if ((sscanf(s, "%d-%d%n", &lo, &hi, &n) == 2 && s[n] == '\0') ||
-            (sscanf(s, "%d%n", &lo, &n) == 1 && s[n] == '\0' && (hi = lo) > 0)) {
+        if ((sscanf(s, "%5d-%5d%n", &lo, &hi, &n) == 2 && s[n] == '\0') ||
+            (sscanf(s, "%5d%n", &lo, &n) == 1 && s[n] == '\0' && (hi = lo) > 0)) {
                 if (lo >= 1 && lo <= hi && hi <= 65535)
                         return NULL;
         }
@@ -669,7 +677,7 @@ static int parse_ports_policy(json_t *v, const char *where, struct policy_worklo
                         rc |= parse_rows(x, at, POLICY_MAX_RANGES, sizeof(ranges[0]),
                                          &ranges[0][0], &n, port_range_ok, r);
                         for (i = 0; i < n; i++) {
-                                if (sscanf(ranges[i], "%d-%d", &wl->port_lo[i],
+                                if (sscanf(ranges[i], "%5d-%5d", &wl->port_lo[i],
                                            &wl->port_hi[i]) != 2)
                                         wl->port_hi[i] = wl->port_lo[i] = atoi(ranges[i]);
                         }
@@ -1089,13 +1097,70 @@ static int parse_retention(json_t *v, const char *where, struct peer_policy *pp,
         return 0;
 }
 
+#define DEF_BUILD_CONTEXT (512 * MIB)
+#define DEF_BUILD_TIMEOUT_S (30 * 60)
+
+static void build_defaults(struct policy_build *b)
+{
+        b->max_context_bytes = DEF_BUILD_CONTEXT;
+        b->timeout_s = DEF_BUILD_TIMEOUT_S;
+        b->concurrent = 1;
+        snprintf(b->network, sizeof(b->network), "none");
+}
+
+/*
+ * build: {"allow": true, "maxContextBytes": "512MiB", "timeoutSeconds": 1800,
+ * "concurrent": 1, "allowAddUrl": false, "network": "none"}.  Every key is
+ * optional but allow, which is false when absent: builds are off by default.
+ */
+static int parse_build(json_t *v, const char *where, struct policy_build *b,
+                       struct policy_report *r)
+{
+        static const char *const known[] = {"allow",      "maxContextBytes", "timeoutSeconds",
+                                            "concurrent", "allowAddUrl",     "network",
+                                            NULL};
+        const char *key, *s, *why;
+        char at[300];
+        json_t *x;
+        int rc = 0;
+
+        if (!json_is_object(v))
+                return perr(r, where, "must be an object such as {\"allow\": true}");
+        json_object_foreach(v, key, x)
+        {
+                locate(at, sizeof(at), where, key, -1);
+                if (strcmp(key, "allow") == 0)
+                        rc |= get_bool(x, at, &b->allow, r);
+                else if (strcmp(key, "allowAddUrl") == 0)
+                        rc |= get_bool(x, at, &b->allow_add_url, r);
+                else if (strcmp(key, "maxContextBytes") == 0)
+                        rc |= get_bytes(x, at, 1024, 64LL << 30, &b->max_context_bytes, r);
+                else if (strcmp(key, "timeoutSeconds") == 0)
+                        rc |= get_int(x, at, 1, 24 * 3600, &b->timeout_s, r);
+                else if (strcmp(key, "concurrent") == 0)
+                        rc |= get_int(x, at, 1, 64, &b->concurrent, r);
+                else if (strcmp(key, "network") == 0) {
+                        s = json_string_value(x);
+                        why = s == NULL                ? "must be a network name"
+                              : strcmp(s, "none") == 0 ? NULL
+                                                       : network_ok(s);
+                        if (why != NULL)
+                                rc |= perr(r, at, "%s", why);
+                        else
+                                snprintf(b->network, sizeof(b->network), "%s", s);
+                } else
+                        rc |= unknown_key(r, at, key, known);
+        }
+        return rc < 0 ? -1 : 0;
+}
+
 static int parse_peer_key(struct peer_policy *pp, struct peer_in *in, const char *key,
                           json_t *v, const char *where, struct policy_report *r)
 {
         static const char *const known[] = {
             "uids",      "gids",      "tokens",    "admin",       "operations",
             "images",    "container", "quotas",    "memoryBytes", "nanoCpus",
-            "pidsLimit", "network",   "retention", NULL,
+            "pidsLimit", "network",   "retention", "build",       NULL,
         };
         char at[300];
         int i;
@@ -1125,6 +1190,8 @@ static int parse_peer_key(struct peer_policy *pp, struct peer_in *in, const char
                 return parse_quotas(v, at, in, &pp->quotas, r);
         if (strcmp(key, "retention") == 0)
                 return parse_retention(v, at, pp, r);
+        if (strcmp(key, "build") == 0)
+                return parse_build(v, at, &pp->build, r);
         if (strcmp(key, "network") == 0) {
                 /* Shorthand: the default network, which the peer may then join. */
                 const char *s = json_string_value(v);
@@ -1172,6 +1239,7 @@ static int parse_peer(struct peer_policy *pp, const char *name, json_t *obj,
                 return perr(r, where, "must be an object of the peer's settings (found %s)",
                             shown(obj, b, sizeof(b)));
         workload_defaults(&pp->wl);
+        build_defaults(&pp->build);
         pp->quotas.containers = DEF_Q_CONTAINERS;
         pp->quotas.streams = DEF_Q_STREAMS;
         pp->quotas.calls_per_second = DEF_Q_RATE;
@@ -1409,7 +1477,8 @@ int policy_hash_token(const char *token, char *out, size_t outlen)
 
         if (outlen < 7 + 64 + 1 || sha256(token, strlen(token), md) < 0)
                 return -1;
-        memcpy(out, "sha256:", 7);
+        /* The hex digits that follow end the string. */
+        memcpy(out, "sha256:", 7); // NOLINT(bugprone-not-null-terminated-result)
         for (i = 0; i < 32; i++)
                 snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
         OPENSSL_cleanse(md, sizeof(md));

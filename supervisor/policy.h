@@ -78,6 +78,19 @@ struct policy_workload {
         size_t nranges;
 };
 
+/*
+ * docker/image/build (the "build" key, docs/policy.md): off unless allowed.
+ * The build containers get the peer's container defaults as limits.
+ */
+struct policy_build {
+        int allow;                 /* build.allow: the operation is refused without it */
+        int64_t max_context_bytes; /* the context tar, as sent */
+        int64_t timeout_s;         /* the whole build, from its call */
+        int64_t concurrent;        /* builds at once per peer */
+        int allow_add_url;         /* ADD may fetch http(s) URLs */
+        char network[POLICY_NAME_MAX + 1]; /* RUN's network: "none" or an engine network */
+};
+
 struct peer_policy {
         char name[POLICY_NAME_MAX + 1]; /* [a-z0-9][a-z0-9_-]*, at most 64 */
         uid_t uids[POLICY_MAX_IDS];
@@ -109,6 +122,7 @@ struct peer_policy {
         struct policy_quotas quotas;
         int64_t retention_exited_s; /* exited containers removed this long after; 0: kept */
         struct policy_workload wl;
+        struct policy_build build;
 };
 
 struct policy {

@@ -55,6 +55,7 @@ static int on_cancel(struct worker *w, struct msg *m);
 static int on_call_end(struct worker *w, struct msg *m);
 static int on_stream_end(struct worker *w, struct msg *m);
 static int on_resize(struct worker *w, struct msg *m);
+static int on_build_images(struct worker *w, struct msg *m);
 
 static const struct transition {
         enum worker_state state;
@@ -68,6 +69,7 @@ static const struct transition {
     /* Only while a kept stream (broker.h call_stream_keep) is open; checked there. */
     {W_SERVING, MSG_STREAM_END, on_stream_end},
     {W_SERVING, MSG_RESIZE, on_resize},
+    {W_SERVING, MSG_BUILD_IMAGES, on_build_images},
 };
 
 static int on_ready(struct worker *w, struct msg *m)
@@ -150,6 +152,13 @@ static int on_resize(struct worker *w, struct msg *m)
         struct call *c = kept_call(w, m);
 
         return c != NULL ? w->sv->up->resize(c, m->rows, m->cols) : -1;
+}
+
+static int on_build_images(struct worker *w, struct msg *m)
+{
+        struct call *c = kept_call(w, m);
+
+        return c != NULL ? w->sv->up->build_images(c, m->images) : -1;
 }
 
 int pool_state_dispatch(struct worker *w, struct msg *m, char *why, size_t whylen)

@@ -9,6 +9,7 @@
 #ifndef DG_POOL_UP_H
 #define DG_POOL_UP_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 struct call;
@@ -31,6 +32,8 @@ struct pool_up {
         /* MSG_STREAM_END and MSG_RESIZE for a kept stream; -1: kill the worker. */
         int (*stream_end)(struct call *c);
         int (*resize)(struct call *c, uint32_t rows, uint32_t cols);
+        /* MSG_BUILD_IMAGES for a kept build stream; -1: kill the worker. */
+        int (*build_images)(struct call *c, const json_t *images);
         /* An open call ended (auditrec.h auditrec_end). */
         void (*call_end)(struct opencall *oc, const char *result, uint64_t bytes_in,
                          uint64_t bytes_out, int reported);

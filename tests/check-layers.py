@@ -34,7 +34,7 @@ LAYERS = {
     ],
     "worker": [
         ("leaves", ["session.h", "deadline", "chan", "sent", "ops", "hooks", "http", "tar", "tarfs",
-                    "dockerfile", "dapi_path", "dapi_req", "dapi_create", "dapi_knobs", "dapi_execbody", "dstream",
+                    "dockerfile", "build", "dapi_path", "dapi_req", "dapi_create", "dapi_knobs", "dapi_execbody", "dstream",
                     "zygote"]),
         ("calls", ["call"]),
         ("stream kinds", ["stream", "stream_*", "raw"]),

@@ -165,9 +165,7 @@ static void call_end(struct call *c, const char *result)
         if (!c->queued)
                 call_report(c);
         /* A raw-carriage call owns the stream to its end (PROTOCOL.md 3). */
-        if (raw)
-                s->up->close(s);
-        else if (s->ncalls == 0 && s->draining)
+        if (raw || (s->ncalls == 0 && s->draining))
                 s->up->close(s);
         else if (s->ncalls == 0)
                 session_idle(s, 1);

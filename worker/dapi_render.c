@@ -80,6 +80,8 @@ static void dapi_head(struct dapi *d, int status, const char *ctype, const char 
                      d->close_after || d->state == DA_CLOSING ? "Connection: close\r\n" : "");
         if (n < 0 || (size_t)n >= sizeof(buf) - 2)
                 fatalx("response head too long");
+        /* Sent by its length, not a C string. */
+        // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
         memcpy(buf + n, "\r\n", 2);
         dapi_send(d, buf, (size_t)n + 2);
 }

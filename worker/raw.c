@@ -38,6 +38,7 @@
 #include <event2/buffer.h>
 
 #include "b64.h"
+#include "build.h"
 #include "call.h"
 #include "chan.h"
 #include "chunk.h"
@@ -46,6 +47,7 @@
 #include "raw.h"
 #include "sent.h"
 #include "stream.h"
+#include "stream_json.h"
 #include "tar.h"
 
 #define RAW_ERR_MAX (64u << 10)  /* an error body kept for its message */
@@ -55,7 +57,8 @@
 enum raw_mode {
         RAW_HIJACK, /* raw_exec, attach */
         RAW_GET,    /* archive_get */
-        RAW_PUT     /* archive_put */
+        RAW_PUT,    /* archive_put */
+        RAW_BUILD   /* build: a put whose end waits for the supervisor (build.h) */
 };
 
 /* The peer side of a raw call; it outlives the relay (bytes may precede it). */
@@ -91,6 +94,13 @@ struct raw {
         int wclosed;   /* nothing more is written to the engine */
         int ended;     /* the output ended: MSG_STREAM_END sent */
         struct tar_check *tar;
+
+        /* RAW_BUILD */
+        struct build_ctx *build;
+        int held;     /* the context ended; its last chunk waits for approval */
+        int approved; /* MSG_RESULT came for the images: the last chunk went */
+        struct stream_json j;
+        char image_id[128]; /* the engine's "aux" ID record */
 };
 
 static void raw_pump(struct session *s);
@@ -169,7 +179,7 @@ static void raw_respond(struct raw *r)
 static int raw_is_kind(const struct stream_kind *k)
 {
         return k == &raw_exec_kind || k == &raw_attach_kind || k == &raw_archive_get_kind ||
-               k == &raw_archive_put_kind;
+               k == &raw_archive_put_kind || k == &raw_build_kind;
 }
 
 /* The relay whose chunks flow now, or NULL (none, not started, or the call ended). */
@@ -266,7 +276,16 @@ static void raw_stdin(struct raw *r, const unsigned char *p, size_t n)
         /* No stdin for this session, or the engine stopped reading it: dropped. */
         if (!r->use_stdin || r->wclosed || n == 0)
                 return;
-        if (r->mode == RAW_PUT) {
+        if (r->mode == RAW_BUILD) {
+                char why[256];
+                enum dg_err e = build_ctx_count(r->build, n, why, sizeof(why));
+
+                if (e != DG_OK) {
+                        call_fail(r->c, e, why, NULL);
+                        return;
+                }
+        }
+        if (r->mode == RAW_PUT || r->mode == RAW_BUILD) {
                 if ((st = tar_check_feed(r->tar, p, n)) != TAR_OK) {
                         raw_tar_fail(r, st);
                         return;
@@ -275,6 +294,36 @@ static void raw_stdin(struct raw *r, const unsigned char *p, size_t n)
                 fatalx("out of memory");
         }
         raw_want_write(r);
+}
+
+/*
+ * The build's context ended: its Dockerfile's images go to the supervisor,
+ * and the last chunk of the body waits for the answer (raw_msg).  The
+ * engine starts nothing before it: its reader drains the body to its end
+ * before the build begins.
+ */
+static void raw_build_held(struct raw *r)
+{
+        enum tar_status st;
+        char why[512];
+        enum dg_err e;
+        json_t *images;
+        struct msg m;
+
+        if ((st = tar_check_end(r->tar)) != TAR_OK) {
+                raw_tar_fail(r, st);
+                return;
+        }
+        if ((e = build_ctx_images(r->build, &images, why, sizeof(why))) != DG_OK) {
+                call_fail(r->c, e, why, NULL);
+                return;
+        }
+        msg_init(&m, MSG_BUILD_IMAGES);
+        m.seq = r->c->seq;
+        m.images = images;
+        chan_send(r->s->chan, &m);
+        msg_clear(&m);
+        r->held = 1;
 }
 
 static void raw_stdin_end(struct raw *r)
@@ -288,6 +337,10 @@ static void raw_stdin_end(struct raw *r)
         r->stdin_eof = 1;
         if (!r->use_stdin || r->wclosed)
                 return;
+        if (r->mode == RAW_BUILD) {
+                raw_build_held(r);
+                return;
+        }
         if (r->mode == RAW_PUT) {
                 if ((st = tar_check_end(r->tar)) != TAR_OK) {
                         raw_tar_fail(r, st);
@@ -579,7 +632,7 @@ static int raw_head(struct stream *st, int status)
         struct raw *r = st->state;
 
         r->status = status;
-        if (!raw_success(r) || r->mode == RAW_PUT)
+        if (!raw_success(r) || r->mode == RAW_PUT || r->mode == RAW_BUILD)
                 return 0; /* an error's body, or the put's answer: read on */
         /* Hijacked (or the tar follows): the session is up, stdin may flow. */
         raw_respond(r);
@@ -607,6 +660,8 @@ static int raw_body(struct stream *st, const char *buf, size_t len)
                 break;
         case RAW_PUT:
                 break; /* the answer to a put has no body worth passing on */
+        case RAW_BUILD:
+                return stream_json_body(&r->j, buf, len);
         }
         return 0;
 }
@@ -618,6 +673,19 @@ static int raw_done(struct stream *st)
         if (!raw_success(r)) {
                 stream_logs_engine_error(st, r->status, r->err, r->errlen);
                 return -1;
+        }
+        if (r->mode == RAW_BUILD) {
+                if (stream_json_done(&r->j) == -1)
+                        return -1;
+                if (!r->approved) {
+                        call_fail(r->c, DG_DOCKER_ERROR, "the engine ended the build early",
+                                  NULL);
+                        return -1;
+                }
+                r->ended = 1;
+                r->wclosed = 1;
+                stream_send_end(st);
+                return 0; /* the image's ID and tags come as MSG_RESULT (raw_msg) */
         }
         if (r->mode != RAW_HIJACK) {
                 raw_exit(r, 0);
@@ -634,12 +702,84 @@ static int raw_done(struct stream *st)
         return 0; /* the exit code comes as MSG_RESULT (raw_msg) */
 }
 
+/*
+ * The supervisor's word on a build: before the output ended, MSG_RESULT
+ * approves the images (the body's last chunk goes) and MSG_FAIL refuses
+ * them or stops the build (its time is up): the call ends and the engine
+ * connection is dropped, so the engine builds nothing or stops.  After it,
+ * MSG_RESULT carries the image's ID and tags for the exit control chunk.
+ */
+static void raw_build_msg(struct raw *r, struct msg *m)
+{
+        json_t *o, *id;
+        int err;
+
+        if (m->type == MSG_FAIL) {
+                err = dg_err_parse(m->code);
+                if (err <= DG_OK || err >= DG_ERR_COUNT)
+                        fatalx("MSG_FAIL with unknown code \"%s\"", m->code);
+                call_fail(r->c, (enum dg_err)err, m->text, NULL);
+                return;
+        }
+        if (!r->ended) {
+                if (!r->held || r->approved)
+                        fatalx("MSG_RESULT for a build not waiting for approval");
+                r->approved = 1;
+                if (evbuffer_add(r->toeng, "0\r\n\r\n", 5) == -1)
+                        fatalx("out of memory");
+                raw_want_write(r);
+                return;
+        }
+        if (!json_is_object(m->output))
+                fatalx("MSG_RESULT for a build: not an object");
+        o = json_deep_copy(m->output);
+        id = json_object_get(o, "imageId");
+        if (o == NULL || json_object_set_new(o, "type", json_string("exit")) == -1 ||
+            json_object_set_new(o, "exitCode", json_integer(0)) == -1 ||
+            (id == NULL && r->image_id[0] != '\0' &&
+             json_object_set_new(o, "imageId", json_string(r->image_id)) == -1))
+                fatalx("out of memory");
+        raw_control_out(r->c, o);
+        call_finish_raw(r->c, DG_OK);
+}
+
+/* One record of the build's output: text goes out as stdout, an error ends the call. */
+static int raw_build_record(struct stream *st, json_t *rec)
+{
+        struct raw *r = st->state;
+        const char *text = json_string_value(json_object_get(rec, "stream"));
+        const char *id = json_string_value(json_object_get(json_object_get(rec, "aux"), "ID"));
+        const char *e =
+            json_string_value(json_object_get(json_object_get(rec, "errorDetail"), "message"));
+        char buf[RAW_SYSERR_MAX + 1];
+
+        if (e == NULL)
+                e = json_string_value(json_object_get(rec, "error"));
+        if (e != NULL || json_object_get(rec, "error") != NULL) {
+                snprintf(buf, sizeof(buf), "%s",
+                         e != NULL && e[0] != '\0' ? e : "the build failed");
+                if (!utf8_valid(buf, strlen(buf)))
+                        snprintf(buf, sizeof(buf), "the build failed");
+                call_fail(st->c, DG_DOCKER_ERROR, buf, NULL);
+                return -1;
+        }
+        if (id != NULL && strlen(id) < sizeof(r->image_id))
+                snprintf(r->image_id, sizeof(r->image_id), "%s", id);
+        if (text != NULL && text[0] != '\0')
+                raw_out(st->c, CHUNK_STDOUT, text, strlen(text));
+        return st->dead ? -1 : 0;
+}
+
 static void raw_msg(struct stream *st, struct msg *m)
 {
         struct raw *r = st->state;
         json_t *code;
         int err;
 
+        if (r->mode == RAW_BUILD) {
+                raw_build_msg(r, m);
+                return;
+        }
         if (r->mode != RAW_HIJACK || !r->ended)
                 fatalx("%s for a raw stream whose output did not end", msg_type_name(m->type));
         if (m->type == MSG_RESULT) {
@@ -670,6 +810,7 @@ static void *raw_start(struct stream *st, const json_t *opts, char *err, size_t 
         r->c = st->c;
         r->mode = k == &raw_archive_get_kind   ? RAW_GET
                   : k == &raw_archive_put_kind ? RAW_PUT
+                  : k == &raw_build_kind       ? RAW_BUILD
                                                : RAW_HIJACK;
         if (r->mode == RAW_HIJACK) {
                 if (!json_is_object(opts) || json_object_size(opts) != 2 ||
@@ -680,15 +821,24 @@ static void *raw_start(struct stream *st, const json_t *opts, char *err, size_t 
                 }
                 r->tty = json_is_true(tty);
                 r->use_stdin = json_is_true(in);
+        } else if (r->mode == RAW_BUILD) {
+                if ((r->build = build_ctx_new(opts, err, errlen)) == NULL) {
+                        free(r);
+                        return NULL;
+                }
         } else if (!json_is_object(opts) || json_object_size(opts) != 0) {
                 snprintf(err, errlen, "%s takes no options", k->name);
                 free(r);
                 return NULL;
         }
-        if (r->mode == RAW_PUT) {
+        if (r->mode == RAW_PUT || r->mode == RAW_BUILD) {
                 r->use_stdin = 1;
                 if ((r->tar = tar_check_new(raw_put_emit, r)) == NULL)
                         fatalx("out of memory");
+        }
+        if (r->mode == RAW_BUILD) {
+                build_ctx_watch(r->build, r->tar);
+                stream_json_init(&r->j, st, raw_build_record, 0);
         }
         if ((r->toeng = evbuffer_new()) == NULL ||
             (r->wr = event_new(st->s->base, st->fd, EV_WRITE | EV_PERSIST, raw_on_write, r)) ==
@@ -702,7 +852,7 @@ static void raw_started(struct stream *st)
 {
         struct raw *r = st->state;
 
-        if (r->mode != RAW_PUT)
+        if (r->mode != RAW_PUT && r->mode != RAW_BUILD)
                 return;
         raw_respond(r);
         raw_pump(r->s); /* may end the call and free r */
@@ -715,6 +865,9 @@ static void raw_free(void *state)
         event_free(r->wr);
         evbuffer_free(r->toeng);
         tar_check_free(r->tar);
+        build_ctx_free(r->build);
+        if (r->mode == RAW_BUILD)
+                stream_json_clear(&r->j);
         free(r->err);
         free(r);
 }
@@ -728,3 +881,4 @@ const struct stream_kind raw_exec_kind = RAW_KIND("raw_exec");
 const struct stream_kind raw_attach_kind = RAW_KIND("attach");
 const struct stream_kind raw_archive_get_kind = RAW_KIND("archive_get");
 const struct stream_kind raw_archive_put_kind = RAW_KIND("archive_put");
+const struct stream_kind raw_build_kind = RAW_KIND("build");

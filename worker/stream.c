@@ -21,9 +21,9 @@
 #define STREAM_READ_MAX (64u << 10)
 
 static const struct stream_kind *const stream_kinds[] = {
-    &stream_logs_kind,  &stream_exec_kind,     &raw_exec_kind,
-    &raw_attach_kind,   &raw_archive_get_kind, &raw_archive_put_kind,
-    &stream_stats_kind, &stream_events_kind,   &stream_pull_kind,
+    &stream_logs_kind,     &stream_exec_kind,     &raw_exec_kind,     &raw_attach_kind,
+    &raw_archive_get_kind, &raw_archive_put_kind, &stream_stats_kind, &stream_events_kind,
+    &stream_pull_kind,     &raw_build_kind,
 };
 
 static const struct stream_kind *stream_kind_find(const char *name)
@@ -156,7 +156,8 @@ void stream_start(struct call *c, struct msg *m)
         /* SECURITY: raw kinds relay the peer's bytes: only for the call that owns the stream.
          */
         if ((kind == &raw_exec_kind || kind == &raw_attach_kind ||
-             kind == &raw_archive_get_kind || kind == &raw_archive_put_kind) &&
+             kind == &raw_archive_get_kind || kind == &raw_archive_put_kind ||
+             kind == &raw_build_kind) &&
             s->raw != c) {
                 log_warnx("stream kind \"%s\" for a JSON-carriage call", m->kind);
                 call_fail(c, DG_INTERNAL, "stream kind does not match the carriage", NULL);
@@ -199,8 +200,13 @@ void stream_msg(struct call *c, struct msg *m)
 {
         struct stream *st = c->stream;
 
-        /* Only a kind that asked (done() returned 0 at the end) gets an answer now. */
-        if (st == NULL || st->dead || st->kind->msg == NULL || !st->http.complete)
+        /*
+         * Only a kind that asked (done() returned 0 at the end) gets an answer
+         * now; a build also hears the supervisor's word on its images before
+         * (raw.c checks that it waits for it).
+         */
+        if (st == NULL || st->dead || st->kind->msg == NULL ||
+            (!st->http.complete && st->kind != &raw_build_kind))
                 fatalx("%s for call %llu while its stream runs", msg_type_name(m->type),
                        (unsigned long long)m->seq);
         st->kind->msg(st, m);

@@ -67,6 +67,7 @@ extern const struct stream_kind raw_exec_kind;        /* raw.c, and the three be
 extern const struct stream_kind raw_attach_kind;      /* "attach" */
 extern const struct stream_kind raw_archive_get_kind; /* "archive_get" */
 extern const struct stream_kind raw_archive_put_kind; /* "archive_put" */
+extern const struct stream_kind raw_build_kind;       /* "build" */
 
 /*
  * stream_logs.c's records for other kinds whose output reads like logs

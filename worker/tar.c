@@ -74,6 +74,7 @@ struct tar_check {
         uint64_t pax_size;
 
         struct tarfs *fs; /* where the entries so far lead */
+        struct tar_watch watch;
 };
 
 /* --- errors --- */
@@ -421,6 +422,8 @@ static enum tar_status tar_entry(struct tar_check *t, const unsigned char *b, en
         if (st == TAR_OK)
                 st = tar_entry_paths(t, &e);
         if (st == TAR_OK) {
+                if (t->watch.entry != NULL)
+                        t->watch.entry(t->watch.arg, e.type, e.name, e.link, e.size);
                 tar_release(t);
                 t->emit(t->arg, b, TAR_BLOCK);
                 tar_overrides_clear(t);
@@ -699,6 +702,8 @@ enum tar_status tar_check_feed(struct tar_check *t, const unsigned char *p, size
                         return TAR_OK; /* after the end: dropped */
                 case T_DATA:
                         n = len < t->left ? len : (size_t)t->left;
+                        if (t->watch.data != NULL)
+                                t->watch.data(t->watch.arg, p, n);
                         t->emit(t->arg, p, n);
                         t->left -= n;
                         if (t->left == 0)
@@ -748,6 +753,11 @@ enum tar_status tar_check_end(struct tar_check *t)
         if (t->state != T_HEADER || t->blk_have != 0 || tar_pending(t))
                 return tar_fail(t, TAR_INVALID, "the archive ended inside an entry");
         return TAR_OK;
+}
+
+void tar_check_watch(struct tar_check *t, const struct tar_watch *w)
+{
+        t->watch = *w;
 }
 
 int tar_check_done(const struct tar_check *t)

@@ -27,6 +27,7 @@
 #define DG_WORKER_TAR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define TAR_BLOCK 512
 #define TAR_META_MAX (1u << 20) /* a pax or GNU long-name entry's data, as Go's limit */
@@ -54,5 +55,19 @@ enum tar_status tar_check_end(struct tar_check *t);
 /* 1 once the end-of-archive blocks were seen: what follows is dropped, not emitted. */
 int tar_check_done(const struct tar_check *t);
 const char *tar_check_error(const struct tar_check *t);
+
+/*
+ * An observer of the entries that pass (docker/image/build reads its
+ * Dockerfile out of the context this way): entry() for each entry once it
+ * was accepted, with its type flag, name, link name and size; data() for
+ * the bytes of the last entry announced (padding included: the observer
+ * trims to the size).  Either may be NULL.
+ */
+struct tar_watch {
+        void (*entry)(void *arg, char type, const char *name, const char *link, uint64_t size);
+        void (*data)(void *arg, const unsigned char *p, size_t len);
+        void *arg;
+};
+void tar_check_watch(struct tar_check *t, const struct tar_watch *w);
 
 #endif

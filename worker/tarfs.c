@@ -99,6 +99,8 @@ static struct node *tarfs_find(const struct tarfs *fs, const char *path, size_t 
 static int tarfs_grow(struct tarfs *fs)
 {
         size_t cap = fs->cap ? fs->cap * 2 : 1024, i, j;
+        /* An array of pointers. */
+        // NOLINTNEXTLINE(bugprone-sizeof-expression)
         struct node **slot = calloc(cap, sizeof(*slot));
 
         if (slot == NULL)

@@ -113,7 +113,8 @@ class RawSession:
             obj = json.loads(data.decode("utf-8"))
             if not isinstance(obj, dict) or obj.get("type") not in ("exit", "error"):
                 raise ProtocolViolation("server control chunk %r" % (obj,))
-            if obj["type"] == "exit" and (set(obj) != {"type", "exitCode"}
+            # a build's exit also names its image (docs/raw-carriage.md)
+            if obj["type"] == "exit" and (set(obj) - {"imageId", "tags"} != {"type", "exitCode"}
                                           or not isinstance(obj["exitCode"], int)):
                 raise ProtocolViolation("exit control %r" % (obj,))
             if obj["type"] == "error" and (set(obj) != {"type", "code", "message"}):

@@ -17,7 +17,9 @@ set -eu
 cd "$(dirname "$0")/../.."
 JOBS=${LINT_JOBS:-2}
 DIRS="protocol sandbox audit worker supervisor client"
-INC="-Iprotocol -Isandbox -Iaudit -Iworker -Isupervisor -Iclient"
+# As the Makefile builds them: a module's own directory comes from its quoted
+# includes (-Isupervisor would hide <spawn.h> behind supervisor/spawn.h).
+INC="-Iprotocol -Isandbox -Iaudit"
 QUEUE_H=$(echo '#include <sys/queue.h>' | cc -E -H -x c - 2>&1 >/dev/null | awk '/queue\.h$/ {print $2; exit}')
 JANSSON_H=$(echo '#include <jansson.h>' | cc -E -H -x c - 2>&1 >/dev/null | awk '/jansson\.h$/ {print $2; exit}')
 

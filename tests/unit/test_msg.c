@@ -103,6 +103,10 @@ static void fill_valid(struct msg *m, enum msg_type t)
                 m->rows = 1;
                 m->cols = MSG_TTY_MAX;
                 break;
+        case MSG_BUILD_IMAGES:
+                m->seq = 8;
+                m->images = json_pack("[{s:s,s:i}]", "ref", "dgtest:latest", "line", 1);
+                break;
         }
 }
 
@@ -814,7 +818,8 @@ static void test_type_names(void **state)
         assert_string_equal(msg_type_name(MSG_CALL_END), "MSG_CALL_END");
         assert_string_equal(msg_type_name(MSG_STREAM_END), "MSG_STREAM_END");
         assert_string_equal(msg_type_name(MSG_RESIZE), "MSG_RESIZE");
-        assert_string_equal(msg_type_name((enum msg_type)26), "unknown");
+        assert_string_equal(msg_type_name(MSG_BUILD_IMAGES), "MSG_BUILD_IMAGES");
+        assert_string_equal(msg_type_name((enum msg_type)27), "unknown");
         assert_string_equal(msg_type_name((enum msg_type)0), "unknown");
         assert_string_equal(msg_type_name((enum msg_type)19), "unknown");
 }

@@ -44,6 +44,7 @@ static const char *const protocol_ops[] = {
     "docker/container/archive/get",
     "docker/container/archive/put",
     "docker/image/pull",
+    "docker/image/build",
     "docker/image/list",
     "docker/image/tag",
     "docker/image/prune",

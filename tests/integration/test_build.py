@@ -1,0 +1,176 @@
+"""docker/image/build (issue 15): a tar context on raw carriage, checked in the
+worker, its Dockerfile's images approved by the supervisor before the engine
+sees the body's end, and the image tagged in the builder's namespace."""
+
+import io
+import json
+import tarfile
+
+import pytest
+
+from conftest import ALPHA_UID, BETA_UID, create_container, unique
+from peer import CallError
+import rawpeer
+
+POLICY = {
+    "peers": {
+        "alpha": {"uids": [ALPHA_UID], "images": ["dgtest:*", "alpha/*"],
+                  "build": {"allow": True, "maxContextBytes": 1 << 20}},
+        "beta": {"uids": [BETA_UID], "images": ["dgtest:*", "beta/*"],
+                 "build": {"allow": True}},
+    }
+}
+
+
+def context(files):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        for name, data in files.items():
+            ti = tarfile.TarInfo(name)
+            ti.size = len(data)
+            ti.mode = 0o644
+            t.addfile(ti, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def build(gw, files, uid=None, **inp):
+    """(stdout, final control) of one build, or raises CallError when refused up front."""
+    p = gw.peer(uid=uid)
+    try:
+        out, err, end, s = rawpeer.run(p, "docker/image/build", inp, context(files))
+        s.close()
+        return out, end
+    except Exception:
+        print("---- gateway log ----\n" + gw.log_tail(30))
+        raise
+    finally:
+        p.close()
+
+
+def refused(gw, files, code, uid=None, **inp):
+    try:
+        out, end = build(gw, files, uid=uid, **inp)
+    except CallError as e:
+        assert e.code == code, e
+        return str(e)
+    assert end["type"] == "error" and end["code"] == code, (out[-300:], end)
+    return end["message"]
+
+
+@pytest.fixture(scope="module")
+def gw(request, engine, engine_sock):
+    from conftest import _run_gateway
+    yield from _run_gateway(request, engine, engine_sock, policy=POLICY)
+
+
+@pytest.fixture
+def images(engine):
+    made = []
+    yield made
+    for ref in reversed(made):
+        engine.http("DELETE", "/images/%s?force=1" % ref)
+
+
+def engine_images(engine):
+    return {t for i in engine.ok("GET", "/images/json")
+            for t in (i.get("RepoTags") or [])}
+
+
+TWO_STAGE = (b"FROM dgtest:latest AS first\n"
+             b"RUN echo built-in-stage-one > /one\n"
+             b"FROM dgtest:latest\n"
+             b"COPY --from=first /one /one\n"
+             b"COPY hello.txt /hello.txt\n"
+             b"CMD [\"cat\", \"/one\", \"/hello.txt\"]\n")
+
+
+def test_two_stage_build_then_run(gw, images, engine):
+    name = unique("app")
+    out, end = build(gw, {"Dockerfile": TWO_STAGE, "hello.txt": b"hello from context\n"},
+                     tag=name + ":1")
+    assert end["type"] == "exit" and end["exitCode"] == 0, (out[-500:], end)
+    images.append("alpha/%s:1" % name)
+    assert end["tags"] == ["alpha/%s:1" % name], end
+    assert end["imageId"].startswith("sha256:"), end
+    assert b"Successfully built" in out, out[-300:]
+    doc = engine.ok("GET", "/images/alpha/%s:1/json" % name)
+    assert doc["Id"] == end["imageId"]
+    assert doc["Config"]["Labels"].get("dockgate.owner") == "alpha", doc["Config"]["Labels"]
+    with gw.peer() as p:
+        cid = create_container(p, [], image="alpha/%s:1" % name)
+        p.call("docker/container/start", {"containerId": cid})
+        p.call("docker/container/wait", {"containerId": cid})
+        recs, _ = p.subscribe("docker/container/logs", {"containerId": cid})
+        p.call("docker/container/remove", {"containerId": cid, "force": True})
+    text = "".join(r.get("text", "") for r in recs)
+    assert text == "built-in-stage-one\nhello from context\n", recs
+
+
+def test_derived_build_and_other_tenant(gw, images, engine):
+    base = unique("base")
+    out, end = build(gw, {"Dockerfile": b"FROM dgtest:latest\nRUN echo base > /base\n"},
+                     tag=base)
+    assert end["type"] == "exit", (out[-300:], end)
+    images.append("alpha/%s:latest" % base)
+    df = b"FROM alpha/%s\nRUN cat /base > /derived\n" % base.encode()
+    out, end = build(gw, {"Dockerfile": df}, tag="alpha/%s-derived:2" % base)
+    assert end["type"] == "exit", (out[-300:], end)
+    images.append("alpha/%s-derived:2" % base)
+    assert end["tags"] == ["alpha/%s-derived:2" % base]
+    # beta can neither build from it nor create from it nor tag it into its namespace
+    msg = refused(gw, {"Dockerfile": df}, "FORBIDDEN", uid=BETA_UID, tag="x")
+    assert "alpha/%s" % base in msg, msg
+    with gw.peer(uid=BETA_UID) as q:
+        e = pytest.raises(CallError, q.call, "docker/container/create",
+                          {"image": "alpha/%s:latest" % base, "cmd": ["true"]})
+        assert e.value.code == "FORBIDDEN"
+    assert "beta/x:latest" not in engine_images(engine)
+
+
+def test_absent_base_refused_without_pull(gw, engine):
+    before = engine_images(engine)
+    msg = refused(gw, {"Dockerfile": b"FROM alpha/never-built:1\nRUN true\n"}, "NOT_FOUND",
+                  tag=unique("absent"))
+    assert "line 1" in msg, msg
+    assert engine_images(engine) == before
+
+
+def test_disallowed_base_refused(gw, engine):
+    msg = refused(gw, {"Dockerfile": b"FROM busybox:latest\n"}, "FORBIDDEN", tag="x")
+    assert "busybox" in msg and "line 1" in msg, msg
+
+
+@pytest.mark.parametrize("files,inp,code,words", [
+    ({"Dockerfile": b"FROM dgtest:latest\n"}, {"remote": "https://example.com/x.git"},
+     "FORBIDDEN", "remote"),
+    ({"Dockerfile": b"FROM dgtest:latest\n"}, {"version": "2"}, "FORBIDDEN", "BuildKit"),
+    ({"Dockerfile": b"FROM dgtest:latest\n"}, {"gzip": True}, "FORBIDDEN", "compressed"),
+    ({"Dockerfile": b"# syntax=docker/dockerfile:1\nFROM dgtest:latest\n"}, {},
+     "FORBIDDEN", "syntax"),
+    ({"Dockerfile": b"FROM dgtest:latest\nADD http://127.0.0.1:9/x /x\n"}, {},
+     "FORBIDDEN", "URL"),
+    ({"Dockerfile": b"FROM dgtest:latest\n", "big": b"\0" * (1 << 20)}, {},
+     "FORBIDDEN", ""),
+    ({"Dockerfile": b"FROM dgtest:latest\n", "../evil": b"x"}, {}, "FORBIDDEN", ""),
+    ({"other": b"x"}, {}, "INVALID_INPUT", "Dockerfile"),
+])
+def test_refusals(gw, engine, files, inp, code, words):
+    before = engine_images(engine)
+    msg = refused(gw, files, code, tag=unique("r"), **inp)
+    assert words.lower() in msg.lower(), msg
+    assert engine_images(engine) == before
+
+
+def test_gzip_context_refused(gw):
+    import gzip
+    data = gzip.compress(context({"Dockerfile": b"FROM dgtest:latest\n"}))
+    with gw.peer() as p:
+        out, err, end, s = rawpeer.run(p, "docker/image/build", {"tag": "gz"}, data)
+        s.close()
+    assert end["type"] == "error" and end["code"] == "FORBIDDEN", end
+
+
+def test_build_off_by_default(gateway):
+    with gateway.peer() as p:
+        e = pytest.raises(CallError, rawpeer.RawSession, p, "docker/image/build", {})
+    assert e.value.code == "FORBIDDEN" and "build.allow" in str(e.value)

@@ -1,0 +1,210 @@
+/*
+ * build.c - the build context, watched on its way to the engine (build.h).
+ *
+ * SECURITY: the Dockerfile the supervisor approves must be the one the
+ * engine reads.  The engine extracts the whole context and then opens the
+ * named file, so the last entry of that name is the one read; entry names
+ * are compared after the cleaning Go's reader and the engine apply ("./"
+ * and repeated or trailing "/").  A Dockerfile entry that is not a regular
+ * file (a link, a directory) is refused outright, even if a later entry
+ * replaces it, rather than modelling what extraction over it does; and a
+ * path through a link the archive made is already refused by tar.c's
+ * model (tarfs.h).  A context without that entry is refused: nothing
+ * would tell which images the build uses.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build.h"
+#include "dockerfile.h"
+
+struct build_ctx {
+        uint64_t max, seen;
+        char name[256]; /* the Dockerfile's path in the context, cleaned */
+        const json_t *args;
+        char target[129];
+        int has_target, allow_add_url;
+        json_t *opts; /* a reference: args points into it */
+
+        int found;     /* an entry of that name was seen */
+        int not_file;  /* ... and one of them was not a regular file */
+        int capturing; /* the entry whose data comes now is the Dockerfile */
+        int too_big;   /* ... and it was larger than DF_MAX */
+        char *text;    /* its bytes */
+        size_t len;    /* held */
+        uint64_t want; /* its size */
+};
+
+/* Cleans a relative path the way the engine compares it: no "./", "//" or trailing "/". */
+static void build_clean(const char *in, char *out, size_t outlen)
+{
+        size_t o = 0;
+        const char *p = in;
+
+        while (*p != '\0' && o + 1 < outlen) {
+                while (*p == '/')
+                        p++;
+                if (p[0] == '.' && (p[1] == '/' || p[1] == '\0')) {
+                        p++;
+                        continue;
+                }
+                if (*p == '\0')
+                        break;
+                if (o > 0)
+                        out[o++] = '/';
+                while (*p != '\0' && *p != '/' && o + 1 < outlen)
+                        out[o++] = *p++;
+        }
+        out[o] = '\0';
+}
+
+static void build_entry(void *arg, char type, const char *name, const char *link, uint64_t size)
+{
+        struct build_ctx *b = arg;
+        char clean[4096];
+
+        (void)link;
+        b->capturing = 0;
+        build_clean(name, clean, sizeof(clean));
+        if (strcmp(clean, b->name) != 0)
+                return;
+        b->found = 1;
+        if (type != '0' && type != '\0' && type != '7') {
+                b->not_file = 1;
+                return;
+        }
+        b->capturing = 1;
+        b->len = 0;
+        b->want = size;
+        b->too_big = size > DF_MAX;
+}
+
+static void build_data(void *arg, const unsigned char *p, size_t n)
+{
+        struct build_ctx *b = arg;
+        size_t take;
+
+        if (!b->capturing || b->too_big || b->len >= b->want)
+                return;
+        take = b->want - b->len < n ? (size_t)(b->want - b->len) : n;
+        if (b->text == NULL && (b->text = malloc(DF_MAX)) == NULL)
+                return; /* build_ctx_images refuses the build: out of memory */
+        memcpy(b->text + b->len, p, take);
+        b->len += take;
+}
+
+struct build_ctx *build_ctx_new(const json_t *opts, char *err, size_t errlen)
+{
+        const json_t *max = json_object_get(opts, "maxBytes"),
+                     *df = json_object_get(opts, "dockerfile"),
+                     *args = json_object_get(opts, "buildArgs"),
+                     *target = json_object_get(opts, "target"),
+                     *url = json_object_get(opts, "allowAddUrl");
+        size_t want = 4 + (target != NULL);
+        struct build_ctx *b;
+
+        if (!json_is_object(opts) || json_object_size(opts) != want || !json_is_integer(max) ||
+            json_integer_value(max) < 1 || !json_is_string(df) || !json_is_object(args) ||
+            !json_is_boolean(url) || (target != NULL && !json_is_string(target)) ||
+            json_string_length(df) >= sizeof(b->name) ||
+            (target != NULL && json_string_length(target) >= sizeof(b->target))) {
+                snprintf(
+                    err, errlen,
+                    "build wants {maxBytes, dockerfile, buildArgs, allowAddUrl[, target]}");
+                return NULL;
+        }
+        if ((b = calloc(1, sizeof(*b))) == NULL)
+                return NULL;
+        b->max = (uint64_t)json_integer_value(max);
+        build_clean(json_string_value(df), b->name, sizeof(b->name));
+        b->opts = json_incref((json_t *)opts);
+        b->args = args;
+        if (target != NULL) {
+                b->has_target = 1;
+                snprintf(b->target, sizeof(b->target), "%s", json_string_value(target));
+        }
+        b->allow_add_url = json_is_true(url);
+        return b;
+}
+
+void build_ctx_free(struct build_ctx *b)
+{
+        if (b == NULL)
+                return;
+        json_decref(b->opts);
+        free(b->text);
+        free(b);
+}
+
+void build_ctx_watch(struct build_ctx *b, struct tar_check *t)
+{
+        struct tar_watch w = {build_entry, build_data, b};
+
+        tar_check_watch(t, &w);
+}
+
+enum dg_err build_ctx_count(struct build_ctx *b, size_t n, char *err, size_t errlen)
+{
+        b->seen += n;
+        if (b->seen <= b->max)
+                return DG_OK;
+        snprintf(err, errlen,
+                 "the build context is larger than the policy allows (%llu bytes: build."
+                 "maxContextBytes)",
+                 (unsigned long long)b->max);
+        return DG_FORBIDDEN;
+}
+
+enum dg_err build_ctx_images(struct build_ctx *b, json_t **images, char *err, size_t errlen)
+{
+        struct df_opts o = {b->args, b->has_target ? b->target : NULL, b->allow_add_url};
+        struct df_result *r;
+        enum df_status st;
+        json_t *a, *one;
+
+        *images = NULL;
+        if (!b->found) {
+                snprintf(err, errlen, "the context has no %s", b->name);
+                return DG_INVALID_INPUT;
+        }
+        if (b->not_file) {
+                snprintf(err, errlen, "%s in the context must be a regular file", b->name);
+                return DG_FORBIDDEN;
+        }
+        if (b->too_big) {
+                snprintf(err, errlen, "%s is larger than %u bytes", b->name, DF_MAX);
+                return DG_INVALID_INPUT;
+        }
+        if (b->len > 0 && b->text == NULL) {
+                snprintf(err, errlen, "out of memory reading %s", b->name);
+                return DG_INTERNAL;
+        }
+        if ((r = calloc(1, sizeof(*r))) == NULL) {
+                snprintf(err, errlen, "out of memory reading %s", b->name);
+                return DG_INTERNAL;
+        }
+        st = dockerfile_read(b->text != NULL ? b->text : "", b->len, &o, r);
+        if (st != DF_OK) {
+                snprintf(err, errlen, "%s: %s", b->name, r->err);
+                free(r);
+                return st == DF_FORBIDDEN ? DG_FORBIDDEN : DG_INVALID_INPUT;
+        }
+        if ((a = json_array()) == NULL)
+                goto oom;
+        for (size_t i = 0; i < r->n_images; i++) {
+                one = json_pack("{s:s,s:I}", "ref", r->images[i].ref, "line",
+                                (json_int_t)r->images[i].line);
+                if (one == NULL || json_array_append_new(a, one) == -1) {
+                        json_decref(a);
+                        goto oom;
+                }
+        }
+        free(r);
+        *images = a;
+        return DG_OK;
+oom:
+        free(r);
+        snprintf(err, errlen, "out of memory");
+        return DG_INTERNAL;
+}
