@@ -189,6 +189,13 @@ def proc_status(pid):
     return out
 
 
+def proc_gone(pid):
+    """True once pid has exited (gone or a zombie), from one read of /proc:
+    two reads can see it alive and then gone."""
+    st = proc_status(pid)
+    return st is None or st.get("State", "").startswith("Z")
+
+
 def alive(pid):
     st = proc_status(pid)
     return st is not None and not st.get("State", "").startswith("Z")

@@ -19,8 +19,8 @@ import time
 import pytest
 
 import rawpeer
-from conftest import (PODMAN, CpuHogs, binary, proc_status, records_by_stream, run_container,
-                      unique, wait_for)
+from conftest import (PODMAN, CpuHogs, binary, proc_gone, proc_status, records_by_stream,
+                      run_container, unique, wait_for)
 from peer import CallError
 from rawpeer import CONTROL, STDERR, STDOUT, RawSession, chunk
 
@@ -351,7 +351,7 @@ def test_raw_disconnect_releases_everything(gw, box, engine):
     wait_for(lambda: "sleep 997" in processes(engine, box), timeout=10,
              what="the exec's sleep to run")
     s.close()  # mid-session, without a word
-    wait_for(lambda: not proc_status(pid) or proc_status(pid)["State"].startswith("Z"),
+    wait_for(lambda: proc_gone(pid),
              timeout=10, what="the worker to exit")
     wait_for(lambda: not [x for x in processes(engine, box) if x == "sleep 997"],
              timeout=10, what="the exec's process to go")

@@ -16,7 +16,7 @@ import time
 import pytest
 
 import rawpeer
-from conftest import create_container, proc_status, run_container, unique, wait_for
+from conftest import create_container, proc_gone, run_container, unique, wait_for
 from peer import CallError
 from rawpeer import STDOUT, RawSession
 
@@ -119,7 +119,7 @@ def test_attach_disconnect_leaves_container(gw, engine):
     s.stdin(b"echo hi\n")
     s.read_until(lambda b: b == b"hi\n")
     s.close()
-    wait_for(lambda: not proc_status(pid) or proc_status(pid)["State"].startswith("Z"),
+    wait_for(lambda: proc_gone(pid),
              timeout=10, what="the worker to exit")
     # an attach is a view: the container goes on, and a new attach works
     assert engine.inspect(cid)["State"]["Running"]
@@ -299,7 +299,7 @@ def test_put_disconnect_mid_body(gw, box):
     pid = gw.serving_worker(off)
     s.stdin(tar_of([({"name": unique("half")}, b"z" * 100000)])[:50000])
     s.close()
-    wait_for(lambda: not proc_status(pid) or proc_status(pid)["State"].startswith("Z"),
+    wait_for(lambda: proc_gone(pid),
              timeout=10, what="the worker to exit")
 
 
