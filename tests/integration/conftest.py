@@ -477,6 +477,20 @@ def direct(engine):
         engine.remove(cid)
 
 
+def _run_docker_front(request, engine, engine_sock, prefix):
+    """_run_gateway with a Docker-API socket too, in a fresh directory named prefix*."""
+    d = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    os.chmod(d, 0o755)
+    sock = os.path.join(d, "docker.sock")
+    gen = _run_gateway(request, engine, engine_sock, args=["--docker-socket", sock])
+    gw = next(gen)
+    gw.docker_socket = sock
+    yield gw
+    for _ in gen:
+        pass
+    shutil.rmtree(d, ignore_errors=True)
+
+
 def _run_gateway(request, engine, engine_sock, **kw):
     before = engine.labelled()
     gw = Gateway(engine_sock, **kw)

@@ -7,15 +7,12 @@ in a child process.
 """
 
 import json
-import os
-import shutil
 import socket
 import subprocess
-import tempfile
 
 import pytest
 
-from conftest import BETA_UID, _run_gateway, unique, wait_for
+from conftest import BETA_UID, _run_docker_front, unique, wait_for
 from test_docker_api import IMAGE
 
 docker = pytest.importorskip("docker")
@@ -24,16 +21,7 @@ docker = pytest.importorskip("docker")
 @pytest.fixture(scope="module")
 def cfront(request, engine, engine_sock):
     """One gateway with a Docker-API socket for the module."""
-    d = tempfile.mkdtemp(prefix="dgdc", dir="/tmp")
-    os.chmod(d, 0o755)
-    sock = os.path.join(d, "docker.sock")
-    gen = _run_gateway(request, engine, engine_sock, args=["--docker-socket", sock])
-    gw = next(gen)
-    gw.docker_socket = sock
-    yield gw
-    for _ in gen:
-        pass
-    shutil.rmtree(d, ignore_errors=True)
+    yield from _run_docker_front(request, engine, engine_sock, "dgdc")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import tempfile
 
 import pytest
 
-from conftest import ALPHA_UID, BETA_UID, _run_gateway, run_container, unique, wait_for
+from conftest import ALPHA_UID, BETA_UID, _run_docker_front, run_container, unique, wait_for
 from rawpeer import RawSession
 from test_docker_api import IMAGE
 from test_docker_api import docker as cli
@@ -29,16 +29,7 @@ NO_EXEC = b"No such exec instance"
 @pytest.fixture(scope="module")
 def xfront(request, engine, engine_sock):
     """One gateway with a Docker-API socket for the module."""
-    d = tempfile.mkdtemp(prefix="dgdx", dir="/tmp")
-    os.chmod(d, 0o755)
-    sock = os.path.join(d, "docker.sock")
-    gen = _run_gateway(request, engine, engine_sock, args=["--docker-socket", sock])
-    gw = next(gen)
-    gw.docker_socket = sock
-    yield gw
-    for _ in gen:
-        pass
-    shutil.rmtree(d, ignore_errors=True)
+    yield from _run_docker_front(request, engine, engine_sock, "dgdx")
 
 
 @pytest.fixture(scope="module")

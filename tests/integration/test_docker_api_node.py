@@ -8,11 +8,10 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 
 import pytest
 
-from conftest import ALPHA_UID, BETA_UID, _run_gateway, unique
+from conftest import ALPHA_UID, BETA_UID, _run_docker_front, unique
 from test_docker_api import IMAGE
 
 NODE_DIR = os.path.join(os.path.dirname(__file__), "..", "clients", "node")
@@ -25,16 +24,7 @@ def nfront(request, engine, engine_sock):
         pytest.skip("node is missing (contrib/install-deps.sh)")
     if not os.path.isdir(os.path.join(NODE_DIR, "node_modules", "dockerode")):
         pytest.skip("dockerode is not installed (contrib/install-deps.sh runs npm ci)")
-    d = tempfile.mkdtemp(prefix="dgdn", dir="/tmp")
-    os.chmod(d, 0o755)
-    sock = os.path.join(d, "docker.sock")
-    gen = _run_gateway(request, engine, engine_sock, args=["--docker-socket", sock])
-    gw = next(gen)
-    gw.docker_socket = sock
-    yield gw
-    for _ in gen:
-        pass
-    shutil.rmtree(d, ignore_errors=True)
+    yield from _run_docker_front(request, engine, engine_sock, "dgdn")
 
 
 def node(gw, uid, *args):
