@@ -454,10 +454,10 @@ def test_cli_exec_it_under_tmux(gw, box):
                  what="stty size 30 90 in:\n%s" % screen())
         # the window changes size: SIGWINCH reaches the container's terminal
         tmux("-S", sock, "resize-window", "-t", session, "-x", "70", "-y", "20", check=False)
-        time.sleep(0.5)
-        tmux("-S", sock, "send-keys", "-t", session, "clear; stty size", "Enter")
-        wait_for(lambda: re.search(r"^20 70\s*$", screen(), re.M), timeout=10,
-                 what="stty size 20 70 in:\n%s" % screen())
+        # ask again until the new size shows: no fixed wait for SIGWINCH to land
+        wait_for(lambda: (tmux("-S", sock, "send-keys", "-t", session, "clear; stty size",
+                               "Enter") and re.search(r"^20 70\s*$", screen(), re.M)),
+                 timeout=10, step=0.5, what="stty size 20 70 in:\n%s" % screen())
         tmux("-S", sock, "send-keys", "-t", session, "exit 6", "Enter")
         wait_for(lambda: "CLI-EXIT=6" in screen(), timeout=10,
                  what="the exit code in:\n%s" % screen())
