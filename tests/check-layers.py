@@ -40,7 +40,7 @@ LAYERS = {
         ("stream kinds", ["stream", "stream_*", "raw"]),
         ("Docker-API front", ["dapi", "dapi_conn", "dapi_relay", "dapi_render",
                               "dapi_routes", "dapi_filters", "dapi_objects", "dapi_events",
-                              "dapi_containers", "dapi_exec"]),
+                              "dapi_containers", "dapi_exec", "dapi_build"]),
         ("peer connection", ["peer"]),
         ("process", ["main", "session.c"]),
     ],
