@@ -28,7 +28,7 @@ LAYERS = {
         ("handler kit and helpers", ["ops", "ops_*", "resolve", "quota", "names", "redact",
                                      "lease", "exectab", "create_*", "filters", "enginetime",
                                      "imageref",
-                                     "build_images"]),
+                                     "build_images", "buildtab"]),
         ("operations", ["op_*"]),
         ("process", ["main", "admin", "sampler"]),
     ],

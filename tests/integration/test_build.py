@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from conftest import ALPHA_UID, BETA_UID, create_container, unique
+from conftest import ALPHA_UID, BETA_UID, create_container, unique, wait_for
 from peer import CallError
 import rawpeer
 
@@ -174,3 +174,61 @@ def test_build_off_by_default(gateway):
     with gateway.peer() as p:
         e = pytest.raises(CallError, rawpeer.RawSession, p, "docker/image/build", {})
     assert e.value.code == "FORBIDDEN" and "build.allow" in str(e.value)
+
+
+SLOW_RUN = b"FROM dgtest:latest\nRUN echo run-has-started && sleep 300\n"
+
+
+def run_containers(engine):
+    """The engine's containers (all states) running SLOW_RUN's RUN, by ID."""
+    return {c["Id"] for c in engine.ok("GET", "/containers/json?all=1")
+            if "run-has-started" in (c.get("Command") or "")}
+
+
+def start_slow_build(gw, engine, uid=None):
+    """A build whose RUN has started: (peer, session, the RUN container's ID)."""
+    p = gw.peer(uid=uid)
+    s = rawpeer.RawSession(p, "docker/image/build", {"tag": unique("slow")}, timeout=30)
+    s.stdin(context({"Dockerfile": SLOW_RUN}))
+    s.close_stdin()
+    s.read_until(lambda got: b"run-has-started" in got)
+    ids = wait_for(lambda: run_containers(engine), what="the RUN container")
+    return p, s, ids
+
+
+@pytest.mark.parametrize("how", ["abort", "disconnect"])
+def test_stopped_build_leaves_no_container(gw, engine, how):
+    before = engine_images(engine)
+    p, s, ids = start_slow_build(gw, engine)
+    if how == "abort":
+        s.control({"type": "abort"})
+        _, _, end = s.finish(20)
+        assert end["type"] == "error" and end["code"] == "ABORTED", end
+    p.close()
+    # the engine's build stops: its RUN container goes (forcerm), no image is left
+    wait_for(lambda: not (run_containers(engine) & ids), timeout=20,
+             what="the RUN container to go")
+    for cid in ids:
+        assert engine.http("GET", "/containers/%s/json" % cid)[0] == 404
+    assert engine_images(engine) == before
+
+
+def test_one_build_at_a_time_per_peer(gw, engine):
+    p, s, ids = start_slow_build(gw, engine)
+    try:
+        msg = refused(gw, {"Dockerfile": b"FROM dgtest:latest\n"}, "RATE_LIMITED",
+                      tag=unique("second"))
+        assert "build.concurrent" in msg, msg
+        # another peer's build is not held up by alpha's
+        out, end = build(gw, {"Dockerfile": b"FROM dgtest:latest\n"}, uid=BETA_UID,
+                         tag=unique("beta"))
+        assert end["type"] == "exit", (out[-300:], end)
+        engine.http("DELETE", "/images/%s?force=1" % end["imageId"])
+    finally:
+        p.close()
+    wait_for(lambda: not (run_containers(engine) & ids), timeout=20,
+             what="the RUN container to go")
+    # the slot is free again once the first build ended
+    out, end = build(gw, {"Dockerfile": b"FROM dgtest:latest\n"}, tag=unique("third"))
+    assert end["type"] == "exit", (out[-300:], end)
+    engine.http("DELETE", "/images/%s?force=1" % end["imageId"])
