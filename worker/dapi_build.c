@@ -300,7 +300,8 @@ static void dbuild_emit(struct dapi *d, json_t *rec)
                 fatalx("out of memory");
         /* One chunk a line, as the engine writes them: clients split on chunks too. */
         memcpy(line, txt, n);
-        memcpy(line + n, "\r\n", 2);
+        line[n] = '\r';
+        line[n + 1] = '\n';
         dapi_chunk(d, line, n + 2);
         free(line);
         free(txt);
