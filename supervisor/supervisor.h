@@ -31,6 +31,7 @@ struct lease;
 struct exectab;
 struct zygotes;
 struct evrelays;
+struct buildtab;
 
 #define UNCLAIMED_MAX 32
 
@@ -78,6 +79,7 @@ struct sv {
         struct admin *admin;       /* the admin socket, or NULL */
         struct lease *lease;       /* the lease reaper (lease.h) */
         struct exectab *execs;     /* the exec instances peers made (exectab.h) */
+        struct buildtab *builds;   /* the builds each peer has running (buildtab.h) */
         struct evrelays *evrelays; /* non-admin peers' event streams (evrelay.h) */
 
         int shutting_down;
