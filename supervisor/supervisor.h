@@ -30,6 +30,7 @@ struct pool_up;
 struct lease;
 struct exectab;
 struct zygotes;
+struct buildtab;
 
 #define UNCLAIMED_MAX 32
 
@@ -77,6 +78,7 @@ struct sv {
         struct admin *admin;     /* the admin socket, or NULL */
         struct lease *lease;     /* the lease reaper (lease.h) */
         struct exectab *execs;   /* the exec instances peers made (exectab.h) */
+        struct buildtab *builds; /* the builds each peer has running (buildtab.h) */
 
         int shutting_down;
 };
