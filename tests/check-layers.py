@@ -26,7 +26,7 @@ LAYERS = {
                                "zygote"]),
         ("broker", ["broker", "auditrec"]),
         ("handler kit and helpers", ["ops", "ops_*", "resolve", "quota", "names", "redact",
-                                     "lease", "exectab", "create_*", "filters", "enginetime",
+                                     "lease", "exectab", "evrelay", "create_*", "filters", "enginetime",
                                      "imageref", "imageown",
                                      "build_images", "buildtab"]),
         ("operations", ["op_*"]),
