@@ -467,7 +467,7 @@ static int open_records(struct sv *sv)
                 fatalx("cannot start the lease reaper");
         if ((sv->execs = exectab_new()) == NULL)
                 fatalx("cannot make the exec table");
-        if ((sv->builds = buildtab_new()) == NULL)
+        if ((sv->builds = buildtab_new(sv->base, sv->cfg.build_cgroup)) == NULL)
                 fatalx("cannot make the build table");
         if (sv->cfg.admin_socket[0] != '\0' &&
             (sv->admin = admin_open(sv, sv->cfg.admin_socket)) == NULL)

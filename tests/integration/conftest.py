@@ -304,6 +304,8 @@ class Gateway:
         if "--config" not in args:
             config = dict(config or {})
             config.setdefault("firstCallSeconds", TEST_FIRST_CALL_SECONDS)
+            # Each gateway's build cgroups apart: gateways of parallel runs share the host.
+            config.setdefault("buildCgroup", "dgt-" + os.path.basename(self.dir))
             # DOCKGATE_TEST_ZYGOTE=1 or 0 runs the tests with the fork server on or off.
             if os.environ.get("DOCKGATE_TEST_ZYGOTE") in ("0", "1"):
                 config.setdefault("zygote", os.environ["DOCKGATE_TEST_ZYGOTE"] == "1")
