@@ -280,6 +280,8 @@ static int build_query(struct call *c, const char *tag, const char *parent, char
                 bad |= build_param(q, len, "t", tag);
         if (target != NULL)
                 bad |= build_param(q, len, "target", target);
+        if (json_is_true(json_object_get(c->input, "noCache")))
+                bad |= build_param(q, len, "nocache", "1");
         if (args != NULL)
                 bad |= build_param_json(q, len, "buildargs", args);
         if (mem > 0) {

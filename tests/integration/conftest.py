@@ -533,12 +533,14 @@ def direct(engine):
         engine.remove(cid)
 
 
-def _run_docker_front(request, engine, engine_sock, prefix):
-    """_run_gateway with a Docker-API socket too, in a fresh directory named prefix*."""
+def _run_docker_front(request, engine, engine_sock, prefix, **kw):
+    """_run_gateway (kw: its policy...) with a Docker-API socket too, in a fresh
+    directory named prefix*."""
     d = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
     os.chmod(d, 0o755)
     sock = os.path.join(d, "docker.sock")
-    gen = _run_gateway(request, engine, engine_sock, args=["--docker-socket", sock])
+    gen = _run_gateway(request, engine, engine_sock,
+                       args=["--docker-socket", sock] + kw.pop("args", []), **kw)
     gw = next(gen)
     gw.docker_socket = sock
     yield gw

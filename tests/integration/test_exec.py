@@ -5,13 +5,9 @@ true}, then call.completed.  Raw carriage (PROTOCOL.md section 3): stdin
 chunks in, stdout/stderr chunks out, resize, half-close, abort, control exit.
 """
 
-import base64
 import hashlib
 import json
 import os
-import re
-import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -21,8 +17,8 @@ import pytest
 import rawpeer
 from conftest import (PODMAN, CpuHogs, binary, proc_gone, records_by_stream, rss_kib,
                       run_container, unique, unread_bytes, wait_for, wait_steady)
-from peer import CallError
-from rawpeer import CONTROL, STDERR, STDOUT, RawSession, chunk
+from rawpeer import CONTROL, STDOUT, RawSession, chunk
+from tmuxterm import TmuxTerm, needs_tmux
 
 @pytest.fixture(scope="module")
 def gw(shared_gateway):
@@ -419,75 +415,37 @@ def test_raw_slow_container_bounded_memory(gw, box):
 
 # -- the CLI under a terminal --------------------------------------------------
 
-def tmux(*args, check=True):
-    return subprocess.run(["tmux"] + list(args), check=check, capture_output=True, text=True)
-
-
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@needs_tmux
 def test_cli_exec_it_under_tmux(gw, box):
-    session = unique("dgtmux")
-    sock = "/tmp/%s.tmux" % session
     cli = binary("dockgate")
     cmd = ("before=$(stty -g); %s --socket %s exec -it %s sh; echo CLI-EXIT=$?; "
            "[ \"$(stty -g)\" = \"$before\" ] && echo TTY-RESTORED; sleep 30"
            % (cli, gw.socket, box))
-    tmux("-S", sock, "new-session", "-d", "-s", session, "-x", "90", "-y", "30", cmd)
-    try:
-        def screen():
-            return tmux("-S", sock, "capture-pane", "-p", "-t", session).stdout
-
-        wait_for(lambda: "#" in screen() or "$" in screen(), timeout=15, what="a shell prompt")
-        tmux("-S", sock, "send-keys", "-t", session, "stty size", "Enter")
-        wait_for(lambda: re.search(r"^30 90\s*$", screen(), re.M), timeout=10,
-                 what="stty size 30 90 in:\n%s" % screen())
+    with TmuxTerm(cmd, 90, 30) as t:
+        t.wait_prompt()
+        t.wait_size(30, 90)
         # the window changes size: SIGWINCH reaches the container's terminal
-        tmux("-S", sock, "resize-window", "-t", session, "-x", "70", "-y", "20", check=False)
-        # ask again until the new size shows: no fixed wait for SIGWINCH to land
-        wait_for(lambda: (tmux("-S", sock, "send-keys", "-t", session, "clear; stty size",
-                               "Enter") and re.search(r"^20 70\s*$", screen(), re.M)),
-                 timeout=10, step=0.5, what="stty size 20 70 in:\n%s" % screen())
-        tmux("-S", sock, "send-keys", "-t", session, "exit 6", "Enter")
-        wait_for(lambda: "CLI-EXIT=6" in screen(), timeout=10,
-                 what="the exit code in:\n%s" % screen())
-        wait_for(lambda: "TTY-RESTORED" in screen(), timeout=5,
-                 what="the terminal restored in:\n%s" % screen())
-    finally:
-        tmux("-S", sock, "kill-server", check=False)
-        try:
-            os.unlink(sock)
-        except OSError:
-            pass
+        t.resize(70, 20)
+        t.wait_size(20, 70)
+        t.keys("exit 6", "Enter")
+        t.wait_screen("CLI-EXIT=6", what="the exit code")
+        t.wait_screen("TTY-RESTORED", timeout=5, what="the terminal restored")
 
 
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@needs_tmux
 def test_cli_run_it_rm_under_tmux(gw, engine):
-    session = unique("dgtmux")
-    sock = "/tmp/%s.tmux" % session
     name = unique("runit")
     cmd = ("%s --socket %s run -it --rm --name %s dgtest:latest sh; echo CLI-EXIT=$?; sleep 30"
            % (binary("dockgate"), gw.socket, name))
-    tmux("-S", sock, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", cmd)
-    try:
-        def screen():
-            return tmux("-S", sock, "capture-pane", "-p", "-t", session).stdout
-
-        wait_for(lambda: "#" in screen(), timeout=15, what="a shell prompt")
+    with TmuxTerm(cmd, 80, 24) as t:
+        t.wait_prompt()
         real = engine.inspect("alpha." + name) or engine.inspect(name)  # names are per peer
         assert real["Config"]["Tty"] is True
-        tmux("-S", sock, "send-keys", "-t", session, "echo $((6*7)); stty size", "Enter")
-        wait_for(lambda: re.search(r"^42\s*$", screen(), re.M)
-                 and re.search(r"^24 80\s*$", screen(), re.M), timeout=10,
-                 what="42 and the size in:\n%s" % screen())
-        tmux("-S", sock, "send-keys", "-t", session, "exit 3", "Enter")
-        wait_for(lambda: "CLI-EXIT=3" in screen(), timeout=15,
-                 what="the exit code in:\n%s" % screen())
+        t.keys("echo $((6*7)); stty size", "Enter")
+        t.wait_screen(r"^42\s*$", r"^24 80\s*$", what="42 and the size")
+        t.keys("exit 3", "Enter")
+        t.wait_screen("CLI-EXIT=3", timeout=15, what="the exit code")
         wait_for(lambda: engine.inspect(real["Id"]) is None, timeout=10, what="--rm")
-    finally:
-        tmux("-S", sock, "kill-server", check=False)
-        try:
-            os.unlink(sock)
-        except OSError:
-            pass
 
 
 def test_cli_exec_pipes(gw, box):
