@@ -33,6 +33,7 @@
 #include "build_images.h"
 #include "buildcg.h"
 #include "buildtab.h"
+#include "imageown.h"
 #include "imageref.h"
 #include "log.h"
 #include "ops_impl.h"
@@ -94,6 +95,9 @@ static void build_present_done(int status, json_t *body, const char *raw, size_t
         struct build_images_error err;
 
         c->pending = NULL;
+        /* Another peer's image is not there for this one (imageown.h). */
+        if (status == 200 && (image_ref_foreign(c, ref) || image_doc_foreign(c, body)))
+                status = 404;
         if (build_image_present(status, ref, line, &err) == -1) {
                 call_fail(c, err.code, "%s", err.text);
                 return;
@@ -396,7 +400,8 @@ static void build_info_done(int status, json_t *body, const char *raw, size_t ra
         build_dial(c, parent);
 }
 
-void op_image_build(struct call *c)
+/* Within the image quotas: the build's slot, then the engine's cgroup driver. */
+static void build_begin(struct call *c)
 {
         const struct peer_policy *pp = c->peer;
         const char *tag = ops_str(c, "tag");
@@ -423,4 +428,12 @@ void op_image_build(struct call *c)
                 return;
         }
         ops_send(c, "GET", NULL, 0, build_info_done, "/info");
+}
+
+/* The image quotas first (imageown.h): a build starts only under both. */
+void op_image_build(struct call *c)
+{
+        if (build_refused(c) == -1)
+                return;
+        image_quota_check(c, build_begin);
 }
