@@ -1069,7 +1069,8 @@ static void bench_mux(const char *opname, int inflight, int rounds, double secon
 static void bench_count(const char *opname, int calls)
 {
         char *buf = malloc(READ_MAX), *rbuf = malloc(READ_MAX);
-        int fd = unix_connect(gateway_sock);
+        /* With DGB_DFRONT: kept HTTP on the Docker front (kept_one speaks HTTP). */
+        int fd = unix_connect(dfront_sock != NULL ? dfront_sock : gateway_sock);
         struct frd rd;
         struct op o;
 
@@ -2027,6 +2028,17 @@ static void bench_targets(void)
                    find_result(r, n, "ping throughput c=16, kept streams"), 1, 0, 0, 0.5, "");
         target_row("64 calls in flight on one stream, inspect",
                    find_result(r, n, "inspect, 64 in flight on one stream"), 1, 0, 0, 0.65, "");
+        /* Issue 12: the Docker-API front's kept inspect, c=1 and c=16. */
+        for (int conc = 1; conc <= 16; conc += 15) {
+                char row[96], what[96];
+
+                snprintf(row, sizeof(row),
+                         "docker front: inspect throughput c=%d, kept streams", conc);
+                snprintf(what, sizeof(what), "docker front: inspect, kept HTTP, c=%d", conc);
+                target_row(what, find_result(r, n, row), 1, 0, 0, 0.65, "");
+                if ((x = find_result(r, n, row)) != NULL && x->v[2] >= 0)
+                        target_row("  (HAProxy, same row)", x, 2, 0, 0, 0.65, "");
+        }
         if ((x = find_result(r, n, "gateway CPU per kept ping c=16")) != NULL)
                 printf("%-52s %8.1fus <=%6.1fus  %s\n",
                        "gateway CPU added per kept-stream ping", x->v[0], 60.0,

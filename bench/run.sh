@@ -24,7 +24,9 @@
 # BENCH_ROWS=fresh runs only the floor and the fresh-connection rows;
 # BENCH_ROWS=docker only the Docker-API front's rows (the docker CLI with
 # DOCKER_HOST on the engine, the gateway's --docker-socket and HAProxy; kept
-# HTTP connections' container inspect at c=1 and c=16).
+# HTTP connections' container inspect at c=1 and c=16); BENCH_ROWS=kept only
+# the per-call rows (kept streams and connections, native and Docker front,
+# 64 in flight) and the callgrind counts.
 #
 # POSIX sh: the Makefile runs it with `sh`.
 
@@ -233,7 +235,7 @@ floor() {
 }
 floor "$((CALLS * 2))"
 ROWS=${BENCH_ROWS:-all}
-if [ "$ROWS" = all ]; then
+if [ "$ROWS" = all ] || [ "$ROWS" = kept ]; then
 # Kept streams: the per-call cost (what clients that keep a connection pay).
 "$DGB" kept-latency inspect "$CALLS" "$ROUNDS" 3000
 "$DGB" kept-latency ping "$CALLS" "$ROUNDS" 3000
@@ -244,7 +246,7 @@ if [ "$ROWS" = all ]; then
 "$DGB" mux inspect 64 "$RROUNDS" "$SECS"
 "$DGB" mux ping 64 "$RROUNDS" "$SECS"
 fi
-if [ "$ROWS" != docker ]; then
+if [ "$ROWS" = all ] || [ "$ROWS" = fresh ]; then
 # A fresh connection per call: a worker process each.
 "$DGB" latency ping "$CALLS" "$ROUNDS" 3000
 "$DGB" latency inspect "$CALLS" "$ROUNDS" 3000
@@ -259,6 +261,8 @@ if [ "$ROWS" = all ] || [ "$ROWS" = docker ]; then
 DGB_DFRONT=$GWD "$DGB" cli ps "$((ROUNDS + 2))" 1.3 ps -a
 DGB_DFRONT=$GWD "$DGB" cli "inspect CT" "$((ROUNDS + 2))" 0 inspect "$CT"
 DGB_DFRONT=$GWD "$DGB" cli "run --rm dgtest true" "$((ROUNDS + 2))" 1.1 run --rm --network none dgtest:latest true
+fi
+if [ "$ROWS" = all ] || [ "$ROWS" = docker ] || [ "$ROWS" = kept ]; then
 DGB_DFRONT=$GWD "$DGB" kept inspect 1 "$RROUNDS" "$SECS"
 DGB_DFRONT=$GWD "$DGB" kept inspect 16 "$RROUNDS" "$SECS"
 fi
@@ -304,10 +308,11 @@ fi
 # The accounting sampler is slowed right down: its work grows with the run's
 # length under valgrind, not with the calls.
 echo '{"accountingIntervalSeconds": 3600}' >"$DIR/cg.json"
-cg() { # OP CALLS: prints the supervisor's total Ir
+cg() { # OP CALLS [dfront]: prints the supervisor's total Ir
         rm -f "$DIR/cg.out"
         valgrind --tool=callgrind --callgrind-out-file="$DIR/cg.out" \
-                "$BIN/dockgated" --config "$DIR/cg.json" --socket "$DIR/cg.sock" --engine "$ENG" \
+                "$BIN/dockgated" --config "$DIR/cg.json" --socket "$DIR/cg.sock" \
+                --docker-socket "$DIR/cg-d.sock" --engine "$ENG" \
                 --policy "$DIR/policy.json" --worker "$BIN/dockgate-worker" \
                 --worker-user nobody --pool 2 --log-level info \
                 </dev/null >"$DIR/cg-gw.log" 2>&1 &
@@ -317,20 +322,29 @@ cg() { # OP CALLS: prints the supervisor's total Ir
                 sleep 0.1
                 i=$((i + 1))
         done
-        DGB_GATEWAY=$DIR/cg.sock DGB_RESULTS="" "$DGB" count "$1" "$2" >&2 || true
+        if [ -n "${3:-}" ]; then
+                DGB_DFRONT=$DIR/cg-d.sock DGB_RESULTS="" "$DGB" count "$1" "$2" >&2 || true
+        else
+                DGB_GATEWAY=$DIR/cg.sock DGB_RESULTS="" "$DGB" count "$1" "$2" >&2 || true
+        fi
         kill "$CG_PID" 2>/dev/null || true
         wait "$CG_PID" 2>/dev/null || true
         sed -n 's/^summary: //p' "$DIR/cg.out" | head -n 1
 }
-if [ "$ROWS" = all ] && [ "${BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null 2>&1; then
-        for op in ping inspect; do
-                a=$(cg "$op" 200)
-                b=$(cg "$op" 2200)
+if { [ "$ROWS" = all ] || [ "$ROWS" = kept ]; } && [ "${BENCH_CALLGRIND:-1}" = 1 ] &&
+        command -v valgrind >/dev/null 2>&1; then
+        for op in ping inspect dfront-inspect; do
+                case $op in
+                dfront-*) o=${op#dfront-} df=1 what="Docker-front $o" ;;
+                *) o=$op df="" what=$op ;;
+                esac
+                a=$(cg "$o" 200 $df)
+                b=$(cg "$o" 2200 $df)
                 cp "$DIR/cg.out" "$BUILD/bench/callgrind.$op.out" 2>/dev/null || true
-                "$DGB" figure "supervisor instructions per $op (callgrind)" Ir \
+                "$DGB" figure "supervisor instructions per $what (callgrind)" Ir \
                         "$(((${b:-0} - ${a:-0}) / 2000))"
         done
-        echo "  (profiles: $BUILD/bench/callgrind.ping.out and .inspect.out; callgrind_annotate)"
+        echo "  (profiles: $BUILD/bench/callgrind.{ping,inspect,dfront-inspect}.out; callgrind_annotate)"
 fi
 
 "$DGB" targets

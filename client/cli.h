@@ -5,6 +5,8 @@
 #ifndef DG_CLI_H
 #define DG_CLI_H
 
+#include <sys/types.h>
+
 #include <time.h>
 
 #include "dgclient.h"
@@ -93,7 +95,15 @@ int attach_verb(struct cli *cli, int argc, char **argv);   /* exec.c */
 struct raw_io;
 int exec_io_setup(struct cli *cli, int in, int tty, struct raw_io *io);
 int exec_run_session(struct cli *cli, const char *id, int in, struct raw_io *io, int *code);
-int cp_verb(struct cli *cli, int argc, char **argv); /* cp.c */
+int cp_verb(struct cli *cli, int argc, char **argv);    /* cp.c */
+int build_verb(struct cli *cli, int argc, char **argv); /* build.c */
+/*
+ * cp.c: /bin/tar with argv, its stdin (create 0: extract) or stdout (create 1)
+ * the pipe end returned (-1: errno); and its wait, whose failure becomes the
+ * verb's only when rc is CLI_OK.
+ */
+int cp_tar(char *const argv[], int create, pid_t *pid);
+int cp_tar_wait(struct cli *cli, pid_t pid, int rc);
 int system_version(struct cli *cli, int argc, char **argv);
 int system_ping(struct cli *cli, int argc, char **argv);
 int usage_verb(struct cli *cli, int argc, char **argv);     /* usage.c */

@@ -81,7 +81,7 @@ static int cp_parts(const char *path, char **dir, char **base)
 }
 
 /* Starts tar with argv; its stdin (extract) or stdout (create) is the pipe end returned. */
-static int cp_tar(char *const argv[], int create, pid_t *pid)
+int cp_tar(char *const argv[], int create, pid_t *pid)
 {
         int p[2];
 
@@ -105,7 +105,7 @@ static int cp_tar(char *const argv[], int create, pid_t *pid)
 }
 
 /* Waits for tar; a failure of its own becomes the verb's only if the copy went well. */
-static int cp_tar_wait(struct cli *cli, pid_t pid, int rc)
+int cp_tar_wait(struct cli *cli, pid_t pid, int rc)
 {
         int status;
 

@@ -42,6 +42,10 @@ static const struct main_verb main_verbs[] = {
      "connect to a container's main process, exit with its code"},
     {"cp", cp_verb, "cp CONTAINER:SRC DEST|-  or  cp SRC|- CONTAINER:DEST",
      "copy files or directories between a container and here"},
+    {"build", build_verb,
+     "build [-t NAME[:TAG]] [-f FILE] [--build-arg KEY[=VALUE]]... [--target STAGE]\n"
+     "       [--label KEY=VALUE]... [--no-cache] DIR",
+     "build an image from DIR's Dockerfile, tagged as yours (<you>/NAME:TAG)"},
     {"logs", container_logs, "logs [-f] [-t] [--tail N] [--since TIME] CONTAINER",
      "print a container's output (-f: follow, -t: timestamps)"},
     {"start", container_start, "start CONTAINER...", "start containers"},

@@ -107,7 +107,8 @@ static json_t *mpjson_unpack_map(const msgpack_object_map *map, int depth)
                         goto bad;
                 if ((val = mpjson_unpack_depth(&kv->val, depth + 1)) == NULL)
                         goto bad;
-                if (json_object_setn_new(obj, key, kv->key.via.str.size, val) < 0)
+                /* Checked above: no second UTF-8 scan in jansson. */
+                if (json_object_setn_new_nocheck(obj, key, kv->key.via.str.size, val) < 0)
                         goto bad;
         }
         return obj;
@@ -151,7 +152,7 @@ static json_t *mpjson_unpack_depth(const msgpack_object *o, int depth)
         case MSGPACK_OBJECT_STR:
                 if (!utf8_valid(mpjson_str_ptr(o), o->via.str.size))
                         return NULL;
-                return json_stringn(mpjson_str_ptr(o), o->via.str.size);
+                return json_stringn_nocheck(mpjson_str_ptr(o), o->via.str.size);
         case MSGPACK_OBJECT_ARRAY:
                 if (depth >= MPJSON_MAX_DEPTH)
                         return NULL;

@@ -262,6 +262,7 @@ static const struct field_spec f_build[] = {
     S_STR("remote", 1, 4096, 0), /* refused: remote contexts are FORBIDDEN */
     S_STR("version", 1, 8, 0),   /* "1" only: BuildKit ("2") is FORBIDDEN */
     S_BOOL("gzip"),              /* refused: compressed contexts */
+    S_BOOL("noCache"),           /* the engine's nocache: no step from its cache */
     S_END,
 };
 

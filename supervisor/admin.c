@@ -22,6 +22,7 @@
 #include "account.h"
 #include "admin.h"
 #include "audit.h"
+#include "evrelay.h"
 #include "log.h"
 #include "ops_impl.h"
 #include "pool.h"
@@ -238,6 +239,9 @@ static void admin_render(struct evbuffer *b, const struct sv *sv)
                     sv->cfg.pool_size);
         admin_gauge(b, "dockgate_pending_peers", "Accepted peers waiting for a worker.",
                     sv->npending);
+        admin_gauge(b, "dockgate_event_relays",
+                    "Non-admin event streams the supervisor filters (evrelay.h).",
+                    evrelays_count(sv->evrelays));
         admin_audit(b, sv);
 }
 

@@ -33,7 +33,9 @@
 #include "quota.h"
 #include "rate.h"
 #include "lease.h"
+#include "buildtab.h"
 #include "exectab.h"
+#include "evrelay.h"
 #include "sampler.h"
 #include "supervisor.h"
 #include "wlog.h"
@@ -466,6 +468,10 @@ static int open_records(struct sv *sv)
                 fatalx("cannot start the lease reaper");
         if ((sv->execs = exectab_new()) == NULL)
                 fatalx("cannot make the exec table");
+        if ((sv->evrelays = evrelays_new(sv->base, sv->engine)) == NULL)
+                fatalx("cannot make the events relays");
+        if ((sv->builds = buildtab_new()) == NULL)
+                fatalx("cannot make the build table");
         if (sv->cfg.admin_socket[0] != '\0' &&
             (sv->admin = admin_open(sv, sv->cfg.admin_socket)) == NULL)
                 return -1;
@@ -478,6 +484,8 @@ static void close_records(struct sv *sv)
         admin_close(sv->admin);
         lease_free(sv->lease);
         exectab_free(sv->execs);
+        evrelays_free(sv->evrelays);
+        buildtab_free(sv->builds);
         sampler_free(sv->sampler);
         account_save(sv->account);
         audit_close(sv->audit);

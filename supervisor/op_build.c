@@ -22,11 +22,13 @@
  */
 #include <event2/event.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "build_images.h"
+#include "buildtab.h"
 #include "imageref.h"
 #include "log.h"
 #include "ops_impl.h"
@@ -43,6 +45,7 @@ struct build_run {
         json_t *images;              /* the worker's list, once checked (owned) */
         size_t next;                 /* the image whose presence is asked now */
         int asked;                   /* MSG_BUILD_IMAGES came */
+        struct build_slot *slot;     /* one of the peer's build.concurrent (buildtab.h) */
 };
 
 static void build_run_free(void *p)
@@ -54,6 +57,7 @@ static void build_run_free(void *p)
         if (b->timer != NULL)
                 event_free(b->timer);
         json_decref(b->images);
+        buildtab_release(b->slot);
         free(b);
 }
 
@@ -271,6 +275,8 @@ static int build_query(struct call *c, const char *tag, char *q, size_t len)
                 bad |= build_param(q, len, "t", tag);
         if (target != NULL)
                 bad |= build_param(q, len, "target", target);
+        if (json_is_true(json_object_get(c->input, "noCache")))
+                bad |= build_param(q, len, "nocache", "1");
         if (args != NULL)
                 bad |= build_param_json(q, len, "buildargs", args);
         if (mem > 0) {
@@ -288,6 +294,28 @@ static int build_query(struct call *c, const char *tag, char *q, size_t len)
                 return -1;
         }
         return 0;
+}
+
+/* One of the peer's build.concurrent slots for b, held until the call is freed; -1 after
+ * failing c. */
+static int build_slot_take(struct call *c, struct build_run *b)
+{
+        struct buildtab *t = c->worker->sv->builds;
+        int64_t max = c->peer->build.concurrent;
+
+        if (t != NULL && (b->slot = buildtab_take(t, c->peer->name, max)) != NULL)
+                return 0;
+        if (t != NULL && errno == EBUSY) {
+                call_fail_details(
+                    c, DG_RATE_LIMITED,
+                    json_pack("{s:i,s:I}", "retryAfterMs", 1000, "limit", (json_int_t)max),
+                    "peer %s has %lld build(s) running already, the most the "
+                    "policy allows (build.concurrent); retry when one ended",
+                    c->peer->name, (long long)max);
+                return -1;
+        }
+        call_fail(c, DG_INTERNAL, "out of memory");
+        return -1;
 }
 
 void op_image_build(struct call *c)
@@ -312,6 +340,8 @@ void op_image_build(struct call *c)
         b->c = c;
         st->own = b;
         st->own_free = build_run_free;
+        if (build_slot_take(c, b) == -1)
+                return;
         if ((tag != NULL && build_tag(c, tag, b->tag, sizeof(b->tag)) == -1) ||
             build_query(c, b->tag, q, sizeof(q)) == -1)
                 return;

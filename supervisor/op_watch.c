@@ -5,21 +5,23 @@
  * JSON stream (worker/stream_stats.c, worker/stream_events.c).
  *
  * SECURITY (invariant 3): what a peer may see of the engine's events is
- * decided here, in the filter written into the request, never by the
- * worker, which is the peer's side.  A non-admin peer's filter names its
- * owner label and the types container, network and volume: the engine then
- * sends only events whose actor carries that label.  Engine 20.10 puts
- * labels in the attributes of container events only; network and volume
- * events carry none, so a non-admin peer gets no network or volume events
- * at all (never another peer's, never an unlabelled actor's).  Admins get
- * every event they ask for.
+ * decided in the supervisor, never by the worker, which is the peer's side.
+ * A non-admin peer's request names the types container, network and volume
+ * (and the peer's own filters), and the supervisor reads the engine's
+ * stream itself (evrelay.c): a container event passes when its actor's
+ * attributes carry the peer's owner label, a network or volume event when
+ * the actor is one of the peer's own (Engine 20.10 puts no labels in
+ * those events, so no engine filter can tell).  Admins get every event
+ * they ask for, straight from the engine.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "evrelay.h"
 #include "filters.h"
 #include "ops_impl.h"
+#include "pool.h"
 #include "profile.h"
 
 #define WATCH_FILTER_MAX 2048 /* the escaped filters value */
@@ -78,13 +80,13 @@ static int events_type_owned(const char *t)
 }
 
 /*
- * {"type": [...], "label": ["<owner>=<peer>"]} (no label for admins), or
- * NULL after answering the call.
+ * {"type": [...], ...the peer's filters}, or NULL after answering the call.
+ * The owner label is not in it: for a non-admin, evrelay.c checks each
+ * event's owner.
  */
 static json_t *events_filter(struct call *c)
 {
         json_t *in = json_object_get(c->input, "types"), *types, *f, *v;
-        char label[256];
         const char *t;
         size_t i;
 
@@ -128,16 +130,9 @@ static json_t *events_filter(struct call *c)
                 json_array_append_new(types, json_string("network"));
                 json_array_append_new(types, json_string("volume"));
         }
-        if (engine_path(label, sizeof(label), "%s=%s", c->policy->owner_label, c->peer->name) ==
-            -1) {
-                json_decref(f);
-                call_fail(c, DG_INTERNAL, "owner label too long");
-                return NULL;
-        }
         /*
-         * SECURITY: an engine that ORs several label filters (profile.h)
-         * would send the peer every actor carrying its own label or another
-         * tenant's with the peer's: its label filters are refused there.
+         * An engine that ORs several label filters (profile.h) would not
+         * narrow the stream by the peer's labels as asked: refused there.
          */
         if (engine_profile(c->engine)->events_labels_ored &&
             json_array_size(json_object_get(f, "label")) > 0) {
@@ -148,10 +143,11 @@ static json_t *events_filter(struct call *c)
                           profile_display_name(engine_profile(c->engine)));
                 return NULL;
         }
-        /* The peer's own label filters stay, ANDed with its owner label. */
-        if (json_object_get(f, "label") == NULL)
-                json_object_set_new(f, "label", json_array());
-        json_array_append_new(json_object_get(f, "label"), json_string(label));
+        /*
+         * The peer's own label filters go to the engine: they narrow the
+         * stream (to container events: network and volume events carry no
+         * labels, as on the engine itself).
+         */
         return f;
 }
 
@@ -185,7 +181,7 @@ void op_system_events(struct call *c)
         char times[100], esc[WATCH_FILTER_MAX], path[WATCH_FILTER_MAX + 200];
         json_t *f;
         char *txt;
-        int rc;
+        int rc, fd;
 
         if (events_times(c, times, sizeof(times)) == -1 || (f = events_filter(c)) == NULL)
                 return;
@@ -202,15 +198,21 @@ void op_system_events(struct call *c)
                 call_fail(c, DG_INTERNAL, "events filter too long");
                 return;
         }
-        /*
-         * Presentation only (the engine already filtered): the worker shows a
-         * non-admin its own names without the namespace, and drops the
-         * reserved labels, as inspect and list do.
-         */
-        if (c->peer->admin)
+        if (c->peer->admin) {
                 ops_stream(c, "GET", path, NULL, "events", json_object());
-        else
-                ops_stream(c, "GET", path, NULL, "events",
-                           json_pack("{s:s+,s:s}", "namePrefix", c->peer->name, ".",
-                                     "ownerLabel", c->policy->owner_label));
+                return;
+        }
+        /*
+         * The supervisor's filter (evrelay.c), then presentation only: the
+         * worker shows a non-admin its own names without the namespace, and
+         * drops the reserved labels, as inspect and list do.
+         */
+        if ((fd = evrelay_start(c->worker->sv->evrelays, path, c->peer->name,
+                                c->policy->owner_label)) == -1) {
+                call_fail(c, DG_UNAVAILABLE, "the Docker Engine cannot be reached");
+                return;
+        }
+        call_stream(c, fd, "events",
+                    json_pack("{s:s+,s:s}", "namePrefix", c->peer->name, ".", "ownerLabel",
+                              c->policy->owner_label));
 }

@@ -30,6 +30,8 @@ struct pool_up;
 struct lease;
 struct exectab;
 struct zygotes;
+struct evrelays;
+struct buildtab;
 
 #define UNCLAIMED_MAX 32
 
@@ -71,12 +73,14 @@ struct sv {
         struct wlog *wlog; /* workers' stderr, relayed to our log */
         int wlog_fd;       /* its write end: every worker's fd 2 */
 
-        struct audit *audit;     /* NULL: no audit log (audit.h) */
-        struct account *account; /* per-peer accounting (account.h) */
-        struct sampler *sampler; /* engine sampling for accounting */
-        struct admin *admin;     /* the admin socket, or NULL */
-        struct lease *lease;     /* the lease reaper (lease.h) */
-        struct exectab *execs;   /* the exec instances peers made (exectab.h) */
+        struct audit *audit;       /* NULL: no audit log (audit.h) */
+        struct account *account;   /* per-peer accounting (account.h) */
+        struct sampler *sampler;   /* engine sampling for accounting */
+        struct admin *admin;       /* the admin socket, or NULL */
+        struct lease *lease;       /* the lease reaper (lease.h) */
+        struct exectab *execs;     /* the exec instances peers made (exectab.h) */
+        struct buildtab *builds;   /* the builds each peer has running (buildtab.h) */
+        struct evrelays *evrelays; /* non-admin peers' event streams (evrelay.h) */
 
         int shutting_down;
 };

@@ -48,7 +48,9 @@ enum droute_relay {
         DRELAY_HIJACK,   /* attach, exec start: the connection becomes a byte pipe */
         DRELAY_EVENTS,   /* chunked, each event line presented (dapi_events.c) */
         DRELAY_ARCHIVE, /* a tar, chunked, with the engine's path stat header; HEAD: the head */
-        DRELAY_PUT, /* the peer's body (a tar, checked: tar.h) as the engine's chunked body */
+        DRELAY_PUT,   /* the peer's body (a tar, checked: tar.h) as the engine's chunked body */
+        DRELAY_BUILD, /* a build: the context as PUT's body, held for the supervisor's approval
+                         of its images, then the engine's progress rendered (dapi_build.c) */
 };
 
 struct droute {
@@ -107,6 +109,7 @@ struct dapi {
         int upgrade;       /* Connection: Upgrade, Upgrade: tcp (the 101 form of a hijack) */
         int close_after;   /* the peer asked for Connection: close */
         int json_carriage; /* this request's call is JSON though its route is raw (detach) */
+        int quiet;         /* POST /build?q=1: the progress shows only the image ID */
         uint64_t bytes_in, bytes_out;
         struct drelay *relay;
 };
@@ -165,6 +168,30 @@ struct devents *devents_new(const json_t *opts); /* NULL: bad options */
 int devents_feed(struct devents *e, struct dapi *d, const char *buf, size_t len); /* -1: bad */
 void devents_free(struct devents *e);
 
+/* dapi_build.c: POST /build (docker build), its query, context and progress. */
+int dbuild_in(struct dapi *d, json_t *input);              /* the route's translation */
+int dbuild_refuse_buildkit(struct dapi *d, json_t *input); /* POST /session, /grpc */
+struct dbuild;
+/* From the supervisor's build options (worker/build.h); NULL: not its shape (err). */
+struct dbuild *dbuild_new(const json_t *opts, int quiet,
+                          void (*emit)(void *arg, const unsigned char *p, size_t n), void *arg,
+                          char *err, size_t errlen);
+void dbuild_free(struct dbuild *b);
+/* Context bytes: checked (tar.h, the size cap) and emitted; -1: refused (dbuild_error). */
+int dbuild_context(struct dbuild *b, const unsigned char *p, size_t n);
+/* The context ended: 0 with *images a new {ref, line} array, or -1 (dbuild_error). */
+int dbuild_context_end(struct dbuild *b, json_t **images);
+/* Why the context was refused, and its status (403 policy, 400 malformed). */
+const char *dbuild_error(const struct dbuild *b, int *status, const char **code);
+/* The engine's progress, rendered to d as the engine's JSON lines; -1: malformed. */
+int dbuild_progress(struct dbuild *b, struct dapi *d, const char *buf, size_t len);
+/* The progress ended: 1 when the engine reported the build failed (an error record). */
+int dbuild_progress_end(struct dbuild *b, struct dapi *d);
+/* The supervisor's {imageId, tags}: the ID line of a quiet build. */
+void dbuild_result(struct dbuild *b, struct dapi *d, const json_t *output);
+/* A failure after the progress began: an error record, as the engine ends a failed build. */
+void dbuild_fail_record(struct dapi *d, const char *message);
+
 /* dapi_relay.c */
 void drelay_start(struct dapi *d, struct msg *m); /* takes m->fd */
 /*
@@ -173,6 +200,8 @@ void drelay_start(struct dapi *d, struct msg *m); /* takes m->fd */
  */
 void drelay_peer_input(struct dapi *d);
 void drelay_free(struct drelay *r);
+/* A build's supervisor messages while it streams (approval, the image, a failure). */
+void drelay_build_msg(struct dapi *d, struct msg *m);
 /* The peer's queue went below DAPI_OUT_LOW: read the engine again. */
 void drelay_resume(struct dapi *d);
 

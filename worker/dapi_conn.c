@@ -74,7 +74,7 @@ static void dapi_request_clear(struct dapi *d)
         d->route = NULL;
         d->route_name[0] = '\0';
         d->capture[0] = '\0';
-        d->head_only = d->upgrade = d->json_carriage = 0;
+        d->head_only = d->upgrade = d->json_carriage = d->quiet = 0;
         d->probing = d->chunked_open = 0;
         json_decref(d->held);
         d->held = NULL;
@@ -415,7 +415,8 @@ static void dapi_on_read(evutil_socket_t fd, short what, void *arg)
                 evbuffer_drain(d->in, evbuffer_get_length(d->in)); /* lingering */
                 break;
         case DA_STREAMING:
-                if (d->route != NULL && d->route->relay == DRELAY_PUT) {
+                if (d->route != NULL &&
+                    (d->route->relay == DRELAY_PUT || d->route->relay == DRELAY_BUILD)) {
                         drelay_peer_input(d);
                         break;
                 }
@@ -472,6 +473,22 @@ static void dapi_on_timer(evutil_socket_t fd, short what, void *arg)
         }
 }
 
+/* A request whose route streams its body (docker build): its head is routed first. */
+static int dapi_streamed(enum http_method method, const char *url)
+{
+        char err[128], capture[DAPI_CAPTURE_MAX + 1];
+        const struct droute *r = NULL;
+        struct dpath p;
+        int status;
+
+        memset(&p, 0, sizeof(p));
+        if (dpath_parse(url, &p, &status, err, sizeof(err)) == 0)
+                r = droute_find(http_method_str(method), p.path, capture, sizeof(capture),
+                                &status);
+        dpath_clear(&p);
+        return r != NULL && r->relay == DRELAY_BUILD;
+}
+
 struct dapi *dapi_new(struct session *s)
 {
         struct dapi *d;
@@ -490,6 +507,7 @@ struct dapi *dapi_new(struct session *s)
             d->timer == NULL || event_add(d->rd, NULL) == -1)
                 fatalx("cannot set up the peer connection");
         dreq_init(&d->reader, DREQ_BODY_MAX);
+        d->reader.streamed = dapi_streamed;
         dapi_timer_arm(d);
         return d;
 }
@@ -503,6 +521,10 @@ void dapi_msg(struct dapi *d, struct msg *m)
         if (!d->in_call || m->seq != d->seq) {
                 /* An answer to a call the peer gave up (we sent MSG_CANCEL first). */
                 log_debug("dropping %s for call %" PRIu64, msg_type_name(m->type), m->seq);
+                return;
+        }
+        if (d->state == DA_STREAMING && d->route != NULL && d->route->relay == DRELAY_BUILD) {
+                drelay_build_msg(d, m);
                 return;
         }
         if (d->state != DA_WAITING) {

@@ -28,6 +28,16 @@
  *   engine applies nothing from that entry on.  The engine's answer, once
  *   the body ended, is the answer.
  *
+ * - build (docker build): the body as put's, through dapi_build.c's checks
+ *   (the tar rules, the size cap, the Dockerfile read); its last chunk is
+ *   held until the supervisor approved the Dockerfile's images
+ *   (MSG_BUILD_IMAGES, then MSG_RESULT).  The engine's progress goes on
+ *   chunked, each line re-written (dapi_build.c); when it ended the
+ *   supervisor is told (MSG_STREAM_END) and its {imageId, tags} ends the
+ *   answer.  A refusal before the engine answered is the answer's status;
+ *   one after it (the build's time is up) an error record, as the engine
+ *   ends a failed build.
+ *
  * An engine refusal (status not 2xx) is answered with its status and its
  * message.  Back-pressure both ways: the side that reads stops while the
  * other has more than DAPI_OUT_HIGH queued.
@@ -40,6 +50,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chan.h"
 #include "dapi.h"
 #include "http.h"
 #include "log.h"
@@ -66,7 +77,12 @@ struct drelay {
         int answered; /* HEAD of an archive: the answer went out, the rest is not read */
         struct tar_check *tar; /* DRELAY_PUT */
         enum tar_status tar_failed;
-        int put_done; /* the body's last chunk is queued */
+        int put_done;         /* the body's last chunk is queued */
+        struct dbuild *build; /* DRELAY_BUILD */
+        int build_refused;    /* its context was refused */
+        int held;             /* its images went to the supervisor: the last chunk waits */
+        int approved;         /* ... and it went */
+        int waiting;          /* the progress ended: the supervisor's {imageId, tags} is owed */
 };
 
 #define DRELAY_STAT_HEADER "X-Docker-Container-Path-Stat"
@@ -165,7 +181,13 @@ static int drelay_body(void *arg, const char *buf, size_t len)
         }
         if (d->route->relay == DRELAY_HIJACK)
                 dapi_send(d, buf, len);
-        else if (r->events != NULL) {
+        else if (r->build != NULL) {
+                if (!r->bad && dbuild_progress(r->build, d, buf, len) == -1) {
+                        log_warnx("build: an engine line that cannot be presented");
+                        r->bad = 1;
+                        return -1;
+                }
+        } else if (r->events != NULL) {
                 if (!r->bad && devents_feed(r->events, d, buf, len) == -1) {
                         log_warnx("events: an engine line that cannot be presented");
                         r->bad = 1;
@@ -186,11 +208,41 @@ static int drelay_done(void *arg)
 
 static const struct http_read_cb drelay_cb = {drelay_head, drelay_body, drelay_done};
 
+/* A build's progress ended well: the supervisor looks the image up, then the answer ends. */
+static void drelay_build_end(struct drelay *r)
+{
+        struct dapi *d = r->d;
+        struct msg m;
+
+        if (dbuild_progress_end(r->build, d)) {
+                /* The engine said why (RUN failed...); the call ends, which ends the build. */
+                dapi_chunk(d, NULL, 0);
+                dapi_finish_close(d, "DOCKER_ERROR");
+                return;
+        }
+        if (!r->approved) {
+                dbuild_fail_record(d, "the engine ended the build early");
+                dapi_chunk(d, NULL, 0);
+                dapi_finish_close(d, "DOCKER_ERROR");
+                return;
+        }
+        event_del(r->rd);
+        r->waiting = 1;
+        msg_init(&m, MSG_STREAM_END);
+        m.seq = d->seq;
+        chan_send(d->s->chan, &m);
+        msg_clear(&m);
+}
+
 /* The engine's answer ended (or broke): the request ends. */
 static void drelay_end(struct drelay *r, int broken)
 {
         struct dapi *d = r->d;
 
+        if (r->build != NULL && r->ok && !broken && !r->bad) {
+                drelay_build_end(r);
+                return;
+        }
         if (d->route->relay == DRELAY_PUT && r->ok && !broken) {
                 dapi_reply(d, 200, NULL, NULL, 0, NULL);
                 dapi_finish(d, "OK");
@@ -237,6 +289,8 @@ static void drelay_on_read(evutil_socket_t fd, short what, void *arg)
         if (n == -1)
                 log_debug("engine connection: %s", strerror(errno));
         rc = http_read_feed(&r->http, buf, n > 0 ? (size_t)n : 0, &used);
+        if (r->waiting)
+                return;
         if (r->eof || r->http.complete || r->answered) {
                 drelay_end(r, 0);
                 return;
@@ -288,13 +342,53 @@ static void drelay_put_emit(void *arg, const unsigned char *p, size_t n)
 static int drelay_put_body(void *arg, const char *p, size_t n)
 {
         struct drelay *r = arg;
-        enum tar_status st = tar_check_feed(r->tar, (const unsigned char *)p, n);
+        enum tar_status st;
 
+        if (r->build != NULL) {
+                if (dbuild_context(r->build, (const unsigned char *)p, n) == -1) {
+                        r->build_refused = 1;
+                        return -1;
+                }
+                return 0;
+        }
+        st = tar_check_feed(r->tar, (const unsigned char *)p, n);
         if (st != TAR_OK) {
                 r->tar_failed = st;
                 return -1;
         }
         return 0;
+}
+
+/* A build's context ended: its images go to the supervisor; -1 once refused. */
+static int drelay_build_held(struct drelay *r)
+{
+        struct msg m;
+        json_t *images;
+
+        if (dbuild_context_end(r->build, &images) == -1) {
+                r->build_refused = 1;
+                return -1;
+        }
+        msg_init(&m, MSG_BUILD_IMAGES);
+        m.seq = r->d->seq;
+        m.images = images;
+        chan_send(r->d->s->chan, &m);
+        msg_clear(&m);
+        r->held = 1;
+        r->put_done = 1;
+        return 0;
+}
+
+/* A build's context refused: its status and the checker's words; the engine is dropped. */
+static void drelay_build_refused(struct drelay *r)
+{
+        const char *code, *why;
+        int status;
+
+        why = dbuild_error(r->build, &status, &code);
+        log_info("build context refused: %s", why);
+        dapi_reply_error(r->d, status, "%s", why);
+        dapi_finish_close(r->d, code);
 }
 
 /* The PUT body held and arriving, through the request reader and the checker. */
@@ -311,9 +405,12 @@ static void drelay_put_input(struct drelay *r)
                 st = dreq_feed(&d->reader, p, len, &used);
                 d->bytes_in += used;
                 evbuffer_drain(d->in, used);
-                if (r->tar_failed != TAR_OK || st == DREQ_ERROR)
+                if (r->tar_failed != TAR_OK || r->build_refused || st == DREQ_ERROR)
                         break;
-                if (st == DREQ_DONE) {
+                if (st == DREQ_DONE && r->build != NULL) {
+                        if (drelay_build_held(r) == -1)
+                                break;
+                } else if (st == DREQ_DONE) {
                         if ((ts = tar_check_end(r->tar)) != TAR_OK) {
                                 r->tar_failed = ts;
                                 break;
@@ -324,6 +421,10 @@ static void drelay_put_input(struct drelay *r)
                 }
                 if (used == 0)
                         break;
+        }
+        if (r->build_refused) {
+                drelay_build_refused(r);
+                return;
         }
         if (r->tar_failed != TAR_OK) {
                 log_info("archive put refused: %s", tar_check_error(r->tar));
@@ -348,7 +449,8 @@ void drelay_peer_input(struct dapi *d)
 {
         struct drelay *r = d->relay;
 
-        if (r != NULL && d->route->relay == DRELAY_PUT && d->state == DA_STREAMING) {
+        if (r != NULL && (d->route->relay == DRELAY_PUT || d->route->relay == DRELAY_BUILD) &&
+            d->state == DA_STREAMING) {
                 drelay_put_input(r);
                 return;
         }
@@ -407,12 +509,55 @@ void drelay_start(struct dapi *d, struct msg *m)
                 fatalx("events: bad stream options from the supervisor");
         d->relay = r;
         d->state = DA_STREAMING;
-        if (d->route->relay == DRELAY_PUT) {
-                if ((r->tar = tar_check_new(drelay_put_emit, r)) == NULL)
+        if (d->route->relay == DRELAY_BUILD) {
+                char err[256];
+
+                if ((r->build = dbuild_new(m->opts, d->quiet, drelay_put_emit, r, err,
+                                           sizeof(err))) == NULL)
+                        fatalx("build: bad stream options from the supervisor: %s", err);
+        }
+        if (d->route->relay == DRELAY_PUT || d->route->relay == DRELAY_BUILD) {
+                if (r->build == NULL && (r->tar = tar_check_new(drelay_put_emit, r)) == NULL)
                         fatalx("out of memory");
                 dreq_body_stream(&d->reader, drelay_put_body, r);
                 drelay_put_input(r);
         }
+}
+
+void drelay_build_msg(struct dapi *d, struct msg *m)
+{
+        struct drelay *r = d->relay;
+        int code;
+
+        if (r == NULL || r->build == NULL)
+                fatalx("%s for a request that is no build", msg_type_name(m->type));
+        if (m->type == MSG_FAIL) {
+                code = dg_err_parse(m->code);
+                if (code <= DG_OK || code >= DG_ERR_COUNT)
+                        fatalx("MSG_FAIL with unknown code \"%s\"", m->code);
+                if (r->ok) {
+                        /* The progress is under way: the engine's way to end a failed build. */
+                        dbuild_fail_record(d, m->text);
+                        dapi_chunk(d, NULL, 0);
+                } else
+                        dapi_reply_fail(d, (enum dg_err)code, m->text, m->details);
+                dapi_finish_close(d, m->code);
+                return;
+        }
+        if (m->type != MSG_RESULT)
+                fatalx("unexpected %s for a build", msg_type_name(m->type));
+        if (!r->waiting) {
+                if (!r->held || r->approved)
+                        fatalx("MSG_RESULT for a build not waiting for approval");
+                r->approved = 1;
+                if (evbuffer_add(r->toeng, "0\r\n\r\n", 5) == -1 ||
+                    event_add(r->wr, NULL) == -1)
+                        fatalx("out of memory");
+                return;
+        }
+        dbuild_result(r->build, d, m->output);
+        dapi_chunk(d, NULL, 0);
+        dapi_finish_close(d, "OK");
 }
 
 void drelay_free(struct drelay *r)
@@ -425,6 +570,7 @@ void drelay_free(struct drelay *r)
         evbuffer_free(r->toeng);
         devents_free(r->events);
         tar_check_free(r->tar);
+        dbuild_free(r->build);
         close(r->fd);
         free(r);
 }

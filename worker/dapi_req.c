@@ -158,7 +158,7 @@ static int dreq_on_headers_complete(http_parser *p)
                 return dreq_fail(r, 400, "Content-Length together with Transfer-Encoding");
         q->method = (enum http_method)p->method;
         q->keep_alive = http_should_keep_alive(p);
-        if (q->method == HTTP_PUT) {
+        if (q->method == HTTP_PUT || (r->streamed != NULL && r->streamed(q->method, q->url))) {
                 /* Streamed, never held: the route decides (dreq_body_stream). */
                 r->head_paused = 1;
                 http_parser_pause(p, 1);
@@ -232,9 +232,11 @@ void dreq_free(struct dreq_reader *r)
 void dreq_reset(struct dreq_reader *r)
 {
         size_t max = r->body_max;
+        int (*streamed)(enum http_method, const char *) = r->streamed;
 
         dreq_free(r);
         dreq_init(r, max);
+        r->streamed = streamed;
 }
 
 /* "PRI * HTTP/2.0": the HTTP/2 connection preface, refused in words. */

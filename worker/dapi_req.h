@@ -26,7 +26,8 @@ enum dreq_status {
         DREQ_MORE = 0, /* all input taken, the request is not complete */
         DREQ_DONE,     /* one request is complete; *used says where it ended */
         DREQ_ERROR,    /* refused: status and err say how to answer */
-        DREQ_HEAD      /* a PUT's head is complete; its body waits for dreq_body_stream */
+        DREQ_HEAD      /* a streamed request's head (PUT, streamed()) is complete; its body
+                          waits for dreq_body_stream */
 };
 
 struct dreq {
@@ -50,6 +51,12 @@ struct dreq_reader {
         size_t head_bytes;
         int started;     /* a byte of this request was seen */
         int head_paused; /* a PUT's head was read and its body is not (DREQ_HEAD) */
+        /*
+         * Whether a request other than a PUT streams its body too (POST
+         * /build): asked with the method and target once the head is read;
+         * NULL: only PUTs do.  Kept across dreq_reset.
+         */
+        int (*streamed)(enum http_method method, const char *url);
         /* A streamed body (PUT): each piece goes here instead of req.body. */
         int (*body_cb)(void *arg, const char *p, size_t n); /* -1: stop (err set by caller) */
         void *body_arg;

@@ -446,6 +446,13 @@ static const char *const q_force[] = {"force", NULL};
 static const char *const q_img_list[] = {"all", "digests", "filters", "filter", NULL};
 static const char *const q_img_remove[] = {"force", "noprune", NULL};
 static const char *const q_img_tag[] = {"repo", "tag", NULL};
+static const char *const q_build[] = {
+    "t",        "dockerfile",  "buildargs",  "target",      "labels",       "q",
+    "rm",       "forcerm",     "nocache",    "pull",        "remote",       "version",
+    "session",  "buildid",     "outputs",    "memory",      "memswap",      "cpushares",
+    "cpuquota", "cpuperiod",   "cpusetcpus", "cpusetmems",  "cgroupparent", "shmsize",
+    "ulimits",  "networkmode", "extrahosts", "securityopt", "squash",       "isolation",
+    "platform", "cachefrom",   NULL};
 static const char *const q_img_pull[] = {"fromImage", "tag",     "fromSrc",  "repo",
                                          "message",   "changes", "platform", NULL};
 
@@ -549,6 +556,11 @@ static const struct droute droute_table[] = {
      dob_out_created, DRELAY_NONE, NULL, 0, 0},
     {"DELETE", "/images/{name*}", "docker/image/remove", 0, q_img_remove, dob_in_img_remove,
      dob_out_img_remove, DRELAY_NONE, NULL, 0, 0},
+    /* --- build (dapi_build.c) --- */
+    {"POST", "/build", "docker/image/build", 1, q_build, dbuild_in, NULL, DRELAY_BUILD,
+     "application/json", 0, 0},
+    {"POST", "/session", NULL, 0, NULL, dbuild_refuse_buildkit, NULL, DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/grpc", NULL, 0, NULL, dbuild_refuse_buildkit, NULL, DRELAY_NONE, NULL, 0, 0},
     {NULL, NULL, NULL, 0, NULL, NULL, NULL, DRELAY_NONE, NULL, 0, 0},
 };
 

@@ -214,6 +214,14 @@ def proc_status(pid):
     return out
 
 
+def rss_kib(pid):
+    """pid's resident memory (VmRSS) in KiB, or None when it is gone."""
+    st = proc_status(pid)
+    if st is None or "VmRSS" not in st:
+        return None
+    return int(st["VmRSS"].split()[0])
+
+
 def proc_gone(pid):
     """True once pid has exited (gone or a zombie), from one read of /proc:
     two reads can see it alive and then gone."""
@@ -238,6 +246,33 @@ def wait_for(pred, timeout=30.0, step=0.05, what="condition"):
         if time.monotonic() > deadline:
             raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
         time.sleep(step)
+
+
+def wait_steady(read, timeout=30.0, step=0.5, near=None, what="a steady value"):
+    """Waits until read() gives the same value at two looks step seconds
+    apart (or values near(a, b) says are the same) and returns the last one.
+    For "it has stopped": a stalled data path, a queue that filled, a peer's
+    writes that block.  A false or None value never counts as steady."""
+    same = near or (lambda a, b: a == b)
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        v = read()
+        if v and last and same(last, v):
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.1fs waiting for %s (last %r, then %r)"
+                                 % (timeout, what, last, v))
+        last = v
+        time.sleep(step)
+
+
+def unread_bytes(sock):
+    """Bytes waiting in sock's receive queue (FIONREAD)."""
+    import fcntl
+    import struct
+    import termios
+    return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
 
 
 def served(host, path="/index.html"):
@@ -416,6 +451,25 @@ class Gateway:
         """Live children of the gateway that run the worker binary (the zygote is not one)."""
         return self._worker_binaries(False)
 
+    _WORKER_LINE = re.compile(r"worker (\d+) (spawned|forked by the zygote|serving)\b")
+
+    def idle_workers(self):
+        """Live workers that no stream has been handed yet: the idle pool.
+
+        From the log, which names each worker once spawned (or forked) and
+        once serving; read on from where the last look stopped, whole
+        lines only, and by the latest line per pid (pids are reused)."""
+        if not hasattr(self, "_idle_seen"):
+            self._idle_seen, self._idle_off = {}, 0
+        with open(self.log_path, "rb") as f:
+            f.seek(self._idle_off)
+            data = f.read()
+        data = data[:data.rfind(b"\n") + 1]
+        self._idle_off += len(data)
+        for m in self._WORKER_LINE.finditer(data.decode("utf-8", "replace")):
+            self._idle_seen[int(m.group(1))] = m.group(2) != "serving"
+        return [w for w in self.workers() if self._idle_seen.get(w)]
+
     def zygotes(self):
         """Live zygotes (config "zygote"): the worker binary named dockgate-zygote."""
         return self._worker_binaries(True)
@@ -502,12 +556,14 @@ def direct(engine):
         engine.remove(cid)
 
 
-def _run_docker_front(request, engine, engine_sock, prefix):
-    """_run_gateway with a Docker-API socket too, in a fresh directory named prefix*."""
+def _run_docker_front(request, engine, engine_sock, prefix, **kw):
+    """_run_gateway (kw: its policy...) with a Docker-API socket too, in a fresh
+    directory named prefix*."""
     d = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
     os.chmod(d, 0o755)
     sock = os.path.join(d, "docker.sock")
-    gen = _run_gateway(request, engine, engine_sock, args=["--docker-socket", sock])
+    gen = _run_gateway(request, engine, engine_sock,
+                       args=["--docker-socket", sock] + kw.pop("args", []), **kw)
     gw = next(gen)
     gw.docker_socket = sock
     yield gw

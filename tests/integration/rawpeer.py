@@ -153,6 +153,22 @@ class RawSession:
             elif c[0] == STDERR:
                 err += c[1]
 
+    def stty_shows(self, rows, cols):
+        """The size stty reports in a tty session, asked until it is the one sent.
+
+        A resize reaches the engine through the supervisor while stdin goes
+        straight to the process, so (as with docker's own CLI) a command typed
+        right after a resize may still see the old size; the size must arrive.
+        """
+        want = b"%d %d" % (rows, cols)
+        for _ in range(20):
+            self.stdin(b"stty size\n")
+            try:
+                return self.read_until(lambda b: want in b, timeout=0.5)
+            except TimeoutError:
+                continue
+        raise AssertionError("stty size never showed %r" % want)
+
     def close(self):
         self.peer.close()
 

@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from conftest import ALPHA_UID, BETA_UID, create_container, unique
+from conftest import ALPHA_UID, BETA_UID, create_container, unique, wait_for
 from peer import CallError
 import rawpeer
 
@@ -174,3 +174,126 @@ def test_build_off_by_default(gateway):
     with gateway.peer() as p:
         e = pytest.raises(CallError, rawpeer.RawSession, p, "docker/image/build", {})
     assert e.value.code == "FORBIDDEN" and "build.allow" in str(e.value)
+
+
+SLOW_RUN = b"FROM dgtest:latest\nRUN echo run-has-started && sleep 300\n"
+
+
+def run_containers(engine):
+    """The engine's containers (all states) running SLOW_RUN's RUN, by ID."""
+    return {c["Id"] for c in engine.ok("GET", "/containers/json?all=1")
+            if "run-has-started" in (c.get("Command") or "")}
+
+
+def start_slow_build(gw, engine, uid=None):
+    """A build whose RUN has started: (peer, session, the RUN container's ID)."""
+    p = gw.peer(uid=uid)
+    s = rawpeer.RawSession(p, "docker/image/build", {"tag": unique("slow")}, timeout=30)
+    s.stdin(context({"Dockerfile": SLOW_RUN}))
+    s.close_stdin()
+    s.read_until(lambda got: b"run-has-started" in got)
+    ids = wait_for(lambda: run_containers(engine), what="the RUN container")
+    return p, s, ids
+
+
+@pytest.mark.parametrize("how", ["abort", "disconnect"])
+def test_stopped_build_leaves_no_container(gw, engine, how):
+    before = engine_images(engine)
+    p, s, ids = start_slow_build(gw, engine)
+    if how == "abort":
+        s.control({"type": "abort"})
+        _, _, end = s.finish(20)
+        assert end["type"] == "error" and end["code"] == "ABORTED", end
+    p.close()
+    # the engine's build stops: its RUN container goes (forcerm), no image is left
+    wait_for(lambda: not (run_containers(engine) & ids), timeout=20,
+             what="the RUN container to go")
+    for cid in ids:
+        assert engine.http("GET", "/containers/%s/json" % cid)[0] == 404
+    assert engine_images(engine) == before
+
+
+def test_one_build_at_a_time_per_peer(gw, engine):
+    p, s, ids = start_slow_build(gw, engine)
+    try:
+        msg = refused(gw, {"Dockerfile": b"FROM dgtest:latest\n"}, "RATE_LIMITED",
+                      tag=unique("second"))
+        assert "build.concurrent" in msg, msg
+        # another peer's build is not held up by alpha's
+        out, end = build(gw, {"Dockerfile": b"FROM dgtest:latest\n"}, uid=BETA_UID,
+                         tag=unique("beta"))
+        assert end["type"] == "exit", (out[-300:], end)
+        engine.http("DELETE", "/images/%s?force=1" % end["imageId"])
+    finally:
+        p.close()
+    wait_for(lambda: not (run_containers(engine) & ids), timeout=20,
+             what="the RUN container to go")
+    # the slot is free again once the first build ended
+    out, end = build(gw, {"Dockerfile": b"FROM dgtest:latest\n"}, tag=unique("third"))
+    assert end["type"] == "exit", (out[-300:], end)
+    engine.http("DELETE", "/images/%s?force=1" % end["imageId"])
+
+
+# --- the dockgate CLI: dockgate build ---
+
+def dgbuild(gw, *args, uid=None, cwd=None):
+    import os
+    import subprocess
+    from conftest import binary
+    env = dict(os.environ, DOCKGATE_SOCKET=gw.socket)
+    return subprocess.run([binary("dockgate"), "build"] + list(args), env=env, cwd=cwd,
+                          user=uid, capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def ctxdir(tmp_path):
+    import os
+    os.chmod(tmp_path, 0o755)
+
+    def make(files):
+        for name, data in files.items():
+            p = tmp_path / name
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(data)
+        return str(tmp_path)
+    return make
+
+
+def test_cli_build_with_file_args_target_and_label(gw, images, engine, ctxdir, monkeypatch):
+    name = unique("cli")
+    d = ctxdir({"sub/Build.df": b"FROM dgtest:latest AS one\nARG A\nARG B\n"
+                                b"RUN echo \"$A $B\" > /ab\nFROM dgtest:latest\nRUN false\n",
+                "data.txt": b"x\n"})
+    monkeypatch.setenv("B", "from-env")
+    r = dgbuild(gw, "-t", name + ":3", "-f", d + "/sub/Build.df", "--build-arg", "A=given",
+                "--build-arg", "B", "--target", "one", "--label", "k=v", "--no-cache", d)
+    images.append("alpha/%s:3" % name)
+    assert r.returncode == 0, (r.stdout[-600:], r.stderr)
+    assert "Step 1/" in r.stdout and "Successfully tagged alpha/%s:3" % name in r.stdout, r.stdout
+    assert "Using cache" not in r.stdout, r.stdout
+    doc = engine.ok("GET", "/images/alpha/%s:3/json" % name)
+    assert doc["Config"]["Labels"]["k"] == "v", doc["Config"]["Labels"]
+    with gw.peer() as p:
+        cid = create_container(p, ["cat", "/ab"], image="alpha/%s:3" % name)
+        p.call("docker/container/start", {"containerId": cid})
+        p.call("docker/container/wait", {"containerId": cid})
+        recs, _ = p.subscribe("docker/container/logs", {"containerId": cid})
+        p.call("docker/container/remove", {"containerId": cid, "force": True})
+    assert "".join(x.get("text", "") for x in recs) == "given from-env\n", recs
+
+
+def test_cli_build_failures_say_what_to_do(gw, engine, ctxdir):
+    d = ctxdir({"Dockerfile": b"FROM alpha/never-built:1\n"})
+    r = dgbuild(gw, "-t", unique("nb"), d)
+    assert r.returncode == 1 and r.stderr.startswith("dockgate: NOT_FOUND: Dockerfile line 1"), r
+    assert "(dockgate pull alpha/never-built:1, or build it)" in r.stderr, r.stderr
+    r = dgbuild(gw, "-t", unique("df"), "-f", "/etc/hostname", d)
+    assert r.returncode == 2 and "must be inside the build's directory" in r.stderr, r.stderr
+    r = dgbuild(gw, "-t", "x", d + "/Dockerfile")
+    assert r.returncode == 2 and "not a directory" in r.stderr, r.stderr
+    r = dgbuild(gw, "--tga", "x", d)
+    assert r.returncode == 2 and "did you mean --tag" in r.stderr, r.stderr
+    d2 = ctxdir({"Dockerfile": b"FROM dgtest:latest\nRUN echo failing-step; exit 4\n"})
+    r = dgbuild(gw, "-t", unique("rf"), d2)
+    assert r.returncode == 1 and "failing-step" in r.stdout, r
+    assert "DOCKER_ERROR" in r.stderr and "non-zero code: 4" in r.stderr, r.stderr

@@ -10,7 +10,6 @@ calls of the same operations.
 import hashlib
 import json
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -22,6 +21,7 @@ from conftest import ALPHA_UID, BETA_UID, _run_docker_front, run_container, uniq
 from rawpeer import RawSession
 from test_docker_api import IMAGE
 from test_docker_api import docker as cli
+from tmuxterm import TmuxTerm, needs_tmux
 
 NO_EXEC = b"No such exec instance"
 
@@ -83,41 +83,22 @@ def test_cli_exec_stdin_binary_and_half_close(xfront, box):
     assert r.stdout.split()[0].decode() == hashlib.sha256(data).hexdigest()
 
 
-def tmux(*args, check=True):
-    return subprocess.run(["tmux"] + list(args), check=check, capture_output=True, text=True)
-
-
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@needs_tmux
 def test_cli_exec_it_under_tmux_with_resize(xfront, box):
-    session = unique("dgxtmux")
-    sock = "/tmp/%s.tmux" % session
     home = tempfile.mkdtemp(prefix="dgcli", dir="/tmp")
     cmd = ("HOME=%s DOCKER_HOST=unix://%s /usr/bin/docker exec -it %s sh; echo CLI-EXIT=$?; "
            "sleep 30" % (home, xfront.docker_socket, box))
-    tmux("-S", sock, "new-session", "-d", "-s", session, "-x", "90", "-y", "30", cmd)
     try:
-        def screen():
-            return tmux("-S", sock, "capture-pane", "-p", "-t", session).stdout
-
-        wait_for(lambda: "#" in screen() or "$" in screen(), timeout=15, what="a shell prompt")
-        tmux("-S", sock, "send-keys", "-t", session, "stty size", "Enter")
-        wait_for(lambda: re.search(r"^30 90\s*$", screen(), re.M), timeout=10,
-                 what="stty size 30 90 in:\n%s" % screen())
-        # POST /exec/{id}/resize: the container's terminal follows the window
-        tmux("-S", sock, "resize-window", "-t", session, "-x", "70", "-y", "20", check=False)
-        wait_for(lambda: (tmux("-S", sock, "send-keys", "-t", session, "clear; stty size",
-                               "Enter") and re.search(r"^20 70\s*$", screen(), re.M)),
-                 timeout=10, step=0.5, what="stty size 20 70 in:\n%s" % screen())
-        tmux("-S", sock, "send-keys", "-t", session, "exit 6", "Enter")
-        wait_for(lambda: "CLI-EXIT=6" in screen(), timeout=10,
-                 what="the exit code in:\n%s" % screen())
+        with TmuxTerm(cmd, 90, 30, prefix="dgxtmux") as t:
+            t.wait_prompt()
+            t.wait_size(30, 90)
+            # POST /exec/{id}/resize: the container's terminal follows the window
+            t.resize(70, 20)
+            t.wait_size(20, 70)
+            t.keys("exit 6", "Enter")
+            t.wait_screen("CLI-EXIT=6", what="the exit code")
     finally:
-        tmux("-S", sock, "kill-server", check=False)
         shutil.rmtree(home, ignore_errors=True)
-        try:
-            os.unlink(sock)
-        except OSError:
-            pass
 
 
 def test_cli_exec_detached_runs_on(xfront, box):

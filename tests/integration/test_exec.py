@@ -5,13 +5,9 @@ true}, then call.completed.  Raw carriage (PROTOCOL.md section 3): stdin
 chunks in, stdout/stderr chunks out, resize, half-close, abort, control exit.
 """
 
-import base64
 import hashlib
 import json
 import os
-import re
-import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -19,10 +15,10 @@ import time
 import pytest
 
 import rawpeer
-from conftest import (PODMAN, CpuHogs, binary, proc_gone, proc_status, records_by_stream,
-                      run_container, unique, wait_for)
-from peer import CallError
-from rawpeer import CONTROL, STDERR, STDOUT, RawSession, chunk
+from conftest import (PODMAN, CpuHogs, binary, proc_gone, records_by_stream, rss_kib,
+                      run_container, unique, unread_bytes, wait_for, wait_steady)
+from rawpeer import CONTROL, STDOUT, RawSession, chunk
+from tmuxterm import TmuxTerm, needs_tmux
 
 @pytest.fixture(scope="module")
 def gw(shared_gateway):
@@ -59,13 +55,6 @@ def processes(engine, cid):
         out = json.loads(out)
     col = out["Titles"].index("COMMAND" if PODMAN else "CMD")
     return [p[col] for p in out["Processes"]]
-
-
-def rss_kib(pid):
-    st = proc_status(pid)
-    if st is None or "VmRSS" not in st:
-        return None
-    return int(st["VmRSS"].split()[0])
 
 
 # -- JSON carriage -----------------------------------------------------------
@@ -234,31 +223,14 @@ def test_raw_stdout_stderr_and_binary(gw, box):
     assert (out, err, end) == (b"\x00\x01\xff", b"e\xff", {"type": "exit", "exitCode": 9})
 
 
-def stty_shows(s, rows, cols):
-    """The size stty reports, asked until it is the one sent.
-
-    A resize reaches the engine through the supervisor while stdin goes
-    straight to the process, so (as with docker's own CLI) a command typed
-    right after a resize may still see the old size; the size must arrive.
-    """
-    want = b"%d %d" % (rows, cols)
-    for _ in range(20):
-        s.stdin(b"stty size\n")
-        try:
-            return s.read_until(lambda b: want in b, timeout=0.5)
-        except TimeoutError:
-            continue
-    raise AssertionError("stty size never showed %r" % want)
-
-
 def test_raw_tty_resize_and_stty_size(gw, box):
     s = raw_exec(gw, box, ["sh"], tty=True)
     try:
         assert s.output == {"carriage": "raw", "tty": True}
         s.resize(37, 101)
-        assert b"37 101" in stty_shows(s, 37, 101)
+        assert b"37 101" in s.stty_shows(37, 101)
         s.resize(12, 34)
-        assert b"12 34" in stty_shows(s, 12, 34)
+        assert b"12 34" in s.stty_shows(12, 34)
         s.stdin(b"exit 5\n")
         out, err, end = s.finish()
         assert err == b""
@@ -367,13 +339,21 @@ def test_raw_slow_peer_bounded_memory(gw, box):
     pid = gw.serving_worker(off)
     peak, got, last, t0 = 0, 0, 0, time.monotonic()
     try:
-        # first the peer stops reading altogether for a while...
+        # first the peer stops reading altogether, until the worker is held
+        # up: the bytes queued to the peer and the worker's memory stand still
+        # (one reading on without bound would not settle within 200 MB)...
         while got < 2 << 20:
             c = s.recv(timeout=30)
             assert c is not None and c[0] == STDOUT, c
             got += len(c[1])
-        time.sleep(2)
-        peak = rss_kib(pid)
+
+        def queued_and_rss():
+            q, r = unread_bytes(s.sock), rss_kib(pid)
+            return (q, r) if q > 0 and r else None
+
+        peak = wait_steady(queued_and_rss, timeout=60,
+                           near=lambda a, b: a[0] == b[0] and abs(a[1] - b[1]) < 256,
+                           what="the worker to be held up by the peer")[1]
         # ...then reads slowly, with a pause every 4 MiB
         while True:
             c = s.recv(timeout=60)
@@ -397,7 +377,9 @@ def test_raw_slow_peer_bounded_memory(gw, box):
 def test_raw_slow_container_bounded_memory(gw, box):
     """The process does not read its stdin for a while: the peer is stopped, not buffered."""
     off = gw.log_size()
-    s = raw_exec(gw, box, ["sh", "-c", "sleep 4; cat >/dev/null; echo done"])
+    go = "/tmp/" + unique("go")
+    s = raw_exec(gw, box, ["sh", "-c", "until [ -e %s ]; do sleep 0.1; done; "
+                                       "cat >/dev/null; echo done" % go])
     pid = gw.serving_worker(off)
     sent = [0]
     total = 96 << 20
@@ -415,10 +397,12 @@ def test_raw_slow_container_bounded_memory(gw, box):
     t = threading.Thread(target=feed, daemon=True)
     t.start()
     try:
-        time.sleep(2.5)
-        stalled_at, rss = sent[0], rss_kib(pid)
+        # the peer's writes stop, well short of the 96 MiB it has to send
+        stalled_at = wait_steady(lambda: sent[0], step=1.0, what="the peer's writes to stop")
+        rss = rss_kib(pid)
         assert stalled_at < 40 << 20, "the peer was read without bound: %d bytes" % stalled_at
         assert rss is not None and rss < 48 * 1024, rss
+        exec_json(gw, box, ["touch", go])  # now the process reads its stdin
         out, err, end = s.finish(timeout=60)
         t.join(30)
         assert (out, end) == (b"done\n", {"type": "exit", "exitCode": 0})
@@ -431,75 +415,37 @@ def test_raw_slow_container_bounded_memory(gw, box):
 
 # -- the CLI under a terminal --------------------------------------------------
 
-def tmux(*args, check=True):
-    return subprocess.run(["tmux"] + list(args), check=check, capture_output=True, text=True)
-
-
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@needs_tmux
 def test_cli_exec_it_under_tmux(gw, box):
-    session = unique("dgtmux")
-    sock = "/tmp/%s.tmux" % session
     cli = binary("dockgate")
     cmd = ("before=$(stty -g); %s --socket %s exec -it %s sh; echo CLI-EXIT=$?; "
            "[ \"$(stty -g)\" = \"$before\" ] && echo TTY-RESTORED; sleep 30"
            % (cli, gw.socket, box))
-    tmux("-S", sock, "new-session", "-d", "-s", session, "-x", "90", "-y", "30", cmd)
-    try:
-        def screen():
-            return tmux("-S", sock, "capture-pane", "-p", "-t", session).stdout
-
-        wait_for(lambda: "#" in screen() or "$" in screen(), timeout=15, what="a shell prompt")
-        tmux("-S", sock, "send-keys", "-t", session, "stty size", "Enter")
-        wait_for(lambda: re.search(r"^30 90\s*$", screen(), re.M), timeout=10,
-                 what="stty size 30 90 in:\n%s" % screen())
+    with TmuxTerm(cmd, 90, 30) as t:
+        t.wait_prompt()
+        t.wait_size(30, 90)
         # the window changes size: SIGWINCH reaches the container's terminal
-        tmux("-S", sock, "resize-window", "-t", session, "-x", "70", "-y", "20", check=False)
-        # ask again until the new size shows: no fixed wait for SIGWINCH to land
-        wait_for(lambda: (tmux("-S", sock, "send-keys", "-t", session, "clear; stty size",
-                               "Enter") and re.search(r"^20 70\s*$", screen(), re.M)),
-                 timeout=10, step=0.5, what="stty size 20 70 in:\n%s" % screen())
-        tmux("-S", sock, "send-keys", "-t", session, "exit 6", "Enter")
-        wait_for(lambda: "CLI-EXIT=6" in screen(), timeout=10,
-                 what="the exit code in:\n%s" % screen())
-        wait_for(lambda: "TTY-RESTORED" in screen(), timeout=5,
-                 what="the terminal restored in:\n%s" % screen())
-    finally:
-        tmux("-S", sock, "kill-server", check=False)
-        try:
-            os.unlink(sock)
-        except OSError:
-            pass
+        t.resize(70, 20)
+        t.wait_size(20, 70)
+        t.keys("exit 6", "Enter")
+        t.wait_screen("CLI-EXIT=6", what="the exit code")
+        t.wait_screen("TTY-RESTORED", timeout=5, what="the terminal restored")
 
 
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@needs_tmux
 def test_cli_run_it_rm_under_tmux(gw, engine):
-    session = unique("dgtmux")
-    sock = "/tmp/%s.tmux" % session
     name = unique("runit")
     cmd = ("%s --socket %s run -it --rm --name %s dgtest:latest sh; echo CLI-EXIT=$?; sleep 30"
            % (binary("dockgate"), gw.socket, name))
-    tmux("-S", sock, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", cmd)
-    try:
-        def screen():
-            return tmux("-S", sock, "capture-pane", "-p", "-t", session).stdout
-
-        wait_for(lambda: "#" in screen(), timeout=15, what="a shell prompt")
+    with TmuxTerm(cmd, 80, 24) as t:
+        t.wait_prompt()
         real = engine.inspect("alpha." + name) or engine.inspect(name)  # names are per peer
         assert real["Config"]["Tty"] is True
-        tmux("-S", sock, "send-keys", "-t", session, "echo $((6*7)); stty size", "Enter")
-        wait_for(lambda: re.search(r"^42\s*$", screen(), re.M)
-                 and re.search(r"^24 80\s*$", screen(), re.M), timeout=10,
-                 what="42 and the size in:\n%s" % screen())
-        tmux("-S", sock, "send-keys", "-t", session, "exit 3", "Enter")
-        wait_for(lambda: "CLI-EXIT=3" in screen(), timeout=15,
-                 what="the exit code in:\n%s" % screen())
+        t.keys("echo $((6*7)); stty size", "Enter")
+        t.wait_screen(r"^42\s*$", r"^24 80\s*$", what="42 and the size")
+        t.keys("exit 3", "Enter")
+        t.wait_screen("CLI-EXIT=3", timeout=15, what="the exit code")
         wait_for(lambda: engine.inspect(real["Id"]) is None, timeout=10, what="--rm")
-    finally:
-        tmux("-S", sock, "kill-server", check=False)
-        try:
-            os.unlink(sock)
-        except OSError:
-            pass
 
 
 def test_cli_exec_pipes(gw, box):

@@ -17,8 +17,8 @@ import time
 
 import pytest
 
-from conftest import (Gateway, engine_socket, engine_start, proc_status,
-                      run_container, stop_engine, wait_for)
+from conftest import (Gateway, engine_socket, engine_start, rss_kib,
+                      run_container, stop_engine, unread_bytes, wait_for, wait_steady)
 from peer import CallError, Peer, ProtocolViolation
 from test_load import LOAD_CONFIG, LOAD_POLICY, TICKER, Baseline, Errors, no_new_containers
 
@@ -240,8 +240,10 @@ def test_stalling_trickling_and_vanishing_peers(make_gateway, engine, tmp_path):
     chatty = run_container(admin, ["sh", "-c", "trap 'exit 0' TERM; "
                                                "yes 0123456789abcdef | head -c 40000000; "
                                                "sleep 600 & wait"])
+    off = gw.log_size()
     hog = Peer(gw.socket)
     hog.request("docker/container/logs", {"containerId": chatty, "follow": True})
+    hog_worker = gw.serving_worker(off)
 
     # Trickle: a frame one byte at a time is still one call.
     def trickle(results):
@@ -272,10 +274,18 @@ def test_stalling_trickling_and_vanishing_peers(make_gateway, engine, tmp_path):
         t.join(30)
     assert results == [True] * 10, results
 
-    # The hog's worker stops reading the engine once its queue is full.
-    time.sleep(1.5)
-    hog_worker = max(set(gw.workers()), key=lambda w: int(proc_status(w)["VmRSS"].split()[0]))
-    rss_mb = int(proc_status(hog_worker)["VmRSS"].split()[0]) / 1024
+    # The hog's worker stops reading the engine once its queue is full: wait
+    # until nothing moves, neither the bytes queued to the hog nor the
+    # worker's memory (a worker reading on without bound settles only after
+    # the container's whole 40 MB, and fails the bound below).
+    def queued_and_rss():
+        q, r = unread_bytes(hog.sock), rss_kib(hog_worker)
+        return (q, r) if q > 0 and r else None
+
+    _, rss_kb = wait_steady(queued_and_rss,
+                            near=lambda a, b: a[0] == b[0] and abs(a[1] - b[1]) < 256,
+                            what="the hog's stream to stall")
+    rss_mb = rss_kb / 1024
     assert rss_mb < 64, "a worker whose peer does not read holds %.0f MB" % rss_mb
     print("\nworker of a peer that does not read: %.1f MB RSS" % rss_mb)
 

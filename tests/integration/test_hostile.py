@@ -473,8 +473,8 @@ class TestAdmission:
         with Tenant(gw) as t:
             start(a)
             while a.poll() is None:
-                peak.append(len(gw.workers()))  # reads /proc: not too often
-                time.sleep(0.5)
+                peak.append(len(gw.workers()))
+                time.sleep(0.5)  # pacing: a sample of the peak; reads /proc, so not too often
             counts = finish(a)
         t.check("unknown-uid churn of %d connects" % counts["connects"], baseline=base)
         assert counts["connects"] >= 1000, counts
@@ -493,8 +493,8 @@ class TestAdmission:
         with Tenant(gw) as t:
             start(a)
             while a.poll() is None:
-                peak.append(len(gw.workers()))  # reads /proc: not too often
-                time.sleep(0.5)
+                peak.append(len(gw.workers()))
+                time.sleep(0.5)  # pacing: a sample of the peak; reads /proc, so not too often
             counts = finish(a)
         t.check("tenant-at-quota churn of %d connects" % counts["connects"], baseline=base)
         assert max(peak) <= gw.pool + QUOTA + 4, (max(peak), gw.pool)

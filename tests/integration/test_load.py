@@ -10,7 +10,7 @@ import os
 import threading
 import time
 
-from conftest import proc_status, run_container, wait_for
+from conftest import rss_kib, run_container, wait_for
 from peer import Peer
 
 # No quotas: these tests load the gateway, not its rate limits.
@@ -39,16 +39,17 @@ def sv_fds(gw):
 
 
 def sv_rss_kb(gw):
-    return int(proc_status(gw.pid)["VmRSS"].split()[0])
+    return rss_kib(gw.pid)
 
 
-def settled(gw, pool):
-    """Waits until only the idle pool is left: every stream's worker gone."""
-    wait_for(lambda: len(gw.workers()) == pool, timeout=30, step=0.1,
-             what="the gateway to be back to its pool of %d workers" % pool)
-    # The pool is refilled after a short delay; let it finish.
-    time.sleep(0.3)
-    wait_for(lambda: len(gw.workers()) == pool, timeout=10, step=0.1, what="a full pool")
+def settled(gw, pool, held=0):
+    """Waits until only the idle pool (and held streams' workers) is left:
+    every other stream's worker gone, and the pool refilled, which happens a
+    short while after a worker leaves it."""
+    wait_for(lambda: len(gw.workers()) == pool + held and len(gw.idle_workers()) == pool,
+             timeout=30, step=0.1,
+             what="the gateway to be back to its pool of %d idle workers (+%d held)"
+                  % (pool, held))
 
 
 class Baseline:
@@ -62,7 +63,7 @@ class Baseline:
 
     def __init__(self, gw, pool, held=0):
         """held: streams the test keeps open meanwhile (each has a worker)."""
-        settled(gw, pool + held)
+        settled(gw, pool, held)
         self.gw, self.pool = gw, pool
         self.fds, self.rss = sv_fds(gw), sv_rss_kb(gw)
 

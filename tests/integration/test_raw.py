@@ -74,9 +74,7 @@ def test_attach_tty_resize(gw):
         assert s.output == {"carriage": "raw", "tty": True}
         call(gw, "docker/container/start", {"containerId": cid})
         s.resize(41, 99)
-        time.sleep(0.3)
-        s.stdin(b"stty size\n")
-        assert b"41 99" in s.read_until(lambda b: b"41 99" in b)
+        assert b"41 99" in s.stty_shows(41, 99)
         s.stdin(b"exit 0\n")
         out, err, end = s.finish()
         assert end == {"type": "exit", "exitCode": 0}
@@ -84,12 +82,17 @@ def test_attach_tty_resize(gw):
         s.close()
 
 
-def test_attach_logs_and_output_only(gw):
+def test_attach_logs_and_output_only(gw, engine):
     with gw.peer() as p:
-        cid = run_container(p, ["sh", "-c", "echo early; sleep 2; echo late; exit 12"])
-    time.sleep(0.5)
+        go = "/tmp/" + unique("go")
+        cid = run_container(p, ["sh", "-c", "echo early; until [ -e %s ]; do sleep 0.1; done; "
+                                            "echo late; exit 12" % go])
+    # "early" is in the container's log before the attach, "late" comes after it
+    wait_for(lambda: b"early" in engine.ok("GET", "/containers/%s/logs?stdout=1" % cid),
+             timeout=20, what="the container's first line")
     s = attach(gw, cid, logs=True)
     try:
+        call(gw, "docker/container/exec", {"containerId": cid, "cmd": ["touch", go]})
         out, err, end = s.finish(timeout=20)
         assert out == b"early\nlate\n"
         assert end == {"type": "exit", "exitCode": 12}
@@ -348,6 +351,7 @@ def test_engine_fact_chunked_put_reads_one_request(engine, direct):
     if not reset or answer:
         assert answer.startswith(b"HTTP/1.1 200"), answer[:100]
     assert answer.count(b"HTTP/1.1") <= 1
+    # A window, not a wait: proving the create never happens (as test_security's twin).
     time.sleep(0.5)
     assert engine.inspect(name) is None, "the pipelined request was executed"
 

@@ -193,9 +193,9 @@ def test_events_window_own_only(make_gateway, engine, direct):
     ids = {r["id"] for r in recs}
     assert mine in ids, recs
     assert theirs not in ids and unlabelled not in ids, recs
-    # Network and volume events carry no labels in Engine 20.10: never shown
-    # to a non-admin peer (docs/operations.md).
-    assert net not in ids, recs
+    # The peer's own network: its events are shown (the supervisor's filter,
+    # evrelay.c: Engine 20.10 puts no labels in network events).
+    assert net in ids, recs
     # The peer sees its own names, without the namespace, and no reserved label.
     assert all(not any(k.startswith("dockgate.owner") for k in r["attributes"])
                for r in recs), recs
@@ -211,7 +211,9 @@ def test_events_window_own_only(make_gateway, engine, direct):
     assert isinstance(die["time"], int) and die["timeNano"] // 10 ** 9 == die["time"], die
 
     assert {r["id"] for r in events(b, since=t0, until=until)} & ids == set()
-    assert events(a, since=t0, until=until, types=["network", "volume"]) == []
+    assert {r["id"] for r in events(a, since=t0, until=until,
+                                    types=["network", "volume"])} == {net}
+    assert net not in {r["id"] for r in events(b, since=t0, until=until)}
     # since and until bound the window: nothing before t0.
     assert events(a, since=t0 - 600, until=t0 - 300) == []
     a.close()
@@ -259,22 +261,30 @@ def test_events_input_errors(peer):
         assert e.code == code, (bad, e)
 
 
-def test_events_live_then_abort(gateway, engine_sock):
-    off = gateway.log_size()
+def test_events_live_then_abort(make_gateway, engine_sock, tmp_path):
+    """A non-admin's events stream is the supervisor's (evrelay.c): its relay
+    and engine connection end with the abort."""
+    from test_usage import metrics, samples
+    admin = str(tmp_path / "admin.sock")
+    gateway = make_gateway(args=["--admin-socket", admin])
+
+    def relays():
+        return samples(metrics(admin))[("dockgate_event_relays", ())]
+
     p, q = gateway.peer(), gateway.peer()
+    base = data_conns(engine_sock, gateway)
     call = p.request("docker/system/events", {"types": ["container"]})
-    wid = gateway.serving_worker(off)
-    wait_for(lambda: worker_conns(engine_sock, wid) == 1, timeout=10,
-             what="the events subscription's engine connection")
-    base = data_conns(engine_sock, gateway) - 1
+    wait_for(lambda: relays() == 1, timeout=10, what="the events subscription's relay")
+    # No engine connection of the worker's: the supervisor reads the stream.
+    assert data_conns(engine_sock, gateway) == base
     cid = create_container(q, ["true"])
     frames = recv_until(p, call, lambda f: f["payload"].get("output", {}).get("id") == cid)
     ev = frames[-1]["payload"]["output"]
     assert ev["type"] == "container" and ev["action"] == "create", ev
     _, took = abort(p, call)
     assert took < 2, "abort took %.1fs" % took
-    wait_for(lambda: data_conns(engine_sock, gateway) == base, timeout=10,
-             what="the engine connection of the aborted events to close")
+    wait_for(lambda: relays() == 0, timeout=10,
+             what="the relay (and engine connection) of the aborted events to close")
     assert p.call("docker/system/ping") == {"ok": True}
     p.close()
     q.close()

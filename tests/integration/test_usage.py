@@ -10,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -152,6 +151,14 @@ def test_usage_of_others_is_for_admins(make_gateway):
         assert r.call("gateway/usage")["peer"] == "root"
 
 
+def counted(gw, op, n=1):
+    """Waits until alpha's usage counts n OK calls of op, as the admin peer
+    root sees it (its own calls are counted to itself, not to alpha)."""
+    with gw.peer(uid=1002) as r:
+        wait_for(lambda: r.call("gateway/usage", {"peer": "alpha"})["calls"]["byOperation"]
+                 .get(op) == {"OK": n}, what="alpha's %d %s call(s) counted" % (n, op))
+
+
 def test_totals_survive_a_restart(make_gateway, work):
     state = os.path.join(work, "state")
     gw = make_gateway(policy=POLICY, args=["--state-dir", state])
@@ -159,7 +166,7 @@ def test_totals_survive_a_restart(make_gateway, work):
         for i in range(5):
             p.call("docker/system/ping")
         before = p.call("gateway/usage")
-    time.sleep(0.3)  # the usage call's end reaches the supervisor
+    counted(gw, "gateway/usage")  # the usage call's end reaches the supervisor
     assert gw.stop() == 0
     assert os.stat(os.path.join(state, "accounting.json")).st_mode & 0o777 == 0o600
     gw2 = make_gateway(policy=POLICY, args=["--state-dir", state])
@@ -177,7 +184,7 @@ def test_cli_usage(make_gateway):
     with gw.peer() as p:
         p.call("docker/system/ping")
     env = dict(os.environ, DOCKGATE_SOCKET=gw.socket)
-    time.sleep(0.2)
+    counted(gw, "docker/system/ping")
     out = subprocess.run([binary("dockgate"), "usage"], capture_output=True, text=True,
                          env=env, timeout=30)
     assert out.returncode == 0, out.stderr
@@ -207,11 +214,19 @@ def test_cpu_grows_only_while_busy(make_gateway, work):
             return u if cid in items and items[cid]["running"] else None
 
         wait_for(lambda: sampled(a, busy), timeout=15, what="the busy container sampled")
-        wait_for(lambda: sampled(b, idle), timeout=15, what="the idle container sampled")
-        time.sleep(1.5)  # both counted once at least
+        at = wait_for(lambda: sampled(b, idle), timeout=15,
+                      what="the idle container sampled")["sampledAt"]
+        # A container's first stats count all its CPU so far: start from a
+        # later sample, when both have been counted once at least.
+        wait_for(lambda: a.call("gateway/usage")["sampledAt"] != at, timeout=15,
+                 what="a sample after %s" % at)
         a1, b1 = a.call("gateway/usage"), b.call("gateway/usage")
-        time.sleep(4)
-        a2, b2 = a.call("gateway/usage"), b.call("gateway/usage")
+        # Until the busy one has gained half a CPU second (later on a loaded
+        # machine); over the same time the idle one must not gain.
+        a2 = wait_for(lambda: (lambda u: u if u["cpuSeconds"] - a1["cpuSeconds"] > 0.5
+                               else None)(a.call("gateway/usage")),
+                      timeout=60, step=0.5, what="the busy container's CPU to grow")
+        b2 = b.call("gateway/usage")
     busy_gain = a2["cpuSeconds"] - a1["cpuSeconds"]
     idle_gain = b2["cpuSeconds"] - b1["cpuSeconds"]
     assert busy_gain > 0.5, (a1, a2)
