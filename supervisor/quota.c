@@ -170,6 +170,12 @@ static int64_t label_int(const json_t *labels, const char *owner, const char *su
         return *end == '\0' && v >= 0 ? (int64_t)v : dflt;
 }
 
+int64_t quota_stamped(const char *owner_label, const json_t *labels, const char *what,
+                      int64_t dflt)
+{
+        return label_int(labels, owner_label, what, dflt);
+}
+
 static void usage_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
         struct call *c = arg;
