@@ -418,7 +418,7 @@ static void evrelay_engine_read(evutil_socket_t fd, short what, void *arg)
                 r->broken = 1;
         } else {
                 done = http_parser_execute(&r->parser, &r->settings, buf, (size_t)n);
-                /* A parse error, or the engine gone mid-answer. */
+                /* a parse error, or the engine went away mid-answer */
                 if (HTTP_PARSER_ERRNO(&r->parser) != HPE_OK || done != (size_t)n ||
                     (n == 0 && !r->engine_end))
                         r->broken = 1;

@@ -29,6 +29,7 @@
 
 #include "build_images.h"
 #include "buildtab.h"
+#include "imageown.h"
 #include "imageref.h"
 #include "log.h"
 #include "ops_impl.h"
@@ -90,6 +91,9 @@ static void build_present_done(int status, json_t *body, const char *raw, size_t
         struct build_images_error err;
 
         c->pending = NULL;
+        /* Another peer's image is not there for this one (imageown.h). */
+        if (status == 200 && (image_ref_foreign(c, ref) || image_doc_foreign(c, body)))
+                status = 404;
         if (build_image_present(status, ref, line, &err) == -1) {
                 call_fail(c, err.code, "%s", err.text);
                 return;
@@ -318,7 +322,7 @@ static int build_slot_take(struct call *c, struct build_run *b)
         return -1;
 }
 
-void op_image_build(struct call *c)
+static void build_begin(struct call *c)
 {
         const struct peer_policy *pp = c->peer;
         const char *tag = ops_str(c, "tag"), *df = ops_str(c, "dockerfile");
@@ -370,4 +374,12 @@ void op_image_build(struct call *c)
                 return;
         }
         call_stream_keep(c, fd, "build", opts, &build_ops);
+}
+
+/* The image quotas first (imageown.h): a build starts only under both. */
+void op_image_build(struct call *c)
+{
+        if (build_refused(c) == -1)
+                return;
+        image_quota_check(c, build_begin);
 }

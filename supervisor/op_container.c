@@ -20,6 +20,8 @@
 #include "lease.h"
 #include "filters.h"
 #include "names.h"
+#include "imageown.h"
+#include "imageref.h"
 #include "ops_impl.h"
 #include "profile.h"
 #include "pool.h"
@@ -208,7 +210,44 @@ static void create_pinged(int status, json_t *headers, const char *raw, size_t r
  * until the engine was identified (it was down when dockgated started),
  * a create asks it first.
  */
+static void create_start(struct call *c);
+
+/* An image named by what may be its ID: not another peer's (imageown.h). */
+static void create_image_checked(int status, json_t *body, const char *raw, size_t rawlen,
+                                 void *arg)
+{
+        struct call *c = arg;
+
+        c->pending = NULL;
+        if (status == 200 && image_doc_foreign(c, body)) {
+                call_fail(c, DG_NOT_FOUND, "no such image: %s", ops_str(c, "image"));
+                return;
+        }
+        create_start(c); /* a missing one is the create's own 404 */
+}
+
 void op_container_create(struct call *c)
+{
+        const char *image = ops_str(c, "image");
+        char esc[IMAGE_REF_MAX * 3 + 1];
+
+        /* Another peer's image is missing, as for inspect (imageown.h). */
+        if (image_ref_foreign(c, image)) {
+                call_fail(c, DG_NOT_FOUND, "no such image: %s", image);
+                return;
+        }
+        if (!c->peer->admin && image_ref_may_be_id(image)) {
+                if (engine_escape(esc, sizeof(esc), image) == -1) {
+                        call_fail(c, DG_INVALID_INPUT, "input.image: too long");
+                        return;
+                }
+                ops_send(c, "GET", NULL, 0, create_image_checked, "/images/%s/json", esc);
+                return;
+        }
+        create_start(c);
+}
+
+static void create_start(struct call *c)
 {
         if (engine_profile(c->engine)->kind == ENGINE_UNKNOWN) {
                 c->pending =

@@ -849,8 +849,8 @@ static int parse_quotas(json_t *v, const char *where, struct peer_in *in,
                         struct policy_quotas *q, struct policy_report *r)
 {
         static const char *const known[] = {
-            "containers",     "memoryBytes", "nanoCpus",       "streams",
-            "callsPerSecond", "burst",       "publishedPorts", NULL};
+            "containers", "memoryBytes",    "nanoCpus", "streams",    "callsPerSecond",
+            "burst",      "publishedPorts", "images",   "imageBytes", NULL};
         char at[300], b[80];
         const char *key;
         json_t *x;
@@ -874,6 +874,10 @@ static int parse_quotas(json_t *v, const char *where, struct peer_in *in,
                         in->have_rate = 1;
                 } else if (strcmp(key, "publishedPorts") == 0) {
                         rc |= get_quota(x, at, 0, 65535, &q->published_ports, r);
+                } else if (strcmp(key, "images") == 0) {
+                        rc |= get_quota(x, at, 0, 100000, &q->images, r);
+                } else if (strcmp(key, "imageBytes") == 0) {
+                        rc |= get_quota(x, at, 1, 1LL << 50, &q->image_bytes, r);
                 } else if (strcmp(key, "burst") == 0) {
                         rc |= get_int(x, at, 1, 10000000, &q->burst, r);
                         in->have_burst = 1;
@@ -1555,6 +1559,17 @@ int policy_image_allowed(const struct peer_policy *pp, const char *image, const 
         return 0;
 }
 
+int policy_image_own(const struct peer_policy *pp, const char *image)
+{
+        size_t n = strlen(pp->name);
+
+        if (image == NULL)
+                return 0;
+        if (strncmp(image, "docker.io/", 10) == 0)
+                image += 10;
+        return strncmp(image, pp->name, n) == 0 && image[n] == '/';
+}
+
 int policy_network_allowed(const struct peer_policy *pp, const char *name)
 {
         if (strcmp(name, "none") == 0)
@@ -1645,6 +1660,7 @@ int policy_check_call(const struct peer_policy *pp, const char *op, const json_t
         char why[256];
 
         if ((create || strcmp(op, "docker/image/pull") == 0) &&
+            !(create && policy_image_own(pp, image)) &&
             !policy_image_allowed(pp, image, create ? NULL : tag)) {
                 snprintf(err, errlen,
                          "input.image: %.300s%s%.130s is not among the images peer %s may use",
@@ -1752,6 +1768,10 @@ json_t *policy_peer_json(const struct peer_policy *pp)
             q->calls_per_second > 0 ? json_integer(q->burst) : json_null(), "publishedPorts",
             quota_json(q->published_ports));
         if (out != NULL) {
+                json_object_set_new(json_object_get(out, "quotas"), "images",
+                                    quota_json(q->images));
+                json_object_set_new(json_object_get(out, "quotas"), "imageBytes",
+                                    quota_json(q->image_bytes));
                 workload_json(&pp->wl, json_object_get(out, "container"));
                 json_object_set_new(json_object_get(out, "container"),
                                     "allowPutWithReadOnlyRoot",

@@ -45,6 +45,8 @@ struct policy_quotas {
         int64_t calls_per_second;
         int64_t burst;           /* calls allowed at once before the rate applies */
         int64_t published_ports; /* host ports published over its containers */
+        int64_t images;          /* images it built (owner label), checked before a build */
+        int64_t image_bytes;     /* their sizes summed, likewise */
 };
 
 #define POLICY_MAX_ROOTS 16
@@ -173,6 +175,13 @@ int policy_allows(const struct peer_policy *pp, const char *op);
  * reference without tag or digest is matched as "<ref>:latest".
  */
 int policy_image_allowed(const struct peer_policy *pp, const char *image, const char *tag);
+/*
+ * 1 when the reference lies in the peer's own namespace ("<peer>/NAME"):
+ * images it built or tagged, which it may create containers from and build
+ * on whatever the allowlist says (never pull: a registry's "<peer>/..." is
+ * not the peer's).
+ */
+int policy_image_own(const struct peer_policy *pp, const char *image);
 /* 1 when name is an engine-wide network the peer may join ("none" always is). */
 int policy_network_allowed(const struct peer_policy *pp, const char *name);
 /*

@@ -27,7 +27,7 @@ LAYERS = {
         ("broker", ["broker", "auditrec"]),
         ("handler kit and helpers", ["ops", "ops_*", "resolve", "quota", "names", "redact",
                                      "lease", "exectab", "evrelay", "create_*", "filters", "enginetime",
-                                     "imageref",
+                                     "imageref", "imageown",
                                      "build_images", "buildtab"]),
         ("operations", ["op_*"]),
         ("process", ["main", "admin", "sampler"]),

@@ -496,6 +496,24 @@ def _test_failed(request):
 
 # -- fixtures ---------------------------------------------------------------
 
+@pytest.fixture
+def work():
+    """A private directory for a test's files (configs, state, sockets),
+    open to the peers of other uids, removed afterwards."""
+    d = tempfile.mkdtemp(prefix="dgwork", dir="/tmp")
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def write_config(d, name="conf.json", **keys):
+    """A dockgated config file (keys of supervisor/config.h) in d; returns its path."""
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        json.dump(keys, f)
+    return path
+
+
 @pytest.fixture(scope="session")
 def engine_sock():
     sock = os.environ.get("DOCKGATE_TEST_ENGINE")

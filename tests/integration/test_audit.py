@@ -16,11 +16,10 @@ import signal
 import subprocess
 import tempfile
 import threading
-import time
 
 import pytest
 
-from conftest import Gateway, alive, binary, wait_for
+from conftest import Gateway, alive, binary, wait_for, write_config
 from peer import CallError
 
 BUSY_POLICY = {
@@ -33,13 +32,6 @@ SUFFIX = ',"hash":"'
 
 
 # -- helpers -----------------------------------------------------------------
-
-@pytest.fixture
-def work():
-    d = tempfile.mkdtemp(prefix="dgau", dir="/tmp")
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
-
 
 @contextlib.contextmanager
 def running(engine, engine_sock, **kw):
@@ -63,13 +55,6 @@ def running(engine, engine_sock, **kw):
         gw.remove_dir()
     # Not killed by the test: it must stop cleanly on SIGTERM.
     assert rc in (None, 0), "dockgated exited %r on SIGTERM" % (rc,)
-
-
-def config(work, name="conf.json", **keys):
-    path = os.path.join(work, name)
-    with open(path, "w") as f:
-        json.dump(keys, f)
-    return path
 
 
 def records(path):
@@ -347,7 +332,7 @@ def test_sigkill_under_load_loses_no_acknowledged_call(engine, engine_sock, work
 
 def test_rotation_keeps_one_chain(engine, engine_sock, work):
     log = os.path.join(work, "audit.log")
-    conf = config(work, audit=log, auditRotateBytes=8192)
+    conf = write_config(work, audit=log, auditRotateBytes=8192)
     with running(engine, engine_sock, args=["--config", conf]) as gw:
         with gw.peer() as p:
             for i in range(60):

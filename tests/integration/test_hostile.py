@@ -457,6 +457,20 @@ def quiet_p99(gw, seconds=3.0):
     return percentile(t.kept_ms, 99)
 
 
+def churn_beside_tenant(gw, uid):
+    """A connect() churn from uid while the tenant is served: returns the
+    tenant (to check), the attacker's counts and the peak of live workers."""
+    peak = 0
+    a = attacker(uid, "churn", gw.socket, 300, 1000000, 6, go=False)
+    with Tenant(gw) as t:
+        start(a)
+        while a.poll() is None:
+            peak = max(peak, len(gw.workers()))
+            time.sleep(0.5)  # pacing: a sample of the peak; reads /proc, so not too often
+        counts = finish(a)
+    return t, counts, peak
+
+
 class TestAdmission:
     """Invariant 6 from the moment of accept: an unknown uid never gets a
     worker, a tenant's streams are bounded at accept, idle streams go soon."""
@@ -468,18 +482,11 @@ class TestAdmission:
         gw = config_gateway(make_gateway)
         base = quiet_p99(gw)
         off = gw.log_size()
-        peak = []
-        a = attacker(UNKNOWN_UID, "churn", gw.socket, 300, 1000000, 6, go=False)
-        with Tenant(gw) as t:
-            start(a)
-            while a.poll() is None:
-                peak.append(len(gw.workers()))
-                time.sleep(0.5)  # pacing: a sample of the peak; reads /proc, so not too often
-            counts = finish(a)
+        t, counts, peak = churn_beside_tenant(gw, UNKNOWN_UID)
         t.check("unknown-uid churn of %d connects" % counts["connects"], baseline=base)
         assert counts["connects"] >= 1000, counts
         # The pool refills what the tenant's fresh streams use; the attacker adds none.
-        assert max(peak) <= gw.pool + 4, (max(peak), gw.pool)
+        assert peak <= gw.pool + 4, (peak, gw.pool)
         assert "serving peer (unknown)" not in gw.log_since(off)
 
     def test_tenant_at_its_quota_churns(self, make_gateway):
@@ -488,16 +495,9 @@ class TestAdmission:
         refused at accept, QUOTA_EXCEEDED, and it holds at most 16 workers."""
         gw = config_gateway(make_gateway)
         base = quiet_p99(gw)
-        peak = []
-        a = attacker(TENANT_UID, "churn", gw.socket, 300, 1000000, 6, go=False)
-        with Tenant(gw) as t:
-            start(a)
-            while a.poll() is None:
-                peak.append(len(gw.workers()))
-                time.sleep(0.5)  # pacing: a sample of the peak; reads /proc, so not too often
-            counts = finish(a)
+        t, counts, peak = churn_beside_tenant(gw, TENANT_UID)
         t.check("tenant-at-quota churn of %d connects" % counts["connects"], baseline=base)
-        assert max(peak) <= gw.pool + QUOTA + 4, (max(peak), gw.pool)
+        assert peak <= gw.pool + QUOTA + 4, (peak, gw.pool)
         with Peer(gw.socket, uid=TENANT_UID) as p:
             assert p.call("docker/system/ping") == {"ok": True}  # its own service is back
 

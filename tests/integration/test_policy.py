@@ -335,7 +335,8 @@ def test_whoami(hard):
     assert c["refuseRoot"] is True and c["forceReadOnlyRootfs"] is True
     assert sorted(c["capabilities"]) == ["CHOWN", "SETUID"] and c["runtime"] == "runc"
     assert set(me["quotas"]) == {"containers", "memoryBytes", "nanoCpus", "streams",
-                                 "callsPerSecond", "burst", "publishedPorts"}
+                                 "callsPerSecond", "burst", "publishedPorts", "images",
+                                 "imageBytes"}
     # What workloads may ask for beyond the limits: nothing that widens, by default.
     assert c["ports"] == {"hostAddresses": ["127.0.0.1"], "hostPortRanges": []}
     assert c["bindRoots"] == [] and c["allowedCapabilities"] == [] and c["runtimes"] == []

@@ -6,15 +6,13 @@ import http.client
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
-import tempfile
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import binary, run_container, wait_for
+from conftest import binary, run_container, wait_for, write_config
 from peer import Peer, _connect_as
 
 POLICY = {
@@ -24,21 +22,6 @@ POLICY = {
         "root": {"uids": [1002], "admin": True},
     }
 }
-
-
-@pytest.fixture
-def work():
-    d = tempfile.mkdtemp(prefix="dgus", dir="/tmp")
-    os.chmod(d, 0o755)
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
-
-
-def conf(work, **keys):
-    path = os.path.join(work, "conf.json")
-    with open(path, "w") as f:
-        json.dump(keys, f)
-    return path
 
 
 class _Unix(http.client.HTTPConnection):
@@ -203,7 +186,8 @@ def test_cli_usage(make_gateway):
 # -- the engine's side -------------------------------------------------------
 
 def test_cpu_grows_only_while_busy(make_gateway, work):
-    gw = make_gateway(policy=POLICY, args=["--config", conf(work, accountingIntervalSeconds=1)])
+    gw = make_gateway(policy=POLICY,
+                      args=["--config", write_config(work, accountingIntervalSeconds=1)])
     with gw.peer() as a, gw.peer(uid=1001) as b:
         busy = run_container(a, ["sh", "-c", "while :; do :; done"])
         idle = run_container(b, ["sleep", "600"])
