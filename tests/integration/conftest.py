@@ -10,6 +10,7 @@ tests/lib/engine.sh, so a single test file can be run by hand:
   /usr/bin/python3 -m pytest -q tests/integration/test_core.py
 """
 
+import contextlib
 import json
 import os
 import re
@@ -492,6 +493,24 @@ def pytest_runtest_makereport(item, call):
 def _test_failed(request):
     rep = getattr(request.node, "rep_call", None)
     return rep is not None and rep.failed
+
+
+@contextlib.contextmanager
+def gateway_on(engine_dir, **kw):
+    """A Gateway(**kw) on the private engine in engine_dir (own_engine),
+    which the test may stop and start again.  Afterwards dockgated must exit
+    0 on SIGTERM; its log is printed when it did not or the test failed."""
+    gw = Gateway(engine_socket(engine_dir), **kw).start()
+    failed = True
+    try:
+        yield gw
+        failed = False
+    finally:
+        rc = gw.stop()
+        if rc != 0 or failed:
+            print("---- gateway log ----\n" + gw.log_tail(60))
+        gw.remove_dir()
+    assert rc == 0, "dockgated did not exit 0 on SIGTERM: %r" % (rc,)
 
 
 # -- fixtures ---------------------------------------------------------------
