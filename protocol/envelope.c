@@ -15,6 +15,7 @@
 #include "envelope.h"
 #include "errors.h"
 #include "frame.h"
+#include "jdump.h"
 
 #define ENV_OP_MAX 96
 #define ENV_TOKEN_MAX 512
@@ -241,9 +242,9 @@ static char *envelope_build(const char *type, const char *id, json_t *payload, s
             json_object_set_new(root, "id", json_string(id)) < 0 ||
             json_object_set(root, "payload", payload) < 0)
                 goto out;
-        text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        text = jdump(root, &n); /* json_dumps' bytes (compact, in order), faster */
         /* SECURITY: a peer never receives a frame above the server maximum. */
-        if (text != NULL && (n = strlen(text)) <= FRAME_MAX_SERVER) {
+        if (text != NULL && n <= FRAME_MAX_SERVER) {
                 *len = n;
         } else {
                 free(text);

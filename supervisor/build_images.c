@@ -53,7 +53,7 @@ int build_images_check(const struct peer_policy *pp, const json_t *images,
                         return fail(err, DG_INVALID_INPUT,
                                     "Dockerfile line %lld: not an image reference",
                                     (long long)n);
-                if (!policy_image_allowed(pp, r, NULL))
+                if (!policy_image_own(pp, r) && !policy_image_allowed(pp, r, NULL))
                         return fail(err, DG_FORBIDDEN,
                                     "Dockerfile line %lld: image %s is not allowed by the "
                                     "gateway's policy for this peer",

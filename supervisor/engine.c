@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "jparse.h"
 #include "log.h"
 #include "profile.h"
 
@@ -347,7 +348,7 @@ static void engine_finish(struct engine_req *r, CURLcode rc)
                 raw = "";
                 rawlen = 0;
         } else if (status > 0 && rawlen > 0) {
-                body = json_loadb(raw, rawlen, JSON_DECODE_ANY, NULL);
+                body = jparse(raw, rawlen, JPARSE_DECODE_ANY); /* json_loadb's values, faster */
         }
         if (rc != CURLE_OK && status != ENGINE_STATUS_TOO_LARGE)
                 log_debug("engine: request failed: %s", curl_easy_strerror(rc));

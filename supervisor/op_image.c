@@ -1,10 +1,14 @@
 /*
- * op_image.c - docker/image operations.  Images are shared and carry no
- * owner: every peer the policy lets call these sees the same images.
+ * op_image.c - docker/image operations.  Shared images (the allowlist's)
+ * carry no owner: every peer the policy lets call these sees the same ones.
+ * Images a peer built, and names in its namespace, are its own: another
+ * peer's are answered as missing and left out of lists (imageown.h).
  * Whether a peer may remove images is the policy's operations list.
  */
 #include <string.h>
 
+#include "filters.h"
+#include "imageown.h"
 #include "imageref.h"
 #include "ops_impl.h"
 #include "profile.h"
@@ -21,14 +25,101 @@ static const char *image_ref(struct call *c)
         return ref;
 }
 
+/*
+ * The element's RepoTags as dockerd shows them and as its list answers
+ * them: only those a reference filter matches (filters.h).  NULL when the
+ * element had tags and none is kept (dockerd leaves such an image out).
+ */
+static json_t *image_tags(const struct call *c, const json_t *in)
+{
+        json_t *all = profile_image_names(engine_profile(c->engine),
+                                          json_object_get(in, "RepoTags")),
+               *out = json_array(), *v;
+        size_t i;
+
+        if (all == NULL || out == NULL) {
+                json_decref(all);
+                json_decref(out);
+                return NULL;
+        }
+        json_array_foreach(all, i, v)
+        {
+                if (filters_tag_kept(c, json_string_value(v)))
+                        json_array_append(out, v);
+        }
+        if (json_array_size(all) > 0 && json_array_size(out) == 0) {
+                json_decref(out);
+                out = NULL;
+        }
+        json_decref(all);
+        return out;
+}
+
+static void image_missing(struct call *c)
+{
+        call_fail(c, DG_NOT_FOUND, "no such image: %s", ops_str(c, "image"));
+}
+
+/* image_ref, and not another peer's (answered as a missing one). */
+static const char *image_ref_visible(struct call *c)
+{
+        const char *ref = image_ref(c);
+
+        if (ref != NULL && image_ref_foreign(c, ref)) {
+                image_missing(c);
+                return NULL;
+        }
+        return ref;
+}
+
+/*
+ * The image looked up before a change to it (tag, remove): another peer's is
+ * missing; then next() with the document kept in the state.
+ */
+static void image_checked(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        struct ops_state *st = c->state;
+
+        c->pending = NULL;
+        if (status == 404 || (status == 200 && image_doc_foreign(c, body))) {
+                image_missing(c);
+                return;
+        }
+        if (status != 200 || !json_is_object(body)) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        st->keep = json_incref(body);
+        st->then(c);
+}
+
+static void image_check(struct call *c, const char *ref, void (*next)(struct call *c))
+{
+        struct ops_state *st = ops_state(c);
+        char esc[IMAGE_REF_MAX * 3 + 1];
+
+        if (st == NULL)
+                return;
+        st->then = next;
+        if (engine_escape(esc, sizeof(esc), ref) == -1) {
+                call_fail(c, DG_INTERNAL, "engine path too long");
+                return;
+        }
+        ops_send(c, "GET", NULL, 0, image_checked, "/images/%s/json", esc);
+}
+
 static json_t *image_item(const struct call *c, const json_t *in)
 {
         const json_t *labels = json_object_get(in, "Labels");
         const struct engine_profile *p = engine_profile(c->engine);
+        json_t *tags = image_tags(c, in);
 
+        if (tags == NULL)
+                return NULL;
         return json_pack("{s:s?,s:o,s:o,s:I,s:I,s:o}", "imageId",
-                         json_string_value(json_object_get(in, "Id")), "repoTags",
-                         profile_image_names(p, json_object_get(in, "RepoTags")), "repoDigests",
+                         json_string_value(json_object_get(in, "Id")), "repoTags", tags,
+                         "repoDigests",
                          profile_image_names(p, json_object_get(in, "RepoDigests")), "created",
                          json_integer_value(json_object_get(in, "Created")), "size",
                          json_integer_value(json_object_get(in, "Size")), "labels",
@@ -40,12 +131,19 @@ static void image_familiar(const struct call *c, json_t *doc, const char *key);
 /* The engine's own list element, names as dockerd shows them (the Docker front). */
 static json_t *image_item_engine(const struct call *c, const json_t *in)
 {
-        json_t *out = json_deep_copy(in);
+        json_t *out, *tags = image_tags(c, in);
 
-        if (out != NULL) {
-                image_familiar(c, out, "RepoTags");
-                image_familiar(c, out, "RepoDigests");
+        if (tags == NULL)
+                return NULL;
+        if ((out = json_deep_copy(in)) == NULL) {
+                json_decref(tags);
+                return NULL;
         }
+        if (json_is_array(json_object_get(in, "RepoTags")))
+                json_object_set_new(out, "RepoTags", tags);
+        else
+                json_decref(tags);
+        image_familiar(c, out, "RepoDigests");
         return out;
 }
 
@@ -53,6 +151,8 @@ static void list_done(int status, json_t *body, const char *raw, size_t rawlen, 
 {
         struct call *c = arg;
 
+        if (status == 200 && json_is_array(body))
+                image_list_own(c, body);
         ops_reply_list(c, status, body, NULL, 0,
                        call_engine_view(c) ? image_item_engine : image_item);
 }
@@ -78,7 +178,10 @@ static void inspect_done(int status, json_t *body, const char *raw, size_t rawle
         struct call *c = arg;
 
         c->pending = NULL;
-        if (status == 200 && json_is_object(body)) {
+        if (status == 200 && image_doc_foreign(c, body)) {
+                image_missing(c);
+        } else if (status == 200 && json_is_object(body)) {
+                image_doc_own_names(c, body);
                 redact_image(body);
                 image_familiar(c, body, "RepoTags");
                 image_familiar(c, body, "RepoDigests");
@@ -89,7 +192,7 @@ static void inspect_done(int status, json_t *body, const char *raw, size_t rawle
 
 void op_image_inspect(struct call *c)
 {
-        const char *ref = image_ref(c);
+        const char *ref = image_ref_visible(c);
 
         if (ref != NULL)
                 ops_send(c, "GET", NULL, 0, inspect_done, "/images/%s/json", ref);
@@ -128,13 +231,33 @@ static void remove_done(int status, json_t *body, const char *raw, size_t rawlen
         call_reply(c, out);
 }
 
+/*
+ * SECURITY: by ID (or by a shared name) with force, the engine would also
+ * untag the names other peers gave the image: those are refused, and a
+ * peer removes its own names by name.
+ */
+static void remove_checked(struct call *c)
+{
+        struct ops_state *st = c->state;
+        const char *ref = ops_str(c, "image");
+
+        if (!image_ref_own(c, ref) && image_doc_shared_names(c, st->keep)) {
+                call_fail(c, DG_CONFLICT,
+                          "image %s also has names of other peers: remove your own names of it "
+                          "(%s/NAME:TAG) instead",
+                          ref, c->peer->name);
+                return;
+        }
+        ops_send(c, "DELETE", NULL, 0, remove_done, "/images/%s?force=%d&noprune=0", ref,
+                 ops_bool(c, "force", 0));
+}
+
 void op_image_remove(struct call *c)
 {
-        const char *ref = image_ref(c);
+        const char *ref = image_ref_visible(c);
 
         if (ref != NULL)
-                ops_send(c, "DELETE", NULL, 0, remove_done, "/images/%s?force=%d&noprune=0",
-                         ref, ops_bool(c, "force", 0));
+                image_check(c, ref, remove_checked);
 }
 
 /* --- pull: data plane, the worker reads the progress (worker/stream_pull.c) --- */
@@ -167,7 +290,7 @@ static int image_ref_tagged(const char *ref)
  */
 void op_image_pull(struct call *c)
 {
-        const char *ref = image_ref(c), *tag;
+        const char *ref = image_ref_visible(c), *tag;
         char eref[IMAGE_REF_MAX * 3 + 1], etag[128 * 3 + 1],
             path[sizeof(eref) + sizeof(etag) + 64];
 
@@ -210,11 +333,30 @@ static void tag_done(int status, json_t *body, const char *raw, size_t rawlen, v
  * what every other peer runs.  So repo is "<peer>/<path>": a name no other
  * peer may write, and tag a plain tag (no digest).
  */
+/* The source is visible to the peer (image_check): the tag goes in. */
+static void tag_send(struct call *c)
+{
+        const char *ref = ops_str(c, "image"), *repo = ops_str(c, "repo"),
+                   *tag = ops_str(c, "tag");
+        char eref[IMAGE_REF_MAX * 3 + 1], erepo[IMAGE_REF_MAX * 3 + 1], etag[128 * 3 + 1];
+
+        if (tag == NULL)
+                tag = "latest";
+        if (engine_escape(eref, sizeof(eref), ref) == -1 ||
+            engine_escape(erepo, sizeof(erepo), repo) == -1 ||
+            engine_escape(etag, sizeof(etag), tag) == -1) {
+                call_fail(c, DG_INTERNAL, "engine path too long");
+                return;
+        }
+        ops_send(c, "POST", NULL, 0, tag_done, "/images/%s/tag?repo=%s&tag=%s", eref, erepo,
+                 etag);
+}
+
 void op_image_tag(struct call *c)
 {
-        const char *ref = image_ref(c), *repo = ops_str(c, "repo"), *tag = ops_str(c, "tag");
+        const char *ref = image_ref_visible(c), *repo = ops_str(c, "repo"),
+                   *tag = ops_str(c, "tag");
         size_t n = strlen(c->peer->name);
-        char eref[IMAGE_REF_MAX * 3 + 1], erepo[IMAGE_REF_MAX * 3 + 1], etag[128 * 3 + 1];
 
         if (ref == NULL)
                 return;
@@ -226,20 +368,11 @@ void op_image_tag(struct call *c)
                           c->peer->name);
                 return;
         }
-        if (tag == NULL)
-                tag = "latest";
-        if (!image_tag_ok(tag) || strncmp(tag, "sha256:", 7) == 0) {
+        if (tag != NULL && (!image_tag_ok(tag) || strncmp(tag, "sha256:", 7) == 0)) {
                 call_fail(c, DG_INVALID_INPUT, "input.tag: a tag");
                 return;
         }
-        if (engine_escape(eref, sizeof(eref), ref) == -1 ||
-            engine_escape(erepo, sizeof(erepo), repo) == -1 ||
-            engine_escape(etag, sizeof(etag), tag) == -1) {
-                call_fail(c, DG_INTERNAL, "engine path too long");
-                return;
-        }
-        ops_send(c, "POST", NULL, 0, tag_done, "/images/%s/tag?repo=%s&tag=%s", eref, erepo,
-                 etag);
+        image_check(c, ref, tag_send);
 }
 
 /*

@@ -33,6 +33,7 @@ struct ops_state {
         struct op_stream *stream; /* exec and attach (op_exec.c); freed with the state */
         void (*stream_free)(struct op_stream *);
         void *own; /* a family's own state (create: its struct create_plan) */
+        void (*then)(struct call *c); /* the step after a check (imageown.c's quota) */
         void (*own_free)(void *);
 };
 

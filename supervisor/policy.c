@@ -849,8 +849,8 @@ static int parse_quotas(json_t *v, const char *where, struct peer_in *in,
                         struct policy_quotas *q, struct policy_report *r)
 {
         static const char *const known[] = {
-            "containers",     "memoryBytes", "nanoCpus",       "streams",
-            "callsPerSecond", "burst",       "publishedPorts", NULL};
+            "containers", "memoryBytes",    "nanoCpus", "streams",    "callsPerSecond",
+            "burst",      "publishedPorts", "images",   "imageBytes", NULL};
         char at[300], b[80];
         const char *key;
         json_t *x;
@@ -874,6 +874,10 @@ static int parse_quotas(json_t *v, const char *where, struct peer_in *in,
                         in->have_rate = 1;
                 } else if (strcmp(key, "publishedPorts") == 0) {
                         rc |= get_quota(x, at, 0, 65535, &q->published_ports, r);
+                } else if (strcmp(key, "images") == 0) {
+                        rc |= get_quota(x, at, 0, 100000, &q->images, r);
+                } else if (strcmp(key, "imageBytes") == 0) {
+                        rc |= get_quota(x, at, 1, 1LL << 50, &q->image_bytes, r);
                 } else if (strcmp(key, "burst") == 0) {
                         rc |= get_int(x, at, 1, 10000000, &q->burst, r);
                         in->have_burst = 1;
@@ -1099,18 +1103,23 @@ static int parse_retention(json_t *v, const char *where, struct peer_policy *pp,
 
 #define DEF_BUILD_CONTEXT (512 * MIB)
 #define DEF_BUILD_TIMEOUT_S (30 * 60)
+#define DEF_BUILD_PIDS 1024
+#define DEF_BUILD_MEMORY (2048 * MIB)
 
 static void build_defaults(struct policy_build *b)
 {
         b->max_context_bytes = DEF_BUILD_CONTEXT;
         b->timeout_s = DEF_BUILD_TIMEOUT_S;
         b->concurrent = 1;
+        b->pids_max = DEF_BUILD_PIDS;
+        b->memory_bytes = DEF_BUILD_MEMORY;
         snprintf(b->network, sizeof(b->network), "none");
 }
 
 /*
  * build: {"allow": true, "maxContextBytes": "512MiB", "timeoutSeconds": 1800,
- * "concurrent": 1, "allowAddUrl": false, "network": "none"}.  Every key is
+ * "concurrent": 1, "allowAddUrl": false, "network": "none", "pidsMax": 1024,
+ * "memoryBytes": "2GiB"}.  Every key is
  * optional but allow, which is false when absent: builds are off by default.
  */
 static int parse_build(json_t *v, const char *where, struct policy_build *b,
@@ -1118,7 +1127,7 @@ static int parse_build(json_t *v, const char *where, struct policy_build *b,
 {
         static const char *const known[] = {"allow",      "maxContextBytes", "timeoutSeconds",
                                             "concurrent", "allowAddUrl",     "network",
-                                            NULL};
+                                            "pidsMax",    "memoryBytes",     NULL};
         const char *key, *s, *why;
         char at[300];
         json_t *x;
@@ -1139,6 +1148,10 @@ static int parse_build(json_t *v, const char *where, struct policy_build *b,
                         rc |= get_int(x, at, 1, 24 * 3600, &b->timeout_s, r);
                 else if (strcmp(key, "concurrent") == 0)
                         rc |= get_int(x, at, 1, 64, &b->concurrent, r);
+                else if (strcmp(key, "pidsMax") == 0)
+                        rc |= get_int(x, at, 8, 1 << 22, &b->pids_max, r);
+                else if (strcmp(key, "memoryBytes") == 0)
+                        rc |= get_bytes(x, at, 8 * MIB, 1LL << 40, &b->memory_bytes, r);
                 else if (strcmp(key, "network") == 0) {
                         s = json_string_value(x);
                         why = s == NULL                ? "must be a network name"
@@ -1555,6 +1568,17 @@ int policy_image_allowed(const struct peer_policy *pp, const char *image, const 
         return 0;
 }
 
+int policy_image_own(const struct peer_policy *pp, const char *image)
+{
+        size_t n = strlen(pp->name);
+
+        if (image == NULL)
+                return 0;
+        if (strncmp(image, "docker.io/", 10) == 0)
+                image += 10;
+        return strncmp(image, pp->name, n) == 0 && image[n] == '/';
+}
+
 int policy_network_allowed(const struct peer_policy *pp, const char *name)
 {
         if (strcmp(name, "none") == 0)
@@ -1645,6 +1669,7 @@ int policy_check_call(const struct peer_policy *pp, const char *op, const json_t
         char why[256];
 
         if ((create || strcmp(op, "docker/image/pull") == 0) &&
+            !(create && policy_image_own(pp, image)) &&
             !policy_image_allowed(pp, image, create ? NULL : tag)) {
                 snprintf(err, errlen,
                          "input.image: %.300s%s%.130s is not among the images peer %s may use",
@@ -1752,6 +1777,10 @@ json_t *policy_peer_json(const struct peer_policy *pp)
             q->calls_per_second > 0 ? json_integer(q->burst) : json_null(), "publishedPorts",
             quota_json(q->published_ports));
         if (out != NULL) {
+                json_object_set_new(json_object_get(out, "quotas"), "images",
+                                    quota_json(q->images));
+                json_object_set_new(json_object_get(out, "quotas"), "imageBytes",
+                                    quota_json(q->image_bytes));
                 workload_json(&pp->wl, json_object_get(out, "container"));
                 json_object_set_new(json_object_get(out, "container"),
                                     "allowPutWithReadOnlyRoot",

@@ -45,6 +45,8 @@ struct policy_quotas {
         int64_t calls_per_second;
         int64_t burst;           /* calls allowed at once before the rate applies */
         int64_t published_ports; /* host ports published over its containers */
+        int64_t images;          /* images it built (owner label), checked before a build */
+        int64_t image_bytes;     /* their sizes summed, likewise */
 };
 
 #define POLICY_MAX_ROOTS 16
@@ -87,6 +89,8 @@ struct policy_build {
         int64_t max_context_bytes; /* the context tar, as sent */
         int64_t timeout_s;         /* the whole build, from its call */
         int64_t concurrent;        /* builds at once per peer */
+        int64_t pids_max;          /* the peer's build cgroup: processes, all builds together */
+        int64_t memory_bytes;      /* ... and memory (buildcg.h) */
         int allow_add_url;         /* ADD may fetch http(s) URLs */
         char network[POLICY_NAME_MAX + 1]; /* RUN's network: "none" or an engine network */
 };
@@ -173,6 +177,13 @@ int policy_allows(const struct peer_policy *pp, const char *op);
  * reference without tag or digest is matched as "<ref>:latest".
  */
 int policy_image_allowed(const struct peer_policy *pp, const char *image, const char *tag);
+/*
+ * 1 when the reference lies in the peer's own namespace ("<peer>/NAME"):
+ * images it built or tagged, which it may create containers from and build
+ * on whatever the allowlist says (never pull: a registry's "<peer>/..." is
+ * not the peer's).
+ */
+int policy_image_own(const struct peer_policy *pp, const char *image);
 /* 1 when name is an engine-wide network the peer may join ("none" always is). */
 int policy_network_allowed(const struct peer_policy *pp, const char *name);
 /*

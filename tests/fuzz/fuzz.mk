@@ -23,7 +23,7 @@ FUZZ_LIBS     = $(shell pkg-config --libs jansson msgpack) -lhttp_parser
 FUZZ_CFLAGS  += -DLOGS_FRAME_MAX=4096u -DLOGS_ERR_MAX=512u -DLOGS_KEEP_MAX=1024u \
                 -DLOGS_TEXT_ESCAPED_MAX=6144u
 
-FUZZ_NAMES = frame chunk envelope msg mpjson schema policy engine_reader tar dockerfile \
+FUZZ_NAMES = frame chunk envelope msg mpjson jtext schema policy engine_reader tar dockerfile \
              dapi_req dapi_create dapi_exec
 FUZZ_BINS  = $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
 fuzzobj    = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(1))

@@ -222,6 +222,26 @@ def seeds_policy():
     }
 
 
+def seeds_jtext():
+    # A flag byte (1: any value, 2: reject duplicate keys), then JSON text.
+    doc = {"Id": "a" * 64, "Name": "/alpha.web", "State": {"Running": True, "Pid": 4242,
+           "ExitCode": 0}, "Config": {"Labels": {"dockgate.owner": "alpha"},
+           "Env": ["PATH=/usr/bin", "X=\u00e9\u4e2d\U0001f600"], "Cmd": None},
+           "HostConfig": {"Memory": 0, "CpuShares": -1, "NanoCpus": 1.5e9}, "Mounts": []}
+    return {
+        "inspect": b"\x00" + json.dumps(doc).encode(),
+        "inspect-utf8": b"\x02" + json.dumps(doc, ensure_ascii=False).encode(),
+        "escapes": b"\x01" + rb'" \" \\ \/ \b \f \n \r \t \u00e9 \ud83d\ude00 \u001f"',
+        "numbers": b"\x01" + b"[0,-0,1.5,-2e-3,1E+300,9223372036854775807,-9223372036854775808]",
+        "too-big": b"\x01" + b"9223372036854775808",
+        "dup": b"\x02" + b'{"a":1,"a":2}',
+        "dup-any": b"\x00" + b'{"a":1,"b":[],"a":{}}',
+        "nul": b"\x01" + b'"\\u0000"',
+        "deep": b"\x00" + b"[" * 40 + b"]" * 40,
+        "ws": b"\x01" + b" \t\r\n true \n",
+    }
+
+
 def http(status, headers, body, chunked=False):
     reason = {200: "OK", 101: "UPGRADED", 404: "Not Found", 500: "Internal Server Error"}[status]
     head = "HTTP/1.1 %d %s\r\n" % (status, reason)
@@ -281,7 +301,7 @@ def main():
     corpus = os.path.join(HERE, "corpus")
     for name, fn in [("frame", seeds_frame), ("chunk", seeds_chunk),
                      ("envelope", seeds_envelope), ("msg", seeds_msg),
-                     ("mpjson", seeds_mpjson), ("schema", seeds_schema),
+                     ("mpjson", seeds_mpjson), ("jtext", seeds_jtext), ("schema", seeds_schema),
                      ("policy", seeds_policy), ("engine_reader", seeds_engine_reader),
                      ("tar", seeds_tar)]:
         d = os.path.join(corpus, name)

@@ -18,11 +18,15 @@ from test_docker_api import DOCKER
 from test_docker_api import http as raw_http
 from test_docker_api import status_of
 
+# alpha's allowlist does not name alpha/*: its own namespace is its own to run and build
+# on; beta's allows every reference, so only ownership keeps alpha's images from it.
 POLICY = {
     "peers": {
-        "alpha": {"uids": [ALPHA_UID], "images": ["dgtest:*", "alpha/*"],
+        "alpha": {"uids": [ALPHA_UID], "images": ["dgtest:*"],
+                  "operations": ["docker/*"],
+                  "quotas": {"images": 3},
                   "build": {"allow": True, "maxContextBytes": 1 << 20}},
-        "beta": {"uids": [BETA_UID], "images": ["dgtest:*", "beta/*"],
+        "beta": {"uids": [BETA_UID], "images": ["*"], "operations": ["docker/*"],
                  "build": {"allow": True}},
     }
 }
@@ -251,3 +255,71 @@ def test_session_and_grpc_answer_buildkit_refusals(bfront):
                                  "Upgrade: h2c\r\n\r\n" % path).encode())
         assert status_of(resp) == 403, resp[:300]
         assert b"BuildKit is not supported by the gateway" in resp, resp
+
+
+def test_beta_cannot_see_run_tag_or_remove_alphas_image(bfront, engine, images, ctxdir):
+    name = unique("own")
+    d = ctxdir({"Dockerfile": "FROM dgtest:latest\nRUN echo mine > /mine\n"})
+    r = cli(bfront, ALPHA_UID, "build", "-t", name, d)
+    images.append("alpha/%s:latest" % name)
+    assert r.returncode == 0, r
+    iid = engine.ok("GET", "/images/alpha/%s/json" % name)["Id"]
+    ref = "alpha/%s" % name
+    # alpha: listed, inspected, tagged (into its namespace), run
+    r = cli(bfront, ALPHA_UID, "images", "--format", "{{.Repository}}:{{.Tag}}")
+    assert ref + ":latest" in r.stdout.decode().split(), r
+    assert cli(bfront, ALPHA_UID, "tag", ref, ref + "-2:x").returncode == 0
+    images.append(ref + "-2:x")
+    r = cli(bfront, ALPHA_UID, "run", "--rm", ref, "cat", "/mine")
+    assert r.returncode == 0 and r.stdout == b"mine\n", r
+    # beta: not listed, and every way to it is "No such image", by name and by ID
+    r = cli(bfront, BETA_UID, "images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}")
+    assert r.returncode == 0 and name not in r.stdout.decode(), r.stdout
+    assert iid[7:19] not in r.stdout.decode(), r.stdout
+    for args in (["image", "inspect", ref], ["image", "inspect", iid],
+                 ["image", "inspect", "docker.io/" + ref], ["rmi", ref], ["rmi", "-f", iid],
+                 ["tag", ref, "beta/stolen"], ["tag", iid, "beta/stolen"]):
+        r = cli(bfront, BETA_UID, *args)
+        # rmi -f exits 0 on a missing image (the CLI's way), saying so
+        assert r.returncode == (0 if "-f" in args else 1), (args, r)
+        assert b"No such image" in r.stderr, (args, r)
+    r = cli(bfront, BETA_UID, "run", "--rm", ref, "true")
+    assert r.returncode == 125 and b"No such image" in r.stderr, r
+    r = cli(bfront, BETA_UID, "run", "--rm", iid, "true")
+    assert r.returncode == 125, r
+    # nor build on it
+    d2 = ctxdir({"Dockerfile": "FROM %s\n" % ref})
+    r = cli(bfront, BETA_UID, "build", "-t", "stolen", d2)
+    assert r.returncode == 1 and b"is not present" in r.stderr, r
+    # a tag outside one's namespace (over a shared image, or alpha's) is refused
+    for target in ("dgtest:latest", ref, "alpha/other"):
+        r = cli(bfront, BETA_UID, "tag", "dgtest:latest", target)
+        assert r.returncode == 1 and b"own namespace" in r.stderr, (target, r)
+    r = cli(bfront, ALPHA_UID, "tag", ref, "dgtest:latest")
+    assert r.returncode == 1 and b"own namespace" in r.stderr, r
+    tags = engine_tags(engine)
+    assert "beta/stolen:latest" not in tags and ref + ":latest" in tags, tags
+    # alpha removes its own, by name
+    assert cli(bfront, ALPHA_UID, "rmi", ref + "-2:x").returncode == 0
+    assert ref + "-2:x" not in engine_tags(engine)
+
+
+def test_image_quota_counts_the_owners_images(bfront, engine, images, ctxdir):
+    made = []
+    for i in range(4):
+        d = ctxdir({"Dockerfile": "FROM dgtest:latest\nRUN echo %d > /n\n" % i})
+        name = unique("q%d" % i)
+        r = cli(bfront, ALPHA_UID, "build", "-t", name, d)
+        if i < 3:
+            images.append("alpha/%s:latest" % name)
+            assert r.returncode == 0, r
+            made.append(name)
+    assert r.returncode == 1, r
+    err = r.stderr.decode()
+    assert err.startswith("Error response from daemon: quota images: peer alpha owns 3 images"), err
+    assert "quotas.images" in err and "remove one" in err, err
+    # beta's images are beta's: alpha's quota does not count them, nor refuse beta
+    d = ctxdir({"Dockerfile": "FROM dgtest:latest\nRUN echo b > /n\n"})
+    r = cli(bfront, BETA_UID, "build", "-t", "bq", d)
+    images.append("beta/bq:latest")
+    assert r.returncode == 0, r
