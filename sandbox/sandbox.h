@@ -31,12 +31,16 @@ void sandbox_no_fork(void);
  */
 void sandbox_seccomp(int chan);
 /*
- * The same filter compiled to BPF (malloc'd, kept for the process's life),
- * and its installation: the zygote compiles once, each child installs it.
- * Both exit through fatal() on any failure.
+ * The zygote's filters (worker/zygote.c), each compiled once: its own, the
+ * worker's list plus what forking a child takes (seccomp.c lists it),
+ * installed here; and *child, a few instructions (malloc'd, kept for the
+ * process's life) that each child stacks on the inherited one with
+ * sandbox_seccomp_install(), refusing those extras again.  Together they
+ * allow exactly what sandbox_seccomp() does.  Both exit through fatal() on
+ * any failure.
  */
 struct sock_fprog;
-void sandbox_seccomp_compile(int chan, struct sock_fprog *prog);
+void sandbox_seccomp_zygote(int chan, struct sock_fprog *child);
 void sandbox_seccomp_install(const struct sock_fprog *prog);
 
 #endif

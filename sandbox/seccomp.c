@@ -13,13 +13,16 @@
  */
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,8 +164,43 @@ static void seccomp_allow_sendmsg(scmp_filter_ctx ctx, int chan)
                 fatalx("seccomp: allow sendmsg on fd %d: %s", chan, strerror(-rc));
 }
 
-/* The whole filter, not loaded; the caller releases it. */
-static scmp_filter_ctx seccomp_build(int chan)
+/*
+ * What the zygote needs beyond a worker's list, each as narrow as its one use
+ * (worker/zygote.c): clone with exactly CLONE_PARENT | SIGCHLD, and in each
+ * child before its own filter: dup2/dup3 (the channel to fd 3), prlimit64 on
+ * itself for RLIMIT_NPROC (setrlimit), prctl PR_SET_NAME and PR_SET_SECCOMP,
+ * and epoll_create1, pipe2 and the get*id calls (its event base: libevent's
+ * signal pipe, and its set-uid check before it reads an environment variable).  The child's
+ * filter (seccomp_child) refuses all of these again.
+ */
+static void seccomp_allow_zygote(scmp_filter_ctx ctx)
+{
+        static const struct seccomp_rule plain[] = {SC(dup2),   SC(dup3),   SC(epoll_create1),
+                                                    SC(pipe2),  SC(getuid), SC(geteuid),
+                                                    SC(getgid), SC(getegid)};
+        size_t i;
+        int rc;
+
+        for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+                seccomp_allow_rule(ctx, &plain[i]);
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)(CLONE_PARENT | SIGCHLD)));
+        if (rc == 0)
+                rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 2,
+                                      SCMP_A0(SCMP_CMP_EQ, 0),
+                                      SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)RLIMIT_NPROC));
+        if (rc == 0)
+                rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                                      SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
+        if (rc == 0)
+                rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                                      SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP));
+        if (rc != 0)
+                fatalx("seccomp: the zygote's rules: %s", strerror(-rc));
+}
+
+/* The whole filter, not loaded; the caller releases it.  zygote: with its extra rules. */
+static scmp_filter_ctx seccomp_build(int chan, int zygote)
 {
         scmp_filter_ctx ctx;
         size_t i;
@@ -180,12 +218,45 @@ static scmp_filter_ctx seccomp_build(int chan)
         seccomp_allow_noexec(ctx, SCMP_SYS(mmap), "mmap");
         seccomp_allow_noexec(ctx, SCMP_SYS(mprotect), "mprotect");
         seccomp_allow_sendmsg(ctx, chan);
+        if (zygote)
+                seccomp_allow_zygote(ctx);
+        return ctx;
+}
+
+/*
+ * The child's filter, stacked on the zygote's: everything the zygote's
+ * filter allows but a worker's does not is refused here, so that the two
+ * together allow exactly a worker's list.  A handful of instructions: what
+ * the kernel checks and compiles for each child is this, not the whole list.
+ */
+static scmp_filter_ctx seccomp_build_child(void)
+{
+        static const struct seccomp_rule deny[] = {
+            SC(dup2),      SC(dup3),    SC(epoll_create1), SC(clone), SC(prctl),
+            SC(prlimit64), SC(seccomp), SC(clone3),        SC(pipe2), SC(getuid),
+            SC(geteuid),   SC(getgid),  SC(getegid)};
+        scmp_filter_ctx ctx;
+        size_t i;
+        int rc;
+
+        if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
+                fatalx("seccomp_init failed");
+        seccomp_check_arch(ctx);
+        if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) != 0)
+                fatalx("seccomp: NNP attribute: %s", strerror(-rc));
+        for (i = 0; i < sizeof(deny) / sizeof(deny[0]); i++) {
+                if (deny[i].nr < 0)
+                        continue;
+                rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, deny[i].nr, 0);
+                if (rc != 0)
+                        fatalx("seccomp: refuse %s: %s", deny[i].name, strerror(-rc));
+        }
         return ctx;
 }
 
 void sandbox_seccomp(int chan)
 {
-        scmp_filter_ctx ctx = seccomp_build(chan);
+        scmp_filter_ctx ctx = seccomp_build(chan, 0);
         int rc;
 
         /* SECURITY: never fail open: no filter, no worker. */
@@ -196,14 +267,13 @@ void sandbox_seccomp(int chan)
 }
 
 /*
- * The same filter as BPF, compiled once by the zygote (libseccomp's
- * generator runs here, not in every child).  libseccomp 2.5 exports only to
- * a descriptor: a pipe, read back whole (a filter of this size is a few
- * hundred instructions, far below the pipe's capacity).
+ * A filter as BPF (libseccomp's generator runs here, once).  libseccomp 2.5
+ * exports only to a descriptor: a pipe, read back whole (a filter of this
+ * size is a few hundred instructions, far below the pipe's capacity).
+ * Releases ctx.
  */
-void sandbox_seccomp_compile(int chan, struct sock_fprog *prog)
+static void seccomp_export(scmp_filter_ctx ctx, struct sock_fprog *prog)
 {
-        scmp_filter_ctx ctx = seccomp_build(chan);
         size_t cap = 65536, len = 0;
         char *buf;
         int p[2], rc;
@@ -234,7 +304,18 @@ void sandbox_seccomp_compile(int chan, struct sock_fprog *prog)
                 fatalx("seccomp: exported filter of %zu bytes", len);
         prog->len = (unsigned short)(len / sizeof(struct sock_filter));
         prog->filter = (struct sock_filter *)buf;
-        log_debug("seccomp filter compiled: %u instructions", (unsigned)prog->len);
+}
+
+void sandbox_seccomp_zygote(int chan, struct sock_fprog *child)
+{
+        struct sock_fprog own;
+
+        seccomp_export(seccomp_build(chan, 1), &own);
+        seccomp_export(seccomp_build_child(), child);
+        sandbox_seccomp_install(&own);
+        free(own.filter);
+        log_debug("zygote filter loaded (%u instructions); each child's: %u", (unsigned)own.len,
+                  (unsigned)child->len);
 }
 
 void sandbox_seccomp_install(const struct sock_fprog *prog)

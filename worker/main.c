@@ -19,9 +19,11 @@
  *
  * With --zygote, fd 3 is the zygote's control socket instead (zygote.h):
  * the same checks and preloading, the same demotion but for RLIMIT_NPROC,
- * and the filter compiled, not loaded.  Each child the zygote forks finds
- * its channel at fd 3, sets RLIMIT_NPROC to 0, makes its event base, loads
- * the compiled filter, and goes on from MSG_READY as above.
+ * and the worker's filter plus what forking takes, loaded in the zygote
+ * itself.  Each child the zygote forks inherits that filter, finds its
+ * channel at fd 3, sets RLIMIT_NPROC to 0, makes its event base, stacks a
+ * small precompiled filter that takes the zygote's extras away, and goes on
+ * from MSG_READY as above.
  */
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -193,7 +195,7 @@ int main(int argc, char **argv)
                 struct sock_fprog prog;
 
                 sandbox_demote(args.uid, args.gid, args.max_calls, 1);
-                sandbox_seccomp_compile(WORKER_CHAN_FD, &prog);
+                sandbox_seccomp_zygote(WORKER_CHAN_FD, &prog);
                 zygote_serve(WORKER_CHAN_FD); /* returns in a child, fd 3 its channel */
                 sandbox_no_fork();
                 /* Its own epoll descriptor: the zygote made none to share. */

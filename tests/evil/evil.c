@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "call.h"
@@ -77,6 +78,28 @@ static long evil_fork(void)
         return pid;
 }
 
+/*
+ * What the zygote's own filter allows (sandbox/seccomp.c) and each child's
+ * stacked filter refuses again: its exact clone, and dup2 over the channel.
+ */
+static long evil_zygote_clone(void)
+{
+        long pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+
+        if (pid == 0)
+                _exit(0);
+        return pid;
+}
+
+static long evil_dup_over_channel(void)
+{
+#ifdef SYS_dup2
+        return syscall(SYS_dup2, 0, 3);
+#else
+        return syscall(SYS_dup3, 0, 3, 0);
+#endif
+}
+
 static long evil_ptrace(void)
 {
         return syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0);
@@ -128,6 +151,8 @@ static const struct {
     {"open", evil_open},
     {"execve", evil_execve},
     {"fork", evil_fork},
+    {"zygote_clone", evil_zygote_clone},
+    {"dup_over_channel", evil_dup_over_channel},
     {"ptrace", evil_ptrace},
     {"mmap_exec", evil_mmap_exec},
     {"fd_pass", evil_fd_pass},

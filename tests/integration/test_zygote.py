@@ -52,6 +52,8 @@ def test_workers_are_forked_sandboxed_children_of_the_gateway(make_gateway):
     st = proc_status(zpid)
     assert st["NoNewPrivs"] == "1" and int(st["CapEff"], 16) == 0, st
     assert st["Uid"].split()[0] != "0"
+    # Filtered itself: the worker's list plus what forking a child takes.
+    assert st["Seccomp"] == "2" and st["Seccomp_filters"] == "1", st
     assert zpid not in gw.workers()
     churn(gw, POOL + 2)
     # One forked and never handed a peer: idle in the pool, it stays.
@@ -62,6 +64,8 @@ def test_workers_are_forked_sandboxed_children_of_the_gateway(make_gateway):
                   what="worker %d in seccomp mode 2" % pid)
     assert st["NoNewPrivs"] == "1" and int(st["CapEff"], 16) == 0, st
     assert st["Uid"].split()[0] != "0"
+    # The zygote's filter, inherited, and the child's own on top of it.
+    assert st["Seccomp_filters"] == "2", st
     assert pid in gw.workers()
 
 
