@@ -1,6 +1,7 @@
 /*
  * filters.c - server-side filters on lists and events (filters.h).
  */
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,4 +382,37 @@ int filters_keep(const struct call *c, const json_t *item)
                 hit |= filters_item_named(c, item, s + 5);
         }
         return !any || hit;
+}
+
+/* pattern matches the familiar reference, or its name without the tag (as dockerd's). */
+static int filters_ref_match(const char *pattern, const char *ref)
+{
+        const char *slash = strrchr(ref, '/'), *colon = strrchr(slash ? slash : ref, ':');
+        char name[600];
+
+        if (fnmatch(pattern, ref, FNM_PATHNAME) == 0)
+                return 1;
+        if (colon == NULL || (size_t)(colon - ref) >= sizeof(name))
+                return 0;
+        snprintf(name, sizeof(name), "%.*s", (int)(colon - ref), ref);
+        return fnmatch(pattern, name, FNM_PATHNAME) == 0;
+}
+
+int filters_tag_kept(const struct call *c, const char *tag)
+{
+        json_t *in = json_object_get(c->input, "filters"), *v;
+        const char *s;
+        size_t i;
+        int any = 0;
+
+        json_array_foreach(in, i, v)
+        {
+                s = json_string_value(v);
+                if (s == NULL || strncmp(s, "reference=", 10) != 0)
+                        continue;
+                if (filters_ref_match(s + 10, tag))
+                        return 1;
+                any = 1;
+        }
+        return !any;
 }

@@ -42,6 +42,13 @@ int filters_query(struct call *c, char *buf, size_t len);
  * until). */
 int filters_keep(const struct call *c, const json_t *item);
 
+/*
+ * 1 when an image's tag, in the familiar form, matches one of the input's
+ * reference filters (or there is none): dockerd answers only the tags that
+ * match, Podman every tag of an image one of whose names matches.
+ */
+int filters_tag_kept(const struct call *c, const char *tag);
+
 /* Adds an events call's input filters to f (the engine's filters object); -1 after answering.
  */
 int filters_events(struct call *c, json_t *f);

@@ -47,10 +47,58 @@ static void create_plan_free(void *p)
         free(p);
 }
 
+static void create_reply(struct call *c, const json_t *warnings)
+{
+        struct create_plan *plan = create_plan_of(c);
+        struct ops_state *st = c->state;
+
+        call_reply(c, json_pack("{s:s,s:s,s:o,s:o}", "containerId", st->id, "name", plan->name,
+                                "warnings", ops_strings(warnings), "ports",
+                                create_ports_json(plan)));
+}
+
+/* The runtime the create asked for (HostConfig.Runtime), or NULL. */
+static const char *create_runtime(struct call *c)
+{
+        return json_string_value(
+            json_object_get(json_object_get(create_plan_of(c)->body, "HostConfig"), "Runtime"));
+}
+
+static void create_refused_removed(int status, json_t *body, const char *raw, size_t rawlen,
+                                   void *arg)
+{
+        struct call *c = arg;
+
+        c->pending = NULL;
+        call_fail(c, DG_INVALID_INPUT,
+                  "runtime %s: not supported on %s, whose Docker API runs every container "
+                  "under its own default runtime",
+                  create_runtime(c), profile_display_name(engine_profile(c->engine)));
+}
+
+/* The engine's own inspect: the container runs under the runtime asked, or it goes. */
+static void create_runtime_seen(int status, json_t *body, const char *raw, size_t rawlen,
+                                void *arg)
+{
+        struct call *c = arg;
+        struct ops_state *st = c->state;
+        const char *got = json_string_value(json_object_get(body, "OCIRuntime"));
+
+        c->pending = NULL;
+        if (status == 200 && got != NULL && strcmp(got, create_runtime(c)) == 0) {
+                create_reply(c, json_object_get(st->keep, "Warnings"));
+                return;
+        }
+        ops_send(c, "DELETE", NULL, 0, create_refused_removed, "/containers/%s?force=1&v=1",
+                 st->id);
+}
+
 static void create_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
         struct call *c = arg;
         struct create_plan *plan = create_plan_of(c);
+        const struct engine_profile *p = engine_profile(c->engine);
+        struct ops_state *st = c->state;
         const char *id;
 
         c->pending = NULL;
@@ -64,13 +112,21 @@ static void create_done(int status, json_t *body, const char *raw, size_t rawlen
                 return;
         }
         id = json_string_value(json_object_get(body, "Id"));
-        if (status != 201 || id == NULL) {
+        if (status != 201 || id == NULL || strlen(id) >= sizeof(st->id)) {
                 ops_fail_engine(c, status, body);
                 return;
         }
-        call_reply(c, json_pack("{s:s,s:s,s:o,s:o}", "containerId", id, "name", plan->name,
-                                "warnings", ops_strings(json_object_get(body, "Warnings")),
-                                "ports", create_ports_json(plan)));
+        snprintf(st->id, sizeof(st->id), "%s", id);
+        /* An engine that may ignore the runtime asked for: its own inspect tells (profile.h).
+         */
+        if (p->runtime_inspect != NULL && create_runtime(c) != NULL) {
+                json_decref(st->keep);
+                st->keep = json_incref(body);
+                ops_send(c, "GET", NULL, 0, create_runtime_seen, "%s%s/json",
+                         p->runtime_inspect, id);
+                return;
+        }
+        create_reply(c, json_object_get(body, "Warnings"));
 }
 
 static void create_send(struct call *c)

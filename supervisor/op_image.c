@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "filters.h"
 #include "imageown.h"
 #include "imageref.h"
 #include "ops_impl.h"
@@ -22,6 +23,36 @@ static const char *image_ref(struct call *c)
                 return NULL;
         }
         return ref;
+}
+
+/*
+ * The element's RepoTags as dockerd shows them and as its list answers
+ * them: only those a reference filter matches (filters.h).  NULL when the
+ * element had tags and none is kept (dockerd leaves such an image out).
+ */
+static json_t *image_tags(const struct call *c, const json_t *in)
+{
+        json_t *all = profile_image_names(engine_profile(c->engine),
+                                          json_object_get(in, "RepoTags")),
+               *out = json_array(), *v;
+        size_t i;
+
+        if (all == NULL || out == NULL) {
+                json_decref(all);
+                json_decref(out);
+                return NULL;
+        }
+        json_array_foreach(all, i, v)
+        {
+                if (filters_tag_kept(c, json_string_value(v)))
+                        json_array_append(out, v);
+        }
+        if (json_array_size(all) > 0 && json_array_size(out) == 0) {
+                json_decref(out);
+                out = NULL;
+        }
+        json_decref(all);
+        return out;
 }
 
 static void image_missing(struct call *c)
@@ -82,10 +113,13 @@ static json_t *image_item(const struct call *c, const json_t *in)
 {
         const json_t *labels = json_object_get(in, "Labels");
         const struct engine_profile *p = engine_profile(c->engine);
+        json_t *tags = image_tags(c, in);
 
+        if (tags == NULL)
+                return NULL;
         return json_pack("{s:s?,s:o,s:o,s:I,s:I,s:o}", "imageId",
-                         json_string_value(json_object_get(in, "Id")), "repoTags",
-                         profile_image_names(p, json_object_get(in, "RepoTags")), "repoDigests",
+                         json_string_value(json_object_get(in, "Id")), "repoTags", tags,
+                         "repoDigests",
                          profile_image_names(p, json_object_get(in, "RepoDigests")), "created",
                          json_integer_value(json_object_get(in, "Created")), "size",
                          json_integer_value(json_object_get(in, "Size")), "labels",
@@ -97,12 +131,19 @@ static void image_familiar(const struct call *c, json_t *doc, const char *key);
 /* The engine's own list element, names as dockerd shows them (the Docker front). */
 static json_t *image_item_engine(const struct call *c, const json_t *in)
 {
-        json_t *out = json_deep_copy(in);
+        json_t *out, *tags = image_tags(c, in);
 
-        if (out != NULL) {
-                image_familiar(c, out, "RepoTags");
-                image_familiar(c, out, "RepoDigests");
+        if (tags == NULL)
+                return NULL;
+        if ((out = json_deep_copy(in)) == NULL) {
+                json_decref(tags);
+                return NULL;
         }
+        if (json_is_array(json_object_get(in, "RepoTags")))
+                json_object_set_new(out, "RepoTags", tags);
+        else
+                json_decref(tags);
+        image_familiar(c, out, "RepoDigests");
         return out;
 }
 

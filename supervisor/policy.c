@@ -1103,18 +1103,23 @@ static int parse_retention(json_t *v, const char *where, struct peer_policy *pp,
 
 #define DEF_BUILD_CONTEXT (512 * MIB)
 #define DEF_BUILD_TIMEOUT_S (30 * 60)
+#define DEF_BUILD_PIDS 1024
+#define DEF_BUILD_MEMORY (2048 * MIB)
 
 static void build_defaults(struct policy_build *b)
 {
         b->max_context_bytes = DEF_BUILD_CONTEXT;
         b->timeout_s = DEF_BUILD_TIMEOUT_S;
         b->concurrent = 1;
+        b->pids_max = DEF_BUILD_PIDS;
+        b->memory_bytes = DEF_BUILD_MEMORY;
         snprintf(b->network, sizeof(b->network), "none");
 }
 
 /*
  * build: {"allow": true, "maxContextBytes": "512MiB", "timeoutSeconds": 1800,
- * "concurrent": 1, "allowAddUrl": false, "network": "none"}.  Every key is
+ * "concurrent": 1, "allowAddUrl": false, "network": "none", "pidsMax": 1024,
+ * "memoryBytes": "2GiB"}.  Every key is
  * optional but allow, which is false when absent: builds are off by default.
  */
 static int parse_build(json_t *v, const char *where, struct policy_build *b,
@@ -1122,7 +1127,7 @@ static int parse_build(json_t *v, const char *where, struct policy_build *b,
 {
         static const char *const known[] = {"allow",      "maxContextBytes", "timeoutSeconds",
                                             "concurrent", "allowAddUrl",     "network",
-                                            NULL};
+                                            "pidsMax",    "memoryBytes",     NULL};
         const char *key, *s, *why;
         char at[300];
         json_t *x;
@@ -1143,6 +1148,10 @@ static int parse_build(json_t *v, const char *where, struct policy_build *b,
                         rc |= get_int(x, at, 1, 24 * 3600, &b->timeout_s, r);
                 else if (strcmp(key, "concurrent") == 0)
                         rc |= get_int(x, at, 1, 64, &b->concurrent, r);
+                else if (strcmp(key, "pidsMax") == 0)
+                        rc |= get_int(x, at, 8, 1 << 22, &b->pids_max, r);
+                else if (strcmp(key, "memoryBytes") == 0)
+                        rc |= get_bytes(x, at, 8 * MIB, 1LL << 40, &b->memory_bytes, r);
                 else if (strcmp(key, "network") == 0) {
                         s = json_string_value(x);
                         why = s == NULL                ? "must be a network name"

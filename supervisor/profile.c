@@ -16,11 +16,12 @@ static const struct {
         const char *top_ps_args;
         int network_rm_removes_in_use, logs_follow_exited_loses, top_not_running_answers;
         int wait_removed_loses_code, events_labels_ored;
+        const char *runtime_inspect;
 } profile_table[] = {
-    {ENGINE_UNKNOWN, "unknown", "the engine", "local", 1, 0, NULL, 0, 0, 0, 0, 0},
-    {ENGINE_DOCKER, "docker", "Docker Engine", "local", 1, 0, NULL, 0, 0, 0, 0, 0},
+    {ENGINE_UNKNOWN, "unknown", "the engine", "local", 1, 0, NULL, 0, 0, 0, 0, 0, NULL},
+    {ENGINE_DOCKER, "docker", "Docker Engine", "local", 1, 0, NULL, 0, 0, 0, 0, 0, NULL},
     {ENGINE_PODMAN, "podman", "Podman", "k8s-file", 1, 1,
-     "user,pid,ppid,pcpu,etime,tty,time,args", 1, 1, 1, 1, 1},
+     "user,pid,ppid,pcpu,etime,tty,time,args", 1, 1, 1, 1, 1, "/libpod/containers/"},
 };
 
 /*
@@ -61,6 +62,7 @@ void profile_apply(struct engine_profile *p)
                         p->top_not_running_answers = profile_table[i].top_not_running_answers;
                         p->wait_removed_loses_code = profile_table[i].wait_removed_loses_code;
                         p->events_labels_ored = profile_table[i].events_labels_ored;
+                        p->runtime_inspect = profile_table[i].runtime_inspect;
                         return;
                 }
 }

@@ -88,6 +88,17 @@ struct engine_profile {
          * refused (INVALID_INPUT): the owner label must be the only one.
          */
         int events_labels_ored;
+        /*
+         * SECURITY: Podman 4.3's compat create ignores HostConfig.Runtime
+         * (a create asking for "nosuchrt" starts under runc), so a policy's
+         * runtime (runsc, say) would silently not hold.  Set, the path
+         * before "<id>/json" of the engine's own inspect, whose OCIRuntime
+         * says which runtime the container got: dockgate checks it after a
+         * create that asked for a runtime, and removes the container and
+         * refuses the create when it is not the one asked.  NULL: the
+         * engine honours Runtime.
+         */
+        const char *runtime_inspect;
 
         /* --- detection state (detect.c's own) --- */
         struct engine *engine;

@@ -30,12 +30,10 @@ struct quota {
         struct quota_entry *entries;
 };
 
-enum hold_kind { HOLD_USAGE, HOLD_CREATE, HOLD_START };
-
 struct quota_hold {
         struct quota_hold *next_hold, **prev_hold; /* in e->holds while active */
         struct quota_entry *e;
-        enum hold_kind kind;
+        enum quota_hold_kind kind;
         int active;
         /* what the call adds: create, its container; start, its live limits */
         int64_t containers, memory_bytes, nano_cpus;
@@ -43,6 +41,7 @@ struct quota_hold {
         char ref[OPS_NAME_MAX + POLICY_NAME_MAX + 2];
         /* other calls' holds the engine's answer does not show yet */
         int64_t others_containers, others_memory, others_cpus;
+        const json_t *list; /* the engine's list, borrowed during usage_cb */
         void (*next)(struct call *c);
         quota_usage_cb usage_cb;
 };
@@ -119,7 +118,7 @@ static int hold_shown(const struct quota_hold *h, const json_t *list)
 
         json_array_foreach(list, i, v)
         {
-                if (h->kind == HOLD_START) {
+                if (h->kind == QUOTA_HOLD_START) {
                         const char *id = json_string_value(json_object_get(v, "Id"));
                         if (id != NULL && strcmp(id, h->ref) == 0 && is_live(v))
                                 return 1;
@@ -145,7 +144,7 @@ static void others_held(struct quota_hold *mine, const json_t *list)
                 if (h == mine || hold_shown(h, list))
                         continue;
                 /* A create adds a container; only a start adds to the live totals. */
-                if (h->kind == HOLD_CREATE) {
+                if (h->kind == QUOTA_HOLD_CREATE) {
                         mine->others_containers += h->containers;
                         continue;
                 }
@@ -170,47 +169,76 @@ static int64_t label_int(const json_t *labels, const char *owner, const char *su
         return *end == '\0' && v >= 0 ? (int64_t)v : dflt;
 }
 
+int64_t quota_stamped(const char *owner_label, const json_t *labels, const char *what,
+                      int64_t dflt)
+{
+        return label_int(labels, owner_label, what, dflt);
+}
+
+void quota_count(const json_t *list, const char *owner_label, const char *peer,
+                 const struct policy_limits *dflt, struct quota_usage *u)
+{
+        const json_t *v, *labels;
+        const char *state, *who;
+        size_t i;
+
+        memset(u, 0, sizeof(*u));
+        json_array_foreach(list, i, v)
+        {
+                labels = json_object_get(v, "Labels");
+                /* The engine filtered by label; check again, it costs nothing. */
+                who = json_string_value(json_object_get(labels, owner_label));
+                if (who == NULL || strcmp(who, peer) != 0)
+                        continue;
+                u->containers++;
+                if (!is_live(v))
+                        continue;
+                u->live++;
+                state = json_string_value(json_object_get(v, "State"));
+                if (state != NULL && strcmp(state, "paused") == 0)
+                        u->paused++;
+                /* Made outside dockgate, without the labels: count the peer's defaults. */
+                u->memory_bytes += label_int(labels, owner_label, "memory", dflt->memory_bytes);
+                u->nano_cpus += label_int(labels, owner_label, "nanocpus", dflt->nano_cpus);
+        }
+}
+
 static void usage_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
         struct call *c = arg;
         struct ops_state *st = c->state;
         struct quota_hold *h = st->hold;
-        const char *owner = c->policy->owner_label, *who;
-        struct quota_usage u = {0};
-        json_t *v, *labels;
-        const char *state;
-        size_t i;
+        struct quota_usage u;
 
         c->pending = NULL;
         if (status != 200 || !json_is_array(body)) {
                 call_fail_engine(c, status, body);
                 return;
         }
-        json_array_foreach(body, i, v)
-        {
-                labels = json_object_get(v, "Labels");
-                /* The engine filtered by label; check again, it costs nothing. */
-                who = json_string_value(json_object_get(labels, owner));
-                if (who == NULL || strcmp(who, c->peer->name) != 0)
-                        continue;
-                u.containers++;
-                if (!is_live(v))
-                        continue;
-                u.live++;
-                state = json_string_value(json_object_get(v, "State"));
-                if (state != NULL && strcmp(state, "paused") == 0)
-                        u.paused++;
-                /* Made outside dockgate, without the labels: count the peer's defaults. */
-                u.memory_bytes +=
-                    label_int(labels, owner, "memory", c->peer->defaults.memory_bytes);
-                u.nano_cpus +=
-                    label_int(labels, owner, "nanocpus", c->peer->defaults.nano_cpus);
-        }
-        others_held(h, body);
+        quota_count(body, c->policy->owner_label, c->peer->name, &c->peer->defaults, &u);
+        h->list = body;
         h->usage_cb(c, &u);
 }
 
-static struct quota_hold *hold_new(struct call *c, enum hold_kind kind)
+struct quota_hold *quota_hold_new(struct quota *q, const char *peer, enum quota_hold_kind kind,
+                                  const char *ref, int64_t memory, int64_t nano_cpus)
+{
+        struct quota_hold *h = calloc(1, sizeof(*h));
+
+        if (h == NULL || (h->e = quota_entry(q, peer)) == NULL) {
+                free(h);
+                return NULL;
+        }
+        h->kind = kind;
+        h->containers = kind == QUOTA_HOLD_CREATE ? 1 : 0;
+        snprintf(h->ref, sizeof(h->ref), "%s", ref != NULL ? ref : "");
+        h->memory_bytes = memory;
+        h->nano_cpus = nano_cpus;
+        return h;
+}
+
+static struct quota_hold *hold_new(struct call *c, enum quota_hold_kind kind, const char *ref,
+                                   int64_t memory, int64_t nano_cpus)
 {
         struct ops_state *st = ops_state(c);
         struct quota *q = c->worker->sv->quota;
@@ -222,13 +250,10 @@ static struct quota_hold *hold_new(struct call *c, enum hold_kind kind)
                 call_fail(c, DG_INTERNAL, "a second quota check in one call");
                 return NULL;
         }
-        if ((h = calloc(1, sizeof(*h))) == NULL ||
-            (h->e = quota_entry(q, c->peer->name)) == NULL) {
-                free(h);
+        if ((h = quota_hold_new(q, c->peer->name, kind, ref, memory, nano_cpus)) == NULL) {
                 call_fail(c, DG_INTERNAL, "out of memory");
                 return NULL;
         }
-        h->kind = kind;
         st->hold = h;
         st->hold_free = quota_release;
         return h;
@@ -248,7 +273,7 @@ static void usage_start(struct call *c, struct quota_hold *h)
 
 void quota_usage(struct call *c, quota_usage_cb cb)
 {
-        struct quota_hold *h = hold_new(c, HOLD_USAGE);
+        struct quota_hold *h = hold_new(c, QUOTA_HOLD_USAGE, NULL, 0, 0);
 
         if (h == NULL)
                 return;
@@ -268,55 +293,68 @@ static void human(int64_t v, int bytes, char *buf, size_t len)
                 snprintf(buf, len, "%lld bytes", (long long)v);
 }
 
-static void exceeded(struct call *c, const char *quota, int64_t limit, int64_t used,
-                     int64_t asked, const char *fmt_noun, int bytes)
+static void exceeded(struct call *c, const struct quota_over *o)
 {
-        json_t *d = json_pack("{s:s,s:I,s:I,s:I}", "quota", quota, "limit", (json_int_t)limit,
-                              "used", (json_int_t)used, "asked", (json_int_t)asked);
+        json_t *d =
+            json_pack("{s:s,s:I,s:I,s:I}", "quota", o->quota, "limit", (json_int_t)o->limit,
+                      "used", (json_int_t)o->used, "asked", (json_int_t)o->asked);
         char l[48], u[48], a[48];
+        int bytes = strcmp(o->quota, "memoryBytes") == 0;
 
-        if (fmt_noun == NULL) {
-                human(limit, bytes, l, sizeof(l));
-                human(used, bytes, u, sizeof(u));
-                human(asked, bytes, a, sizeof(a));
-                if (used == 0 && asked > limit)
+        if (strcmp(o->quota, "containers") != 0) {
+                human(o->limit, bytes, l, sizeof(l));
+                human(o->used, bytes, u, sizeof(u));
+                human(o->asked, bytes, a, sizeof(a));
+                if (o->used == 0 && o->asked > o->limit)
                         call_fail_details(c, DG_QUOTA_EXCEEDED, d,
                                           "quota %s: this container needs %s, more than the "
                                           "whole quota of %s",
-                                          quota, a, l);
+                                          o->quota, a, l);
                 else
                         call_fail_details(c, DG_QUOTA_EXCEEDED, d,
                                           "quota %s: live containers use %s of %s; this one "
                                           "needs %s",
-                                          quota, u, l, a);
+                                          o->quota, u, l, a);
                 return;
         }
-        call_fail_details(c, DG_QUOTA_EXCEEDED, d, "quota %s: %lld of %lld %s already", quota,
-                          (long long)used, (long long)limit, fmt_noun);
+        call_fail_details(c, DG_QUOTA_EXCEEDED, d, "quota %s: %lld of %lld %s already",
+                          o->quota, (long long)o->used, (long long)o->limit,
+                          "containers exist");
 }
 
-/* Usage plus other calls' holds against the quotas; answers and returns -1 when over. */
-static int over(struct call *c, struct quota_hold *h, const struct quota_usage *u)
+static int over_by(struct quota_over *o, const char *quota, int64_t limit, int64_t used,
+                   int64_t asked)
 {
-        const struct policy_quotas *q = &c->peer->quotas;
-        int start = h->kind == HOLD_START;
-        int64_t used_mem = start ? u->memory_bytes + h->others_memory : 0;
-        int64_t used_cpus = start ? u->nano_cpus + h->others_cpus : 0;
+        o->quota = quota;
+        o->limit = limit;
+        o->used = used;
+        o->asked = asked;
+        return -1;
+}
 
+int quota_take(struct quota_hold *h, const json_t *list, const struct quota_usage *u,
+               const struct policy_quotas *q, struct quota_over *o)
+{
+        int start = h->kind == QUOTA_HOLD_START;
+        int64_t used_mem, used_cpus;
+
+        others_held(h, list);
+        used_mem = start ? u->memory_bytes + h->others_memory : 0;
+        used_cpus = start ? u->nano_cpus + h->others_cpus : 0;
         if (h->containers > 0 && q->containers > 0 &&
-            u->containers + h->others_containers + h->containers > q->containers) {
-                exceeded(c, "containers", q->containers, u->containers + h->others_containers,
-                         h->containers, "containers exist", 0);
-                return -1;
-        }
-        if (q->memory_bytes > 0 && used_mem + h->memory_bytes > q->memory_bytes) {
-                exceeded(c, "memoryBytes", q->memory_bytes, used_mem, h->memory_bytes, NULL, 1);
-                return -1;
-        }
-        if (q->nano_cpus > 0 && used_cpus + h->nano_cpus > q->nano_cpus) {
-                exceeded(c, "nanoCpus", q->nano_cpus, used_cpus, h->nano_cpus, NULL, 0);
-                return -1;
-        }
+            u->containers + h->others_containers + h->containers > q->containers)
+                return over_by(o, "containers", q->containers,
+                               u->containers + h->others_containers, h->containers);
+        if (q->memory_bytes > 0 && used_mem + h->memory_bytes > q->memory_bytes)
+                return over_by(o, "memoryBytes", q->memory_bytes, used_mem, h->memory_bytes);
+        if (q->nano_cpus > 0 && used_cpus + h->nano_cpus > q->nano_cpus)
+                return over_by(o, "nanoCpus", q->nano_cpus, used_cpus, h->nano_cpus);
+        h->active = 1;
+        h->next_hold = h->e->holds;
+        if (h->next_hold != NULL)
+                h->next_hold->prev_hold = &h->next_hold;
+        h->prev_hold = &h->e->holds;
+        h->e->holds = h;
         return 0;
 }
 
@@ -324,15 +362,12 @@ static void checked(struct call *c, const struct quota_usage *u)
 {
         struct ops_state *st = c->state;
         struct quota_hold *h = st->hold;
+        struct quota_over o;
 
-        if (over(c, h, u) < 0)
+        if (quota_take(h, h->list, u, &c->peer->quotas, &o) < 0) {
+                exceeded(c, &o);
                 return;
-        h->active = 1;
-        h->next_hold = h->e->holds;
-        if (h->next_hold != NULL)
-                h->next_hold->prev_hold = &h->next_hold;
-        h->prev_hold = &h->e->holds;
-        h->e->holds = h;
+        }
         h->next(c);
 }
 
@@ -341,7 +376,7 @@ static void checked(struct call *c, const struct quota_usage *u)
  * but a container that could never start within the quota is refused
  * now); a start holds the memory and CPUs it brings to the live total.
  */
-static void check(struct call *c, enum hold_kind kind, const char *ref, int64_t memory,
+static void check(struct call *c, enum quota_hold_kind kind, const char *ref, int64_t memory,
                   int64_t nano_cpus, void (*next)(struct call *c))
 {
         const struct policy_quotas *q = &c->peer->quotas;
@@ -351,12 +386,8 @@ static void check(struct call *c, enum hold_kind kind, const char *ref, int64_t 
                 next(c);
                 return;
         }
-        if ((h = hold_new(c, kind)) == NULL)
+        if ((h = hold_new(c, kind, ref, memory, nano_cpus)) == NULL)
                 return;
-        h->containers = kind == HOLD_CREATE ? 1 : 0;
-        snprintf(h->ref, sizeof(h->ref), "%s", ref);
-        h->memory_bytes = memory;
-        h->nano_cpus = nano_cpus;
         h->next = next;
         h->usage_cb = checked;
         usage_start(c, h);
@@ -365,13 +396,13 @@ static void check(struct call *c, enum hold_kind kind, const char *ref, int64_t 
 void quota_check_create(struct call *c, const char *engine_name, int64_t memory,
                         int64_t nano_cpus, void (*next)(struct call *c))
 {
-        check(c, HOLD_CREATE, engine_name, memory, nano_cpus, next);
+        check(c, QUOTA_HOLD_CREATE, engine_name, memory, nano_cpus, next);
 }
 
 void quota_check_start(struct call *c, const char *id, int64_t memory, int64_t nano_cpus,
                        void (*next)(struct call *c))
 {
-        check(c, HOLD_START, id, memory, nano_cpus, next);
+        check(c, QUOTA_HOLD_START, id, memory, nano_cpus, next);
 }
 
 void quota_release(struct quota_hold *h)

@@ -75,10 +75,44 @@ void quota_check_create(struct call *c, const char *engine_name, int64_t memory,
 void quota_check_start(struct call *c, const char *id, int64_t memory, int64_t nano_cpus,
                        void (*next)(struct call *c));
 
+/*
+ * The pure parts of a check, which the call-driven ones above are made of
+ * (unit-tested in tests/unit/test_sv_quota.c).
+ *
+ * quota_count: the peer's usage in the engine's list of containers (only
+ * those carrying owner_label=peer; a live one without stamped limits counts
+ * the peer's defaults).
+ *
+ * quota_hold_new: a hold, not yet taken, on what one call adds in peer's
+ * entry of q: a create, one container (ref: its engine-side name); a start,
+ * memory and nano_cpus to the live totals (ref: the full ID).  NULL when out
+ * of memory.  quota_take: does it fit the quotas q, with usage u read from
+ * list plus the peer's other taken holds that list does not show yet?  Then
+ * it is taken (counted by the next take) and 0; else -1 with o saying which
+ * quota, its limit, the usage and what was asked.
+ */
+enum quota_hold_kind { QUOTA_HOLD_USAGE, QUOTA_HOLD_CREATE, QUOTA_HOLD_START };
+struct quota_over {
+        const char *quota; /* "containers", "memoryBytes", "nanoCpus" */
+        int64_t limit, used, asked;
+};
+void quota_count(const json_t *list, const char *owner_label, const char *peer,
+                 const struct policy_limits *dflt, struct quota_usage *u);
+struct quota_hold *quota_hold_new(struct quota *q, const char *peer, enum quota_hold_kind kind,
+                                  const char *ref, int64_t memory, int64_t nano_cpus);
+int quota_take(struct quota_hold *h, const json_t *list, const struct quota_usage *u,
+               const struct policy_quotas *q, struct quota_over *o);
+
 /* Releases a hold (NULL is fine); called when the call's state is freed. */
 void quota_release(struct quota_hold *h);
 
 /* Stamps the limits of a new container on its labels (an object), under owner_label. */
 void quota_stamp(const char *owner_label, json_t *labels, int64_t memory, int64_t nano_cpus);
+/*
+ * What quota_stamp() wrote under what ("memory", "nanocpus"): the value the
+ * quota totals count for the container, dflt when it carries none.
+ */
+int64_t quota_stamped(const char *owner_label, const json_t *labels, const char *what,
+                      int64_t dflt);
 
 #endif

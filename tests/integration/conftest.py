@@ -10,6 +10,7 @@ tests/lib/engine.sh, so a single test file can be run by hand:
   /usr/bin/python3 -m pytest -q tests/integration/test_core.py
 """
 
+import contextlib
 import json
 import os
 import re
@@ -28,7 +29,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 
 from engine_api import Engine  # noqa: E402
-from peer import Peer  # noqa: E402
+from peer import CallError, Peer  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.abspath(os.environ.get("DOCKGATE_BUILD", os.path.join(ROOT, "build")))
@@ -93,19 +94,44 @@ def engine_pid(d):
                               text=True).stdout.strip())
 
 
-# The capabilities a Podman container gets unless told (containers.conf).
-PODMAN_DEFAULT_CAPS = {"CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE",
-                       "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"}
+# The capabilities a container gets unless told: dockerd's defaults, and
+# Podman 4.3's (Debian's containers.conf), the same fourteen.
+DEFAULT_CAPS = {"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+                "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID",
+                "SYS_CHROOT"}
 
 
-def all_caps_dropped(hc):
-    """The engine's HostConfig says every capability but CapAdd's is dropped:
-    dockerd keeps CapDrop ["ALL"]; Podman lists what it dropped instead."""
+def caps_kept(hc):
+    """The capabilities a container created with HostConfig hc keeps.
+    dockerd shows what it was asked: CapDrop ["ALL"] and CapAdd.  Podman
+    folds them: CapDrop lists the defaults it dropped, CapAdd only what is
+    beyond its defaults (docs/engines.md)."""
     drop = {c.upper().replace("CAP_", "") for c in (hc.get("CapDrop") or [])}
     add = {c.upper().replace("CAP_", "") for c in (hc.get("CapAdd") or [])}
+    return add if "ALL" in drop else (DEFAULT_CAPS - drop) | add
+
+
+def runtime_of(engine, cid):
+    """The OCI runtime container cid runs under.  dockerd shows it in
+    HostConfig.Runtime; Podman's compat inspect says "oci" there whatever it
+    runs, and its own inspect's OCIRuntime tells (docs/engines.md)."""
     if PODMAN:
-        return PODMAN_DEFAULT_CAPS - add <= drop
-    return drop == {"ALL"}
+        return engine.ok("GET", "/v1.41/libpod/containers/%s/json" % cid)["OCIRuntime"]
+    return engine.inspect(cid)["HostConfig"]["Runtime"]
+
+
+def cgroupns_of(engine, cid):
+    """Container cid's cgroup namespace mode: dockerd's HostConfig; Podman's
+    own inspect (its compat one says "" whatever it did).  On Podman 4.3 with
+    cgroup v1 a compat create always gets the host's: skipped there, the
+    engine's limitation (docs/engines.md)."""
+    if not PODMAN:
+        return engine.inspect(cid)["HostConfig"]["CgroupnsMode"]
+    mode = engine.ok("GET", "/v1.41/libpod/containers/%s/json" % cid)["HostConfig"]["CgroupMode"]
+    if mode == "host" and os.path.exists("/sys/fs/cgroup/cpu"):
+        on_engine("podman", "on cgroup v1 its compat create ignores CgroupnsMode: every "
+                            "container shares the host's cgroup namespace (CgroupMode host)")
+    return mode
 
 
 def tmpfs_of(hc):
@@ -304,6 +330,8 @@ class Gateway:
         if "--config" not in args:
             config = dict(config or {})
             config.setdefault("firstCallSeconds", TEST_FIRST_CALL_SECONDS)
+            # Each gateway's build cgroups apart: gateways of parallel runs share the host.
+            config.setdefault("buildCgroup", "dgt-" + os.path.basename(self.dir))
             # DOCKGATE_TEST_ZYGOTE=1 or 0 runs the tests with the fork server on or off.
             if os.environ.get("DOCKGATE_TEST_ZYGOTE") in ("0", "1"):
                 config.setdefault("zygote", os.environ["DOCKGATE_TEST_ZYGOTE"] == "1")
@@ -494,6 +522,24 @@ def _test_failed(request):
     return rep is not None and rep.failed
 
 
+@contextlib.contextmanager
+def gateway_on(engine_dir, **kw):
+    """A Gateway(**kw) on the private engine in engine_dir (own_engine),
+    which the test may stop and start again.  Afterwards dockgated must exit
+    0 on SIGTERM; its log is printed when it did not or the test failed."""
+    gw = Gateway(engine_socket(engine_dir), **kw).start()
+    failed = True
+    try:
+        yield gw
+        failed = False
+    finally:
+        rc = gw.stop()
+        if rc != 0 or failed:
+            print("---- gateway log ----\n" + gw.log_tail(60))
+        gw.remove_dir()
+    assert rc == 0, "dockgated did not exit 0 on SIGTERM: %r" % (rc,)
+
+
 # -- fixtures ---------------------------------------------------------------
 
 @pytest.fixture
@@ -648,6 +694,22 @@ def run_container(p, cmd, **kw):
     cid = create_container(p, cmd, **kw)
     assert p.call("docker/container/start", {"containerId": cid}) == {}
     return cid
+
+
+def first_error(p, op, inp, carriage=None):
+    """The call.error op got, or a string saying what else happened."""
+    fr = p.call_frames(op, inp, timeout=20, carriage=carriage)
+    if len(fr) != 1 or fr[0]["type"] != "call.error":
+        return "answered %r" % [f["type"] for f in fr]
+    return CallError(fr[0])
+
+
+def normalised(e, ref):
+    """What must be identical between a missing and another peer's resource:
+    the error with ref, the name or id asked for, taken out."""
+    msg = e.message.replace(ref, "<REF>")
+    det = json.dumps(e.details, sort_keys=True).replace(ref, "<REF>")
+    return (e.code, msg, e.retryable, det)
 
 
 def records_by_stream(records):

@@ -2,9 +2,12 @@
 worker, its Dockerfile's images approved by the supervisor before the engine
 sees the body's end, and the image tagged in the builder's namespace."""
 
+import glob
 import io
 import json
+import os
 import tarfile
+import time
 
 import pytest
 
@@ -16,8 +19,9 @@ POLICY = {
     "peers": {
         "alpha": {"uids": [ALPHA_UID], "images": ["dgtest:*", "alpha/*"],
                   "build": {"allow": True, "maxContextBytes": 1 << 20}},
+        # small limits on beta's build cgroup, for the fork bomb and the memory hog
         "beta": {"uids": [BETA_UID], "images": ["dgtest:*", "beta/*"],
-                 "build": {"allow": True}},
+                 "build": {"allow": True, "pidsMax": 64, "memoryBytes": "64MiB"}},
     }
 }
 
@@ -234,6 +238,101 @@ def test_one_build_at_a_time_per_peer(gw, engine):
     engine.http("DELETE", "/images/%s?force=1" % end["imageId"])
 
 
+def cgroup_dir(gw, engine, controller, peer):
+    """The peer's build cgroup in controller's hierarchy (v1) or the unified one (v2)."""
+    v2 = engine.ok("GET", "/info").get("CgroupVersion") == "2"
+    root = "dgt-" + os.path.basename(gw.dir)  # conftest's buildCgroup
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            pre, post = line.split(" - ")
+            fstype, _, opts = post.split()[:3]
+            mnt = pre.split()[4]
+            if (v2 and fstype == "cgroup2") or (
+                    not v2 and fstype == "cgroup" and controller in opts.split(",")):
+                return os.path.join(mnt, root, peer)
+    raise AssertionError("no %s cgroup hierarchy" % controller)
+
+
+def cg_read(d, name):
+    with open(os.path.join(d, name)) as f:
+        return f.read()
+
+
+def host_pids():
+    return sum(1 for n in os.listdir("/proc") if n.isdigit())
+
+
+def test_run_fork_bomb_is_contained(gw, engine):
+    pids = cgroup_dir(gw, engine, "pids", "beta")
+    before = host_pids()
+    p = gw.peer(uid=BETA_UID)
+    s = rawpeer.RawSession(p, "docker/image/build", {"tag": unique("bomb")}, timeout=30)
+    s.stdin(context({"Dockerfile": b"FROM dgtest:latest\n"
+                                   b"RUN echo bomb-starts; b() { b | b & }; b; sleep 300\n"}))
+    s.close_stdin()
+    t0 = time.monotonic()
+    try:
+        s.read_until(lambda got: b"bomb-starts" in got)
+        # the peer's cgroup refuses forks past pids.max: pids.events count them (the
+        # kernel counts them in the cgroup that forked: the RUN container's, inside)
+        def refused_forks():
+            return sum(int(cg_read(d, "pids.events").split()[1])
+                       for d in [pids] + glob.glob(os.path.join(pids, "*", "")))
+        wait_for(lambda: refused_forks() > 0, timeout=20,
+                 what="pids.events max > 0 in %s" % pids)
+        assert time.monotonic() - t0 < 20
+        assert cg_read(pids, "pids.max").strip() == "64"
+        peak = 0
+        for _ in range(10):
+            assert int(cg_read(pids, "pids.current")) <= 64
+            peak = max(peak, host_pids() - before)
+            time.sleep(0.1)
+        # the host's pid count stays bounded (64 in the cgroup, plus the
+        # engine's own per-container processes and what else runs here)
+        assert peak < 400, peak
+    finally:
+        p.close()
+    wait_for(lambda: not [c for c in engine.ok("GET", "/containers/json?all=1")
+                          if "bomb-starts" in (c.get("Command") or "")],
+             timeout=30, what="the bomb's container to go")
+
+
+def test_run_memory_hog_is_killed(gw, engine):
+    mem = cgroup_dir(gw, engine, "memory", "beta")
+    t0 = time.monotonic()
+    msg = refused(gw, {"Dockerfile": b"FROM dgtest:latest\n"
+                                     b"RUN dd if=/dev/zero of=/dev/null bs=128M count=1\n"},
+                  "DOCKER_ERROR", uid=BETA_UID, tag=unique("hog"))
+    assert "137" in msg, msg  # SIGKILL by the OOM killer
+    assert time.monotonic() - t0 < 30
+    # killed by the peer's build cgroup (64 MiB), not by a container limit
+    if os.path.exists(os.path.join(mem, "memory.failcnt")):
+        assert int(cg_read(mem, "memory.limit_in_bytes")) == 64 << 20
+        # v1 counts the kill in the RUN container's own cgroup, gone with it; the
+        # peer's shows its usage reached its limit
+        assert int(cg_read(mem, "memory.max_usage_in_bytes")) == 64 << 20
+    else:
+        assert int(cg_read(mem, "memory.max")) == 64 << 20
+        events = dict(l.split() for l in cg_read(mem, "memory.events").splitlines())
+        assert int(events["oom_kill"]) > 0, events
+
+
+def test_build_cgroup_goes_at_shutdown(request, engine, engine_sock):
+    from conftest import _run_gateway
+    gen = _run_gateway(request, engine, engine_sock, policy=POLICY)
+    g = next(gen)
+    dirs = [cgroup_dir(g, engine, c, "beta") for c in ("pids", "memory")]
+    out, end = build(g, {"Dockerfile": b"FROM dgtest:latest\nRUN true\n"}, uid=BETA_UID,
+                     tag=unique("cg"))
+    assert end["type"] == "exit", (out[-300:], end)
+    engine.http("DELETE", "/images/%s?force=1" % end["imageId"])
+    assert all(os.path.isdir(d) for d in dirs), dirs  # kept a while after the build
+    for _ in gen:  # stops the gateway
+        pass
+    left = [d for d in dirs + [os.path.dirname(d) for d in dirs] if os.path.exists(d)]
+    assert not left, left
+
+
 # --- the dockgate CLI: dockgate build ---
 
 def dgbuild(gw, *args, uid=None, cwd=None):
@@ -297,3 +396,28 @@ def test_cli_build_failures_say_what_to_do(gw, engine, ctxdir):
     r = dgbuild(gw, "-t", unique("rf"), d2)
     assert r.returncode == 1 and "failing-step" in r.stdout, r
     assert "DOCKER_ERROR" in r.stderr and "non-zero code: 4" in r.stderr, r.stderr
+
+
+def test_native_other_tenant_finds_nothing_of_a_built_image(gw, images, engine):
+    name = unique("nat")
+    out, end = build(gw, {"Dockerfile": b"FROM dgtest:latest\nRUN echo n > /n\n"}, tag=name)
+    assert end["type"] == "exit", (out[-300:], end)
+    ref = "alpha/%s:latest" % name
+    images.append(ref)
+    iid = end["imageId"]
+    with gw.peer() as p:
+        assert ref in [t for i in p.call("docker/image/list", {}) for t in i["repoTags"]]
+        assert p.call("docker/image/inspect", {"image": iid})["Id"] == iid
+        p.call("docker/image/tag", {"image": ref, "repo": "alpha/%s-t" % name})
+        images.append("alpha/%s-t:latest" % name)
+    with gw.peer(uid=BETA_UID) as q:
+        listed = q.call("docker/image/list", {})
+        assert iid not in [i["imageId"] for i in listed], listed
+        for op, inp in (("docker/image/inspect", {"image": ref}),
+                        ("docker/image/inspect", {"image": iid}),
+                        ("docker/image/inspect", {"image": "docker.io/" + ref}),
+                        ("docker/image/tag", {"image": iid, "repo": "beta/x"}),
+                        ("docker/image/tag", {"image": ref, "repo": "beta/x"})):
+            e = pytest.raises(CallError, q.call, op, inp)
+            assert e.value.code == "NOT_FOUND" and "no such image" in str(e.value), (op, e.value)
+    assert "beta/x:latest" not in engine_images(engine)
