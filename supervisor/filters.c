@@ -178,6 +178,14 @@ static int filters_one(struct call *c, enum filters_kind kind, const char *kv, j
         } else if (strcmp(key, "health") == 0) {
                 if (!filters_in(v, healths))
                         return filters_bad(c, key, "one of starting, healthy, unhealthy, none");
+                if (strcmp(v, "none") == 0 &&
+                    engine_profile(c->engine)->health_none_unmatched) {
+                        call_fail(c, DG_INVALID_INPUT,
+                                  "input.filters: health=none is not "
+                                  "supported on %s",
+                                  profile_display_name(engine_profile(c->engine)));
+                        return -1;
+                }
                 snprintf(val, sizeof(val), "%s", v);
         } else if (strcmp(key, "id") == 0) {
                 if (!filters_chars(v, 64, FILTERS_HEX))

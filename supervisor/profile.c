@@ -17,11 +17,12 @@ static const struct {
         int network_rm_removes_in_use, logs_follow_exited_loses, top_not_running_answers;
         int wait_removed_loses_code, events_labels_ored;
         const char *runtime_inspect;
+        int health_none_unmatched, domainname_ignored;
 } profile_table[] = {
-    {ENGINE_UNKNOWN, "unknown", "the engine", "local", 1, 0, NULL, 0, 0, 0, 0, 0, NULL},
-    {ENGINE_DOCKER, "docker", "Docker Engine", "local", 1, 0, NULL, 0, 0, 0, 0, 0, NULL},
+    {ENGINE_UNKNOWN, "unknown", "the engine", "local", 1, 0, NULL, 0, 0, 0, 0, 0, NULL, 0, 0},
+    {ENGINE_DOCKER, "docker", "Docker Engine", "local", 1, 0, NULL, 0, 0, 0, 0, 0, NULL, 0, 0},
     {ENGINE_PODMAN, "podman", "Podman", "k8s-file", 1, 1,
-     "user,pid,ppid,pcpu,etime,tty,time,args", 1, 1, 1, 1, 1, "/libpod/containers/"},
+     "user,pid,ppid,pcpu,etime,tty,time,args", 1, 1, 1, 1, 1, "/libpod/containers/", 1, 1},
 };
 
 /*
@@ -63,6 +64,8 @@ void profile_apply(struct engine_profile *p)
                         p->wait_removed_loses_code = profile_table[i].wait_removed_loses_code;
                         p->events_labels_ored = profile_table[i].events_labels_ored;
                         p->runtime_inspect = profile_table[i].runtime_inspect;
+                        p->health_none_unmatched = profile_table[i].health_none_unmatched;
+                        p->domainname_ignored = profile_table[i].domainname_ignored;
                         return;
                 }
 }

@@ -99,6 +99,19 @@ struct engine_profile {
          * engine honours Runtime.
          */
         const char *runtime_inspect;
+        /*
+         * Podman 4.3's container list filter health=none matches nothing
+         * (a container without a health check has no health status to
+         * match), and its list elements carry no health: set, dockgate
+         * refuses health=none (INVALID_INPUT, "not supported on Podman").
+         */
+        int health_none_unmatched;
+        /*
+         * Podman 4.3's compat create ignores Config.Domainname (the
+         * container's kernel domainname stays "(none)"): set, dockgate
+         * refuses a create with a domainname (INVALID_INPUT).
+         */
+        int domainname_ignored;
 
         /* --- detection state (detect.c's own) --- */
         struct engine *engine;
