@@ -539,3 +539,28 @@ def test_sparse_file_refused(gw, engine, tmp_path):
             s.close()
         assert end["type"] == "error" and end["code"] == "INVALID_INPUT", end
         assert "sparse" in end["message"], end
+
+
+def test_native_other_tenant_finds_nothing_of_a_built_image(gw, images, engine):
+    name = unique("nat")
+    out, end = build(gw, {"Dockerfile": b"FROM dgtest:latest\nRUN echo n > /n\n"}, tag=name)
+    assert end["type"] == "exit", (out[-300:], end)
+    ref = "alpha/%s:latest" % name
+    images.append(ref)
+    iid = end["imageId"]
+    with gw.peer() as p:
+        assert ref in [t for i in p.call("docker/image/list", {}) for t in i["repoTags"]]
+        assert p.call("docker/image/inspect", {"image": iid})["Id"] == iid
+        p.call("docker/image/tag", {"image": ref, "repo": "alpha/%s-t" % name})
+        images.append("alpha/%s-t:latest" % name)
+    with gw.peer(uid=BETA_UID) as q:
+        listed = q.call("docker/image/list", {})
+        assert iid not in [i["imageId"] for i in listed], listed
+        for op, inp in (("docker/image/inspect", {"image": ref}),
+                        ("docker/image/inspect", {"image": iid}),
+                        ("docker/image/inspect", {"image": "docker.io/" + ref}),
+                        ("docker/image/tag", {"image": iid, "repo": "beta/x"}),
+                        ("docker/image/tag", {"image": ref, "repo": "beta/x"})):
+            e = pytest.raises(CallError, q.call, op, inp)
+            assert e.value.code == "NOT_FOUND" and "no such image" in str(e.value), (op, e.value)
+    assert "beta/x:latest" not in engine_images(engine)
