@@ -16,6 +16,7 @@
 #include "errors.h"
 #include "frame.h"
 #include "jdump.h"
+#include "jparse.h"
 
 #define ENV_OP_MAX 96
 #define ENV_TOKEN_MAX 512
@@ -208,9 +209,16 @@ int envelope_parse(const char *json, size_t len, struct envelope *env, char *err
         memset(env, 0, sizeof(*env));
         if (err != NULL && errlen > 0)
                 err[0] = '\0';
-        root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-        if (root == NULL)
+        /* jparse takes what json_loadb takes; jansson is asked again only for its message. */
+        root = jparse(json, len, JPARSE_REJECT_DUPLICATES);
+        if (root == NULL) {
+                root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+                if (root != NULL) { /* jansson's lexer lets some NUL bytes by, jparse none */
+                        json_decref(root);
+                        return dg_errf(err, errlen, "frame: invalid JSON: a NUL byte");
+                }
                 return dg_errf(err, errlen, "frame: invalid JSON: %s", jerr.text);
+        }
         rc = envelope_check(root, env, err, errlen);
         json_decref(root);
         return rc;

@@ -295,7 +295,7 @@ static int jp_member(struct jp *j, json_t *o, int depth)
 {
         const char *k;
         char *copy = NULL;
-        size_t kn;
+        size_t kn, before;
         json_t *v;
         int rc = -1;
 
@@ -313,12 +313,14 @@ static int jp_member(struct jp *j, json_t *o, int depth)
                 goto out;
         j->p++;
         jp_ws(j);
-        if ((j->flags & JPARSE_REJECT_DUPLICATES) && json_object_getn(o, k, kn) != NULL)
-                goto out;
         if ((v = jp_value(j, depth + 1)) == NULL)
                 goto out;
         /* Checked UTF-8 without NUL; the last of duplicate keys wins, as in jansson. */
+        before = json_object_size(o);
         rc = json_object_setn_new_nocheck(o, k, kn, v);
+        /* A duplicate replaced a value instead of adding one. */
+        if (rc == 0 && (j->flags & JPARSE_REJECT_DUPLICATES) && json_object_size(o) == before)
+                rc = -1;
 out:
         free(copy);
         return rc;

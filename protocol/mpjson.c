@@ -102,13 +102,15 @@ static json_t *mpjson_unpack_map(const msgpack_object_map *map, int depth)
                 if (kv->key.type != MSGPACK_OBJECT_STR)
                         goto bad;
                 key = mpjson_str_ptr(&kv->key);
-                if (!utf8_valid(key, kv->key.via.str.size) ||
-                    json_object_getn(obj, key, kv->key.via.str.size) != NULL)
+                if (!utf8_valid(key, kv->key.via.str.size))
                         goto bad;
                 if ((val = mpjson_unpack_depth(&kv->val, depth + 1)) == NULL)
                         goto bad;
                 /* Checked above: no second UTF-8 scan in jansson. */
                 if (json_object_setn_new_nocheck(obj, key, kv->key.via.str.size, val) < 0)
+                        goto bad;
+                /* A duplicate key replaced a value instead of adding one: refused. */
+                if (json_object_size(obj) != (size_t)i + 1)
                         goto bad;
         }
         return obj;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buildcg.h"
 #include "config.h"
 #include "frame.h"
 #include "log.h"
@@ -65,6 +66,7 @@ void config_defaults(struct config *c, const char *argv0)
         c->zygote = 1;
         c->zygote_forks = 256;
         c->zygote_seconds = 600;
+        snprintf(c->build_cgroup, sizeof(c->build_cgroup), "dockgate-build");
 }
 
 static int set_str(char *dst, size_t dstlen, json_t *v, const char *key, char *err,
@@ -228,6 +230,16 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
                 } else if (strcmp(key, "zygoteSeconds") == 0) {
                         if (set_uint(&c->zygote_seconds, v, key, 1, 86400, err, errlen) < 0)
                                 goto out;
+                } else if (strcmp(key, "buildCgroup") == 0) {
+                        if (set_str(c->build_cgroup, sizeof(c->build_cgroup), v, key, err,
+                                    errlen) < 0)
+                                goto out;
+                        if (!buildcg_name_ok(c->build_cgroup)) {
+                                snprintf(err, errlen,
+                                         "%s: one cgroup name of [A-Za-z0-9_.-], not . or ..",
+                                         key);
+                                goto out;
+                        }
                 } else if (strcmp(key, "syslog") == 0) {
                         if (set_bool(&c->syslog, v, key, err, errlen) < 0)
                                 goto out;

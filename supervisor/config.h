@@ -48,6 +48,7 @@ struct config {
         int zygote;              /* fork workers from a zygote (zygote.h); 0: posix_spawn */
         uint32_t zygote_forks;   /* a fresh zygote after this many forks */
         uint32_t zygote_seconds; /* ... or after this many seconds */
+        char build_cgroup[65];   /* the cgroup under which each peer's builds run (buildcg.h) */
 };
 
 void config_defaults(struct config *c, const char *argv0);

@@ -470,7 +470,7 @@ static int open_records(struct sv *sv)
                 fatalx("cannot make the exec table");
         if ((sv->evrelays = evrelays_new(sv->base, sv->engine)) == NULL)
                 fatalx("cannot make the events relays");
-        if ((sv->builds = buildtab_new()) == NULL)
+        if ((sv->builds = buildtab_new(sv->base, sv->cfg.build_cgroup)) == NULL)
                 fatalx("cannot make the build table");
         if (sv->cfg.admin_socket[0] != '\0' &&
             (sv->admin = admin_open(sv, sv->cfg.admin_socket)) == NULL)

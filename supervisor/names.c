@@ -8,11 +8,16 @@
 #include "broker.h"
 #include "names.h"
 
-int names_engine(const struct call *c, const char *name, char *buf, size_t len)
+int names_engine_of(const char *peer, const char *name, char *buf, size_t len)
 {
-        int n = snprintf(buf, len, "%s.%s", c->peer->name, name);
+        int n = snprintf(buf, len, "%s.%s", peer, name);
 
         return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int names_engine(const struct call *c, const char *name, char *buf, size_t len)
+{
+        return names_engine_of(c->peer->name, name, buf, len);
 }
 
 const char *names_view(const struct call *c, const char *engine_name, int *slash)

@@ -21,6 +21,8 @@ struct call;
 
 /* "<peer>.<name>" into buf; -1 when it does not fit. */
 int names_engine(const struct call *c, const char *name, char *buf, size_t len);
+/* The same for the peer named peer. */
+int names_engine_of(const char *peer, const char *name, char *buf, size_t len);
 /*
  * How the caller sees an engine-side name (a leading '/', as containers
  * have, is kept): its own with the namespace stripped; another peer's is

@@ -7,7 +7,10 @@
  * parameter chosen here: version=1 (the classic builder), pull=0, rm=1 and
  * forcerm=1, the tag "<peer>/NAME:TAG", the labels with the owner label,
  * the network from the policy's build key, and memory and CPU from the
- * peer's container defaults (else ceilings).  The worker writes the chunked
+ * peer's container defaults (else ceilings), and the cgroup parent made for
+ * the peer after GET /info named the engine's cgroup driver (buildcg.h;
+ * refused without it).  A peer runs at most build.concurrent builds
+ * (buildtab.h).  The worker writes the chunked
  * body from the peer's stdin chunks through the tar checker (worker/raw.c,
  * worker/build.c), and when the context ended sends the images its
  * Dockerfile uses (MSG_BUILD_IMAGES).  Each must be allowed and already
@@ -28,6 +31,7 @@
 #include <string.h>
 
 #include "build_images.h"
+#include "buildcg.h"
 #include "buildtab.h"
 #include "imageown.h"
 #include "imageref.h"
@@ -255,7 +259,7 @@ static int build_refused(struct call *c)
 }
 
 /* The query of POST /build, every parameter chosen here; -1 after failing c. */
-static int build_query(struct call *c, const char *tag, char *q, size_t len)
+static int build_query(struct call *c, const char *tag, const char *parent, char *q, size_t len)
 {
         const struct peer_policy *pp = c->peer;
         const char *df = ops_str(c, "dockerfile"), *target = ops_str(c, "target");
@@ -275,6 +279,7 @@ static int build_query(struct call *c, const char *tag, char *q, size_t len)
         bad |= build_param_json(q, len, "labels", labels);
         json_decref(labels);
         bad |= build_param(q, len, "dockerfile", df != NULL ? df : "Dockerfile");
+        bad |= build_param(q, len, "cgroupparent", parent);
         if (tag[0] != '\0')
                 bad |= build_param(q, len, "t", tag);
         if (target != NULL)
@@ -322,38 +327,19 @@ static int build_slot_take(struct call *c, struct build_run *b)
         return -1;
 }
 
-static void build_begin(struct call *c)
+/* The info answered: the cgroup parent is made, then POST /build is dialled. */
+static void build_dial(struct call *c, const char *parent)
 {
         const struct peer_policy *pp = c->peer;
-        const char *tag = ops_str(c, "tag"), *df = ops_str(c, "dockerfile");
-        const char *target = ops_str(c, "target");
+        struct build_run *b = build_run(c);
+        const char *df = ops_str(c, "dockerfile"), *target = ops_str(c, "target");
         const json_t *args = json_object_get(c->input, "buildArgs");
         char q[BUILD_QUERY_MAX];
-        struct ops_state *st;
-        struct build_run *b;
-        struct timeval tv = {(time_t)pp->build.timeout_s, 0};
         json_t *opts;
         int fd;
 
-        if (build_refused(c) == -1 || (st = ops_state(c)) == NULL)
+        if (build_query(c, b->tag, parent, q, sizeof(q)) == -1)
                 return;
-        if ((b = calloc(1, sizeof(*b))) == NULL) {
-                call_fail(c, DG_INTERNAL, "out of memory");
-                return;
-        }
-        b->c = c;
-        st->own = b;
-        st->own_free = build_run_free;
-        if (build_slot_take(c, b) == -1)
-                return;
-        if ((tag != NULL && build_tag(c, tag, b->tag, sizeof(b->tag)) == -1) ||
-            build_query(c, b->tag, q, sizeof(q)) == -1)
-                return;
-        if ((b->timer = evtimer_new(c->worker->sv->base, build_timeout, c)) == NULL ||
-            evtimer_add(b->timer, &tv) == -1) {
-                call_fail(c, DG_INTERNAL, "out of memory");
-                return;
-        }
         opts =
             json_pack("{s:I,s:s,s:o,s:b}", "maxBytes", (json_int_t)pp->build.max_context_bytes,
                       "dockerfile", df != NULL ? df : "Dockerfile", "buildArgs",
@@ -374,6 +360,74 @@ static void build_begin(struct call *c)
                 return;
         }
         call_stream_keep(c, fd, "build", opts, &build_ops);
+}
+
+/*
+ * GET /info: the engine's cgroup driver and version, for the peer's build
+ * cgroup (buildcg.h).  A build that cannot have it is refused: its RUN
+ * steps would be bounded by no pids limit at all.
+ */
+static void build_info_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        struct build_run *b = build_run(c);
+        struct buildtab *t = c->worker->sv->builds;
+        struct buildcg_want w = {
+            .driver = json_string_value(json_object_get(body, "CgroupDriver")),
+            .version = json_string_value(json_object_get(body, "CgroupVersion")),
+            .root = t != NULL ? buildtab_cgroot(t) : NULL,
+            .peer = c->peer->name,
+            .pids_max = c->peer->build.pids_max,
+            .memory_max = c->peer->build.memory_bytes,
+        };
+        char parent[160], err[512];
+
+        c->pending = NULL;
+        if (status != 200 || !json_is_object(body)) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        if (w.root == NULL) {
+                call_fail(c, DG_INTERNAL, "no build cgroup root");
+                return;
+        }
+        if (buildcg_make(&w, parent, sizeof(parent), err, sizeof(err)) == -1) {
+                log_warnx("call %llu: %s", (unsigned long long)c->seq, err);
+                call_fail(c, DG_FORBIDDEN, "builds are refused: %s", err);
+                return;
+        }
+        buildtab_cgroup_made(b->slot);
+        build_dial(c, parent);
+}
+
+/* Within the image quotas: the build's slot, then the engine's cgroup driver. */
+static void build_begin(struct call *c)
+{
+        const struct peer_policy *pp = c->peer;
+        const char *tag = ops_str(c, "tag");
+        struct ops_state *st;
+        struct build_run *b;
+        struct timeval tv = {(time_t)pp->build.timeout_s, 0};
+
+        if (build_refused(c) == -1 || (st = ops_state(c)) == NULL)
+                return;
+        if ((b = calloc(1, sizeof(*b))) == NULL) {
+                call_fail(c, DG_INTERNAL, "out of memory");
+                return;
+        }
+        b->c = c;
+        st->own = b;
+        st->own_free = build_run_free;
+        if (build_slot_take(c, b) == -1)
+                return;
+        if (tag != NULL && build_tag(c, tag, b->tag, sizeof(b->tag)) == -1)
+                return;
+        if ((b->timer = evtimer_new(c->worker->sv->base, build_timeout, c)) == NULL ||
+            evtimer_add(b->timer, &tv) == -1) {
+                call_fail(c, DG_INTERNAL, "out of memory");
+                return;
+        }
+        ops_send(c, "GET", NULL, 0, build_info_done, "/info");
 }
 
 /* The image quotas first (imageown.h): a build starts only under both. */

@@ -89,6 +89,8 @@ struct policy_build {
         int64_t max_context_bytes; /* the context tar, as sent */
         int64_t timeout_s;         /* the whole build, from its call */
         int64_t concurrent;        /* builds at once per peer */
+        int64_t pids_max;          /* the peer's build cgroup: processes, all builds together */
+        int64_t memory_bytes;      /* ... and memory (buildcg.h) */
         int allow_add_url;         /* ADD may fetch http(s) URLs */
         char network[POLICY_NAME_MAX + 1]; /* RUN's network: "none" or an engine network */
 };

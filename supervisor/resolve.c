@@ -35,14 +35,12 @@ struct resolve_kind {
         int hex_id;           /* the full ID is 64 hex digits (else a name) */
 };
 
-static const struct resolve_kind kind_container = {
-    "container", "/containers/", "/json", "/containers/json?all=1&", "Id", 1, 1};
-static const struct resolve_kind kind_network = {
-    "network", "/networks/", "", "/networks?", "Id", 0, 1};
-static const struct resolve_kind kind_volume = {"volume", "/volumes/", "", "", "Name", 0, 0};
-
-/* The lookup steps, in order. */
-enum { STEP_ID, STEP_NAME, STEP_ENGINE, STEP_PREFIX, STEP_FOUND };
+static const struct resolve_kind kinds[] = {
+    [RESOLVE_CONTAINER] = {"container", "/containers/", "/json", "/containers/json?all=1&",
+                           "Id", 1, 1},
+    [RESOLVE_NETWORK] = {"network", "/networks/", "", "/networks?", "Id", 0, 1},
+    [RESOLVE_VOLUME] = {"volume", "/volumes/", "", "", "Name", 0, 0},
+};
 
 /*
  * A reference is an ID, an ID prefix or a name: [A-Za-z0-9][A-Za-z0-9_.-]*,
@@ -67,14 +65,28 @@ static int resolve_id_ok(const struct resolve_kind *k, const char *id)
         return k->hex_id ? hex_len(id) == 64 : resolve_ref_ok(id);
 }
 
-int resolve_owns(const struct call *c, const json_t *labels)
+int resolve_owned(const struct resolve_who *who, const json_t *labels)
 {
         const char *owner;
 
-        if (c->peer->admin)
+        if (who->admin)
                 return 1;
-        owner = json_string_value(json_object_get(labels, c->policy->owner_label));
-        return owner != NULL && strcmp(owner, c->peer->name) == 0;
+        owner = json_string_value(json_object_get(labels, who->owner_label));
+        return owner != NULL && strcmp(owner, who->peer) == 0;
+}
+
+static struct resolve_who who_of(const struct call *c)
+{
+        struct resolve_who w = {c->peer->name, c->policy->owner_label, c->peer->admin};
+
+        return w;
+}
+
+int resolve_owns(const struct call *c, const json_t *labels)
+{
+        struct resolve_who w = who_of(c);
+
+        return resolve_owned(&w, labels);
 }
 
 static void resolve_not_found(struct call *c, const struct resolve_kind *k, const char *ref)
@@ -101,39 +113,92 @@ static const char *doc_name(const json_t *doc)
         return n != NULL && n[0] == '/' ? n + 1 : n;
 }
 
+/* --- the order of lookups, and what each accepts (pure) --- */
+
+int resolve_first(enum resolve_kind_id kind, const char *ref)
+{
+        if (!resolve_ref_ok(ref))
+                return RESOLVE_NONE;
+        /* A full ID names nothing else: engine-side names all hold a '.'. */
+        return kinds[kind].hex_id && hex_len(ref) == 64 ? RESOLVE_ID : RESOLVE_NAME;
+}
+
+int resolve_next(enum resolve_kind_id kind, const char *ref, int admin, int step)
+{
+        if (step != RESOLVE_NAME)
+                return RESOLVE_NONE; /* a full ID, the engine's own reading, a prefix: done */
+        /* An admin sees everything: the engine's own ID, name, prefix order. */
+        if (admin)
+                return RESOLVE_ENGINE;
+        return kinds[kind].list[0] != '\0' && hex_len(ref) > 0 ? RESOLVE_PREFIX : RESOLVE_NONE;
+}
+
+int resolve_accepts(enum resolve_kind_id kind, int step, const char *ref,
+                    const struct resolve_who *who, const json_t *doc)
+{
+        const struct resolve_kind *k = &kinds[kind];
+        const char *id, *name;
+        char want[OPS_REF_MAX + POLICY_NAME_MAX + 2];
+
+        if (step == RESOLVE_NAME) {
+                /* The engine matched the namespaced name exactly, or this is not it. */
+                name = doc_name(doc);
+                if (names_engine_of(who->peer, ref, want, sizeof(want)) < 0 || name == NULL ||
+                    strcmp(name, want) != 0)
+                        return 0;
+        }
+        if (!resolve_owned(who, doc_labels(k, doc)))
+                return 0;
+        id = json_string_value(json_object_get(doc, k->id_key));
+        if (id == NULL || !resolve_id_ok(k, id))
+                return -1;
+        if (step == RESOLVE_ID && strcmp(id, ref) != 0)
+                return 0;
+        return 1;
+}
+
+const char *resolve_pick(const char *ref, const struct resolve_who *who, const json_t *list)
+{
+        const char *id, *match = NULL;
+        size_t i, n = strlen(ref);
+        const json_t *v;
+        int count = 0;
+
+        json_array_foreach(list, i, v)
+        {
+                id = json_string_value(json_object_get(v, "Id"));
+                if (id == NULL || strncmp(id, ref, n) != 0 ||
+                    !resolve_owned(who, json_object_get(v, "Labels")))
+                        continue;
+                match = id;
+                count++;
+        }
+        return count == 1 && hex_len(match) == 64 ? match : NULL;
+}
+
+/* --- the lookups, one engine request at a time --- */
+
 /* An inspect document came back for the step in st->rstep. */
 static void resolve_found(struct call *c, json_t *body)
 {
         struct ops_state *st = c->state;
         const struct resolve_kind *k = st->kind;
-        const char *id, *name;
-        char full[OPS_REF_MAX + 1], want[OPS_REF_MAX + POLICY_NAME_MAX + 2];
+        struct resolve_who w = who_of(c);
+        char full[OPS_REF_MAX + 1];
+        int ok =
+            resolve_accepts((enum resolve_kind_id)(k - kinds), st->rstep, st->ref, &w, body);
 
-        if (st->rstep == STEP_NAME) {
-                /* The engine matched the namespaced name exactly, or this is not it. */
-                name = doc_name(body);
-                if (names_engine(c, st->ref, want, sizeof(want)) < 0 || name == NULL ||
-                    strcmp(name, want) != 0) {
-                        resolve_not_found(c, k, st->ref);
-                        return;
-                }
-        }
-        if (!resolve_owns(c, doc_labels(k, body))) {
-                resolve_not_found(c, k, st->ref);
-                return;
-        }
-        id = json_string_value(json_object_get(body, k->id_key));
-        if (id == NULL || !resolve_id_ok(k, id)) {
+        if (ok < 0) {
                 call_fail(c, DG_INTERNAL, "the engine's %s document has no valid %s", k->noun,
                           k->id_key);
                 return;
         }
-        if (st->rstep == STEP_ID && strcmp(id, st->ref) != 0) {
+        if (ok == 0) {
                 resolve_not_found(c, k, st->ref);
                 return;
         }
         /* The inspect document is borrowed; copy the ID out of it for cb. */
-        snprintf(full, sizeof(full), "%s", id);
+        snprintf(full, sizeof(full), "%s", json_string_value(json_object_get(body, k->id_key)));
         call_set_resource(c, full); /* for the audit record */
         st->next(c, full, body);
 }
@@ -153,11 +218,9 @@ static void resolve_done(int status, json_t *body, const char *raw, size_t rawle
                 return;
         }
         /* 404 missing, 400 ambiguous prefix: go on to the next way of reading ref. */
-        if (st->rstep == STEP_FOUND || st->rstep == STEP_ENGINE || st->rstep == STEP_ID) {
-                resolve_not_found(c, st->kind, st->ref);
-                return;
-        }
-        st->rstep++;
+        st->rstep =
+            resolve_next((enum resolve_kind_id)((const struct resolve_kind *)st->kind - kinds),
+                         st->ref, c->peer->admin, st->rstep);
         resolve_step(c);
 }
 
@@ -172,30 +235,19 @@ static void resolve_listed(int status, json_t *body, const char *raw, size_t raw
         struct call *c = arg;
         struct ops_state *st = c->state;
         const struct resolve_kind *k = st->kind;
-        const char *id, *match = NULL;
-        size_t i, n = strlen(st->ref);
-        json_t *v;
-        int count = 0;
+        struct resolve_who w = who_of(c);
+        const char *match;
 
         c->pending = NULL;
         if (status <= 0 || status >= 500) {
                 call_fail_engine(c, status, body);
                 return;
         }
-        json_array_foreach(body, i, v)
-        {
-                id = json_string_value(json_object_get(v, "Id"));
-                if (id == NULL || strncmp(id, st->ref, n) != 0 ||
-                    !resolve_owns(c, json_object_get(v, "Labels")))
-                        continue;
-                match = id;
-                count++;
-        }
-        if (status != 200 || count != 1 || hex_len(match) != 64) {
+        if (status != 200 || (match = resolve_pick(st->ref, &w, body)) == NULL) {
                 resolve_not_found(c, k, st->ref);
                 return;
         }
-        st->rstep = STEP_FOUND;
+        st->rstep = RESOLVE_FOUND;
         /* Fetched again by full ID: the document handlers get, checked once more. */
         ops_send(c, "GET", NULL, 0, resolve_done, "%s%s%s", k->prefix, match, k->suffix);
 }
@@ -220,25 +272,18 @@ static void resolve_step(struct call *c)
         char name[OPS_REF_MAX + POLICY_NAME_MAX + 2];
 
         switch (st->rstep) {
-        case STEP_NAME:
+        case RESOLVE_ID:
+        case RESOLVE_ENGINE:
+                ops_send(c, "GET", NULL, 0, resolve_done, "%s%s%s", k->prefix, st->ref,
+                         k->suffix);
+                return;
+        case RESOLVE_NAME:
                 if (names_engine(c, st->ref, name, sizeof(name)) < 0)
                         break;
                 /* The checked shape needs no escaping: [A-Za-z0-9_.-] only. */
                 ops_send(c, "GET", NULL, 0, resolve_done, "%s%s%s", k->prefix, name, k->suffix);
                 return;
-        case STEP_ENGINE:
-                if (!c->peer->admin) {
-                        st->rstep = STEP_PREFIX;
-                        resolve_step(c);
-                        return;
-                }
-                /* An admin sees everything: the engine's own ID, name, prefix order. */
-                ops_send(c, "GET", NULL, 0, resolve_done, "%s%s%s", k->prefix, st->ref,
-                         k->suffix);
-                return;
-        case STEP_PREFIX:
-                if (k->list[0] == '\0' || hex_len(st->ref) == 0)
-                        break;
+        case RESOLVE_PREFIX:
                 resolve_prefix(c);
                 return;
         default:
@@ -247,12 +292,14 @@ static void resolve_step(struct call *c)
         resolve_not_found(c, k, st->ref);
 }
 
-static void resolve_start(struct call *c, const struct resolve_kind *k, const char *ref,
+static void resolve_start(struct call *c, enum resolve_kind_id kind, const char *ref,
                           resolve_cb cb)
 {
+        const struct resolve_kind *k = &kinds[kind];
         struct ops_state *st;
+        int first = resolve_first(kind, ref);
 
-        if (!resolve_ref_ok(ref)) {
+        if (first == RESOLVE_NONE) {
                 /* Never echo bytes we did not accept. */
                 resolve_not_found(c, k, NULL);
                 return;
@@ -262,28 +309,21 @@ static void resolve_start(struct call *c, const struct resolve_kind *k, const ch
         st->next = cb;
         st->kind = k;
         snprintf(st->ref, sizeof(st->ref), "%s", ref);
-        if (k->hex_id && hex_len(ref) == 64) {
-                /* A full ID names nothing else: engine-side names all hold a '.'. */
-                st->rstep = STEP_ID;
-                ops_send(c, "GET", NULL, 0, resolve_done, "%s%s%s", k->prefix, st->ref,
-                         k->suffix);
-                return;
-        }
-        st->rstep = STEP_NAME;
+        st->rstep = first;
         resolve_step(c);
 }
 
 void resolve_container(struct call *c, const char *ref, resolve_cb cb)
 {
-        resolve_start(c, &kind_container, ref, cb);
+        resolve_start(c, RESOLVE_CONTAINER, ref, cb);
 }
 
 void resolve_network(struct call *c, const char *ref, resolve_cb cb)
 {
-        resolve_start(c, &kind_network, ref, cb);
+        resolve_start(c, RESOLVE_NETWORK, ref, cb);
 }
 
 void resolve_volume(struct call *c, const char *ref, resolve_cb cb)
 {
-        resolve_start(c, &kind_volume, ref, cb);
+        resolve_start(c, RESOLVE_VOLUME, ref, cb);
 }

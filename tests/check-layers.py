@@ -21,7 +21,7 @@ LAYERS = {
     "supervisor": [
         ("leaves", ["supervisor", "config", "engine", "policy", "policy_*", "account",
                     "audit", "audit_*", "wlog", "rate", "notify", "bindroot", "detect",
-                    "profile"]),
+                    "profile", "buildcg"]),
         ("processes and fds", ["pool", "pool_*", "listener", "admit", "opencall", "spawn",
                                "zygote"]),
         ("broker", ["broker", "auditrec"]),

@@ -10,6 +10,7 @@ tests/lib/engine.sh, so a single test file can be run by hand:
   /usr/bin/python3 -m pytest -q tests/integration/test_core.py
 """
 
+import contextlib
 import json
 import os
 import re
@@ -28,7 +29,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 
 from engine_api import Engine  # noqa: E402
-from peer import Peer  # noqa: E402
+from peer import CallError, Peer  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.abspath(os.environ.get("DOCKGATE_BUILD", os.path.join(ROOT, "build")))
@@ -339,6 +340,8 @@ class Gateway:
         if "--config" not in args:
             config = dict(config or {})
             config.setdefault("firstCallSeconds", TEST_FIRST_CALL_SECONDS)
+            # Each gateway's build cgroups apart: gateways of parallel runs share the host.
+            config.setdefault("buildCgroup", "dgt-" + os.path.basename(self.dir))
             # DOCKGATE_TEST_ZYGOTE=1 or 0 runs the tests with the fork server on or off.
             if os.environ.get("DOCKGATE_TEST_ZYGOTE") in ("0", "1"):
                 config.setdefault("zygote", os.environ["DOCKGATE_TEST_ZYGOTE"] == "1")
@@ -529,6 +532,24 @@ def _test_failed(request):
     return rep is not None and rep.failed
 
 
+@contextlib.contextmanager
+def gateway_on(engine_dir, **kw):
+    """A Gateway(**kw) on the private engine in engine_dir (own_engine),
+    which the test may stop and start again.  Afterwards dockgated must exit
+    0 on SIGTERM; its log is printed when it did not or the test failed."""
+    gw = Gateway(engine_socket(engine_dir), **kw).start()
+    failed = True
+    try:
+        yield gw
+        failed = False
+    finally:
+        rc = gw.stop()
+        if rc != 0 or failed:
+            print("---- gateway log ----\n" + gw.log_tail(60))
+        gw.remove_dir()
+    assert rc == 0, "dockgated did not exit 0 on SIGTERM: %r" % (rc,)
+
+
 # -- fixtures ---------------------------------------------------------------
 
 @pytest.fixture
@@ -683,6 +704,22 @@ def run_container(p, cmd, **kw):
     cid = create_container(p, cmd, **kw)
     assert p.call("docker/container/start", {"containerId": cid}) == {}
     return cid
+
+
+def first_error(p, op, inp, carriage=None):
+    """The call.error op got, or a string saying what else happened."""
+    fr = p.call_frames(op, inp, timeout=20, carriage=carriage)
+    if len(fr) != 1 or fr[0]["type"] != "call.error":
+        return "answered %r" % [f["type"] for f in fr]
+    return CallError(fr[0])
+
+
+def normalised(e, ref):
+    """What must be identical between a missing and another peer's resource:
+    the error with ref, the name or id asked for, taken out."""
+    msg = e.message.replace(ref, "<REF>")
+    det = json.dumps(e.details, sort_keys=True).replace(ref, "<REF>")
+    return (e.code, msg, e.retryable, det)
 
 
 def records_by_stream(records):

@@ -150,11 +150,16 @@ class Peer:
     bytes_read = 0     # every byte the server sent on this stream
     send_failed = False
 
-    def __init__(self, path, uid=None, gid=None, timeout=15.0):
+    def __init__(self, path, uid=None, gid=None, timeout=15.0, token=None, sock=None):
+        """A stream on unix socket path as uid (default: this process's), or
+        on sock, connected already (TCP).  token: sent as each call's auth."""
         self.path = path
         self.timeout = timeout
+        self.token = token
         self.eof_how = None
-        if uid is None or uid == os.geteuid():
+        if sock is not None:
+            self.sock = sock
+        elif uid is None or uid == os.geteuid():
             self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             self.sock.connect(path)
         else:
@@ -238,6 +243,8 @@ class Peer:
             payload["input"] = input
         if carriage is not None:
             payload["carriage"] = carriage
+        if self.token is not None:
+            payload["auth"] = {"token": self.token}
         self.send({"type": "call.requested", "id": cid, "payload": payload})
         return cid
 

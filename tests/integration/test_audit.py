@@ -211,16 +211,20 @@ def tampered(sample, lines, name):
     return path
 
 
+def verify_names(path, k, word):
+    """dockgate-audit verify fails on path, naming line k and the word for what was done."""
+    rc, out = verify(path)
+    assert rc == 1, out
+    assert "%s:%d:" % (path, k) in out and word in out, out
+
+
 def test_verify_names_an_altered_line(sample_log):
     d, lines = sample_log
     bad = list(lines)
     k = 10
     assert '"result":"OK"' in bad[k - 1]
     bad[k - 1] = bad[k - 1].replace('"result":"OK"', '"result":"NOT_FOUND"', 1)
-    path = tampered(d, bad, "altered.log")
-    rc, out = verify(path)
-    assert rc == 1, out
-    assert "%s:%d:" % (path, k) in out and "altered" in out, out
+    verify_names(tampered(d, bad, "altered.log"), k, "altered")
 
 
 def test_verify_names_a_resealed_line(sample_log):
@@ -229,19 +233,13 @@ def test_verify_names_a_resealed_line(sample_log):
     k = 9
     bad[k - 1] = reseal(bad[k - 1].replace('"peer":"alpha"', '"peer":"beta"', 1))
     assert bad[k - 1] != lines[k - 1]
-    path = tampered(d, bad, "resealed.log")
-    rc, out = verify(path)
-    assert rc == 1, out
-    assert "%s:%d:" % (path, k) in out and "resealed" in out, out
+    verify_names(tampered(d, bad, "resealed.log"), k, "resealed")
 
 
 def test_verify_names_a_removed_line(sample_log):
     d, lines = sample_log
     k = 7
-    path = tampered(d, lines[:k - 1] + lines[k:], "removed.log")
-    rc, out = verify(path)
-    assert rc == 1, out
-    assert "%s:%d:" % (path, k) in out and "removed" in out, out
+    verify_names(tampered(d, lines[:k - 1] + lines[k:], "removed.log"), k, "removed")
 
 
 def test_verify_names_swapped_lines(sample_log):
@@ -249,10 +247,7 @@ def test_verify_names_swapped_lines(sample_log):
     k = 5
     bad = list(lines)
     bad[k - 1], bad[k] = bad[k], bad[k - 1]
-    path = tampered(d, bad, "swapped.log")
-    rc, out = verify(path)
-    assert rc == 1, out
-    assert "%s:%d:" % (path, k) in out and "reordered" in out, out
+    verify_names(tampered(d, bad, "swapped.log"), k, "reordered")
 
 
 def test_verify_names_a_cut_beginning_and_a_torn_end(sample_log):

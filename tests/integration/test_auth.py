@@ -38,26 +38,8 @@ class TcpPeer(Peer):
     """A stream over TCP whose calls carry a token (None: no auth at all)."""
 
     def __init__(self, port, token, timeout=15.0):
-        self.path = None
-        self.timeout = timeout
-        self.eof_how = None
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.sock.setblocking(True)
-        self._buf = b""
-        self._n = 0
-        self.token = token
-
-    def request(self, op, input=None, id=None, carriage=None):
-        cid = id or self.next_id()
-        payload = {"operationId": op}
-        if input is not None:
-            payload["input"] = input
-        if carriage is not None:
-            payload["carriage"] = carriage
-        if self.token is not None:
-            payload["auth"] = {"token": self.token}
-        self.send({"type": "call.requested", "id": cid, "payload": payload})
-        return cid
+        super().__init__(None, timeout=timeout, token=token,
+                         sock=socket.create_connection(("127.0.0.1", port), timeout=timeout))
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,12 @@
 worker, its Dockerfile's images approved by the supervisor before the engine
 sees the body's end, and the image tagged in the builder's namespace."""
 
+import glob
 import io
 import json
+import os
 import tarfile
+import time
 
 import pytest
 
@@ -14,10 +17,12 @@ import rawpeer
 
 POLICY = {
     "peers": {
-        "alpha": {"uids": [ALPHA_UID], "images": ["dgtest:*", "alpha/*"],
+        # 127.0.0.1:*: the test registry's images are allowed, and still never pulled
+        "alpha": {"uids": [ALPHA_UID], "images": ["dgtest:*", "alpha/*", "127.0.0.1:*"],
                   "build": {"allow": True, "maxContextBytes": 1 << 20}},
+        # small limits on beta's build cgroup, for the fork bomb and the memory hog
         "beta": {"uids": [BETA_UID], "images": ["dgtest:*", "beta/*"],
-                 "build": {"allow": True}},
+                 "build": {"allow": True, "pidsMax": 64, "memoryBytes": "64MiB"}},
     }
 }
 
@@ -234,6 +239,101 @@ def test_one_build_at_a_time_per_peer(gw, engine):
     engine.http("DELETE", "/images/%s?force=1" % end["imageId"])
 
 
+def cgroup_dir(gw, engine, controller, peer):
+    """The peer's build cgroup in controller's hierarchy (v1) or the unified one (v2)."""
+    v2 = engine.ok("GET", "/info").get("CgroupVersion") == "2"
+    root = "dgt-" + os.path.basename(gw.dir)  # conftest's buildCgroup
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            pre, post = line.split(" - ")
+            fstype, _, opts = post.split()[:3]
+            mnt = pre.split()[4]
+            if (v2 and fstype == "cgroup2") or (
+                    not v2 and fstype == "cgroup" and controller in opts.split(",")):
+                return os.path.join(mnt, root, peer)
+    raise AssertionError("no %s cgroup hierarchy" % controller)
+
+
+def cg_read(d, name):
+    with open(os.path.join(d, name)) as f:
+        return f.read()
+
+
+def host_pids():
+    return sum(1 for n in os.listdir("/proc") if n.isdigit())
+
+
+def test_run_fork_bomb_is_contained(gw, engine):
+    pids = cgroup_dir(gw, engine, "pids", "beta")
+    before = host_pids()
+    p = gw.peer(uid=BETA_UID)
+    s = rawpeer.RawSession(p, "docker/image/build", {"tag": unique("bomb")}, timeout=30)
+    s.stdin(context({"Dockerfile": b"FROM dgtest:latest\n"
+                                   b"RUN echo bomb-starts; b() { b | b & }; b; sleep 300\n"}))
+    s.close_stdin()
+    t0 = time.monotonic()
+    try:
+        s.read_until(lambda got: b"bomb-starts" in got)
+        # the peer's cgroup refuses forks past pids.max: pids.events count them (the
+        # kernel counts them in the cgroup that forked: the RUN container's, inside)
+        def refused_forks():
+            return sum(int(cg_read(d, "pids.events").split()[1])
+                       for d in [pids] + glob.glob(os.path.join(pids, "*", "")))
+        wait_for(lambda: refused_forks() > 0, timeout=20,
+                 what="pids.events max > 0 in %s" % pids)
+        assert time.monotonic() - t0 < 20
+        assert cg_read(pids, "pids.max").strip() == "64"
+        peak = 0
+        for _ in range(10):
+            assert int(cg_read(pids, "pids.current")) <= 64
+            peak = max(peak, host_pids() - before)
+            time.sleep(0.1)
+        # the host's pid count stays bounded (64 in the cgroup, plus the
+        # engine's own per-container processes and what else runs here)
+        assert peak < 400, peak
+    finally:
+        p.close()
+    wait_for(lambda: not [c for c in engine.ok("GET", "/containers/json?all=1")
+                          if "bomb-starts" in (c.get("Command") or "")],
+             timeout=30, what="the bomb's container to go")
+
+
+def test_run_memory_hog_is_killed(gw, engine):
+    mem = cgroup_dir(gw, engine, "memory", "beta")
+    t0 = time.monotonic()
+    msg = refused(gw, {"Dockerfile": b"FROM dgtest:latest\n"
+                                     b"RUN dd if=/dev/zero of=/dev/null bs=128M count=1\n"},
+                  "DOCKER_ERROR", uid=BETA_UID, tag=unique("hog"))
+    assert "137" in msg, msg  # SIGKILL by the OOM killer
+    assert time.monotonic() - t0 < 30
+    # killed by the peer's build cgroup (64 MiB), not by a container limit
+    if os.path.exists(os.path.join(mem, "memory.failcnt")):
+        assert int(cg_read(mem, "memory.limit_in_bytes")) == 64 << 20
+        # v1 counts the kill in the RUN container's own cgroup, gone with it; the
+        # peer's shows its usage reached its limit
+        assert int(cg_read(mem, "memory.max_usage_in_bytes")) == 64 << 20
+    else:
+        assert int(cg_read(mem, "memory.max")) == 64 << 20
+        events = dict(l.split() for l in cg_read(mem, "memory.events").splitlines())
+        assert int(events["oom_kill"]) > 0, events
+
+
+def test_build_cgroup_goes_at_shutdown(request, engine, engine_sock):
+    from conftest import _run_gateway
+    gen = _run_gateway(request, engine, engine_sock, policy=POLICY)
+    g = next(gen)
+    dirs = [cgroup_dir(g, engine, c, "beta") for c in ("pids", "memory")]
+    out, end = build(g, {"Dockerfile": b"FROM dgtest:latest\nRUN true\n"}, uid=BETA_UID,
+                     tag=unique("cg"))
+    assert end["type"] == "exit", (out[-300:], end)
+    engine.http("DELETE", "/images/%s?force=1" % end["imageId"])
+    assert all(os.path.isdir(d) for d in dirs), dirs  # kept a while after the build
+    for _ in gen:  # stops the gateway
+        pass
+    left = [d for d in dirs + [os.path.dirname(d) for d in dirs] if os.path.exists(d)]
+    assert not left, left
+
+
 # --- the dockgate CLI: dockgate build ---
 
 def dgbuild(gw, *args, uid=None, cwd=None):
@@ -297,3 +397,170 @@ def test_cli_build_failures_say_what_to_do(gw, engine, ctxdir):
     r = dgbuild(gw, "-t", unique("rf"), d2)
     assert r.returncode == 1 and "failing-step" in r.stdout, r
     assert "DOCKER_ERROR" in r.stderr and "non-zero code: 4" in r.stderr, r.stderr
+
+
+# --- what the Dockerfile and the context may not do (issue 15's tests) ---
+
+ARG_FROM = b"ARG BASE\nARG TAG=latest\nFROM ${BASE}:$TAG\nRUN echo from-arg > /a\n"
+
+
+def test_from_resolved_from_build_args(gw, images, engine):
+    name = unique("argfrom")
+    out, end = build(gw, {"Dockerfile": ARG_FROM}, tag=name, buildArgs={"BASE": "dgtest"})
+    assert end["type"] == "exit", (out[-300:], end)
+    images.append("alpha/%s:latest" % name)
+    dg = engine.ok("GET", "/images/dgtest:latest/json")
+    doc = engine.ok("GET", "/images/alpha/%s:latest/json" % name)
+    assert doc["RootFS"]["Layers"][0] == dg["RootFS"]["Layers"][0], doc["RootFS"]
+    # the resolved reference is what the allowlist judges: busybox is not allowed
+    msg = refused(gw, {"Dockerfile": ARG_FROM}, "FORBIDDEN", tag=unique("argfrom"),
+                  buildArgs={"BASE": "busybox"})
+    assert "busybox:latest" in msg and "line 3" in msg, msg
+
+
+def test_from_with_a_missing_arg_refused(gw, engine):
+    before = engine_images(engine)
+    msg = refused(gw, {"Dockerfile": ARG_FROM}, "INVALID_INPUT", tag=unique("noarg"))
+    assert "BASE" in msg and "line 3" in msg, msg
+    msg = refused(gw, {"Dockerfile": b"FROM $NEVER_DECLARED\n"}, "INVALID_INPUT",
+                  tag=unique("noarg"), buildArgs={"NEVER_DECLARED": "dgtest:latest"})
+    assert "NEVER_DECLARED" in msg, msg
+    assert engine_images(engine) == before
+
+
+def test_add_of_a_loopback_url_is_never_fetched(gw, engine):
+    import select
+    import socket
+    lsn = socket.socket()
+    lsn.bind(("127.0.0.1", 0))
+    lsn.listen(4)
+    port = lsn.getsockname()[1]
+    try:
+        for df, line, words in (
+                (b"FROM dgtest:latest\nADD http://127.0.0.1:%d/x /x\n" % port, 2, "URL"),
+                (b"FROM dgtest:latest\nADD --chown=1:1 http://127.0.0.1:%d/y /y\n" % port, 2,
+                 "URL"),
+                (b"FROM dgtest:latest\nARG U=http://127.0.0.1:%d/z\nADD $U /z\n" % port, 3,
+                 "variables")):
+            msg = refused(gw, {"Dockerfile": df}, "FORBIDDEN", tag=unique("addurl"))
+            assert words in msg and "line %d" % line in msg, msg
+        # the listener is open and nothing ever connected to it
+        r, _, _ = select.select([lsn], [], [], 0.5)
+        assert not r, "something connected to the ADD URL's listener"
+    finally:
+        lsn.close()
+
+
+@pytest.fixture(scope="module")
+def registry():
+    from test_pull import registry as reg_fixture
+    yield from reg_fixture.__wrapped__()
+
+
+def test_absent_allowed_image_is_not_pulled(gw, engine, registry):
+    from test_pull import REGISTRY_DIRS
+    import urllib.request
+    log = os.path.join(REGISTRY_DIRS[registry], "registry.log")
+    ref = "%s/dgabsent-%s:1" % (registry, unique("r"))
+    before = engine_images(engine)
+    msg = refused(gw, {"Dockerfile": b"FROM %s\nRUN true\n" % ref.encode()}, "NOT_FOUND",
+                  tag=unique("absent"))
+    assert ref in msg and "line 1" in msg, msg
+    # the registry logs every request: a probe after the build shows up, the
+    # build's image never does
+    probe = unique("probe")
+    try:
+        urllib.request.urlopen("http://%s/v2/%s/manifests/x" % (registry, probe), timeout=5)
+    except OSError:
+        pass
+    wait_for(lambda: probe in open(log).read(), timeout=10, what="the probe in the log")
+    text = open(log).read()
+    assert ref.split("/", 1)[1].split(":")[0] not in text, text[-2000:]
+    assert engine_images(engine) == before
+
+
+def raw_tar(*members):
+    """A tar of (TarInfo, data) members, GNU format (sizes over 8 GiB)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for ti, data in members:
+            t.addfile(ti, io.BytesIO(data) if data is not None else None)
+    return buf.getvalue()
+
+
+def test_device_nodes_refused(gw, engine):
+    for kind in (tarfile.CHRTYPE, tarfile.BLKTYPE, tarfile.FIFOTYPE):
+        dev = tarfile.TarInfo("dev/thing")
+        dev.type, dev.devmajor, dev.devminor = kind, 1, 3
+        df = tarfile.TarInfo("Dockerfile")
+        df.size = len(b"FROM dgtest:latest\n")
+        data = raw_tar((df, b"FROM dgtest:latest\n"), (dev, None))
+        with gw.peer() as p:
+            out, err, end, s = rawpeer.run(p, "docker/image/build", {"tag": unique("dev")},
+                                           data)
+            s.close()
+        assert end["type"] == "error" and end["code"] == "FORBIDDEN", end
+        assert "device nodes" in end["message"], end
+
+
+def test_ten_gib_entry_refused_at_its_header(gw, engine):
+    """A 10 GiB entry is refused by its header's size: no 10 GiB is sent or written."""
+    big = tarfile.TarInfo("big")
+    big.size = 10 << 30
+    header = big.tobuf(tarfile.GNU_FORMAT)
+    p = gw.peer()
+    t0 = time.monotonic()
+    try:
+        s = rawpeer.RawSession(p, "docker/image/build", {"tag": unique("big")}, timeout=20)
+        s.stdin(header + b"\0" * 65536)  # the header, then the first 64 KiB of its data
+        _, _, end = s.finish(20)
+    finally:
+        p.close()
+    assert end["type"] == "error" and end["code"] == "FORBIDDEN", end
+    assert "build.maxContextBytes" in end["message"] and "big" in end["message"], end
+    assert time.monotonic() - t0 < 10
+
+
+def test_sparse_file_refused(gw, engine, tmp_path):
+    import subprocess
+    d = tmp_path / "ctx"
+    d.mkdir()
+    (d / "Dockerfile").write_bytes(b"FROM dgtest:latest\nCOPY sparse /sparse\n")
+    with open(d / "sparse", "wb") as f:
+        f.truncate(10 << 30)  # 10 GiB of holes: no disk used
+    for fmt in ("gnu", "posix"):
+        data = subprocess.run(["tar", "-C", str(d), "-c", "-S", "--format", fmt,
+                               "Dockerfile", "sparse"], check=True,
+                              capture_output=True, timeout=60).stdout
+        assert len(data) < 1 << 20
+        with gw.peer() as p:
+            out, err, end, s = rawpeer.run(p, "docker/image/build", {"tag": unique("sp")},
+                                           data)
+            s.close()
+        assert end["type"] == "error" and end["code"] == "INVALID_INPUT", end
+        assert "sparse" in end["message"], end
+
+
+def test_native_other_tenant_finds_nothing_of_a_built_image(gw, images, engine):
+    name = unique("nat")
+    out, end = build(gw, {"Dockerfile": b"FROM dgtest:latest\nRUN echo n > /n\n"}, tag=name)
+    assert end["type"] == "exit", (out[-300:], end)
+    ref = "alpha/%s:latest" % name
+    images.append(ref)
+    iid = end["imageId"]
+    with gw.peer() as p:
+        assert ref in [t for i in p.call("docker/image/list", {}) for t in i["repoTags"]]
+        assert p.call("docker/image/inspect", {"image": iid})["Id"] == iid
+        p.call("docker/image/tag", {"image": ref, "repo": "alpha/%s-t" % name})
+        images.append("alpha/%s-t:latest" % name)
+    with gw.peer(uid=BETA_UID) as q:
+        listed = q.call("docker/image/list", {})
+        assert iid not in [i["imageId"] for i in listed], listed
+        for op, inp in (("docker/image/inspect", {"image": ref}),
+                        ("docker/image/inspect", {"image": iid}),
+                        ("docker/image/inspect", {"image": "docker.io/" + ref}),
+                        ("docker/image/tag", {"image": iid, "repo": "beta/x"}),
+                        ("docker/image/tag", {"image": ref, "repo": "beta/x"})):
+            e = pytest.raises(CallError, q.call, op, inp)
+            assert e.value.code == "NOT_FOUND" and "no such image" in str(e.value), (op, e.value)
+    assert "beta/x:latest" not in engine_images(engine)

@@ -90,13 +90,8 @@ def test_cli_exec_it_under_tmux_with_resize(xfront, box):
            "sleep 30" % (home, xfront.docker_socket, box))
     try:
         with TmuxTerm(cmd, 90, 30, prefix="dgxtmux") as t:
-            t.wait_prompt()
-            t.wait_size(30, 90)
             # POST /exec/{id}/resize: the container's terminal follows the window
-            t.resize(70, 20)
-            t.wait_size(20, 70)
-            t.keys("exit 6", "Enter")
-            t.wait_screen("CLI-EXIT=6", what="the exit code")
+            t.resize_round(6)
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

@@ -422,13 +422,7 @@ def test_cli_exec_it_under_tmux(gw, box):
            "[ \"$(stty -g)\" = \"$before\" ] && echo TTY-RESTORED; sleep 30"
            % (cli, gw.socket, box))
     with TmuxTerm(cmd, 90, 30) as t:
-        t.wait_prompt()
-        t.wait_size(30, 90)
-        # the window changes size: SIGWINCH reaches the container's terminal
-        t.resize(70, 20)
-        t.wait_size(20, 70)
-        t.keys("exit 6", "Enter")
-        t.wait_screen("CLI-EXIT=6", what="the exit code")
+        t.resize_round(6)  # the window's size reaches the container's terminal
         t.wait_screen("TTY-RESTORED", timeout=5, what="the terminal restored")
 
 

@@ -15,10 +15,8 @@ import struct
 import threading
 import time
 
-import pytest
-
-from conftest import (Gateway, engine_socket, engine_start, rss_kib,
-                      run_container, stop_engine, unread_bytes, wait_for, wait_steady)
+from conftest import (engine_start, gateway_on, rss_kib, run_container, stop_engine,
+                      unread_bytes, wait_for, wait_steady)
 from peer import CallError, Peer, ProtocolViolation
 from test_load import LOAD_CONFIG, LOAD_POLICY, TICKER, Baseline, Errors, no_new_containers
 
@@ -105,10 +103,8 @@ def wait_calls(load, n, timeout=30):
 
 
 
-def test_engine_restarted_mid_load(request, own_engine):
-    sock = engine_socket(own_engine)
-    gw = Gateway(sock, policy=LOAD_POLICY, pool=16, config=LOAD_CONFIG).start()
-    try:
+def test_engine_restarted_mid_load(own_engine):
+    with gateway_on(own_engine, policy=LOAD_POLICY, pool=16, config=LOAD_CONFIG) as gw:
         admin = gw.peer()
         ticker = run_container(admin, TICKER)
         base = Baseline(gw, 16, held=1)
@@ -153,13 +149,6 @@ def test_engine_restarted_mid_load(request, own_engine):
         base.check()
         assert gw.peer().call("docker/system/ping") == {"ok": True}
         assert gw.proc.poll() is None
-    finally:
-        rc = gw.stop()
-        rep = getattr(request.node, "rep_call", None)
-        if rc != 0 or (rep is not None and rep.failed):
-            print("---- gateway log ----\n" + gw.log_tail(60))
-        gw.remove_dir()
-    assert rc == 0, rc
 
 
 # -- workers killed at random -----------------------------------------------------

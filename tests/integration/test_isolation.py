@@ -11,7 +11,7 @@ import secrets
 
 import pytest
 
-from conftest import BETA_UID, container_ids, create_container, unique
+from conftest import BETA_UID, container_ids, create_container, first_error, normalised, unique
 from peer import CallError
 
 OPS = [
@@ -26,16 +26,7 @@ def attempt(p, op, extra, ref):
     """The call.error of op on ref; any other outcome is a failure string."""
     inp = {"containerId": ref}
     inp.update(extra)
-    fr = p.call_frames(op, inp, timeout=20)
-    if len(fr) != 1 or fr[0]["type"] != "call.error":
-        return "answered %r" % [f["type"] for f in fr]
-    return CallError(fr[0])
-
-
-def normalised(e, ref):
-    msg = e.message.replace(ref, "<REF>")
-    det = json.dumps(e.details, sort_keys=True).replace(ref, "<REF>")
-    return (e.code, msg, e.retryable, det)
+    return first_error(p, op, inp)
 
 
 def forms(cid, name):

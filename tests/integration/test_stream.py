@@ -13,10 +13,8 @@ import re
 import subprocess
 import time
 
-import pytest
-
-from conftest import (BETA_UID, ENGINE_NAME, PODMAN, Gateway, create_container, engine_socket, engine_start,
-                      run_container, stop_engine, unique, wait_for)
+from conftest import (BETA_UID, ENGINE_NAME, PODMAN, create_container, engine_socket, engine_start,
+                      gateway_on, run_container, stop_engine, unique, wait_for)
 
 STATS_KEYS = {"cpuPercent", "memoryUsage", "memoryLimit", "networkRx", "networkTx",
               "blockRead", "blockWrite", "pids", "read"}
@@ -335,10 +333,9 @@ def test_peer_gone_releases_connection(gateway, engine_sock):
 
 
 
-def test_engine_stops_mid_stream(request, own_engine):
+def test_engine_stops_mid_stream(own_engine):
     sock = engine_socket(own_engine)
-    gw = Gateway(sock).start()
-    try:
+    with gateway_on(own_engine) as gw:
         p, q = gw.peer(), gw.peer()
         # A main process that ends at once on SIGTERM keeps the engine's stop short.
         cid = run_container(p, ["sh", "-c", "trap 'exit 0' TERM; "
@@ -377,10 +374,3 @@ def test_engine_stops_mid_stream(request, own_engine):
         assert "engine: %s is not answering" % sock in gw.log()
         p.close()
         q.close()
-    finally:
-        rc = gw.stop()
-        failed = getattr(request.node, "rep_call", None)
-        if rc != 0 or (failed is not None and failed.failed):
-            print("---- gateway log ----\n" + gw.log_tail(60))
-        gw.remove_dir()
-    assert rc == 0, rc

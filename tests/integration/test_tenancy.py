@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from conftest import _run_gateway, container_ids, create_container, unique
+from conftest import (_run_gateway, container_ids, create_container, first_error, normalised,
+                      unique)
 from peer import CallError, Peer
 
 ALPHA, BETA, OPS, GAMMA = 0, 1001, 1002, 1003
@@ -83,21 +84,6 @@ def world(gw):
         w["a_net"] = a.call("docker/network/create", {"name": w["a_net_name"]})["networkId"]
         w["a_vol"] = a.call("docker/volume/create", {"name": unique("vol")})["volumeName"]
     return w
-
-
-def first_error(p, op, inp, carriage=None):
-    """The call.error op got, or a string saying what else happened."""
-    fr = p.call_frames(op, inp, timeout=20, carriage=carriage)
-    if len(fr) != 1 or fr[0]["type"] != "call.error":
-        return "answered %r" % [f["type"] for f in fr]
-    return CallError(fr[0])
-
-
-def normalised(e, ref):
-    """What must be identical between a missing and another peer's resource."""
-    msg = e.message.replace(ref, "<REF>")
-    det = json.dumps(e.details, sort_keys=True).replace(ref, "<REF>")
-    return (e.code, msg, e.retryable, det)
 
 
 def raw_attempt(gw, uid, op, inp):

@@ -58,6 +58,17 @@ class TmuxTerm:
         self.tmux("resize-window", "-t", self.session, "-x", str(cols), "-y", str(rows),
                   check=False)
 
+    def resize_round(self, code):
+        """The round both -it CLIs' tests make in a 90 x 30 window: a shell
+        prompt, its terminal's size, that size following the window to
+        70 x 20 (SIGWINCH, then the engine's resize), and exit code back."""
+        self.wait_prompt()
+        self.wait_size(30, 90)
+        self.resize(70, 20)
+        self.wait_size(20, 70)
+        self.keys("exit %d" % code, "Enter")
+        self.wait_screen("CLI-EXIT=%d" % code, what="the exit code")
+
     def close(self):
         self.tmux("kill-server", check=False)
         try:

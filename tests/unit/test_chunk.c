@@ -9,14 +9,12 @@
 #include <cmocka.h>
 
 #include "chunk.h"
+#include "xorshift.h"
 
 static uint32_t rng_state = 88172645u;
 static uint32_t rng(void)
 {
-        rng_state ^= rng_state << 13;
-        rng_state ^= rng_state >> 17;
-        rng_state ^= rng_state << 5;
-        return rng_state;
+        return xorshift32(&rng_state);
 }
 
 static void put_chunk(unsigned char *buf, size_t *off, int type, const void *p, uint32_t len)

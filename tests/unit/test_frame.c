@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "frame.h"
+#include "xorshift.h"
 
 /* Appends one frame holding payload to buf at *off. */
 static void put_frame(unsigned char *buf, size_t *off, const void *payload, uint32_t len)
@@ -18,14 +19,10 @@ static void put_frame(unsigned char *buf, size_t *off, const void *payload, uint
         *off += FRAME_HDR + len;
 }
 
-/* Deterministic xorshift, so that a failing split is reproducible. */
 static uint32_t rng_state = 2463534242u;
 static uint32_t rng(void)
 {
-        rng_state ^= rng_state << 13;
-        rng_state ^= rng_state >> 17;
-        rng_state ^= rng_state << 5;
-        return rng_state;
+        return xorshift32(&rng_state);
 }
 
 static void test_header_bytes(void **state)

@@ -12,7 +12,7 @@
 
 static void test_a_peer_gets_at_most_max_slots(void **unused)
 {
-        struct buildtab *t = buildtab_new();
+        struct buildtab *t = buildtab_new(NULL, NULL);
         struct build_slot *a1 = buildtab_take(t, "alpha", 2);
         struct build_slot *a2 = buildtab_take(t, "alpha", 2);
 
