@@ -391,9 +391,13 @@ static void prune_removed(struct call *c, json_t *item, const json_t *body, json
         json_array_append(json_object_get(out, "untagged"), json_object_get(item, "ref"));
         json_array_foreach(body, i, v)
         {
-                if (json_is_string(json_object_get(v, "Deleted")))
-                        json_array_append(json_object_get(out, "deleted"),
-                                          json_object_get(v, "Deleted"));
+                if (!json_is_string(json_object_get(v, "Deleted")))
+                        continue;
+                json_array_append(json_object_get(out, "deleted"),
+                                  json_object_get(v, "Deleted"));
+                /* The image itself went (not only its tag): its size is freed. */
+                if (json_equal(json_object_get(v, "Deleted"), json_object_get(item, "imageId")))
+                        ops_reclaimed(out, json_object_get(item, "size"));
         }
 }
 
@@ -446,8 +450,8 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
         }
         if ((st = ops_state(c)) == NULL)
                 return;
-        st->keep = json_pack("{s:[],s:[],s:{s:[],s:[]}}", "candidates", "todo", "out",
-                             "untagged", "deleted");
+        st->keep = json_pack("{s:[],s:[],s:{s:[],s:[],s:i}}", "candidates", "todo", "out",
+                             "untagged", "deleted", "spaceReclaimed", 0);
         cand = json_object_get(st->keep, "candidates");
         json_array_foreach(body, i, v)
         {
@@ -458,8 +462,9 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
                         if (s != NULL && strncmp(s, c->peer->name, n) == 0 && s[n] == '/' &&
                             image_ref_ok(s))
                                 json_array_append_new(
-                                    cand, json_pack("{s:O,s:O?}", "ref", t, "imageId",
-                                                    json_object_get(v, "Id")));
+                                    cand, json_pack("{s:O,s:O?,s:O?}", "ref", t, "imageId",
+                                                    json_object_get(v, "Id"), "size",
+                                                    json_object_get(v, "Size")));
                 }
         }
         /* The engine untags an image a container uses: containers are asked first. */
