@@ -21,7 +21,9 @@
 
 struct build_ctx {
         uint64_t max, seen;
-        char name[256]; /* the Dockerfile's path in the context, cleaned */
+        uint64_t declared; /* the entries' headers and data, as their headers say */
+        char why[512];     /* build_entry's refusal */
+        char name[256];    /* the Dockerfile's path in the context, cleaned */
         const json_t *args;
         char target[129];
         int has_target, allow_add_url;
@@ -59,25 +61,42 @@ static void build_clean(const char *in, char *out, size_t outlen)
         out[o] = '\0';
 }
 
-static void build_entry(void *arg, char type, const char *name, const char *link, uint64_t size)
+/*
+ * Each entry's header and data, as its header declares them, count against
+ * the cap before any of its data came: a 10 GiB entry (sparse on the
+ * sender's disk, or a lie) is refused at its header, not after the engine
+ * wrote a cap's worth of it.
+ */
+static const char *build_entry(void *arg, char type, const char *name, const char *link,
+                               uint64_t size)
 {
         struct build_ctx *b = arg;
         char clean[4096];
+        uint64_t blocks = size / TAR_BLOCK + (size % TAR_BLOCK != 0);
 
         (void)link;
         b->capturing = 0;
+        if (blocks > b->max / TAR_BLOCK || b->declared + TAR_BLOCK * (blocks + 1) > b->max) {
+                snprintf(b->why, sizeof(b->why),
+                         "the build context is larger than the policy allows (%llu bytes: "
+                         "build.maxContextBytes); its entries' sizes reach that by %.200s",
+                         (unsigned long long)b->max, name);
+                return b->why;
+        }
+        b->declared += TAR_BLOCK * (blocks + 1);
         build_clean(name, clean, sizeof(clean));
         if (strcmp(clean, b->name) != 0)
-                return;
+                return NULL;
         b->found = 1;
         if (type != '0' && type != '\0' && type != '7') {
                 b->not_file = 1;
-                return;
+                return NULL;
         }
         b->capturing = 1;
         b->len = 0;
         b->want = size;
         b->too_big = size > DF_MAX;
+        return NULL;
 }
 
 static void build_data(void *arg, const unsigned char *p, size_t n)

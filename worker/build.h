@@ -3,7 +3,9 @@
  * engine (raw.c's build mode).
  *
  * The context is a tar archive checked by tar.c with archive put's rules;
- * on top of them this counts its size against the policy's cap, captures
+ * on top of them this counts its size against the policy's cap (the bytes
+ * sent, and each entry's size as its header declares it, refused at that
+ * header), captures
  * the Dockerfile entry (the last one with the name the call gives, which is
  * what the engine reads: later entries overwrite earlier ones) and, when the
  * context ended, reads it with dockerfile.c into the {ref, line} list of
