@@ -192,8 +192,9 @@ def test_events_window_own_only(make_gateway, engine, direct):
     assert mine in ids, recs
     assert theirs not in ids and unlabelled not in ids, recs
     # The peer's own network: its events are shown (the supervisor's filter,
-    # evrelay.c: Engine 20.10 puts no labels in network events).
-    assert net in ids, recs
+    # evrelay.c: Engine 20.10 puts no labels in network events).  Podman
+    # sends no event when a network is created (docs/engines.md).
+    assert net in ids or PODMAN, recs
     # The peer sees its own names, without the namespace, and no reserved label.
     assert all(not any(k.startswith("dockgate.owner") for k in r["attributes"])
                for r in recs), recs
@@ -210,7 +211,7 @@ def test_events_window_own_only(make_gateway, engine, direct):
 
     assert {r["id"] for r in events(b, since=t0, until=until)} & ids == set()
     assert {r["id"] for r in events(a, since=t0, until=until,
-                                    types=["network", "volume"])} == {net}
+                                    types=["network", "volume"])} == (set() if PODMAN else {net})
     assert net not in {r["id"] for r in events(b, since=t0, until=until)}
     # since and until bound the window: nothing before t0.
     assert events(a, since=t0 - 600, until=t0 - 300) == []
