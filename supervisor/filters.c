@@ -34,7 +34,7 @@ static const char *const filters_keys[][9] = {
     [FK_EVENT] = {"label", "event", "container", "image", NULL},
     [FK_PRUNE] = {"label", "label!", NULL},
     [FK_PRUNE_AGED] = {"label", "label!", "until", NULL},
-    [FK_IMAGE] = {"label", "dangling", "reference", NULL},
+    [FK_IMAGE] = {"label", "dangling", "reference", "before", "since", NULL},
     [FK_NONE] = {NULL},
 };
 
@@ -227,6 +227,10 @@ static int filters_one(struct call *c, enum filters_kind kind, const char *kv, j
                 if (!filters_chars(v, 256, FILTERS_ALNUM "._/:@*-"))
                         return filters_bad(c, key, "an image reference, '*' as a wildcard");
                 snprintf(val, sizeof(val), "%s", v);
+        } else if (strcmp(key, "before") == 0 || strcmp(key, "since") == 0) {
+                if (!filters_chars(v, 256, FILTERS_ALNUM "._/:@-"))
+                        return filters_bad(c, key, "an image reference or ID");
+                return 0; /* applied here, against the peer's own list (op_image.c) */
         } else if (strcmp(key, "ancestor") == 0 || strcmp(key, "image") == 0) {
                 if (!filters_chars(v, 256, FILTERS_ALNUM "._/:@-"))
                         return filters_bad(c, key, "an image reference or ID");

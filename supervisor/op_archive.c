@@ -41,8 +41,10 @@ static void archive_get_resolved(struct call *c, const char *id, json_t *inspect
 {
         char path[ARCHIVE_PATH_ESC_MAX + 256];
 
+        /* statOnly: HEAD, which the engine answers with the stat header and no tar. */
         if (archive_path(c, id, "", path, sizeof(path)) == 0)
-                ops_stream(c, "GET", path, NULL, "archive_get", json_object());
+                ops_stream(c, ops_bool(c, "statOnly", 0) ? "HEAD" : "GET", path, NULL,
+                           "archive_get", json_object());
 }
 
 static void archive_put_send(struct call *c, const char *id)
