@@ -209,6 +209,12 @@ static void create_begin(struct call *c)
         }
         st->own = plan;
         st->own_free = create_plan_free;
+        if (engine_profile(c->engine)->domainname_ignored &&
+            json_string_length(json_object_get(c->input, "domainname")) > 0) {
+                call_fail(c, DG_INVALID_INPUT, "input.domainname: not supported on %s",
+                          profile_display_name(engine_profile(c->engine)));
+                return;
+        }
         if (create_body_build(c->input, c->peer, c->policy->owner_label, plan, &err) < 0) {
                 call_fail(c, err.code, "%s", err.text);
                 return;

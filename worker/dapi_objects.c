@@ -443,7 +443,8 @@ int dob_in_vol_remove(struct dapi *d, json_t *input)
 
 /* --- images --- */
 
-static const char *const img_list_filters[] = {"label", "dangling", "reference", NULL};
+static const char *const img_list_filters[] = {"label",  "dangling", "reference",
+                                               "before", "since",    NULL};
 
 int dob_in_img_list(struct dapi *d, json_t *input)
 {
