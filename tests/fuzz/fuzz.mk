@@ -30,7 +30,8 @@ fuzzobj    = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(1))
 
 FUZZ_PROTO_OBJ = $(call fuzzobj,$(PROTO_SRC))
 # Beyond protocol/, what each harness links.
-FUZZ_EXTRA_policy        = $(call fuzzobj,supervisor/policy.c supervisor/bindroot.c)
+FUZZ_EXTRA_policy        = $(call fuzzobj,supervisor/policy.c supervisor/policy_parse.c \
+                                      supervisor/policy_diag.c supervisor/bindroot.c)
 FUZZ_LIBS_policy         = -lcrypto
 FUZZ_EXTRA_engine_reader = $(call fuzzobj,worker/http.c worker/stream_logs.c worker/dstream.c)
 FUZZ_EXTRA_tar           = $(call fuzzobj,worker/tar.c worker/tarfs.c)
