@@ -30,12 +30,13 @@ fuzzobj    = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(1))
 
 FUZZ_PROTO_OBJ = $(call fuzzobj,$(PROTO_SRC))
 # Beyond protocol/, what each harness links.
-FUZZ_EXTRA_policy        = $(call fuzzobj,supervisor/policy.c supervisor/bindroot.c)
+FUZZ_EXTRA_policy        = $(call fuzzobj,supervisor/policy.c supervisor/policy_parse.c \
+                                      supervisor/policy_diag.c supervisor/bindroot.c)
 FUZZ_LIBS_policy         = -lcrypto
 FUZZ_EXTRA_engine_reader = $(call fuzzobj,worker/http.c worker/stream_logs.c worker/dstream.c)
 FUZZ_EXTRA_tar           = $(call fuzzobj,worker/tar.c worker/tarfs.c)
 FUZZ_EXTRA_dockerfile    = $(call fuzzobj,worker/dockerfile.c)
-FUZZ_EXTRA_dapi_req      = $(call fuzzobj,worker/dapi_req.c worker/dapi_path.c)
+FUZZ_EXTRA_dapi_req      = $(call fuzzobj,worker/dapi_req.c worker/dapi_path.c worker/http.c)
 FUZZ_EXTRA_dapi_create   = $(call fuzzobj,worker/dapi_create.c worker/dapi_knobs.c)
 FUZZ_EXTRA_dapi_exec     = $(call fuzzobj,worker/dapi_execbody.c worker/dapi_create.c \
                                       worker/dapi_knobs.c)
