@@ -113,7 +113,7 @@ static void own_first(void **state)
         assert_false(image_own_candidate(&a, "docker.io/app", out, sizeof(out)));
         assert_false(image_own_candidate(&a, "registry.local/app", out, sizeof(out)));
         assert_false(image_own_candidate(&a, "sha256:abc123", out, sizeof(out))); /* an ID */
-        assert_false(image_own_candidate(&a, "App", out, sizeof(out))); /* not a reference */
+        assert_false(image_own_candidate(&a, "a b", out, sizeof(out))); /* not a reference */
         assert_false(image_own_candidate(&a, NULL, out, sizeof(out)));
         assert_false(image_own_candidate(&r, "app", out, sizeof(out))); /* admins: as given */
         assert_false(image_own_candidate(&a, "app", out, 9));           /* no room */
