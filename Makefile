@@ -20,7 +20,7 @@ endif
 LIB_PROTO  = $(shell pkg-config --libs jansson msgpack)
 LIB_SUP    = $(LIB_PROTO) $(shell pkg-config --libs libevent libcurl libcrypto) -levent_extra \
              -lhttp_parser
-LIB_WORKER = $(LIB_PROTO) $(shell pkg-config --libs libevent libseccomp) -lhttp_parser
+LIB_WORKER = $(LIB_PROTO) $(shell pkg-config --libs libevent libseccomp zlib) -lhttp_parser
 LIB_CLIENT = $(LIB_PROTO) $(shell pkg-config --libs libcrypto)
 
 PROTO_SRC   = $(wildcard protocol/*.c)

@@ -254,6 +254,14 @@ static const struct field_spec f_archive[] = {
     S_END,
 };
 
+/* statOnly: the path's stat header alone (the engine's HEAD), no tar. */
+static const struct field_spec f_archive_get[] = {
+    S_CONTAINER,
+    S_STR("path", 1, 4096, 1),
+    S_BOOL("statOnly"),
+    S_END,
+};
+
 static const struct field_spec f_pull[] = {
     S_STR("image", 1, 256, 1),
     S_STR("tag", 1, 128, 0),

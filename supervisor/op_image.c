@@ -488,13 +488,18 @@ static void prune_removed(struct call *c, json_t *item, const json_t *body, json
         json_array_append(json_object_get(out, "untagged"), json_object_get(item, "ref"));
         json_array_foreach(body, i, v)
         {
-                if (!json_is_string(json_object_get(v, "Deleted")))
+                const char *d = json_string_value(json_object_get(v, "Deleted"));
+                json_t *id;
+
+                if (d == NULL)
                         continue;
-                json_array_append(json_object_get(out, "deleted"),
-                                  json_object_get(v, "Deleted"));
+                /* "sha256:<hex>" as dockerd writes it (Podman: the hex alone). */
+                id = strchr(d, ':') == NULL ? json_sprintf("sha256:%s", d) : json_string(d);
+                json_array_append(json_object_get(out, "deleted"), id);
                 /* The image itself went (not only its tag): its size is freed. */
-                if (json_equal(json_object_get(v, "Deleted"), json_object_get(item, "imageId")))
+                if (json_equal(id, json_object_get(item, "imageId")))
                         ops_reclaimed(out, json_object_get(item, "size"));
+                json_decref(id);
         }
 }
 
@@ -554,12 +559,13 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
         {
                 json_array_foreach(json_object_get(v, "RepoTags"), j, t)
                 {
-                        s = json_string_value(t);
+                        /* As dockerd names it: Podman's docker.io/alpha/x:1 too (profile.h). */
+                        s = profile_image_name(engine_profile(c->engine), json_string_value(t));
                         /* SECURITY: only names in the peer's namespace, as tag made them. */
                         if (s != NULL && strncmp(s, c->peer->name, n) == 0 && s[n] == '/' &&
                             image_ref_ok(s))
                                 json_array_append_new(
-                                    cand, json_pack("{s:O,s:O?,s:O?}", "ref", t, "imageId",
+                                    cand, json_pack("{s:s,s:O?,s:O?}", "ref", s, "imageId",
                                                     json_object_get(v, "Id"), "size",
                                                     json_object_get(v, "Size")));
                 }

@@ -19,7 +19,7 @@ static const struct {
         const char *runtime_inspect;
         int health_none_unmatched, domainname_ignored, events_until_past_empty;
         const char *container_destroy_action;
-        int network_none_unmatched;
+        int network_none_unmatched, df_without_labels, archive_put_makes_path;
 } profile_table[] = {
     {.kind = ENGINE_UNKNOWN,
      .name = "unknown",
@@ -48,7 +48,9 @@ static const struct {
      .domainname_ignored = 1,
      .events_until_past_empty = 1,
      .container_destroy_action = "remove",
-     .network_none_unmatched = 1},
+     .network_none_unmatched = 1,
+     .df_without_labels = 1,
+     .archive_put_makes_path = 1},
 };
 
 /*
@@ -95,6 +97,8 @@ void profile_apply(struct engine_profile *p)
                         p->events_until_past_empty = profile_table[i].events_until_past_empty;
                         p->container_destroy_action = profile_table[i].container_destroy_action;
                         p->network_none_unmatched = profile_table[i].network_none_unmatched;
+                        p->df_without_labels = profile_table[i].df_without_labels;
+                        p->archive_put_makes_path = profile_table[i].archive_put_makes_path;
                         return;
                 }
 }

@@ -135,6 +135,19 @@ struct engine_profile {
          * but "none") and refuses it beside other network values.
          */
         int network_none_unmatched;
+        /*
+         * Podman 4.3's /system/df shows every container's and volume's
+         * Labels as {}: set, dockgate tells the caller's own from the
+         * engine's lists under its owner label (op_df.c).
+         */
+        int df_without_labels;
+        /*
+         * Podman 4.3's archive put into a path that does not exist makes
+         * it, directories and all (dockerd: 404): set, dockgate asks the
+         * engine's stat of the path first (HEAD) and answers NOT_FOUND for
+         * a missing one.  docker cp's "is it a directory" probe relies on it.
+         */
+        int archive_put_makes_path;
 
         /* --- detection state (detect.c's own) --- */
         struct engine *engine;

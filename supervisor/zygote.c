@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -333,6 +334,9 @@ static int zy_fork(struct zygotes *zs, struct worker *w, int chan)
                 age = since(&z->started);
         }
         struct zygote_req req = {.magic = ZYGOTE_MAGIC, .seq = z->seq + 1};
+        /* SECURITY: each child's own canary (SECURITY.md, "Zygote"); none, no fork. */
+        if (getrandom(&req.canary, sizeof(req.canary), GRND_NONBLOCK) != sizeof(req.canary))
+                return -1;
         if (fdpass_send(z->ctl, &req, sizeof(req), chan) < 0) {
                 if (errno != EAGAIN && errno != EWOULDBLOCK)
                         zy_lost(z, "its control socket failed");

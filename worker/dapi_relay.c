@@ -154,6 +154,12 @@ static int drelay_head(void *arg, int status)
 
         r->status = status;
         r->ok = status >= 200 && status < 300;
+        /* A HEAD was asked of the engine too (statOnly): its refusal has no body to read. */
+        if (!r->ok && d->head_only && d->route->relay == DRELAY_ARCHIVE) {
+                dapi_reply_error(d, status, "the engine refused the request");
+                r->answered = 1;
+                return -1;
+        }
         if (!r->ok)
                 return 0;
         if (d->route->relay == DRELAY_HIJACK) {

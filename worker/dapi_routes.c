@@ -425,6 +425,9 @@ static int in_archive_get(struct dapi *d, json_t *input)
                 return dq_refuse(d, 400, "%s", "query parameter path: required");
         in_set_container(d, input);
         json_object_set_new(input, "path", json_string(path));
+        /* HEAD: the engine's HEAD too, so no tar is made only to be dropped. */
+        if (d->head_only)
+                json_object_set_new(input, "statOnly", json_true());
         return 0;
 }
 

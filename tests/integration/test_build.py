@@ -149,7 +149,7 @@ def test_disallowed_base_refused(gw, engine):
     ({"Dockerfile": b"FROM dgtest:latest\n"}, {"remote": "https://example.com/x.git"},
      "FORBIDDEN", "remote"),
     ({"Dockerfile": b"FROM dgtest:latest\n"}, {"version": "2"}, "FORBIDDEN", "BuildKit"),
-    ({"Dockerfile": b"FROM dgtest:latest\n"}, {"gzip": True}, "FORBIDDEN", "compressed"),
+    ({"Dockerfile": b"FROM dgtest:latest\n"}, {"gzip": True}, "INVALID_INPUT", "gzip"),
     ({"Dockerfile": b"# syntax=docker/dockerfile:1\nFROM dgtest:latest\n"}, {},
      "FORBIDDEN", "syntax"),
     ({"Dockerfile": b"FROM dgtest:latest\nADD http://127.0.0.1:9/x /x\n"}, {},
@@ -166,13 +166,84 @@ def test_refusals(gw, engine, files, inp, code, words):
     assert engine_images(engine) == before
 
 
-def test_gzip_context_refused(gw):
+def gz_stream(pieces, level=6):
+    """gzip of the concatenated pieces (a generator may make a large one cheaply)."""
+    import zlib
+    z = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    return b"".join(z.compress(p) for p in pieces) + z.flush()
+
+
+def test_gzip_context_is_inflated_and_built(gw, images, engine):
     import gzip
-    data = gzip.compress(context({"Dockerfile": b"FROM dgtest:latest\n"}))
+    name = unique("gz")
+    data = gzip.compress(context({"Dockerfile": b"FROM dgtest:latest\nCOPY f /f\n",
+                                  "f": b"from a gzip context\n"}))
+    for inp in ({}, {"gzip": True}):
+        with gw.peer() as p:
+            out, err, end, s = rawpeer.run(p, "docker/image/build", dict(inp, tag=name), data)
+            s.close()
+        assert end["type"] == "exit", (out[-300:], end)
+    images.append("alpha/%s:latest" % name)
     with gw.peer() as p:
-        out, err, end, s = rawpeer.run(p, "docker/image/build", {"tag": "gz"}, data)
-        s.close()
-    assert end["type"] == "error" and end["code"] == "FORBIDDEN", end
+        cid = create_container(p, ["cat", "/f"], image="alpha/%s:latest" % name)
+        p.call("docker/container/start", {"containerId": cid})
+        p.call("docker/container/wait", {"containerId": cid})
+        recs, _ = p.subscribe("docker/container/logs", {"containerId": cid})
+        p.call("docker/container/remove", {"containerId": cid, "force": True})
+    assert "".join(r.get("text", "") for r in recs) == "from a gzip context\n", recs
+
+
+def gz_refused(gw, data, code, **inp):
+    p = gw.peer()
+    t0 = time.monotonic()
+    try:
+        s = rawpeer.RawSession(p, "docker/image/build", dict(inp, tag=unique("gz")),
+                               timeout=20)
+        try:
+            s.stdin(data)
+            s.close_stdin()
+        except OSError:
+            pass  # refused while it still sent
+        _, _, end = s.finish(20)
+    finally:
+        p.close()
+    assert end["type"] == "error" and end["code"] == code, end
+    return end["message"], time.monotonic() - t0
+
+
+def test_gzip_bomb_refused_at_the_cap(gw, engine):
+    before = engine_images(engine)
+    df = context({"Dockerfile": b"FROM dgtest:latest\n"})
+    # 64 MiB of zeros after the archive's end (64 times the cap) in 64 KiB on
+    # the wire: only the inflated count (not any entry's size) sees them
+    zeros = bytes(1 << 20)
+    bomb = gz_stream([df] + [zeros] * 64, level=9)
+    assert len(bomb) < 80 << 10
+    msg, took = gz_refused(gw, bomb, "FORBIDDEN")
+    assert "decompressed" in msg and "build.maxContextBytes" in msg, msg
+    assert took < 10, took
+    # and one entry that claims 1 GiB: refused at its header, once inflated
+    big = tarfile.TarInfo("big")
+    big.size = 1 << 30
+    bomb2 = gz_stream([big.tobuf(tarfile.GNU_FORMAT)] + [zeros] * 4)
+    msg, took = gz_refused(gw, bomb2, "FORBIDDEN")
+    assert "build.maxContextBytes" in msg and "big" in msg, msg
+    assert engine_images(engine) == before
+
+
+def test_broken_or_other_compressions_refused(gw):
+    import bz2
+    import gzip
+    ok = gzip.compress(context({"Dockerfile": b"FROM dgtest:latest\n"}))
+    msg, _ = gz_refused(gw, ok[:len(ok) // 2], "INVALID_INPUT")
+    assert "gzip" in msg, msg
+    msg, _ = gz_refused(gw, ok + b"trailing", "INVALID_INPUT")
+    assert "after the end" in msg, msg
+    msg, _ = gz_refused(gw, gzip.compress(ok), "FORBIDDEN")  # gzip in gzip: not inflated twice
+    assert "compress" in msg, msg
+    msg, _ = gz_refused(gw, bz2.compress(context({"Dockerfile": b"FROM dgtest:latest\n"})),
+                        "FORBIDDEN")
+    assert "compress" in msg, msg
 
 
 def test_build_off_by_default(gateway):

@@ -142,7 +142,6 @@ def test_docker_py_images_build(bfront, engine, images, ctxdir):
     (["--pull"], "query parameter pull: the gateway never pulls during a build"),
     (["-m", "64m"], "query parameter memory: the gateway sets a build's limits"),
     (["--network", "host"], "query parameter networkmode: a build's network is the policy's"),
-    (["--compress"], "compressed archives are not accepted"),
 ])
 def test_cli_refused_flags(bfront, engine, ctxdir, args, words):
     d = ctxdir({"Dockerfile": "FROM dgtest:latest\n"})
@@ -152,6 +151,16 @@ def test_cli_refused_flags(bfront, engine, ctxdir, args, words):
     assert r.returncode == 1, r
     assert ("Error response from daemon: " + words) in r.stderr.decode(), r.stderr
     assert engine_tags(engine) == before
+
+
+def test_cli_compressed_context_is_inflated_and_built(bfront, engine, ctxdir):
+    # --compress sends the context gzip'd: the worker inflates and checks it
+    name = unique("cz")
+    d = ctxdir({"Dockerfile": "FROM dgtest:latest\nCOPY f /f\n", "f": "compressed\n"})
+    r = cli(bfront, ALPHA_UID, "build", "--compress", "-t", name, d, buildkit=None)
+    assert r.returncode == 0, (r.stdout[-500:], r.stderr)
+    doc = engine.ok("GET", "/images/alpha/%s:latest/json" % name)
+    engine.http("DELETE", "/images/%s?force=1" % doc["Id"])
 
 
 def test_cli_disallowed_from_is_the_daemons_error(bfront, engine, ctxdir):

@@ -67,12 +67,12 @@ def test_workers_are_forked_sandboxed_children_of_the_gateway(make_gateway):
     pid = wait_for(lambda: idle_forked(gw), what="an idle worker forked by the zygote")[0]
     # CLONE_PARENT: the gateway's own child, which it reaps and kills.
     assert ppid_of(pid) == gw.pid
-    st = wait_for(lambda: (lambda s: s if s and s.get("Seccomp") == "2" else None)(proc_status(pid)),
-                  what="worker %d in seccomp mode 2" % pid)
+    # Its own filter stacked on the zygote's (the inherited one is there from the fork).
+    st = wait_for(lambda: (lambda s: s if s and s.get("Seccomp_filters") == "2" else None)(
+        proc_status(pid)), what="worker %d with its two seccomp filters" % pid)
+    assert st["Seccomp"] == "2", st
     assert st["NoNewPrivs"] == "1" and int(st["CapEff"], 16) == 0, st
     assert st["Uid"].split()[0] != "0"
-    # The zygote's filter, inherited, and the child's own on top of it.
-    assert st["Seccomp_filters"] == "2", st
     assert pid in gw.workers()
 
 
@@ -139,3 +139,26 @@ def test_zygote_off_by_config(make_gateway):
     churn(gw, POOL + 1)
     assert not gw.zygotes()
     assert "zygote" not in gw.log()
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the canary is renewed on x86_64 only")
+def test_each_forked_worker_has_its_own_stack_canary(make_gateway):
+    """Siblings of one zygote share its layout, but not its canary (SECURITY.md)."""
+    from conftest import binary
+    gw = make_gateway(pool=POOL, config={"zygote": True}, worker=binary("dockgate-worker-evil"))
+    zpid = int(gw.wait_log(READY).group(1))
+    canaries = {}
+    for _ in range(POOL + 4):  # the pool's first workers may predate the zygote
+        off = gw.log_size()
+        with gw.peer() as p:
+            e = p.error("test/violate/canary")
+            pid = gw.serving_worker(off)
+        m = re.fullmatch(r"canary ([0-9a-f]{16})", e.message)
+        assert m, e.message
+        canaries[pid] = int(m.group(1), 16)
+    forked = set(forked_pids(gw))
+    canaries = {pid: v for pid, v in canaries.items() if pid in forked}
+    assert len(canaries) >= 3, (canaries, forked)
+    assert all(v != 0 and v & 0xff == 0 for v in canaries.values()), canaries
+    assert len(set(canaries.values())) == len(canaries), canaries
+    assert "zygote %d retired" % zpid not in gw.log()
