@@ -14,7 +14,7 @@ set -eu
 
 PKGS="build-essential pkg-config clang clang-format clang-tidy cppcheck curl libevent-dev
 libcurl4-openssl-dev libmsgpack-dev libjansson-dev libseccomp-dev libcmocka-dev
-libhttp-parser-dev libssl-dev docker.io busybox-static docker-registry python3
+libhttp-parser-dev libssl-dev zlib1g-dev docker.io busybox-static docker-registry python3
 python3-pytest python3-prometheus-client python3-docker docker-compose strace tmux
 iproute2
 libclang-rt-14-dev debhelper man-db systemd haproxy valgrind

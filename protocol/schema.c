@@ -163,6 +163,14 @@ static const struct field_spec f_rename[] = {
     S_END,
 };
 
+/* Limits may only go down from the container's create-time values (op_update.c). */
+static const struct field_spec f_update[] = {
+    S_CONTAINER,
+    S_OBJ("limits", f_limits),
+    S_STR("restartPolicy", 1, 32, 0),
+    S_END,
+};
+
 static const struct field_spec f_remove[] = {
     S_CONTAINER,
     S_BOOL("force"),
@@ -243,6 +251,14 @@ static const struct field_spec f_resize[] = {
 static const struct field_spec f_archive[] = {
     S_CONTAINER,
     S_STR("path", 1, 4096, 1),
+    S_END,
+};
+
+/* statOnly: the path's stat header alone (the engine's HEAD), no tar. */
+static const struct field_spec f_archive_get[] = {
+    S_CONTAINER,
+    S_STR("path", 1, 4096, 1),
+    S_BOOL("statOnly"),
     S_END,
 };
 

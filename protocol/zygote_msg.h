@@ -7,7 +7,8 @@
  * a protocol error and ends the zygote (or makes the supervisor kill it).
  *
  *   supervisor -> zygote: struct zygote_req, with exactly one descriptor
- *     attached (SCM_RIGHTS): the new worker's end of its channel.
+ *     attached (SCM_RIGHTS): the new worker's end of its channel, and 8
+ *     random bytes for the child's stack canary (worker/zygote.c).
  *   zygote -> supervisor: struct zygote_rep, no descriptor.  First one
  *     hello (seq 0, pid = the zygote's own pid) once it is demoted and its
  *     filter compiled; then one per request, in order, with the child's pid
@@ -25,7 +26,8 @@
 
 struct zygote_req {
         uint32_t magic;
-        uint32_t seq; /* 1, 2, ...: echoed in the reply */
+        uint32_t seq;    /* 1, 2, ...: echoed in the reply */
+        uint64_t canary; /* the child's stack canary (getrandom in the supervisor) */
 };
 
 struct zygote_rep {

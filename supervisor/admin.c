@@ -27,6 +27,7 @@
 #include "ops_impl.h"
 #include "pool.h"
 #include "sampler.h"
+#include "zygote.h"
 
 #define ADMIN_PING_MS 2000L
 #define ADMIN_TIMEOUT_S 10
@@ -205,6 +206,31 @@ static void admin_audit(struct evbuffer *b, const struct sv *sv)
                       (double)st.rotations);
 }
 
+static void admin_zygote(struct evbuffer *b, const struct sv *sv)
+{
+        struct zygote_stats st;
+
+        zygote_stats(sv, &st);
+        admin_counter(b, "dockgate_zygote_forks_total", "Workers forked by a zygote.",
+                      (double)st.forks);
+        admin_counter(b, "dockgate_zygote_spawn_fallbacks_total",
+                      "Workers started with posix_spawn while the zygote is on but none could "
+                      "fork (starting, lost, its control socket full).",
+                      (double)st.spawned);
+        admin_counter(b, "dockgate_zygote_starts_total", "Zygotes started.",
+                      (double)st.started);
+        admin_family(
+            b, "dockgate_zygote_retirements_total", "counter",
+            "Zygotes retired or killed, by reason: rotation (zygoteForks or "
+            "zygoteSeconds), signal (a worker died by a signal we did not send), lost.");
+        evbuffer_add_printf(b, "dockgate_zygote_retirements_total{reason=\"rotation\"} %llu\n",
+                            st.rotated);
+        evbuffer_add_printf(b, "dockgate_zygote_retirements_total{reason=\"signal\"} %llu\n",
+                            st.signalled);
+        evbuffer_add_printf(b, "dockgate_zygote_retirements_total{reason=\"lost\"} %llu\n",
+                            st.lost);
+}
+
 static void admin_render(struct evbuffer *b, const struct sv *sv)
 {
         admin_calls(b, sv->account);
@@ -243,6 +269,7 @@ static void admin_render(struct evbuffer *b, const struct sv *sv)
                     "Non-admin event streams the supervisor filters (evrelay.h).",
                     evrelays_count(sv->evrelays));
         admin_audit(b, sv);
+        admin_zygote(b, sv);
 }
 
 /* --- requests --- */

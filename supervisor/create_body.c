@@ -159,36 +159,44 @@ static int create_tmpfs(struct create_ctx *x, json_t *hc)
         return 0;
 }
 
-/* restartPolicy: "no", "always", "unless-stopped", "on-failure" or "on-failure:N" (N <= 1000)
- */
-static int create_restart(struct create_ctx *x, json_t *hc)
+json_t *create_restart_policy(const char *in, const char **why)
 {
         static const char *const names[] = {"no", "always", "unless-stopped", "on-failure",
                                             NULL};
-        const char *in = create_str(x, "restartPolicy"), *colon;
+        const char *colon = strchr(in, ':');
         char name[32], *end;
         long retries = 0;
         size_t i;
 
-        if (in == NULL)
-                return 0;
-        colon = strchr(in, ':');
         snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - in) : (int)strlen(in), in);
         for (i = 0; names[i] != NULL && strcmp(name, names[i]) != 0; i++)
                 ;
-        if (names[i] == NULL)
-                return create_fail(x, DG_INVALID_INPUT, "restartPolicy",
-                                   "one of no, always, unless-stopped, on-failure[:N]");
+        if (names[i] == NULL) {
+                *why = "one of no, always, unless-stopped, on-failure[:N]";
+                return NULL;
+        }
         if (colon != NULL) {
                 retries = strtol(colon + 1, &end, 10);
                 if (strcmp(name, "on-failure") != 0 || colon[1] < '0' || colon[1] > '9' ||
-                    *end != '\0' || retries > 1000)
-                        return create_fail(x, DG_INVALID_INPUT, "restartPolicy",
-                                           "a retry count 0..1000 goes with on-failure only");
+                    *end != '\0' || retries > 1000) {
+                        *why = "a retry count 0..1000 goes with on-failure only";
+                        return NULL;
+                }
         }
-        return create_set(
-            x, hc, "RestartPolicy",
-            json_pack("{s:s,s:I}", "Name", name, "MaximumRetryCount", (json_int_t)retries));
+        *why = "out of memory";
+        return json_pack("{s:s,s:I}", "Name", name, "MaximumRetryCount", (json_int_t)retries);
+}
+
+static int create_restart(struct create_ctx *x, json_t *hc)
+{
+        const char *in = create_str(x, "restartPolicy"), *why;
+        json_t *rp;
+
+        if (in == NULL)
+                return 0;
+        if ((rp = create_restart_policy(in, &why)) == NULL)
+                return create_fail(x, DG_INVALID_INPUT, "restartPolicy", "%s", why);
+        return create_set(x, hc, "RestartPolicy", rp);
 }
 
 /*

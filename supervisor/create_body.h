@@ -118,6 +118,12 @@ int create_body_network(struct create_plan *plan, const char *id, const char *dr
                         struct create_error *err);
 void create_body_clear(struct create_plan *plan);
 /*
+ * restartPolicy: "no", "always", "unless-stopped", "on-failure" or
+ * "on-failure:N" (N <= 1000) as the engine's {"Name", "MaximumRetryCount"};
+ * NULL with *why set when it is none of those (create, update).
+ */
+json_t *create_restart_policy(const char *in, const char **why);
+/*
  * Sets the log driver of the container (the builder's default: "local"):
  * the engine's driver that keeps output bytes and order (profile.h).
  */

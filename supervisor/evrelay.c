@@ -28,8 +28,10 @@
 #include <http_parser.h>
 #include <jansson.h>
 
+#include "engine.h"
 #include "evrelay.h"
 #include "log.h"
+#include "profile.h"
 
 #define EVRELAY_LINE_MAX (1u << 20)
 #define EVRELAY_OUT_HIGH (1u << 20)
@@ -69,6 +71,8 @@ struct evrelay {
         char peer[128];    /* the peer's name */
         char label[128];   /* the owner label */
         char lookkey[300]; /* the key being looked up */
+        int all;           /* an admin's: every event */
+        long long until;   /* events after it are dropped; -1: none */
 };
 
 struct evrelays {
@@ -221,6 +225,11 @@ static enum evrelay_verdict evrelay_decide(struct evrelay *r, const json_t *ev)
         int destroy = action != NULL && strcmp(action, "destroy") == 0;
         char key[300];
 
+        /* past the window: the engine was not told its end (evrelay.h) */
+        if (r->until >= 0 && json_integer_value(json_object_get(ev, "time")) > r->until)
+                return EV_DROP;
+        if (r->all)
+                return EV_EMIT;
         if (type != NULL && strcmp(type, "container") == 0)
                 return evrelay_labels_mine(r, attrs) ? EV_EMIT : EV_DROP;
         if (evrelay_key(ev, key, sizeof(key)) == -1)
@@ -243,12 +252,37 @@ static enum evrelay_verdict evrelay_decide(struct evrelay *r, const json_t *ev)
         return EV_LOOKUP;
 }
 
+/*
+ * A container's removal under the engine's own name (Podman's "remove") as
+ * dockerd names it, "destroy" (profile.h): the line written anew.
+ */
+static void evrelay_rename(struct evrelay *r, struct evline *l)
+{
+        const char *engine_name = engine_profile(r->set->engine)->container_destroy_action;
+        const char *type = evrelay_str(l->ev, "Type"), *action = evrelay_str(l->ev, "Action");
+        char *text;
+
+        if (engine_name == NULL || type == NULL || strcmp(type, "container") != 0 ||
+            action == NULL || strcmp(action, engine_name) != 0)
+                return;
+        json_object_set_new(l->ev, "Action", json_string("destroy"));
+        if (json_object_get(l->ev, "status") != NULL)
+                json_object_set_new(l->ev, "status", json_string("destroy"));
+        if ((text = json_dumps(l->ev, JSON_COMPACT)) == NULL)
+                fatalx("out of memory");
+        free(l->text);
+        l->text = text;
+        l->len = strlen(text);
+}
+
 static void evrelay_pop(struct evrelay *r, int emit)
 {
         struct evline *l = TAILQ_FIRST(&r->queue);
 
         TAILQ_REMOVE(&r->queue, l, entry);
         r->queued--;
+        if (emit)
+                evrelay_rename(r, l);
         if (emit)
                 evrelay_chunk(r, l->text, l->len);
         json_decref(l->ev);
@@ -552,12 +586,13 @@ static int evrelay_list(struct evrelay *r)
 }
 
 int evrelay_start(struct evrelays *set, const char *path, const char *peer,
-                  const char *owner_label)
+                  const char *owner_label, long long until)
 {
         struct evrelay *r;
         int sp[2], saved;
 
-        if (strlen(peer) >= sizeof(r->peer) || strlen(owner_label) >= sizeof(r->label)) {
+        if ((peer != NULL && strlen(peer) >= sizeof(r->peer)) ||
+            strlen(owner_label) >= sizeof(r->label)) {
                 errno = ENAMETOOLONG;
                 return -1;
         }
@@ -567,7 +602,9 @@ int evrelay_start(struct evrelays *set, const char *path, const char *peer,
                 fatal("calloc");
         r->set = set;
         r->wfd = sp[0];
-        snprintf(r->peer, sizeof(r->peer), "%s", peer);
+        snprintf(r->peer, sizeof(r->peer), "%s", peer != NULL ? peer : "");
+        r->all = peer == NULL;
+        r->until = until;
         snprintf(r->label, sizeof(r->label), "%s", owner_label);
         TAILQ_INIT(&r->queue);
         if ((r->line = evbuffer_new()) == NULL || (r->out = evbuffer_new()) == NULL ||
@@ -593,7 +630,7 @@ int evrelay_start(struct evrelays *set, const char *path, const char *peer,
         r->wrd = event_new(set->base, r->wfd, EV_READ | EV_PERSIST, evrelay_worker_read, r);
         r->wwr = event_new(set->base, r->wfd, EV_WRITE | EV_PERSIST, evrelay_worker_write, r);
         if (r->erd == NULL || r->wrd == NULL || r->wwr == NULL ||
-            event_add(r->wrd, NULL) == -1 || evrelay_list(r) == -1) {
+            event_add(r->wrd, NULL) == -1 || (!r->all && evrelay_list(r) == -1)) {
                 close(sp[1]);
                 evrelay_free(r);
                 errno = EIO;

@@ -38,10 +38,12 @@ void evrelays_free(struct evrelays *set); /* ends every relay */
  * label) and starts relaying the events of peer's own objects, owner_label
  * being the policy's.  Returns the worker's end (non-blocking, close-on-
  * exec: the caller's to pass on, as an engine_dial() fd), or -1 with errno
- * set.
+ * set.  peer NULL relays every event (an admin's stream).  until >= 0 drops
+ * the events after it: for an engine that is asked for its events up to
+ * now because it cannot be given the window's end (profile.h).
  */
 int evrelay_start(struct evrelays *set, const char *path, const char *peer,
-                  const char *owner_label);
+                  const char *owner_label, long long until);
 
 /* Relays running (tests, metrics). */
 int evrelays_count(const struct evrelays *set);

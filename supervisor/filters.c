@@ -34,7 +34,7 @@ static const char *const filters_keys[][9] = {
     [FK_EVENT] = {"label", "event", "container", "image", NULL},
     [FK_PRUNE] = {"label", "label!", NULL},
     [FK_PRUNE_AGED] = {"label", "label!", "until", NULL},
-    [FK_IMAGE] = {"label", "dangling", "reference", NULL},
+    [FK_IMAGE] = {"label", "dangling", "reference", "before", "since", NULL},
     [FK_NONE] = {NULL},
 };
 
@@ -115,6 +115,37 @@ static int filters_container(struct call *c, const char *v, char *out, size_t le
         return names_engine(c, v, out, len);
 }
 
+/* How many of the input's filters start with prefix ("network="). */
+static size_t filters_count(const struct call *c, const char *prefix)
+{
+        json_t *in = json_object_get(c->input, "filters"), *v;
+        size_t i, n = 0;
+
+        json_array_foreach(in, i, v)
+        {
+                if (json_is_string(v) &&
+                    strncmp(json_string_value(v), prefix, strlen(prefix)) == 0)
+                        n++;
+        }
+        return n;
+}
+
+/* The list element is on no network but "none" (Podman: Networks null). */
+static int filters_no_network(const json_t *item)
+{
+        const json_t *nets =
+            json_object_get(json_object_get(item, "NetworkSettings"), "Networks");
+        const char *k;
+        json_t *v;
+
+        json_object_foreach((json_t *)nets, k, v)
+        {
+                if (strcmp(k, "none") != 0)
+                        return 0;
+        }
+        return 1;
+}
+
 /* One "key=value": checked, then added to f under key (the engine's value may differ). */
 static int filters_one(struct call *c, enum filters_kind kind, const char *kv, json_t *f)
 {
@@ -178,6 +209,14 @@ static int filters_one(struct call *c, enum filters_kind kind, const char *kv, j
         } else if (strcmp(key, "health") == 0) {
                 if (!filters_in(v, healths))
                         return filters_bad(c, key, "one of starting, healthy, unhealthy, none");
+                if (strcmp(v, "none") == 0 &&
+                    engine_profile(c->engine)->health_none_unmatched) {
+                        call_fail(c, DG_INVALID_INPUT,
+                                  "input.filters: health=none is not "
+                                  "supported on %s",
+                                  profile_display_name(engine_profile(c->engine)));
+                        return -1;
+                }
                 snprintf(val, sizeof(val), "%s", v);
         } else if (strcmp(key, "id") == 0) {
                 if (!filters_chars(v, 64, FILTERS_HEX))
@@ -188,11 +227,26 @@ static int filters_one(struct call *c, enum filters_kind kind, const char *kv, j
                 if (!filters_chars(v, 256, FILTERS_ALNUM "._/:@*-"))
                         return filters_bad(c, key, "an image reference, '*' as a wildcard");
                 snprintf(val, sizeof(val), "%s", v);
+        } else if (strcmp(key, "before") == 0 || strcmp(key, "since") == 0) {
+                if (!filters_chars(v, 256, FILTERS_ALNUM "._/:@-"))
+                        return filters_bad(c, key, "an image reference or ID");
+                return 0; /* applied here, against the peer's own list (op_image.c) */
         } else if (strcmp(key, "ancestor") == 0 || strcmp(key, "image") == 0) {
                 if (!filters_chars(v, 256, FILTERS_ALNUM "._/:@-"))
                         return filters_bad(c, key, "an image reference or ID");
                 snprintf(val, sizeof(val), "%s", v);
         } else if (strcmp(key, "network") == 0) {
+                if (strcmp(v, "none") == 0 &&
+                    engine_profile(c->engine)->network_none_unmatched) {
+                        if (filters_count(c, "network=") > 1) {
+                                call_fail(c, DG_INVALID_INPUT,
+                                          "input.filters: network=none beside other networks "
+                                          "is not supported on %s",
+                                          profile_display_name(engine_profile(c->engine)));
+                                return -1;
+                        }
+                        return 0; /* applied here (filters_keep) */
+                }
                 if (filters_network(c, v, val, sizeof(val)) < 0)
                         return filters_bad(c, key, "one of your networks, by name or ID");
         } else if (strcmp(key, "container") == 0) {
@@ -217,6 +271,11 @@ static int filters_one(struct call *c, enum filters_kind kind, const char *kv, j
                 json_object_set_new(f, key, arr);
         }
         json_array_append_new(arr, json_string(val));
+        /* The engine's own name for a container's removal (profile.h), ORed. */
+        if (strcmp(key, "event") == 0 && strcmp(val, "destroy") == 0 &&
+            engine_profile(c->engine)->container_destroy_action != NULL)
+                json_array_append_new(
+                    arr, json_string(engine_profile(c->engine)->container_destroy_action));
         /* Values are ORed: the engine's qualified spelling of the same image too (profile.h).
          */
         if ((strcmp(key, "ancestor") == 0 || strcmp(key, "image") == 0) &&
@@ -375,6 +434,10 @@ int filters_keep(const struct call *c, const json_t *item)
                 if (strncmp(s, "label!=", 7) == 0 && filters_labelled(item, s + 7))
                         return 0;
                 if (strncmp(s, "until=", 6) == 0 && !filters_before(item, s + 6))
+                        return 0;
+                if (strcmp(s, "network=none") == 0 &&
+                    engine_profile(c->engine)->network_none_unmatched &&
+                    !filters_no_network(item))
                         return 0;
                 if (strncmp(s, "name=", 5) != 0)
                         continue;

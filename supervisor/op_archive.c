@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "ops_impl.h"
+#include "profile.h"
 
 #define ARCHIVE_PATH_ESC_MAX (3 * 4096 + 1) /* schema.c: path is at most 4096 bytes */
 
@@ -40,11 +41,13 @@ static void archive_get_resolved(struct call *c, const char *id, json_t *inspect
 {
         char path[ARCHIVE_PATH_ESC_MAX + 256];
 
+        /* statOnly: HEAD, which the engine answers with the stat header and no tar. */
         if (archive_path(c, id, "", path, sizeof(path)) == 0)
-                ops_stream(c, "GET", path, NULL, "archive_get", json_object());
+                ops_stream(c, ops_bool(c, "statOnly", 0) ? "HEAD" : "GET", path, NULL,
+                           "archive_get", json_object());
 }
 
-static void archive_put_resolved(struct call *c, const char *id, json_t *inspect)
+static void archive_put_send(struct call *c, const char *id)
 {
         char path[ARCHIVE_PATH_ESC_MAX + 256];
 
@@ -52,6 +55,43 @@ static void archive_put_resolved(struct call *c, const char *id, json_t *inspect
                 ops_stream(c, "PUT", path,
                            "Content-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n",
                            "archive_put", json_object());
+}
+
+/* The engine's stat of the target: a put goes only into a path that exists. */
+static void archive_put_stat(int status, json_t *body, const char *raw, size_t rawlen,
+                             void *arg)
+{
+        struct call *c = arg;
+        struct ops_state *st = c->state;
+
+        c->pending = NULL;
+        if (status == 404) {
+                call_fail(c, DG_NOT_FOUND, "no such path in the container: %s",
+                          ops_str(c, "path"));
+                return;
+        }
+        if (status != 200) {
+                call_fail_engine(c, status, body);
+                return;
+        }
+        archive_put_send(c, st->id);
+}
+
+static void archive_put_resolved(struct call *c, const char *id, json_t *inspect)
+{
+        char path[ARCHIVE_PATH_ESC_MAX + 256];
+        struct ops_state *st;
+
+        /* An engine whose put makes a missing target (profile.h): its stat first. */
+        if (!engine_profile(c->engine)->archive_put_makes_path) {
+                archive_put_send(c, id);
+                return;
+        }
+        if ((st = ops_state(c)) == NULL)
+                return;
+        snprintf(st->id, sizeof(st->id), "%s", id);
+        if (archive_path(c, id, "", path, sizeof(path)) == 0)
+                ops_send(c, "HEAD", NULL, 0, archive_put_stat, "%s", path);
 }
 
 /* The path is the container's: any string, but no NUL (schema.c) and not empty. */

@@ -3,7 +3,7 @@
  * image tagged in the peer's own namespace out (issue 15).
  *
  * The handler refuses what the gateway does not carry (remote contexts,
- * BuildKit, compressed contexts), then dials POST /build with every query
+ * BuildKit), then dials POST /build with every query
  * parameter chosen here: version=1 (the classic builder), pull=0, rm=1 and
  * forcerm=1, the tag "<peer>/NAME:TAG", the labels with the owner label,
  * the network from the policy's build key, and memory and CPU from the
@@ -248,10 +248,6 @@ static int build_refused(struct call *c)
                 call_fail(c, DG_FORBIDDEN,
                           "input.version: only the classic builder (1) is carried; BuildKit "
                           "is refused");
-        } else if (json_is_true(json_object_get(c->input, "gzip"))) {
-                call_fail(c, DG_FORBIDDEN,
-                          "input.gzip: compressed contexts are refused; send an "
-                          "uncompressed tar");
         } else {
                 return 0;
         }
@@ -345,8 +341,11 @@ static void build_dial(struct call *c, const char *parent)
                       "dockerfile", df != NULL ? df : "Dockerfile", "buildArgs",
                       args != NULL ? json_deep_copy(args) : json_object(), "allowAddUrl",
                       pp->build.allow_add_url);
-        if (opts == NULL || (target != NULL &&
-                             json_object_set_new(opts, "target", json_string(target)) == -1)) {
+        if (opts == NULL ||
+            (target != NULL &&
+             json_object_set_new(opts, "target", json_string(target)) == -1) ||
+            (json_is_true(json_object_get(c->input, "gzip")) &&
+             json_object_set_new(opts, "gzip", json_true()) == -1)) {
                 json_decref(opts);
                 call_fail(c, DG_INTERNAL, "out of memory");
                 return;

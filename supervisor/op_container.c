@@ -209,6 +209,12 @@ static void create_begin(struct call *c)
         }
         st->own = plan;
         st->own_free = create_plan_free;
+        if (engine_profile(c->engine)->domainname_ignored &&
+            json_string_length(json_object_get(c->input, "domainname")) > 0) {
+                call_fail(c, DG_INVALID_INPUT, "input.domainname: not supported on %s",
+                          profile_display_name(engine_profile(c->engine)));
+                return;
+        }
         if (create_body_build(c->input, c->peer, c->policy->owner_label, plan, &err) < 0) {
                 call_fail(c, err.code, "%s", err.text);
                 return;
@@ -862,6 +868,7 @@ void op_container_logs(struct call *c)
 static void prune_removed(struct call *c, json_t *item, const json_t *body, json_t *out)
 {
         json_array_append(json_object_get(out, "deleted"), json_object_get(item, "ref"));
+        ops_reclaimed(out, json_object_get(item, "size"));
 }
 
 static void prune_listed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
@@ -877,7 +884,7 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
                 return;
         }
         todo = json_array();
-        out = json_pack("{s:[]}", "deleted");
+        out = json_pack("{s:[],s:i}", "deleted", "spaceReclaimed", 0);
         json_array_foreach(body, i, v)
         {
                 id = json_string_value(json_object_get(v, "Id"));
@@ -890,7 +897,8 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
                         continue;
                 if (strcmp(state, "created") == 0 || strcmp(state, "exited") == 0 ||
                     strcmp(state, "dead") == 0)
-                        json_array_append_new(todo, json_pack("{s:s}", "ref", id));
+                        json_array_append_new(todo, json_pack("{s:s,s:O?}", "ref", id, "size",
+                                                              json_object_get(v, "SizeRw")));
         }
         if (todo == NULL || out == NULL)
                 call_fail(c, DG_INTERNAL, "out of memory");
@@ -902,7 +910,8 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
 
 void op_container_prune(struct call *c)
 {
-        ops_list_owned(c, prune_listed, "/containers/json?all=1");
+        /* size=1: each one's writable layer, what the removal frees (SpaceReclaimed). */
+        ops_list_owned(c, prune_listed, "/containers/json?all=1&size=1");
 }
 
 /*

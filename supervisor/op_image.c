@@ -5,6 +5,7 @@
  * peer's are answered as missing and left out of lists (imageown.h).
  * Whether a peer may remove images is the policy's operations list.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "filters.h"
@@ -147,12 +148,108 @@ static json_t *image_item_engine(const struct call *c, const json_t *in)
         return out;
 }
 
+/* The one value of filter key ("before", "since") in the input, or NULL (-1: given twice). */
+static const char *image_filter_value(struct call *c, const char *key, int *twice)
+{
+        const char *found = NULL, *s;
+        size_t i, n = strlen(key);
+        json_t *v;
+
+        json_array_foreach(json_object_get(c->input, "filters"), i, v)
+        {
+                s = json_string_value(v);
+                if (s != NULL && strncmp(s, key, n) == 0 && s[n] == '=') {
+                        *twice |= found != NULL;
+                        found = s + n + 1;
+                }
+        }
+        return found;
+}
+
+/* 1 when the list element is the image ref names: an ID (prefix) or one of its names. */
+static int image_is(const struct call *c, const json_t *el, const char *ref)
+{
+        const char *id = json_string_value(json_object_get(el, "Id")), *h = ref;
+        json_t *names;
+        char tagged[IMAGE_REF_MAX + 8];
+        const char *slash = strrchr(ref, '/');
+        size_t i;
+        json_t *t;
+        int hit = 0;
+
+        if (id != NULL && strncmp(id, "sha256:", 7) == 0 && strncmp(h, "sha256:", 7) != 0)
+                id += 7;
+        if (id != NULL && image_ref_may_be_id(ref) && strncmp(id, h, strlen(h)) == 0)
+                return 1;
+        /* A name without a tag is its :latest, as the engine reads it. */
+        snprintf(tagged, sizeof(tagged), "%s%s", ref,
+                 strchr(slash != NULL ? slash : ref, ':') == NULL ? ":latest" : "");
+        names = profile_image_names(engine_profile(c->engine), json_object_get(el, "RepoTags"));
+        json_array_foreach(names, i, t)
+        {
+                if (json_is_string(t) && strcmp(json_string_value(t), tagged) == 0)
+                        hit = 1;
+        }
+        json_decref(names);
+        return hit;
+}
+
+/*
+ * before and since (images created before or after the one named), applied
+ * to the peer's own list: the image named must be in it (another peer's is
+ * a missing one).  -1 after answering the call.
+ */
+static int image_list_window(struct call *c, json_t *list)
+{
+        static const char *const keys[] = {"before", "since"};
+        json_int_t at[2] = {0, 0}, created;
+        const char *ref[2];
+        int twice = 0, found;
+        size_t i, k;
+        json_t *el;
+
+        for (k = 0; k < 2; k++) {
+                ref[k] = image_filter_value(c, keys[k], &twice);
+                if (twice) {
+                        call_fail(c, DG_INVALID_INPUT, "input.filters: %s: at most one",
+                                  keys[k]);
+                        return -1;
+                }
+                if (ref[k] == NULL)
+                        continue;
+                found = 0;
+                json_array_foreach(list, i, el)
+                {
+                        if (!found && image_is(c, el, ref[k])) {
+                                at[k] = json_integer_value(json_object_get(el, "Created"));
+                                found = 1;
+                        }
+                }
+                if (!found) {
+                        call_fail(c, DG_NOT_FOUND, "no such image: %s", ref[k]);
+                        return -1;
+                }
+        }
+        for (i = json_array_size(list); i-- > 0;) {
+                created =
+                    json_integer_value(json_object_get(json_array_get(list, i), "Created"));
+                if ((ref[0] != NULL && created >= at[0]) ||
+                    (ref[1] != NULL && created <= at[1]))
+                        json_array_remove(list, i);
+        }
+        return 0;
+}
+
 static void list_done(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
 {
         struct call *c = arg;
 
-        if (status == 200 && json_is_array(body))
+        c->pending = NULL;
+        if (status == 200 && json_is_array(body)) {
                 image_list_own(c, body);
+                if (image_list_window(c, body) == -1)
+                        return;
+        }
         ops_reply_list(c, status, body, NULL, 0,
                        call_engine_view(c) ? image_item_engine : image_item);
 }
@@ -391,9 +488,18 @@ static void prune_removed(struct call *c, json_t *item, const json_t *body, json
         json_array_append(json_object_get(out, "untagged"), json_object_get(item, "ref"));
         json_array_foreach(body, i, v)
         {
-                if (json_is_string(json_object_get(v, "Deleted")))
-                        json_array_append(json_object_get(out, "deleted"),
-                                          json_object_get(v, "Deleted"));
+                const char *d = json_string_value(json_object_get(v, "Deleted"));
+                json_t *id;
+
+                if (d == NULL)
+                        continue;
+                /* "sha256:<hex>" as dockerd writes it (Podman: the hex alone). */
+                id = strchr(d, ':') == NULL ? json_sprintf("sha256:%s", d) : json_string(d);
+                json_array_append(json_object_get(out, "deleted"), id);
+                /* The image itself went (not only its tag): its size is freed. */
+                if (json_equal(id, json_object_get(item, "imageId")))
+                        ops_reclaimed(out, json_object_get(item, "size"));
+                json_decref(id);
         }
 }
 
@@ -446,20 +552,22 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
         }
         if ((st = ops_state(c)) == NULL)
                 return;
-        st->keep = json_pack("{s:[],s:[],s:{s:[],s:[]}}", "candidates", "todo", "out",
-                             "untagged", "deleted");
+        st->keep = json_pack("{s:[],s:[],s:{s:[],s:[],s:i}}", "candidates", "todo", "out",
+                             "untagged", "deleted", "spaceReclaimed", 0);
         cand = json_object_get(st->keep, "candidates");
         json_array_foreach(body, i, v)
         {
                 json_array_foreach(json_object_get(v, "RepoTags"), j, t)
                 {
-                        s = json_string_value(t);
+                        /* As dockerd names it: Podman's docker.io/alpha/x:1 too (profile.h). */
+                        s = profile_image_name(engine_profile(c->engine), json_string_value(t));
                         /* SECURITY: only names in the peer's namespace, as tag made them. */
                         if (s != NULL && strncmp(s, c->peer->name, n) == 0 && s[n] == '/' &&
                             image_ref_ok(s))
                                 json_array_append_new(
-                                    cand, json_pack("{s:O,s:O?}", "ref", t, "imageId",
-                                                    json_object_get(v, "Id")));
+                                    cand, json_pack("{s:s,s:O?,s:O?}", "ref", s, "imageId",
+                                                    json_object_get(v, "Id"), "size",
+                                                    json_object_get(v, "Size")));
                 }
         }
         /* The engine untags an image a container uses: containers are asked first. */

@@ -160,13 +160,44 @@ void op_volume_remove(struct call *c)
  * prune: the peer's own volumes (its label filters ANDed with the owner's)
  * that no container uses, one removal at a time: the engine refuses one in
  * use (409), which is then kept.  Output {"deleted": [names as the peer
- * sees them]}.
+ * sees them], "spaceReclaimed": bytes}: the sizes the engine's disk usage
+ * reports for the removed ones (asked only when there is one to remove).
  */
 static void prune_removed(struct call *c, json_t *item, const json_t *body, json_t *out)
 {
         json_array_append_new(
             json_object_get(out, "deleted"),
             names_view_json(c, json_string_value(json_object_get(item, "ref"))));
+        ops_reclaimed(out, json_object_get(item, "size"));
+}
+
+/* /system/df: each candidate's UsageData.Size, then the removals. */
+static void prune_sized(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        struct ops_state *st = c->state;
+        json_t *todo = json_object_get(st->keep, "todo"), *v, *item;
+        const char *name;
+        size_t i, j;
+
+        c->pending = NULL;
+        /* Without the sizes the prune still runs: SpaceReclaimed is then 0. */
+        if (status == 200)
+                json_array_foreach(json_object_get(body, "Volumes"), i, v)
+                {
+                        name = json_string_value(json_object_get(v, "Name"));
+                        json_array_foreach(todo, j, item)
+                        {
+                                if (name != NULL && json_equal(json_object_get(item, "ref"),
+                                                               json_object_get(v, "Name")))
+                                        json_object_set(
+                                            item, "size",
+                                            json_object_get(json_object_get(v, "UsageData"),
+                                                            "Size"));
+                        }
+                }
+        ops_remove_each(c, todo, json_object_get(st->keep, "out"), "/volumes/", "",
+                        prune_removed);
 }
 
 static void prune_listed(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
@@ -185,7 +216,8 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
         }
         if ((st = ops_state(c)) == NULL)
                 return;
-        st->keep = json_pack("{s:[],s:{s:[]}}", "todo", "out", "deleted");
+        st->keep =
+            json_pack("{s:[],s:{s:[],s:i}}", "todo", "out", "deleted", "spaceReclaimed", 0);
         todo = json_object_get(st->keep, "todo");
         json_array_foreach(json_object_get(body, "Volumes"), i, v)
         {
@@ -195,8 +227,11 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
                     filters_keep(c, v) && names_view(c, name, &slash) != NULL)
                         json_array_append_new(todo, json_pack("{s:s}", "ref", name));
         }
-        ops_remove_each(c, todo, json_object_get(st->keep, "out"), "/volumes/", "",
-                        prune_removed);
+        if (json_array_size(todo) > 0)
+                ops_send(c, "GET", NULL, 0, prune_sized, "/system/df");
+        else
+                ops_remove_each(c, todo, json_object_get(st->keep, "out"), "/volumes/", "",
+                                prune_removed);
 }
 
 void op_volume_prune(struct call *c)

@@ -61,6 +61,15 @@ static void each_send(struct call *c)
         ops_send(c, "DELETE", NULL, 0, each_answered, "%s%s%s", e->prefix, esc, e->suffix);
 }
 
+void ops_reclaimed(json_t *out, const json_t *size)
+{
+        json_int_t sum = json_integer_value(json_object_get(out, "spaceReclaimed"));
+
+        if (json_is_integer(size) && json_integer_value(size) > 0)
+                json_object_set_new(out, "spaceReclaimed",
+                                    json_integer(sum + json_integer_value(size)));
+}
+
 void ops_remove_each(struct call *c, json_t *todo, json_t *out, const char *prefix,
                      const char *suffix, ops_each_removed_fn removed)
 {

@@ -25,5 +25,10 @@ typedef void (*ops_each_removed_fn)(struct call *c, json_t *item, const json_t *
  */
 void ops_remove_each(struct call *c, json_t *todo, json_t *out, const char *prefix,
                      const char *suffix, ops_each_removed_fn removed);
+/*
+ * Adds size (bytes, as the engine reported them; ignored unless a
+ * non-negative integer) to out's "spaceReclaimed", the prunes' total.
+ */
+void ops_reclaimed(json_t *out, const json_t *size);
 
 #endif

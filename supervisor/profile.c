@@ -17,11 +17,40 @@ static const struct {
         int network_rm_removes_in_use, logs_follow_exited_loses, top_not_running_answers;
         int wait_removed_loses_code, events_labels_ored;
         const char *runtime_inspect;
+        int health_none_unmatched, domainname_ignored, events_until_past_empty;
+        const char *container_destroy_action;
+        int network_none_unmatched, df_without_labels, archive_put_makes_path;
 } profile_table[] = {
-    {ENGINE_UNKNOWN, "unknown", "the engine", "local", 1, 0, NULL, 0, 0, 0, 0, 0, NULL},
-    {ENGINE_DOCKER, "docker", "Docker Engine", "local", 1, 0, NULL, 0, 0, 0, 0, 0, NULL},
-    {ENGINE_PODMAN, "podman", "Podman", "k8s-file", 1, 1,
-     "user,pid,ppid,pcpu,etime,tty,time,args", 1, 1, 1, 1, 1, "/libpod/containers/"},
+    {.kind = ENGINE_UNKNOWN,
+     .name = "unknown",
+     .display = "the engine",
+     .log_driver = "local",
+     .events_labels_containers_only = 1},
+    {.kind = ENGINE_DOCKER,
+     .name = "docker",
+     .display = "Docker Engine",
+     .log_driver = "local",
+     .events_labels_containers_only = 1},
+    {.kind = ENGINE_PODMAN,
+     .name = "podman",
+     .display = "Podman",
+     .log_driver = "k8s-file",
+     .events_labels_containers_only = 1,
+     .qualified_image_names = 1,
+     .top_ps_args = "user,pid,ppid,pcpu,etime,tty,time,args",
+     .network_rm_removes_in_use = 1,
+     .logs_follow_exited_loses = 1,
+     .top_not_running_answers = 1,
+     .wait_removed_loses_code = 1,
+     .events_labels_ored = 1,
+     .runtime_inspect = "/libpod/containers/",
+     .health_none_unmatched = 1,
+     .domainname_ignored = 1,
+     .events_until_past_empty = 1,
+     .container_destroy_action = "remove",
+     .network_none_unmatched = 1,
+     .df_without_labels = 1,
+     .archive_put_makes_path = 1},
 };
 
 /*
@@ -63,6 +92,13 @@ void profile_apply(struct engine_profile *p)
                         p->wait_removed_loses_code = profile_table[i].wait_removed_loses_code;
                         p->events_labels_ored = profile_table[i].events_labels_ored;
                         p->runtime_inspect = profile_table[i].runtime_inspect;
+                        p->health_none_unmatched = profile_table[i].health_none_unmatched;
+                        p->domainname_ignored = profile_table[i].domainname_ignored;
+                        p->events_until_past_empty = profile_table[i].events_until_past_empty;
+                        p->container_destroy_action = profile_table[i].container_destroy_action;
+                        p->network_none_unmatched = profile_table[i].network_none_unmatched;
+                        p->df_without_labels = profile_table[i].df_without_labels;
+                        p->archive_put_makes_path = profile_table[i].archive_put_makes_path;
                         return;
                 }
 }

@@ -99,6 +99,55 @@ struct engine_profile {
          * engine honours Runtime.
          */
         const char *runtime_inspect;
+        /*
+         * Podman 4.3's container list filter health=none matches nothing
+         * (a container without a health check has no health status to
+         * match), and its list elements carry no health: set, dockgate
+         * refuses health=none (INVALID_INPUT, "not supported on Podman").
+         */
+        int health_none_unmatched;
+        /*
+         * Podman 4.3's compat create ignores Config.Domainname (the
+         * container's kernel domainname stays "(none)"): set, dockgate
+         * refuses a create with a domainname (INVALID_INPUT).
+         */
+        int domainname_ignored;
+        /*
+         * Podman 4.3 (file events backend) ends an events answer when until
+         * has passed on the clock, whatever it has read: an until already
+         * past answers nothing (seen with curl: the same window answered
+         * once, then nothing).  Set, dockgate asks for such a window with
+         * stream=false (everything up to now, then the end) and drops what
+         * comes after until itself (evrelay.h).
+         */
+        int events_until_past_empty;
+        /*
+         * Podman 4.3 names a container's removal event "remove" where
+         * dockerd says "destroy": set, the engine's name; dockgate shows it
+         * as "destroy" (evrelay.c, every stream) and sends an event=destroy
+         * filter as both.  NULL: the engine says destroy.
+         */
+        const char *container_destroy_action;
+        /*
+         * Podman 4.3's container list filter network=none matches nothing
+         * (its list shows such a container's Networks as null): set,
+         * dockgate applies network=none itself (filters_keep(): no network
+         * but "none") and refuses it beside other network values.
+         */
+        int network_none_unmatched;
+        /*
+         * Podman 4.3's /system/df shows every container's and volume's
+         * Labels as {}: set, dockgate tells the caller's own from the
+         * engine's lists under its owner label (op_df.c).
+         */
+        int df_without_labels;
+        /*
+         * Podman 4.3's archive put into a path that does not exist makes
+         * it, directories and all (dockerd: 404): set, dockgate asks the
+         * engine's stat of the path first (HEAD) and answers NOT_FOUND for
+         * a missing one.  docker cp's "is it a directory" probe relies on it.
+         */
+        int archive_put_makes_path;
 
         /* --- detection state (detect.c's own) --- */
         struct engine *engine;

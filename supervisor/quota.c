@@ -169,6 +169,12 @@ static int64_t label_int(const json_t *labels, const char *owner, const char *su
         return *end == '\0' && v >= 0 ? (int64_t)v : dflt;
 }
 
+int64_t quota_stamped(const char *owner_label, const json_t *labels, const char *what,
+                      int64_t dflt)
+{
+        return label_int(labels, owner_label, what, dflt);
+}
+
 void quota_count(const json_t *list, const char *owner_label, const char *peer,
                  const struct policy_limits *dflt, struct quota_usage *u)
 {

@@ -108,5 +108,11 @@ void quota_release(struct quota_hold *h);
 
 /* Stamps the limits of a new container on its labels (an object), under owner_label. */
 void quota_stamp(const char *owner_label, json_t *labels, int64_t memory, int64_t nano_cpus);
+/*
+ * What quota_stamp() wrote under what ("memory", "nanocpus"): the value the
+ * quota totals count for the container, dflt when it carries none.
+ */
+int64_t quota_stamped(const char *owner_label, const json_t *labels, const char *what,
+                      int64_t dflt);
 
 #endif

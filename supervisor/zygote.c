@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -58,6 +59,7 @@ struct zygotes {
         struct zygote *next;      /* started to take over from cur, or NULL */
         struct event *ev_restart;
         struct timespec last_start;
+        struct zygote_stats st;
 };
 
 static double since(const struct timespec *t)
@@ -102,6 +104,7 @@ static void zy_start(struct zygotes *zs)
                 fatalx("event_new failed");
         event_add(z->ev, NULL);
         TAILQ_INSERT_TAIL(&zs->all, z, link);
+        zs->st.started++;
         zs->next = z; /* it takes over once it said hello (zy_promote) */
         log_info("zygote %d started", (int)pid);
 }
@@ -168,10 +171,12 @@ static void zy_lost(struct zygote *z, const char *why)
         struct zygotes *zs = z->zs;
         struct zpend *p;
 
-        if (z->ctl >= 0 || !z->retiring)
+        if (z->ctl >= 0 || !z->retiring) {
                 log_warnx("zygote %d lost after %u forks: %s; spawning workers until a new "
                           "one is ready",
                           (int)z->pid, z->forks, why);
+                zs->st.lost++;
+        }
         z->retiring = 1;
         zy_close(z);
         if (z->pid > 0)
@@ -235,6 +240,8 @@ static void zy_reply(struct zygote *z, const struct zygote_rep *rep)
                 snprintf(why, sizeof(why), "reported pid %d, not a new child", (int)rep->pid);
                 zy_lost(z, why);
                 return;
+        } else {
+                z->zs->st.forks++;
         }
         if (z->retiring && TAILQ_EMPTY(&z->pending))
                 zy_close(z);
@@ -291,14 +298,26 @@ void zygote_init(struct sv *sv)
         zy_start(zs);
 }
 
+static int zy_fork(struct zygotes *zs, struct worker *w, int chan);
+
 int zygote_fork(struct sv *sv, struct worker *w, int chan)
 {
         struct zygotes *zs = sv->zygotes;
-        struct zygote *z;
-        char why[64];
 
         if (zs == NULL)
                 return -1;
+        if (zy_fork(zs, w, chan) == 0)
+                return 0;
+        zs->st.spawned++; /* the pool spawns this one */
+        return -1;
+}
+
+static int zy_fork(struct zygotes *zs, struct worker *w, int chan)
+{
+        struct sv *sv = zs->sv;
+        struct zygote *z;
+        char why[64];
+
         /* SECURITY: one that hangs before its hello must not keep others from starting. */
         if (zs->next != NULL && !zs->next->ready && since(&zs->next->started) >= ZYGOTE_HELLO_S)
                 zy_lost(zs->next, "no hello in time");
@@ -308,12 +327,16 @@ int zygote_fork(struct sv *sv, struct worker *w, int chan)
         double age = since(&z->started);
         if (age >= sv->cfg.zygote_seconds) {
                 snprintf(why, sizeof(why), "%u seconds old", (unsigned)sv->cfg.zygote_seconds);
+                zs->st.rotated++;
                 zy_retire(z, why);
                 if ((z = zs->cur) == NULL)
                         return -1; /* none ready to take over: spawned meanwhile */
                 age = since(&z->started);
         }
         struct zygote_req req = {.magic = ZYGOTE_MAGIC, .seq = z->seq + 1};
+        /* SECURITY: each child's own canary (SECURITY.md, "Zygote"); none, no fork. */
+        if (getrandom(&req.canary, sizeof(req.canary), GRND_NONBLOCK) != sizeof(req.canary))
+                return -1;
         if (fdpass_send(z->ctl, &req, sizeof(req), chan) < 0) {
                 if (errno != EAGAIN && errno != EWOULDBLOCK)
                         zy_lost(z, "its control socket failed");
@@ -328,6 +351,7 @@ int zygote_fork(struct sv *sv, struct worker *w, int chan)
         z->seq = req.seq;
         if (++z->forks >= sv->cfg.zygote_forks) {
                 snprintf(why, sizeof(why), "%u forks", (unsigned)sv->cfg.zygote_forks);
+                zs->st.rotated++;
                 zy_retire(z, why);
         } else if (zs->next == NULL &&
                    (z->forks >= sv->cfg.zygote_forks - sv->cfg.zygote_forks / 4 ||
@@ -382,7 +406,16 @@ void zygote_signalled(struct sv *sv, pid_t pid, int sig)
                 return;
         /* SECURITY: what a probe of the shared layout or canary looks like (SECURITY.md). */
         snprintf(why, sizeof(why), "worker %d died by signal %d", (int)pid, sig);
+        zs->st.signalled++;
         zy_retire(zs->cur, why);
+}
+
+void zygote_stats(const struct sv *sv, struct zygote_stats *st)
+{
+        if (sv->zygotes != NULL)
+                *st = sv->zygotes->st;
+        else
+                memset(st, 0, sizeof(*st));
 }
 
 void zygote_shutdown(struct sv *sv)

@@ -41,4 +41,15 @@ int zygote_reaped(struct sv *sv, pid_t pid, int status);
 void zygote_signalled(struct sv *sv, pid_t pid, int sig);
 void zygote_shutdown(struct sv *sv);
 
+/* Counters since start, for /metrics (admin.c); all 0 with the zygote off. */
+struct zygote_stats {
+        unsigned long long forks;     /* workers a zygote forked (pid accepted) */
+        unsigned long long started;   /* zygotes started (posix_spawn'd) */
+        unsigned long long rotated;   /* retired at zygoteForks or zygoteSeconds */
+        unsigned long long signalled; /* retired because a worker died by a signal */
+        unsigned long long lost;      /* killed: died, bad reply, could not fork, no hello */
+        unsigned long long spawned;   /* workers posix_spawn'd while no zygote could */
+};
+void zygote_stats(const struct sv *sv, struct zygote_stats *st);
+
 #endif

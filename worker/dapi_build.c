@@ -260,12 +260,10 @@ static int dbuild_tar(struct dbuild *b, enum tar_status st)
 int dbuild_context(struct dbuild *b, const unsigned char *p, size_t n)
 {
         enum dg_err e;
-        enum tar_status st;
 
-        if ((e = build_ctx_count(b->ctx, n, b->err, sizeof(b->err))) != DG_OK)
+        /* counted, inflated when gzip, and checked (build.h) */
+        if ((e = build_ctx_feed(b->ctx, p, n, b->err, sizeof(b->err))) != DG_OK)
                 return dbuild_code(b, e);
-        if ((st = tar_check_feed(b->tar, p, n)) != TAR_OK)
-                return dbuild_tar(b, st);
         return 0;
 }
 
@@ -274,6 +272,8 @@ int dbuild_context_end(struct dbuild *b, json_t **images)
         enum tar_status st;
         enum dg_err e;
 
+        if ((e = build_ctx_end(b->ctx, b->err, sizeof(b->err))) != DG_OK)
+                return dbuild_code(b, e);
         if ((st = tar_check_end(b->tar)) != TAR_OK)
                 return dbuild_tar(b, st);
         if ((e = build_ctx_images(b->ctx, images, b->err, sizeof(b->err))) != DG_OK)

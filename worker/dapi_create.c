@@ -1072,6 +1072,83 @@ fail:
         return -1;
 }
 
+/* --- update bodies: the Resources of HostConfig, and RestartPolicy --- */
+
+/* On update, -1 would mean unlimited: refused; 0 and null leave the limit as it is. */
+static int du_limit(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        if (json_is_integer(v) && json_integer_value(v) == -1)
+                return dc_fail(x, 403, "%s: an unlimited value is not allowed", k);
+        if (strcmp(k, "Memory") == 0)
+                return 0; /* read first (dupdate_translate) */
+        return strcmp(k, "NanoCpus") == 0 ? dc_nanocpus(x, w, k, v) : dc_pids(x, w, k, v);
+}
+
+/* An empty Name leaves the policy as it is; "no" is a change on update. */
+static int du_restart(struct dc *x, const char *w, const char *k, const json_t *v)
+{
+        const char *name = json_string_value(json_object_get(v, "Name"));
+
+        if (dc_restart(x, w, k, v) == -1)
+                return -1;
+        if (name != NULL && strcmp(name, "no") == 0)
+                json_object_set_new(x->in, "restartPolicy", json_string("no"));
+        return 0;
+}
+
+#define UPD "not supported by docker update through the gateway (only its zero value)"
+
+static const struct dc_row du_rows[] = {
+    {"Memory", du_limit, NULL},
+    {"NanoCpus", du_limit, NULL},
+    {"PidsLimit", du_limit, NULL},
+    {"MemorySwap", dc_swap, NULL},
+    {"MemorySwappiness", dc_swappiness, NULL},
+    {"RestartPolicy", du_restart, NULL},
+    {"CgroupParent", NULL, "the cgroup parent is the engine's"},
+    {"Devices", NULL, DEV},
+    {"DeviceCgroupRules", NULL, DEV},
+    {"DeviceRequests", NULL, DEV},
+    {"OomKillDisable", NULL, "the OOM killer cannot be disabled"},
+    {"BlkioWeightDevice", NULL, DEV},
+    {"BlkioDeviceReadBps", NULL, DEV},
+    {"BlkioDeviceWriteBps", NULL, DEV},
+    {"BlkioDeviceReadIOps", NULL, DEV},
+    {"BlkioDeviceWriteIOps", NULL, DEV},
+    {"CpuShares", NULL, UPD},
+    {"CpuPeriod", NULL, UPD},
+    {"CpuQuota", NULL, UPD},
+    {"CpuRealtimePeriod", NULL, UPD},
+    {"CpuRealtimeRuntime", NULL, UPD},
+    {"CpusetCpus", NULL, UPD},
+    {"CpusetMems", NULL, UPD},
+    {"CpuCount", NULL, UPD},
+    {"CpuPercent", NULL, UPD},
+    {"BlkioWeight", NULL, UPD},
+    {"KernelMemory", NULL, UPD},
+    {"KernelMemoryTCP", NULL, UPD},
+    {"MemoryReservation", NULL, UPD},
+    {"Ulimits", NULL, UPD},
+    {"IOMaximumIOps", NULL, UPD},
+    {"IOMaximumBandwidth", NULL, UPD},
+    {NULL, NULL, NULL},
+};
+
+int dupdate_translate(const json_t *body, json_t *input, int *status, char *err, size_t errlen)
+{
+        struct dc x = {input, 0, err, errlen, NULL, NULL, NULL, NULL, ""};
+        const json_t *mem = json_object_get(body, "Memory");
+
+        /* Memory first, so that MemorySwap can be compared with it. */
+        if ((mem != NULL && (du_limit(&x, "", "Memory", mem) == -1 ||
+                             dc_memory(&x, "", "Memory", mem) == -1)) ||
+            dc_walk(&x, "", du_rows, body) == -1) {
+                *status = x.status;
+                return -1;
+        }
+        return 0;
+}
+
 int dcreate_zero(const json_t *v)
 {
         return dc_zero(v);

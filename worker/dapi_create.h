@@ -26,6 +26,14 @@ json_t *dcreate_parse(const char *buf, size_t len, char *err, size_t errlen);
 int dcreate_translate(const json_t *body, const char *name, json_t *input, int *status,
                       char *err, size_t errlen);
 
+/*
+ * The same for a docker update body (Engine 20.10's UpdateConfig: the
+ * Resources of HostConfig and RestartPolicy) into docker/container/update's
+ * limits and restartPolicy: memory, CPUs, pids and the restart policy
+ * translated, every other field at its zero value only (403 naming it).
+ */
+int dupdate_translate(const json_t *body, json_t *input, int *status, char *err, size_t errlen);
+
 /* 1 when v is its type's zero value (null, false, 0, "", and lists and objects of those). */
 int dcreate_zero(const json_t *v);
 

@@ -443,7 +443,8 @@ int dob_in_vol_remove(struct dapi *d, json_t *input)
 
 /* --- images --- */
 
-static const char *const img_list_filters[] = {"label", "dangling", "reference", NULL};
+static const char *const img_list_filters[] = {"label",  "dangling", "reference",
+                                               "before", "since",    NULL};
 
 int dob_in_img_list(struct dapi *d, json_t *input)
 {
@@ -605,9 +606,10 @@ void dob_out_net_prune(struct dapi *d, const json_t *o)
 
 void dob_reply_pruned(struct dapi *d, const json_t *o, const char *key)
 {
-        /* The gateway does not measure what the engine freed. */
-        json_t *doc =
-            json_pack("{s:O,s:i}", key, json_object_get(o, "deleted"), "SpaceReclaimed", 0);
+        /* As the broker summed it from the engine's sizes (0 where it has none). */
+        json_int_t freed = json_integer_value(json_object_get(o, "spaceReclaimed"));
+        json_t *doc = json_pack("{s:O,s:I}", key, json_object_get(o, "deleted"),
+                                "SpaceReclaimed", freed > 0 ? freed : 0);
 
         dapi_reply_json(d, 200, doc);
         json_decref(doc);
@@ -646,14 +648,16 @@ int dob_in_img_prune(struct dapi *d, json_t *input)
 void dob_out_img_prune(struct dapi *d, const json_t *o)
 {
         json_t *doc = json_array(), *v, *out;
+        json_int_t freed;
         size_t i;
 
         json_array_foreach(json_object_get(o, "untagged"), i, v)
             json_array_append_new(doc, json_pack("{s:O}", "Untagged", v));
         json_array_foreach(json_object_get(o, "deleted"), i, v)
             json_array_append_new(doc, json_pack("{s:O}", "Deleted", v));
-        /* The gateway does not measure what the engine freed. */
-        out = json_pack("{s:o,s:i}", "ImagesDeleted", doc, "SpaceReclaimed", 0);
+        freed = json_integer_value(json_object_get(o, "spaceReclaimed"));
+        out = json_pack("{s:o,s:I}", "ImagesDeleted", doc, "SpaceReclaimed",
+                        freed > 0 ? freed : 0);
         dapi_reply_json(d, 200, out);
         json_decref(out);
 }

@@ -109,6 +109,21 @@ static int dpath_char_ok(char c)
                c == '/' || c == '_' || c == '.' || c == '-' || c == ':' || c == '@';
 }
 
+/*
+ * The decimal digits at s: their count, and their value in *v, which stops
+ * at 1000 (any longer number is out of range; no overflow, no sign, no
+ * space, unlike sscanf's %u).
+ */
+static size_t dpath_number(const char *s, unsigned *v)
+{
+        size_t i;
+
+        *v = 0;
+        for (i = 0; s[i] >= '0' && s[i] <= '9'; i++)
+                *v = *v > 999 ? 1000 : *v * 10 + (unsigned)(s[i] - '0');
+        return i;
+}
+
 int dpath_parse(const char *url, struct dpath *p, int *status, char *err, size_t errlen)
 {
         const char *qm = strchr(url, '?'), *rest = url, *seg;
@@ -130,10 +145,13 @@ int dpath_parse(const char *url, struct dpath *p, int *status, char *err, size_t
         /* /v1.NN prefix */
         if (n >= 3 && url[1] == 'v' && url[2] >= '0' && url[2] <= '9') {
                 unsigned major = 0, minor = 0;
-                int used = 0;
+                size_t a = dpath_number(url + 2, &major), b = 0, used = 0;
 
-                if (sscanf(url, "/v%u.%u%n", &major, &minor, &used) != 2 || used < 5 ||
-                    (url[used] != '/' && used != (int)n) || major != 1 || minor > 999)
+                if (url[2 + a] == '.')
+                        b = dpath_number(url + 3 + a, &minor);
+                if (b > 0)
+                        used = 3 + a + b;
+                if (used < 5 || (used != n && url[used] != '/') || major != 1 || minor > 999)
                         return dpath_fail(status, 400, err, errlen, "malformed API version");
                 if (minor > DPATH_API_MAX) {
                         snprintf(err, errlen,
@@ -154,7 +172,7 @@ int dpath_parse(const char *url, struct dpath *p, int *status, char *err, size_t
                 }
                 p->api_minor = (int)minor;
                 rest = url + used;
-                n -= (size_t)used;
+                n -= used;
         }
         if (n == 0 || n >= sizeof(p->path))
                 return dpath_fail(status, 404, err, errlen, "page not found");

@@ -388,6 +388,34 @@ static int in_stats(struct dapi *d, json_t *input)
         return 0;
 }
 
+/* docker update: limits down from the create-time values only (supervisor/op_update.c). */
+static int in_update(struct dapi *d, json_t *input)
+{
+        char err[512];
+        int status = 400;
+
+        if (d->body == NULL)
+                return dq_refuse(d, 400, "%s", "a JSON body is required");
+        in_set_container(d, input);
+        if (dupdate_translate(d->body, input, &status, err, sizeof(err)) == -1) {
+                dapi_reply_error(d, status, "%s", err);
+                dapi_finish(d, status == 403 ? "FORBIDDEN" : "INVALID_INPUT");
+                return -1;
+        }
+        return 0;
+}
+
+static void out_update(struct dapi *d, const json_t *o)
+{
+        json_t *w = json_object_get(o, "warnings");
+        json_t *doc = json_pack("{s:O}", "Warnings", json_is_array(w) ? w : json_array());
+
+        if (!json_is_array(w))
+                json_decref(json_object_get(doc, "Warnings"));
+        dapi_reply_json(d, 200, doc);
+        json_decref(doc);
+}
+
 /* docker cp: the native archive operations, the path as given. */
 static int in_archive_get(struct dapi *d, json_t *input)
 {
@@ -397,6 +425,9 @@ static int in_archive_get(struct dapi *d, json_t *input)
                 return dq_refuse(d, 400, "%s", "query parameter path: required");
         in_set_container(d, input);
         json_object_set_new(input, "path", json_string(path));
+        /* HEAD: the engine's HEAD too, so no tar is made only to be dropped. */
+        if (d->head_only)
+                json_object_set_new(input, "statOnly", json_true());
         return 0;
 }
 
@@ -498,6 +529,8 @@ static const struct droute droute_table[] = {
      dctr_out_prune, DRELAY_NONE, NULL, 0, 0},
     {"POST", "/containers/{id}/rename", "docker/container/rename", 0, q_rename, dctr_in_rename,
      dob_out_no_content, DRELAY_NONE, NULL, 0, 0},
+    {"POST", "/containers/{id}/update", "docker/container/update", 0, q_none, in_update,
+     out_update, DRELAY_NONE, NULL, 1, 0},
     {"GET", "/containers/{id}/stats", "docker/container/stats", 0, q_stats, in_stats, NULL,
      DRELAY_EVENTS, "application/json", 0, 0},
     {"HEAD", "/containers/{id}/archive", "docker/container/archive/get", 1, q_archive,

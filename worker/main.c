@@ -21,9 +21,10 @@
  * the same checks and preloading, the same demotion but for RLIMIT_NPROC,
  * and the worker's filter plus what forking takes, loaded in the zygote
  * itself.  Each child the zygote forks inherits that filter, finds its
- * channel at fd 3, sets RLIMIT_NPROC to 0, makes its event base, stacks a
- * small precompiled filter that takes the zygote's extras away, and goes on
- * from MSG_READY as above.
+ * channel at fd 3 and a stack canary of its own, sets RLIMIT_NPROC to 0,
+ * makes its event base, stacks a small precompiled filter that takes the
+ * zygote's extras away, and goes on from MSG_READY as above, never
+ * returning into main (whose frame holds the zygote's canary).
  */
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -178,42 +179,23 @@ static void worker_wait_peer(struct msg *m)
                 fatalx("expected MSG_PEER, got %s", msg_type_name(m->type));
 }
 
-int main(int argc, char **argv)
+/* The worker's arguments and, in a zygote, its children's filter (zygote_serve's child). */
+static struct worker_args worker_args;
+static struct sock_fprog worker_child_filter;
+
+/* From MSG_READY to the end of the stream; ends the process (never returns). */
+static void __attribute__((noreturn)) worker_serve(struct event_base *base)
 {
-        struct worker_args args;
-        struct event_base *base;
         struct session *s;
         struct msg m;
-
-        worker_parse(argc, argv, &args);
-        log_init("dockgate-worker", 0, (enum log_level)args.level);
-        worker_fds();
-        if (args.use_syslog)
-                log_init("dockgate-worker", 1, (enum log_level)args.level);
-        worker_preload();
-        if (args.zygote) {
-                struct sock_fprog prog;
-
-                sandbox_demote(args.uid, args.gid, args.max_calls, 1);
-                sandbox_seccomp_zygote(WORKER_CHAN_FD, &prog);
-                zygote_serve(WORKER_CHAN_FD); /* returns in a child, fd 3 its channel */
-                sandbox_no_fork();
-                /* Its own epoll descriptor: the zygote made none to share. */
-                base = worker_event_base();
-                sandbox_seccomp_install(&prog);
-        } else {
-                base = worker_event_base();
-                sandbox_demote(args.uid, args.gid, args.max_calls, 0);
-                sandbox_seccomp(WORKER_CHAN_FD);
-        }
 
         worker_chan_nonblock();
         chan_ready(WORKER_CHAN_FD);
         worker_wait_peer(&m);
         /* SECURITY: never more calls than the descriptors it kept room for. */
-        if (m.max_calls > args.max_calls)
+        if (m.max_calls > worker_args.max_calls)
                 fatalx("MSG_PEER allows %u calls in flight; started for %u", m.max_calls,
-                       args.max_calls);
+                       worker_args.max_calls);
         s = session_new(base, WORKER_CHAN_FD, &m);
         msg_clear(&m);
 
@@ -221,5 +203,39 @@ int main(int argc, char **argv)
                 fatalx("event loop failed");
         session_free(s);
         event_base_free(base);
-        return 0;
+        exit(0);
+}
+
+/* A child of the zygote, its channel at fd 3 and its own canary (zygote.h). */
+static void worker_forked(void)
+{
+        struct event_base *base;
+
+        sandbox_no_fork();
+        /* Its own epoll descriptor: the zygote made none to share. */
+        base = worker_event_base();
+        sandbox_seccomp_install(&worker_child_filter);
+        worker_serve(base);
+}
+
+int main(int argc, char **argv)
+{
+        struct worker_args *args = &worker_args;
+        struct event_base *base;
+
+        worker_parse(argc, argv, args);
+        log_init("dockgate-worker", 0, (enum log_level)args->level);
+        worker_fds();
+        if (args->use_syslog)
+                log_init("dockgate-worker", 1, (enum log_level)args->level);
+        worker_preload();
+        if (args->zygote) {
+                sandbox_demote(args->uid, args->gid, args->max_calls, 1);
+                sandbox_seccomp_zygote(WORKER_CHAN_FD, &worker_child_filter);
+                zygote_serve(WORKER_CHAN_FD, worker_forked); /* never returns */
+        }
+        base = worker_event_base();
+        sandbox_demote(args->uid, args->gid, args->max_calls, 0);
+        sandbox_seccomp(WORKER_CHAN_FD);
+        worker_serve(base);
 }

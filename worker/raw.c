@@ -53,6 +53,7 @@
 #define RAW_ERR_MAX (64u << 10)  /* an error body kept for its message */
 #define RAW_SYSERR_MAX 512       /* an in-band engine error kept for its message */
 #define RAW_PUMP_MAX (64u << 10) /* peer bytes decoded per step */
+#define RAW_PUMP_GZ (4u << 10)   /* ... for a build's gzip context */
 
 enum raw_mode {
         RAW_HIJACK, /* raw_exec, attach */
@@ -277,15 +278,15 @@ static void raw_stdin(struct raw *r, const unsigned char *p, size_t n)
         if (!r->use_stdin || r->wclosed || n == 0)
                 return;
         if (r->mode == RAW_BUILD) {
-                char why[256];
-                enum dg_err e = build_ctx_count(r->build, n, why, sizeof(why));
+                char why[512];
+                /* counted, inflated when gzip, and checked (build.h) */
+                enum dg_err e = build_ctx_feed(r->build, p, n, why, sizeof(why));
 
                 if (e != DG_OK) {
                         call_fail(r->c, e, why, NULL);
                         return;
                 }
-        }
-        if (r->mode == RAW_PUT || r->mode == RAW_BUILD) {
+        } else if (r->mode == RAW_PUT) {
                 if ((st = tar_check_feed(r->tar, p, n)) != TAR_OK) {
                         raw_tar_fail(r, st);
                         return;
@@ -310,6 +311,10 @@ static void raw_build_held(struct raw *r)
         json_t *images;
         struct msg m;
 
+        if ((e = build_ctx_end(r->build, why, sizeof(why))) != DG_OK) {
+                call_fail(r->c, e, why, NULL);
+                return;
+        }
         if ((st = tar_check_end(r->tar)) != TAR_OK) {
                 raw_tar_fail(r, st);
                 return;
@@ -524,6 +529,12 @@ static void raw_pump(struct session *s)
                 if (evbuffer_peek(in->buf, -1, NULL, &v, 1) < 1)
                         break;
                 n = v.iov_len < RAW_PUMP_MAX ? v.iov_len : RAW_PUMP_MAX;
+                /*
+                 * A gzip context inflates up to ~1000 times: 4 KiB a step keeps
+                 * what one step queues for the engine to a few MiB.
+                 */
+                if (r->mode == RAW_BUILD && build_ctx_gzip(r->build) && n > RAW_PUMP_GZ)
+                        n = RAW_PUMP_GZ;
                 used = raw_decode(s, in, v.iov_base, n);
                 evbuffer_drain(in->buf, used);
                 if (used == 0)

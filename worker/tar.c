@@ -422,8 +422,15 @@ static enum tar_status tar_entry(struct tar_check *t, const unsigned char *b, en
         if (st == TAR_OK)
                 st = tar_entry_paths(t, &e);
         if (st == TAR_OK) {
-                if (t->watch.entry != NULL)
-                        t->watch.entry(t->watch.arg, e.type, e.name, e.link, e.size);
+                const char *no = t->watch.entry != NULL ? t->watch.entry(t->watch.arg, e.type,
+                                                                         e.name, e.link, e.size)
+                                                        : NULL;
+
+                if (no != NULL) {
+                        st = tar_fail(t, TAR_FORBIDDEN, "%s", no);
+                        tar_entry_clear(&e);
+                        return st;
+                }
                 tar_release(t);
                 t->emit(t->arg, b, TAR_BLOCK);
                 tar_overrides_clear(t);

@@ -61,10 +61,13 @@ const char *tar_check_error(const struct tar_check *t);
  * Dockerfile out of the context this way): entry() for each entry once it
  * was accepted, with its type flag, name, link name and size; data() for
  * the bytes of the last entry announced (padding included: the observer
- * trims to the size).  Either may be NULL.
+ * trims to the size).  Either may be NULL.  entry() may refuse the entry
+ * (before any byte of it is emitted) by returning why: the archive is then
+ * FORBIDDEN with that message; NULL lets it pass.
  */
 struct tar_watch {
-        void (*entry)(void *arg, char type, const char *name, const char *link, uint64_t size);
+        const char *(*entry)(void *arg, char type, const char *name, const char *link,
+                             uint64_t size);
         void (*data)(void *arg, const unsigned char *p, size_t len);
         void *arg;
 };

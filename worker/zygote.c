@@ -22,6 +22,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,7 +59,24 @@ static void zygote_child(int chan, int at)
         (void)prctl(PR_SET_NAME, "dockgate-worke", 0, 0, 0);
 }
 
-void zygote_serve(int at)
+/*
+ * A fresh stack canary for this child, where the compiler reads it: the TCB
+ * at %fs:0x28 on x86_64 (glibc has no call for it).  As glibc does, the low
+ * byte is zero, so that a string copy stops before the rest.  Elsewhere the
+ * guard is read-only after start (arm64: __stack_chk_guard is RELRO) and the
+ * child keeps the zygote's; rotation bounds that (docs/SECURITY.md).
+ */
+static void zygote_canary(uint64_t v)
+{
+#if defined(__x86_64__)
+        v &= ~(uint64_t)0xff;
+        __asm__ volatile("movq %0, %%fs:0x28" : : "r"(v) : "memory");
+#else
+        (void)v;
+#endif
+}
+
+void zygote_serve(int at, void (*child)(void))
 {
         uint32_t seq = 0;
 
@@ -92,7 +110,10 @@ void zygote_serve(int at)
                     syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), 0, 0, 0, 0);
                 if (pid == 0) {
                         zygote_child(fd, at);
-                        return;
+                        zygote_canary(req.canary);
+                        /* Never returns; no tail call (its epilogue checks the old canary). */
+                        child();
+                        _exit(1);
                 }
                 int err = pid < 0 ? errno : 0;
                 close(fd);

@@ -11,6 +11,16 @@
 #ifndef DG_WORKER_ZYGOTE_H
 #define DG_WORKER_ZYGOTE_H
 
-void zygote_serve(int at);
+#include <stdint.h>
+
+/*
+ * Serves the supervisor's requests on fd `at`; never returns.  In each child
+ * it forks: the channel takes fd `at`, the stack canary is the request's
+ * (x86_64; elsewhere the child keeps the zygote's), and child() runs, which
+ * must not return either (it ends with exit): the frames below it, main's
+ * and zygote_serve's, were pushed with the zygote's canary and are never
+ * returned through.
+ */
+void zygote_serve(int at, void (*child)(void)) __attribute__((noreturn));
 
 #endif

@@ -17,7 +17,8 @@ import rawpeer
 
 POLICY = {
     "peers": {
-        "alpha": {"uids": [ALPHA_UID], "images": ["dgtest:*", "alpha/*"],
+        # 127.0.0.1:*: the test registry's images are allowed, and still never pulled
+        "alpha": {"uids": [ALPHA_UID], "images": ["dgtest:*", "alpha/*", "127.0.0.1:*"],
                   "build": {"allow": True, "maxContextBytes": 1 << 20}},
         # small limits on beta's build cgroup, for the fork bomb and the memory hog
         "beta": {"uids": [BETA_UID], "images": ["dgtest:*", "beta/*"],
@@ -148,7 +149,7 @@ def test_disallowed_base_refused(gw, engine):
     ({"Dockerfile": b"FROM dgtest:latest\n"}, {"remote": "https://example.com/x.git"},
      "FORBIDDEN", "remote"),
     ({"Dockerfile": b"FROM dgtest:latest\n"}, {"version": "2"}, "FORBIDDEN", "BuildKit"),
-    ({"Dockerfile": b"FROM dgtest:latest\n"}, {"gzip": True}, "FORBIDDEN", "compressed"),
+    ({"Dockerfile": b"FROM dgtest:latest\n"}, {"gzip": True}, "INVALID_INPUT", "gzip"),
     ({"Dockerfile": b"# syntax=docker/dockerfile:1\nFROM dgtest:latest\n"}, {},
      "FORBIDDEN", "syntax"),
     ({"Dockerfile": b"FROM dgtest:latest\nADD http://127.0.0.1:9/x /x\n"}, {},
@@ -165,13 +166,84 @@ def test_refusals(gw, engine, files, inp, code, words):
     assert engine_images(engine) == before
 
 
-def test_gzip_context_refused(gw):
+def gz_stream(pieces, level=6):
+    """gzip of the concatenated pieces (a generator may make a large one cheaply)."""
+    import zlib
+    z = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    return b"".join(z.compress(p) for p in pieces) + z.flush()
+
+
+def test_gzip_context_is_inflated_and_built(gw, images, engine):
     import gzip
-    data = gzip.compress(context({"Dockerfile": b"FROM dgtest:latest\n"}))
+    name = unique("gz")
+    data = gzip.compress(context({"Dockerfile": b"FROM dgtest:latest\nCOPY f /f\n",
+                                  "f": b"from a gzip context\n"}))
+    for inp in ({}, {"gzip": True}):
+        with gw.peer() as p:
+            out, err, end, s = rawpeer.run(p, "docker/image/build", dict(inp, tag=name), data)
+            s.close()
+        assert end["type"] == "exit", (out[-300:], end)
+    images.append("alpha/%s:latest" % name)
     with gw.peer() as p:
-        out, err, end, s = rawpeer.run(p, "docker/image/build", {"tag": "gz"}, data)
-        s.close()
-    assert end["type"] == "error" and end["code"] == "FORBIDDEN", end
+        cid = create_container(p, ["cat", "/f"], image="alpha/%s:latest" % name)
+        p.call("docker/container/start", {"containerId": cid})
+        p.call("docker/container/wait", {"containerId": cid})
+        recs, _ = p.subscribe("docker/container/logs", {"containerId": cid})
+        p.call("docker/container/remove", {"containerId": cid, "force": True})
+    assert "".join(r.get("text", "") for r in recs) == "from a gzip context\n", recs
+
+
+def gz_refused(gw, data, code, **inp):
+    p = gw.peer()
+    t0 = time.monotonic()
+    try:
+        s = rawpeer.RawSession(p, "docker/image/build", dict(inp, tag=unique("gz")),
+                               timeout=20)
+        try:
+            s.stdin(data)
+            s.close_stdin()
+        except OSError:
+            pass  # refused while it still sent
+        _, _, end = s.finish(20)
+    finally:
+        p.close()
+    assert end["type"] == "error" and end["code"] == code, end
+    return end["message"], time.monotonic() - t0
+
+
+def test_gzip_bomb_refused_at_the_cap(gw, engine):
+    before = engine_images(engine)
+    df = context({"Dockerfile": b"FROM dgtest:latest\n"})
+    # 64 MiB of zeros after the archive's end (64 times the cap) in 64 KiB on
+    # the wire: only the inflated count (not any entry's size) sees them
+    zeros = bytes(1 << 20)
+    bomb = gz_stream([df] + [zeros] * 64, level=9)
+    assert len(bomb) < 80 << 10
+    msg, took = gz_refused(gw, bomb, "FORBIDDEN")
+    assert "decompressed" in msg and "build.maxContextBytes" in msg, msg
+    assert took < 10, took
+    # and one entry that claims 1 GiB: refused at its header, once inflated
+    big = tarfile.TarInfo("big")
+    big.size = 1 << 30
+    bomb2 = gz_stream([big.tobuf(tarfile.GNU_FORMAT)] + [zeros] * 4)
+    msg, took = gz_refused(gw, bomb2, "FORBIDDEN")
+    assert "build.maxContextBytes" in msg and "big" in msg, msg
+    assert engine_images(engine) == before
+
+
+def test_broken_or_other_compressions_refused(gw):
+    import bz2
+    import gzip
+    ok = gzip.compress(context({"Dockerfile": b"FROM dgtest:latest\n"}))
+    msg, _ = gz_refused(gw, ok[:len(ok) // 2], "INVALID_INPUT")
+    assert "gzip" in msg, msg
+    msg, _ = gz_refused(gw, ok + b"trailing", "INVALID_INPUT")
+    assert "after the end" in msg, msg
+    msg, _ = gz_refused(gw, gzip.compress(ok), "FORBIDDEN")  # gzip in gzip: not inflated twice
+    assert "compress" in msg, msg
+    msg, _ = gz_refused(gw, bz2.compress(context({"Dockerfile": b"FROM dgtest:latest\n"})),
+                        "FORBIDDEN")
+    assert "compress" in msg, msg
 
 
 def test_build_off_by_default(gateway):
@@ -396,3 +468,170 @@ def test_cli_build_failures_say_what_to_do(gw, engine, ctxdir):
     r = dgbuild(gw, "-t", unique("rf"), d2)
     assert r.returncode == 1 and "failing-step" in r.stdout, r
     assert "DOCKER_ERROR" in r.stderr and "non-zero code: 4" in r.stderr, r.stderr
+
+
+# --- what the Dockerfile and the context may not do (issue 15's tests) ---
+
+ARG_FROM = b"ARG BASE\nARG TAG=latest\nFROM ${BASE}:$TAG\nRUN echo from-arg > /a\n"
+
+
+def test_from_resolved_from_build_args(gw, images, engine):
+    name = unique("argfrom")
+    out, end = build(gw, {"Dockerfile": ARG_FROM}, tag=name, buildArgs={"BASE": "dgtest"})
+    assert end["type"] == "exit", (out[-300:], end)
+    images.append("alpha/%s:latest" % name)
+    dg = engine.ok("GET", "/images/dgtest:latest/json")
+    doc = engine.ok("GET", "/images/alpha/%s:latest/json" % name)
+    assert doc["RootFS"]["Layers"][0] == dg["RootFS"]["Layers"][0], doc["RootFS"]
+    # the resolved reference is what the allowlist judges: busybox is not allowed
+    msg = refused(gw, {"Dockerfile": ARG_FROM}, "FORBIDDEN", tag=unique("argfrom"),
+                  buildArgs={"BASE": "busybox"})
+    assert "busybox:latest" in msg and "line 3" in msg, msg
+
+
+def test_from_with_a_missing_arg_refused(gw, engine):
+    before = engine_images(engine)
+    msg = refused(gw, {"Dockerfile": ARG_FROM}, "INVALID_INPUT", tag=unique("noarg"))
+    assert "BASE" in msg and "line 3" in msg, msg
+    msg = refused(gw, {"Dockerfile": b"FROM $NEVER_DECLARED\n"}, "INVALID_INPUT",
+                  tag=unique("noarg"), buildArgs={"NEVER_DECLARED": "dgtest:latest"})
+    assert "NEVER_DECLARED" in msg, msg
+    assert engine_images(engine) == before
+
+
+def test_add_of_a_loopback_url_is_never_fetched(gw, engine):
+    import select
+    import socket
+    lsn = socket.socket()
+    lsn.bind(("127.0.0.1", 0))
+    lsn.listen(4)
+    port = lsn.getsockname()[1]
+    try:
+        for df, line, words in (
+                (b"FROM dgtest:latest\nADD http://127.0.0.1:%d/x /x\n" % port, 2, "URL"),
+                (b"FROM dgtest:latest\nADD --chown=1:1 http://127.0.0.1:%d/y /y\n" % port, 2,
+                 "URL"),
+                (b"FROM dgtest:latest\nARG U=http://127.0.0.1:%d/z\nADD $U /z\n" % port, 3,
+                 "variables")):
+            msg = refused(gw, {"Dockerfile": df}, "FORBIDDEN", tag=unique("addurl"))
+            assert words in msg and "line %d" % line in msg, msg
+        # the listener is open and nothing ever connected to it
+        r, _, _ = select.select([lsn], [], [], 0.5)
+        assert not r, "something connected to the ADD URL's listener"
+    finally:
+        lsn.close()
+
+
+@pytest.fixture(scope="module")
+def registry():
+    from test_pull import registry as reg_fixture
+    yield from reg_fixture.__wrapped__()
+
+
+def test_absent_allowed_image_is_not_pulled(gw, engine, registry):
+    from test_pull import REGISTRY_DIRS
+    import urllib.request
+    log = os.path.join(REGISTRY_DIRS[registry], "registry.log")
+    ref = "%s/dgabsent-%s:1" % (registry, unique("r"))
+    before = engine_images(engine)
+    msg = refused(gw, {"Dockerfile": b"FROM %s\nRUN true\n" % ref.encode()}, "NOT_FOUND",
+                  tag=unique("absent"))
+    assert ref in msg and "line 1" in msg, msg
+    # the registry logs every request: a probe after the build shows up, the
+    # build's image never does
+    probe = unique("probe")
+    try:
+        urllib.request.urlopen("http://%s/v2/%s/manifests/x" % (registry, probe), timeout=5)
+    except OSError:
+        pass
+    wait_for(lambda: probe in open(log).read(), timeout=10, what="the probe in the log")
+    text = open(log).read()
+    assert ref.split("/", 1)[1].split(":")[0] not in text, text[-2000:]
+    assert engine_images(engine) == before
+
+
+def raw_tar(*members):
+    """A tar of (TarInfo, data) members, GNU format (sizes over 8 GiB)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for ti, data in members:
+            t.addfile(ti, io.BytesIO(data) if data is not None else None)
+    return buf.getvalue()
+
+
+def test_device_nodes_refused(gw, engine):
+    for kind in (tarfile.CHRTYPE, tarfile.BLKTYPE, tarfile.FIFOTYPE):
+        dev = tarfile.TarInfo("dev/thing")
+        dev.type, dev.devmajor, dev.devminor = kind, 1, 3
+        df = tarfile.TarInfo("Dockerfile")
+        df.size = len(b"FROM dgtest:latest\n")
+        data = raw_tar((df, b"FROM dgtest:latest\n"), (dev, None))
+        with gw.peer() as p:
+            out, err, end, s = rawpeer.run(p, "docker/image/build", {"tag": unique("dev")},
+                                           data)
+            s.close()
+        assert end["type"] == "error" and end["code"] == "FORBIDDEN", end
+        assert "device nodes" in end["message"], end
+
+
+def test_ten_gib_entry_refused_at_its_header(gw, engine):
+    """A 10 GiB entry is refused by its header's size: no 10 GiB is sent or written."""
+    big = tarfile.TarInfo("big")
+    big.size = 10 << 30
+    header = big.tobuf(tarfile.GNU_FORMAT)
+    p = gw.peer()
+    t0 = time.monotonic()
+    try:
+        s = rawpeer.RawSession(p, "docker/image/build", {"tag": unique("big")}, timeout=20)
+        s.stdin(header + b"\0" * 65536)  # the header, then the first 64 KiB of its data
+        _, _, end = s.finish(20)
+    finally:
+        p.close()
+    assert end["type"] == "error" and end["code"] == "FORBIDDEN", end
+    assert "build.maxContextBytes" in end["message"] and "big" in end["message"], end
+    assert time.monotonic() - t0 < 10
+
+
+def test_sparse_file_refused(gw, engine, tmp_path):
+    import subprocess
+    d = tmp_path / "ctx"
+    d.mkdir()
+    (d / "Dockerfile").write_bytes(b"FROM dgtest:latest\nCOPY sparse /sparse\n")
+    with open(d / "sparse", "wb") as f:
+        f.truncate(10 << 30)  # 10 GiB of holes: no disk used
+    for fmt in ("gnu", "posix"):
+        data = subprocess.run(["tar", "-C", str(d), "-c", "-S", "--format", fmt,
+                               "Dockerfile", "sparse"], check=True,
+                              capture_output=True, timeout=60).stdout
+        assert len(data) < 1 << 20
+        with gw.peer() as p:
+            out, err, end, s = rawpeer.run(p, "docker/image/build", {"tag": unique("sp")},
+                                           data)
+            s.close()
+        assert end["type"] == "error" and end["code"] == "INVALID_INPUT", end
+        assert "sparse" in end["message"], end
+
+
+def test_native_other_tenant_finds_nothing_of_a_built_image(gw, images, engine):
+    name = unique("nat")
+    out, end = build(gw, {"Dockerfile": b"FROM dgtest:latest\nRUN echo n > /n\n"}, tag=name)
+    assert end["type"] == "exit", (out[-300:], end)
+    ref = "alpha/%s:latest" % name
+    images.append(ref)
+    iid = end["imageId"]
+    with gw.peer() as p:
+        assert ref in [t for i in p.call("docker/image/list", {}) for t in i["repoTags"]]
+        assert p.call("docker/image/inspect", {"image": iid})["Id"] == iid
+        p.call("docker/image/tag", {"image": ref, "repo": "alpha/%s-t" % name})
+        images.append("alpha/%s-t:latest" % name)
+    with gw.peer(uid=BETA_UID) as q:
+        listed = q.call("docker/image/list", {})
+        assert iid not in [i["imageId"] for i in listed], listed
+        for op, inp in (("docker/image/inspect", {"image": ref}),
+                        ("docker/image/inspect", {"image": iid}),
+                        ("docker/image/inspect", {"image": "docker.io/" + ref}),
+                        ("docker/image/tag", {"image": iid, "repo": "beta/x"}),
+                        ("docker/image/tag", {"image": ref, "repo": "beta/x"})):
+            e = pytest.raises(CallError, q.call, op, inp)
+            assert e.value.code == "NOT_FOUND" and "no such image" in str(e.value), (op, e.value)
+    assert "beta/x:latest" not in engine_images(engine)

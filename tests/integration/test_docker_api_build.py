@@ -141,7 +141,6 @@ def test_docker_py_images_build(bfront, engine, images, ctxdir):
     (["--pull"], "query parameter pull: the gateway never pulls during a build"),
     (["-m", "64m"], "query parameter memory: the gateway sets a build's limits"),
     (["--network", "host"], "query parameter networkmode: a build's network is the policy's"),
-    (["--compress"], "compressed archives are not accepted"),
 ])
 def test_cli_refused_flags(bfront, engine, ctxdir, args, words):
     d = ctxdir({"Dockerfile": "FROM dgtest:latest\n"})
@@ -151,6 +150,16 @@ def test_cli_refused_flags(bfront, engine, ctxdir, args, words):
     assert r.returncode == 1, r
     assert ("Error response from daemon: " + words) in r.stderr.decode(), r.stderr
     assert engine_tags(engine) == before
+
+
+def test_cli_compressed_context_is_inflated_and_built(bfront, engine, ctxdir):
+    # --compress sends the context gzip'd: the worker inflates and checks it
+    name = unique("cz")
+    d = ctxdir({"Dockerfile": "FROM dgtest:latest\nCOPY f /f\n", "f": "compressed\n"})
+    r = cli(bfront, ALPHA_UID, "build", "--compress", "-t", name, d, buildkit=None)
+    assert r.returncode == 0, (r.stdout[-500:], r.stderr)
+    doc = engine.ok("GET", "/images/alpha/%s:latest/json" % name)
+    engine.http("DELETE", "/images/%s?force=1" % doc["Id"])
 
 
 def test_cli_disallowed_from_is_the_daemons_error(bfront, engine, ctxdir):
@@ -323,3 +332,36 @@ def test_image_quota_counts_the_owners_images(bfront, engine, images, ctxdir):
     r = cli(bfront, BETA_UID, "build", "-t", "bq", d)
     images.append("beta/bq:latest")
     assert r.returncode == 0, r
+
+
+def test_cli_killed_mid_run_leaves_no_container_nor_image(bfront, engine, ctxdir):
+    import signal
+    from conftest import wait_for
+    d = ctxdir({"Dockerfile": "FROM dgtest:latest\nRUN echo front-run-started && sleep 300\n"})
+    before = engine_tags(engine)
+    home = tempfile.mkdtemp(prefix="dgcli", dir="/tmp")
+    env = {"PATH": "/usr/bin:/bin", "HOME": home, "DOCKER_BUILDKIT": "0",
+           "DOCKER_HOST": "unix://" + bfront.docker_socket}
+    proc = subprocess.Popen([DOCKER, "build", "-t", unique("kill"), d], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        got = b""
+        while b"front-run-started" not in got:
+            line = proc.stdout.readline()
+            assert line, (got, proc.stderr.read())
+            got += line
+
+        def running():
+            return {c["Id"] for c in engine.ok("GET", "/containers/json?all=1")
+                    if "front-run-started" in (c.get("Command") or "")}
+        ids = wait_for(running, what="the RUN container")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        wait_for(lambda: not (running() & ids), timeout=20, what="the RUN container to go")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
+        shutil.rmtree(home, ignore_errors=True)
+    assert engine_tags(engine) == before

@@ -140,8 +140,32 @@ def test_images_list_inspect_and_refusals(front, engine):
     docker(front, BETA_UID, "images", "--filter", "dangling=true", "-q", check=0)
     assert docker(front, BETA_UID, "images", "--filter", "label=nosuch=1", "-q",
                   check=0).stdout == b""
-    r = docker(front, BETA_UID, "images", "--filter", "before=" + IMAGE)
-    assert r.returncode != 0 and b"before" in r.stderr, r.stderr
+    # before and since: against the tenant's own list, by the named image's Created
+    every = {i["Id"]: i["Created"] for i in engine.ok("GET", "/images/json")}
+    img = djson(front, BETA_UID, "image", "inspect", IMAGE)[0]
+    t = every[img["Id"]]
+    ids = ["--format", "{{.ID}}", "--no-trunc"]
+    before = set(docker(front, BETA_UID, "images", "--filter", "before=" + IMAGE, *ids,
+                        check=0).stdout.decode().split())
+    since = set(docker(front, BETA_UID, "images", "--filter", "since=" + img["Id"][7:19],
+                       *ids, check=0).stdout.decode().split())
+    assert img["Id"] not in before | since, (before, since)
+    assert all(every[i] < t for i in before) and all(every[i] > t for i in since), every
+    seen = set(docker(front, BETA_UID, "images", *ids, check=0).stdout.decode().split())
+    assert before == {i for i in seen if every[i] < t}, (before, seen)
+    assert since == {i for i in seen if every[i] > t}, (since, seen)
+    r = docker(front, BETA_UID, "images", "--filter", "before=nosuch-" + unique("img"))
+    assert r.returncode != 0 and b"No such image" in r.stderr, r.stderr
+    # alpha's own tag is not beta's to name
+    mine = "alpha/" + unique("win") + ":v1"
+    docker(front, ALPHA_UID, "tag", IMAGE, mine, check=0)
+    try:
+        assert docker(front, ALPHA_UID, "images", "--filter", "since=" + mine, "-q",
+                      check=0).returncode == 0
+        r = docker(front, BETA_UID, "images", "--filter", "since=" + mine)
+        assert r.returncode != 0 and b"No such image" in r.stderr, r.stderr
+    finally:
+        engine.ok("DELETE", "/images/" + mine)
     # an import is not a pull
     r = docker(front, ALPHA_UID, "import", "-", unique("imp"), timeout=30)
     assert r.returncode != 0

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -533,6 +534,22 @@ class TestAdmission:
                  what="the silent streams' workers to exit")
 
 
+WAIT_AT_SUPERVISOR = re.compile(r"worker \d+: call \d+ docker/container/wait\b")
+
+
+def hold_waits(gw, cid, n, waiters):
+    """Opens n of the tenant's streams, each with a docker/container/wait on
+    cid, onto waiters, and waits until the supervisor has every one (its log
+    line; the worker's own "call N: docker/container/wait" is not counted)."""
+    off = gw.log_size()
+    for i in range(n):
+        w = Peer(gw.socket, uid=TENANT_UID, timeout=60)
+        w.request("docker/container/wait", {"containerId": cid}, id="w%d" % i)
+        waiters.append(w)
+    wait_for(lambda: len(WAIT_AT_SUPERVISOR.findall(gw.log_since(off))) >= n, timeout=120,
+             what="%d waits in flight" % n)
+
+
 class TestEngineShare:
     """Invariant 6 for engine connections: long-held requests are not the
     control plane's, and one peer's share is bounded."""
@@ -548,13 +565,7 @@ class TestEngineShare:
             cid = run_container(p, ["sleep", "3600"])
         waiters = []
         try:
-            for i in range(70):
-                w = Peer(gw.socket, uid=TENANT_UID, timeout=60)
-                w.request("docker/container/wait", {"containerId": cid}, id="w%d" % i)
-                waiters.append(w)
-            # Every wait has reached the engine: the log names each call.
-            wait_for(lambda: gw.log().count("docker/container/wait") >= 70, timeout=120,
-                     what="70 waits in flight")
+            hold_waits(gw, cid, 70, waiters)
             took = []
             with Peer(gw.socket) as p:
                 for _ in range(20):
@@ -636,12 +647,7 @@ class TestFairness:
             # The tenant's 40 waits are opened first (opening one forks this
             # process to connect as its uid, which would be measured as the
             # good tenant's latency) and held throughout.
-            for i in range(40):
-                w = Peer(gw.socket, uid=TENANT_UID, timeout=60)
-                w.request("docker/container/wait", {"containerId": cid}, id="w%d" % i)
-                waiters.append(w)
-            wait_for(lambda: gw.log().count("docker/container/wait") >= 40, timeout=120,
-                     what="40 waits in flight")
+            hold_waits(gw, cid, 40, waiters)
             a1 = attacker(UNKNOWN_UID, "churn", gw.socket, 300, 1000000, 6, go=False)
             b1 = attacker(UNKNOWN_UID, "idle", gw.socket, 300, 10, go=False)
             a2 = attacker(TENANT_UID, "churn", gw.socket, 300, 1000000, 6, go=False)

@@ -14,7 +14,7 @@ import subprocess
 import time
 
 from conftest import (BETA_UID, ENGINE_NAME, PODMAN, create_container, engine_socket, engine_start,
-                      gateway_on, run_container, stop_engine, unique, wait_for)
+                      gateway_on, on_engine, run_container, stop_engine, unique, wait_for)
 
 STATS_KEYS = {"cpuPercent", "memoryUsage", "memoryLimit", "networkRx", "networkTx",
               "blockRead", "blockWrite", "pids", "read"}
@@ -123,6 +123,9 @@ def test_stats_stopped_container(peer):
         recs, end = peer.subscribe("docker/container/stats",
                                    {"containerId": cid, "stream": stream}, timeout=20)
         assert end["type"] == "call.completed", (stream, end)
+        if PODMAN and not recs:
+            on_engine("podman", "it answers the stats of a container that is not running with "
+                                "200 and an empty body, where dockerd sends one zero sample")
         assert len(recs) == 1, recs
         check_sample(recs[0])
         assert recs[0]["memoryUsage"] == 0 and recs[0]["pids"] == 0, recs
@@ -192,8 +195,9 @@ def test_events_window_own_only(make_gateway, engine, direct):
     assert mine in ids, recs
     assert theirs not in ids and unlabelled not in ids, recs
     # The peer's own network: its events are shown (the supervisor's filter,
-    # evrelay.c: Engine 20.10 puts no labels in network events).
-    assert net in ids, recs
+    # evrelay.c: Engine 20.10 puts no labels in network events).  Podman
+    # sends no event when a network is created (docs/engines.md).
+    assert net in ids or PODMAN, recs
     # The peer sees its own names, without the namespace, and no reserved label.
     assert all(not any(k.startswith("dockgate.owner") for k in r["attributes"])
                for r in recs), recs
@@ -210,7 +214,7 @@ def test_events_window_own_only(make_gateway, engine, direct):
 
     assert {r["id"] for r in events(b, since=t0, until=until)} & ids == set()
     assert {r["id"] for r in events(a, since=t0, until=until,
-                                    types=["network", "volume"])} == {net}
+                                    types=["network", "volume"])} == (set() if PODMAN else {net})
     assert net not in {r["id"] for r in events(b, since=t0, until=until)}
     # since and until bound the window: nothing before t0.
     assert events(a, since=t0 - 600, until=t0 - 300) == []

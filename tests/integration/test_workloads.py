@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import (create_container, run_container, served, skip_if_podman_nproc_short,
-                      unique, wait_for)
+                      skip_if_podman_without_systemd, unique, wait_for)
 
 LO = random.randrange(31000, 39000, 100)
 
@@ -82,6 +82,7 @@ def test_default_policy_publishes_nothing(gateway):
 
 
 def test_health_transitions_list_events_and_wait(make_gateway):
+    skip_if_podman_without_systemd()
     gw = make_gateway(policy=ROOMY)
     with gw.peer() as p:
         t0 = int(time.time()) - 1

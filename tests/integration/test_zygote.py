@@ -22,12 +22,19 @@ def ping(gw):
         assert p.call("docker/system/ping") == {"ok": True}
 
 
-def zygote_gateway(make_gateway, **config):
+def zygote_gateway(make_gateway, args=None, **config):
     cfg = {"zygote": True}
     cfg.update(config)
-    gw = make_gateway(pool=POOL, config=cfg)
+    gw = make_gateway(pool=POOL, config=cfg, args=args or [])
     zpid = int(gw.wait_log(READY).group(1))
     return gw, zpid
+
+
+def zygote_metrics(admin):
+    from test_usage import metrics, samples
+    s = samples(metrics(admin))
+    return {k[0][len("dockgate_zygote_"):] + "".join("/" + v for _, v in k[1]): v
+            for k, v in s.items() if k[0].startswith("dockgate_zygote_")}
 
 
 def forked_pids(gw, off=0):
@@ -60,12 +67,12 @@ def test_workers_are_forked_sandboxed_children_of_the_gateway(make_gateway):
     pid = wait_for(lambda: idle_forked(gw), what="an idle worker forked by the zygote")[0]
     # CLONE_PARENT: the gateway's own child, which it reaps and kills.
     assert ppid_of(pid) == gw.pid
-    st = wait_for(lambda: (lambda s: s if s and s.get("Seccomp") == "2" else None)(proc_status(pid)),
-                  what="worker %d in seccomp mode 2" % pid)
+    # Its own filter stacked on the zygote's (the inherited one is there from the fork).
+    st = wait_for(lambda: (lambda s: s if s and s.get("Seccomp_filters") == "2" else None)(
+        proc_status(pid)), what="worker %d with its two seccomp filters" % pid)
+    assert st["Seccomp"] == "2", st
     assert st["NoNewPrivs"] == "1" and int(st["CapEff"], 16) == 0, st
     assert st["Uid"].split()[0] != "0"
-    # The zygote's filter, inherited, and the child's own on top of it.
-    assert st["Seccomp_filters"] == "2", st
     assert pid in gw.workers()
 
 
@@ -83,8 +90,9 @@ def test_zygote_killed_streams_still_served_and_a_new_one_starts(make_gateway):
     wait_for(lambda: forked_pids(gw, off2), what="a worker forked by the new zygote")
 
 
-def test_worker_killed_by_a_signal_replaces_the_zygote(make_gateway):
-    gw, zpid = zygote_gateway(make_gateway)
+def test_worker_killed_by_a_signal_replaces_the_zygote(make_gateway, tmp_path):
+    admin = str(tmp_path / "admin.sock")
+    gw, zpid = zygote_gateway(make_gateway, args=["--admin-socket", admin])
     off = gw.log_size()
     churn(gw, POOL + 1)
     victim = wait_for(lambda: idle_forked(gw, off), what="an idle worker forked by the zygote")[0]
@@ -96,10 +104,14 @@ def test_worker_killed_by_a_signal_replaces_the_zygote(make_gateway):
     assert new != zpid
     wait_for(lambda: not alive(zpid), what="the retired zygote to exit")
     ping(gw)
+    m = zygote_metrics(admin)
+    assert m["retirements_total/signal"] == 1 and m["starts_total"] == 2, m
+    assert m["forks_total"] >= POOL + 1 and m["retirements_total/lost"] == 0, m
 
 
-def test_zygote_is_replaced_every_n_forks(make_gateway):
-    gw, zpid = zygote_gateway(make_gateway, zygoteForks=8)
+def test_zygote_is_replaced_every_n_forks(make_gateway, tmp_path):
+    admin = str(tmp_path / "admin.sock")
+    gw, zpid = zygote_gateway(make_gateway, args=["--admin-socket", admin], zygoteForks=8)
     off = gw.log_size()
     churn(gw, 24)
     gw.wait_log(r"zygote %d retired after 8 forks: 8 forks" % zpid, off)
@@ -113,6 +125,13 @@ def test_zygote_is_replaced_every_n_forks(make_gateway):
     # No zygote ever forked more than 8.
     for m in re.finditer(r"zygote \d+ retired after (\d+) forks", log):
         assert int(m.group(1)) <= 8, m.group(0)
+    # /metrics counts the same: forks, rotations, and whatever was spawned instead.
+    m = zygote_metrics(admin)
+    forked = len(re.findall(FORKED, gw.log()))
+    assert m["forks_total"] == forked and forked >= 16, (m, forked)
+    assert m["retirements_total/rotation"] >= 2 and m["retirements_total/signal"] == 0, m
+    assert m["starts_total"] >= 3, m
+    assert m["spawn_fallbacks_total"] >= 0
 
 
 def test_zygote_off_by_config(make_gateway):
@@ -120,3 +139,26 @@ def test_zygote_off_by_config(make_gateway):
     churn(gw, POOL + 1)
     assert not gw.zygotes()
     assert "zygote" not in gw.log()
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the canary is renewed on x86_64 only")
+def test_each_forked_worker_has_its_own_stack_canary(make_gateway):
+    """Siblings of one zygote share its layout, but not its canary (SECURITY.md)."""
+    from conftest import binary
+    gw = make_gateway(pool=POOL, config={"zygote": True}, worker=binary("dockgate-worker-evil"))
+    zpid = int(gw.wait_log(READY).group(1))
+    canaries = {}
+    for _ in range(POOL + 4):  # the pool's first workers may predate the zygote
+        off = gw.log_size()
+        with gw.peer() as p:
+            e = p.error("test/violate/canary")
+            pid = gw.serving_worker(off)
+        m = re.fullmatch(r"canary ([0-9a-f]{16})", e.message)
+        assert m, e.message
+        canaries[pid] = int(m.group(1), 16)
+    forked = set(forked_pids(gw))
+    canaries = {pid: v for pid, v in canaries.items() if pid in forked}
+    assert len(canaries) >= 3, (canaries, forked)
+    assert all(v != 0 and v & 0xff == 0 for v in canaries.values()), canaries
+    assert len(set(canaries.values())) == len(canaries), canaries
+    assert "zygote %d retired" % zpid not in gw.log()

@@ -226,6 +226,16 @@ static int send_recv_decode(struct pair *p, const struct msg *m, int attach, str
         return rc;
 }
 
+/* A MSG_STREAM for a logs stream, carrying fd. */
+static void logs_stream_msg(struct msg *m, int fd)
+{
+        msg_init(m, MSG_STREAM);
+        m->fd = fd;
+        m->seq = 5;
+        strcpy(m->kind, "logs");
+        m->opts = json_object();
+}
+
 static void test_msg_over_socket(void **state)
 {
         struct pair *p = *state;
@@ -235,11 +245,7 @@ static void test_msg_over_socket(void **state)
 
         /* MSG_STREAM with its fd */
         assert_int_equal(pipe2(pfd, O_NONBLOCK | O_CLOEXEC), 0);
-        msg_init(&m, MSG_STREAM);
-        m.fd = pfd[1];
-        m.seq = 5;
-        strcpy(m.kind, "logs");
-        m.opts = json_object();
+        logs_stream_msg(&m, pfd[1]);
         assert_int_equal(send_recv_decode(p, &m, m.fd, &d, err, sizeof(err)), 0);
         assert_true(d.fd >= 0 && d.fd != pfd[1]);
         assert_string_equal(d.kind, "logs");
@@ -250,11 +256,7 @@ static void test_msg_over_socket(void **state)
 
         /* the same message with the fd left off: refused by the decoder */
         assert_int_equal(pipe2(pfd, O_NONBLOCK | O_CLOEXEC), 0);
-        msg_init(&m, MSG_STREAM);
-        m.fd = pfd[1];
-        m.seq = 5;
-        strcpy(m.kind, "logs");
-        m.opts = json_object();
+        logs_stream_msg(&m, pfd[1]);
         assert_int_equal(send_recv_decode(p, &m, -1, &d, err, sizeof(err)), -1);
         assert_non_null(strstr(err, "fd"));
         msg_clear(&m);

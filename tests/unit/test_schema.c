@@ -64,6 +64,7 @@ static const char *const protocol_ops[] = {
     "docker/volume/prune",
     "docker/container/prune",
     "docker/container/rename",
+    "docker/container/update",
 };
 #define NOPS (sizeof(protocol_ops) / sizeof(protocol_ops[0]))
 
@@ -368,6 +369,12 @@ static void test_containers(void **state)
         bad("docker/container/start", buf, "input.containerId: must be a string of 1..256");
 
         ok("docker/container/rename", "{\"containerId\":\"a\",\"name\":\"web\"}");
+        ok("docker/container/update",
+           "{\"containerId\":\"a\",\"limits\":{\"memoryBytes\":8388608},"
+           "\"restartPolicy\":\"no\"}");
+        bad("docker/container/update", "{\"containerId\":\"a\",\"limits\":{\"cpuShares\":2}}",
+            "input.limits.cpuShares");
+        bad("docker/container/update", "{\"containerId\":\"a\",\"memory\":1}", "input.memory");
         bad("docker/container/rename", "{\"containerId\":\"a\"}", "input.name: missing");
         bad("docker/container/rename", "{\"containerId\":\"a\",\"name\":\"\"}", "input.name");
         ok("docker/container/prune", "{\"filters\":[\"label=a=b\"]}");

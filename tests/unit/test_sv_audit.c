@@ -1,5 +1,5 @@
 /*
- * test_sv_audit.c - the audit log's recovery at open (supervisor/audit.c):
+ * test_sv_audit.c - the audit log's recovery at open (supervisor/audit_files.c):
  * a torn last line (a crash mid-write, never acknowledged) is cut back to
  * the last whole record and the chain goes on from it and verifies; a last
  * record whose seal is broken stops the open; a changed record in the
