@@ -38,7 +38,7 @@ FUZZ_EXTRA_tar           = $(call fuzzobj,worker/tar.c worker/tarfs.c)
 FUZZ_EXTRA_dockerfile    = $(call fuzzobj,worker/dockerfile.c)
 FUZZ_EXTRA_build         = $(call fuzzobj,worker/build.c worker/dockerfile.c worker/tar.c worker/tarfs.c)
 FUZZ_LIBS_build          = -lz
-FUZZ_EXTRA_dapi_req      = $(call fuzzobj,worker/dapi_req.c worker/dapi_path.c)
+FUZZ_EXTRA_dapi_req      = $(call fuzzobj,worker/dapi_req.c worker/dapi_path.c worker/http.c)
 FUZZ_EXTRA_dapi_create   = $(call fuzzobj,worker/dapi_create.c worker/dapi_knobs.c)
 FUZZ_EXTRA_dapi_exec     = $(call fuzzobj,worker/dapi_execbody.c worker/dapi_create.c \
                                       worker/dapi_knobs.c)
