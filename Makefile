@@ -135,9 +135,10 @@ unit-san:
 	$(MAKE) BUILD=build/san SAN=1 O=-O1 unit
 
 # The same integration suite with dockgated and dockgate built with ASan and
-# UBSan.  The worker keeps its shipped build: the sanitizer runtime needs
-# system calls its seccomp filter refuses, and the worker's modules run under
-# the sanitizers in the unit tests and fuzzers.
+# UBSan, against SAN_ENGINE (docker, or podman: docs/engines.md).  The worker
+# keeps its shipped build: the sanitizer runtime needs system calls its
+# seccomp filter refuses, and the worker's modules run under the sanitizers
+# in the unit tests and fuzzers.
 integration-san: all
 	$(MAKE) BUILD=build/san SAN=1 O=-O1 build/san/bin/dockgated build/san/bin/dockgate
 	@mkdir -p build/mixed/bin
@@ -145,7 +146,7 @@ integration-san: all
 	cp $(BUILD)/bin/dockgate-worker $(BUILD)/bin/dockgate-worker-evil build/mixed/bin/
 	@mkdir -p build/mixed/tests/tools
 	cp $(BUILD)/tests/tools/tarcheck build/mixed/tests/tools/
-	DOCKGATE_SANITIZED=1 sh tests/run-integration.sh build/mixed
+	DOCKGATE_SANITIZED=1 ENGINE=$(SAN_ENGINE) sh tests/run-integration.sh build/mixed
 
 check-boundary: $(BUILD)/bin/dockgate-worker
 	@sh tests/check-boundary.sh $(BUILD)/bin/dockgate-worker
@@ -153,6 +154,9 @@ check-boundary: $(BUILD)/bin/dockgate-worker
 # ENGINE=podman runs the suite against a private Podman service instead of
 # dockerd (tests/lib/engine.sh; docs/engines.md).
 ENGINE ?= docker
+# The engine of integration-san: `make test` runs it against dockerd until
+# the Podman suite passes (docs/engines.md, "Not yet passing").
+SAN_ENGINE ?= docker
 integration: all
 	@ENGINE=$(ENGINE) sh tests/run-integration.sh $(BUILD)
 

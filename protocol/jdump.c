@@ -7,6 +7,7 @@
 
 #include "b64.h"
 #include "jdump.h"
+#include "jtext.h"
 
 /* Deeper than jansson parses (JSON_PARSER_MAX_DEPTH): a bug, not a document. */
 #define JDUMP_MAX_DEPTH 2048
@@ -67,7 +68,13 @@ static int jd_string(struct jd *d, const char *s, size_t n)
         if (jd_byte(d, '"') < 0)
                 return -1;
         while (p < end) {
-                for (r = p; p < end && !jd_special(*p); p++)
+                uint64_t w, seen = 0;
+
+                for (r = p; end - p >= 8 && !jtext_stop8(p, &w); p += 8)
+                        seen |= w;
+                if (seen & JTEXT_HIGHS)
+                        high = 0x80;
+                for (; p < end && !jd_special(*p); p++)
                         high |= *p & 0x80;
                 if (p > r && jd_put(d, r, (size_t)(p - r)) < 0)
                         return -1;

@@ -14,6 +14,7 @@
 
 #include "b64.h"
 #include "jparse.h"
+#include "jtext.h"
 
 struct jp {
         const unsigned char *p, *end;
@@ -128,6 +129,14 @@ static const unsigned char *jp_unicode(const struct jp *j, const unsigned char *
 /* The plain bytes from q on: up to a quote, a backslash or a control byte. */
 static const unsigned char *jp_run(const struct jp *j, const unsigned char *q, int *high)
 {
+        uint64_t w, seen = 0;
+
+        while (j->end - q >= 8 && !jtext_stop8(q, &w)) {
+                seen |= w;
+                q += 8;
+        }
+        if (seen & JTEXT_HIGHS)
+                *high = 0x80;
         while (q < j->end && *q != '"' && *q != '\\' && *q >= 0x20) {
                 *high |= *q & 0x80;
                 q++;

@@ -340,6 +340,19 @@ static int broker_inflight(struct call *c)
         return -1;
 }
 
+/* The call's input against the policy, then its handler. */
+static void broker_checked(struct call *c)
+{
+        char err[512];
+
+        if (policy_check_call(c->peer, c->op, c->input, err, sizeof(err)) < 0) {
+                call_fail(c, DG_FORBIDDEN, "%s", err);
+                return;
+        }
+        c->allowed = 1;
+        c->worker->sv->ops->handler[c->desc->id](c);
+}
+
 int broker_dispatch(struct call *c)
 {
         struct worker *w = c->worker;
@@ -368,13 +381,12 @@ int broker_dispatch(struct call *c)
                           c->peer->name);
                 return 0;
         }
-        if (policy_check_call(c->peer, c->op, c->input, err, sizeof(err)) < 0) {
-                call_fail(c, DG_FORBIDDEN, "%s", err);
-                return 0;
-        }
         c->desc = os;
-        c->allowed = 1;
-        w->sv->ops->handler[os->id](c);
+        /* A bare image name is the peer's own first (imageown.h), then the policy's. */
+        if (w->sv->ops->prepare != NULL)
+                w->sv->ops->prepare(c, broker_checked);
+        else
+                broker_checked(c);
         return 0;
 }
 

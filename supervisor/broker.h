@@ -80,6 +80,12 @@ typedef void (*op_handler)(struct call *c);
  */
 struct broker_ops {
         op_handler handler[OPID__COUNT];
+        /*
+         * Before the policy's check of the input: may rewrite it (a bare
+         * image name, the peer's own first: imageown.h), then then(c).
+         * NULL: none.
+         */
+        void (*prepare)(struct call *c, op_handler then);
 };
 
 /* Answers with output (stolen).  The call is then finished. */

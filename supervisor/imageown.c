@@ -1,9 +1,11 @@
 /*
  * imageown.c - whose an image is, and the image quotas (imageown.h).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "imageown.h"
+#include "imageref.h"
 #include "ops_impl.h"
 
 static const char *image_unprefixed(const char *ref)
@@ -133,6 +135,62 @@ void image_list_own(const struct call *c, json_t *list)
                 image_doc_own_names(c, doc);
                 i++;
         }
+}
+
+/* --- a bare reference, the peer's own first --- */
+
+int image_own_candidate(const struct call *c, const char *ref, char *out, size_t outlen)
+{
+        int n;
+
+        if (c->peer->admin || ref == NULL || !image_ref_ok(ref) ||
+            strncmp(ref, "sha256:", 7) == 0 || image_unprefixed(ref) != ref)
+                return 0;
+        /* Only a bare name: one with a '/' already names a registry or a namespace. */
+        if (strchr(ref, '/') != NULL)
+                return 0;
+        n = snprintf(out, outlen, "%s/%s", c->peer->name, ref);
+        return n > 0 && (size_t)n < outlen && n <= IMAGE_REF_MAX && image_ref_ok(out);
+}
+
+static void image_own_found(int status, json_t *body, const char *raw, size_t rawlen, void *arg)
+{
+        struct call *c = arg;
+        struct ops_state *st = c->state;
+        void (*then)(struct call *) = st->then;
+        char own[IMAGE_REF_MAX + 1];
+
+        c->pending = NULL;
+        if (status == 200 && json_is_object(body) && !image_doc_foreign(c, body) &&
+            image_own_candidate(c, ops_str(c, "image"), own, sizeof(own)))
+                json_object_set_new(c->input, "image", json_string(own));
+        /* Anything else (404, the engine's error) leaves REF as given: the op answers it. */
+        then(c);
+}
+
+void image_resolve_own(struct call *c, void (*then)(struct call *c))
+{
+        static const char *const ops[] = {"docker/container/create", "docker/image/inspect",
+                                          "docker/image/remove", "docker/image/tag", NULL};
+        char own[IMAGE_REF_MAX + 1], esc[IMAGE_REF_MAX * 3 + 1];
+        struct ops_state *st;
+        size_t i;
+
+        for (i = 0; ops[i] != NULL && strcmp(ops[i], c->op) != 0; i++)
+                ;
+        if (ops[i] == NULL || !json_is_object(c->input) ||
+            !image_own_candidate(c, ops_str(c, "image"), own, sizeof(own))) {
+                then(c);
+                return;
+        }
+        if ((st = ops_state(c)) == NULL)
+                return;
+        st->then = then;
+        if (engine_escape(esc, sizeof(esc), own) == -1) {
+                then(c);
+                return;
+        }
+        ops_send(c, "GET", NULL, 0, image_own_found, "/images/%s/json", esc);
 }
 
 /* --- quotas --- */

@@ -38,6 +38,19 @@ int image_ref_may_be_id(const char *ref);
 int image_ref_own(const struct call *c, const char *ref);
 
 /*
+ * A bare reference is the peer's own first, as a container name is
+ * (docs/policy.md): for a non-admin peer's container/create,
+ * image/inspect, image/remove and image/tag, input.image "REF" is read as
+ * "<peer>/REF" when that image exists and is not another's; else it stays
+ * REF (a shared image, the allowlist's).  image_own_candidate writes the
+ * name tried first and returns 1, or returns 0 when REF is tried as given
+ * (already in a namespace, an ID, a registry's, or too long).
+ * image_resolve_own rewrites c->input's "image" and runs then(c).
+ */
+int image_own_candidate(const struct call *c, const char *ref, char *out, size_t outlen);
+void image_resolve_own(struct call *c, void (*then)(struct call *c));
+
+/*
  * The policy's image quotas (quotas.images, quotas.imageBytes), counted
  * from the engine's list of the images carrying the peer's owner label:
  * then() runs when both are under their limit; else the call fails

@@ -2,6 +2,7 @@
  * ops.c - the handler table: the handler column of protocol/ops.def, one
  * slot per enum op_id.  An operation without a handler does not compile.
  */
+#include "imageown.h"
 #include "ops.h"
 
 const struct broker_ops ops_table = {
@@ -12,4 +13,5 @@ const struct broker_ops ops_table = {
 #include "ops.def"
 #undef DG_OP
         },
+    .prepare = image_resolve_own,
 };

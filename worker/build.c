@@ -240,12 +240,14 @@ static enum dg_err build_inflate(struct build_ctx *b, const unsigned char *p, si
                 b->z.next_out = b->zout;
                 b->z.avail_out = BUILD_INFLATE_OUT;
                 rc = inflate(&b->z, Z_NO_FLUSH);
-                if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
-                        return build_gz_fail(err, errlen,
-                                             b->z.msg != NULL ? b->z.msg : "not gzip data");
+                /* What came before a broken spot is checked first, however the input was cut.
+                 */
                 e = build_tar(b, b->zout, BUILD_INFLATE_OUT - b->z.avail_out, err, errlen);
                 if (e != DG_OK)
                         return e;
+                if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+                        return build_gz_fail(err, errlen,
+                                             b->z.msg != NULL ? b->z.msg : "not gzip data");
                 if (rc == Z_STREAM_END) {
                         b->gz = GZ_ENDED;
                         if (b->z.avail_in > 0)

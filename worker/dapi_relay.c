@@ -78,6 +78,7 @@ struct drelay {
         struct tar_check *tar; /* DRELAY_PUT */
         enum tar_status tar_failed;
         int put_done;         /* the body's last chunk is queued */
+        struct event *stall;  /* DRELAY_PUT: the body's lack of progress (DAPI_STALL_SECS) */
         struct dbuild *build; /* DRELAY_BUILD */
         int build_refused;    /* its context was refused */
         int held;             /* its images went to the supervisor: the last chunk waits */
@@ -397,6 +398,40 @@ static void drelay_build_refused(struct drelay *r)
         dapi_finish_close(r->d, code);
 }
 
+/*
+ * A PUT body that stalls midway: 408 and the connection closed (the engine's
+ * too, mid-body: it applies nothing from the entry it was in).  Time spent
+ * waiting for the engine to take what is queued is not the peer's.
+ */
+static void drelay_put_stalled(evutil_socket_t fd, short what, void *arg)
+{
+        struct drelay *r = arg;
+        struct timeval tv = {DAPI_STALL_SECS, 0};
+
+        if (r->put_done || r->d->s->done)
+                return;
+        if (evbuffer_get_length(r->toeng) > 0) {
+                evtimer_add(r->stall, &tv);
+                return;
+        }
+        log_info("archive put: the body made no progress for %d seconds", DAPI_STALL_SECS);
+        dapi_reply_error(r->d, 408, "request body not completed in time: no progress for %d s",
+                         DAPI_STALL_SECS);
+        dapi_finish_close(r->d, "TIMEOUT");
+}
+
+static void drelay_put_progress(struct drelay *r)
+{
+        struct timeval tv = {DAPI_STALL_SECS, 0};
+
+        if (r->stall == NULL)
+                return;
+        if (r->put_done)
+                evtimer_del(r->stall);
+        else if (evtimer_add(r->stall, &tv) == -1)
+                fatalx("evtimer_add");
+}
+
 /* The PUT body held and arriving, through the request reader and the checker. */
 static void drelay_put_input(struct drelay *r)
 {
@@ -425,6 +460,8 @@ static void drelay_put_input(struct drelay *r)
                         if (evbuffer_add(r->toeng, "0\r\n\r\n", 5) == -1)
                                 fatalx("out of memory");
                 }
+                if (used > 0)
+                        drelay_put_progress(r);
                 if (used == 0)
                         break;
         }
@@ -525,6 +562,11 @@ void drelay_start(struct dapi *d, struct msg *m)
         if (d->route->relay == DRELAY_PUT || d->route->relay == DRELAY_BUILD) {
                 if (r->build == NULL && (r->tar = tar_check_new(drelay_put_emit, r)) == NULL)
                         fatalx("out of memory");
+                if (r->build == NULL) {
+                        if ((r->stall = evtimer_new(d->s->base, drelay_put_stalled, r)) == NULL)
+                                fatalx("evtimer_new");
+                        drelay_put_progress(r);
+                }
                 dreq_body_stream(&d->reader, drelay_put_body, r);
                 drelay_put_input(r);
         }
@@ -572,6 +614,8 @@ void drelay_free(struct drelay *r)
                 return;
         event_free(r->rd);
         event_free(r->wr);
+        if (r->stall != NULL)
+                event_free(r->stall);
         evbuffer_free(r->err);
         evbuffer_free(r->toeng);
         devents_free(r->events);

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "dapi_req.h"
+#include "http.h"
 
 static struct dreq_reader *dreq_of(http_parser *p)
 {
@@ -116,13 +117,7 @@ static int dreq_on_field(http_parser *p, const char *at, size_t len)
                 return -1;
         if (r->in_value && dreq_header_done(r) == -1)
                 return -1;
-        if (r->field_len + len >= sizeof(r->field)) {
-                r->field_long = 1;
-                return 0;
-        }
-        memcpy(r->field + r->field_len, at, len);
-        r->field_len += len;
-        r->field[r->field_len] = '\0';
+        http_name_append(r->field, sizeof(r->field), &r->field_len, &r->field_long, at, len);
         return 0;
 }
 

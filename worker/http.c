@@ -16,6 +16,18 @@ static struct http_read *http_of(http_parser *p)
         return p->data;
 }
 
+void http_name_append(char *buf, size_t size, size_t *len, int *too_long, const char *at,
+                      size_t n)
+{
+        if (*too_long || *len + n >= size) {
+                *too_long = 1;
+                return;
+        }
+        memcpy(buf + *len, at, n);
+        *len += n;
+        buf[*len] = '\0';
+}
+
 static int http_on_header_field(http_parser *p, const char *at, size_t len)
 {
         struct http_read *r = http_of(p);
@@ -25,13 +37,8 @@ static int http_on_header_field(http_parser *p, const char *at, size_t len)
                 r->keep_field_len = 0;
                 r->keep_field_long = 0;
         }
-        if (r->keep_field_long || r->keep_field_len + len > HTTP_KEEP_NAME_MAX) {
-                r->keep_field_long = 1;
-                return 0;
-        }
-        memcpy(r->keep_field + r->keep_field_len, at, len);
-        r->keep_field_len += len;
-        r->keep_field[r->keep_field_len] = '\0';
+        http_name_append(r->keep_field, sizeof(r->keep_field), &r->keep_field_len,
+                         &r->keep_field_long, at, len);
         return 0;
 }
 

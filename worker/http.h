@@ -16,6 +16,15 @@
 #define HTTP_KEEP_NAME_MAX 64
 #define HTTP_KEEP_VALUE_MAX 8192
 
+/*
+ * Appends the n bytes at `at` (one piece of a header name, as http_parser
+ * hands them over) to buf (size bytes, *len used, kept NUL-terminated).  A
+ * name that does not fit sets *too_long, and once set nothing more is
+ * appended: a cut name is never mistaken for a shorter one.
+ */
+void http_name_append(char *buf, size_t size, size_t *len, int *too_long, const char *at,
+                      size_t n);
+
 /* Each returns 0 to go on, -1 to stop reading (the reader is then "stopped"). */
 struct http_read_cb {
         int (*head)(void *arg, int status); /* status line and headers done */

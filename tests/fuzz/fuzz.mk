@@ -24,18 +24,21 @@ FUZZ_CFLAGS  += -DLOGS_FRAME_MAX=4096u -DLOGS_ERR_MAX=512u -DLOGS_KEEP_MAX=1024u
                 -DLOGS_TEXT_ESCAPED_MAX=6144u
 
 FUZZ_NAMES = frame chunk envelope msg mpjson jtext schema policy engine_reader tar dockerfile \
-             dapi_req dapi_create dapi_exec
+             dapi_req dapi_create dapi_exec build
 FUZZ_BINS  = $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
 fuzzobj    = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(1))
 
 FUZZ_PROTO_OBJ = $(call fuzzobj,$(PROTO_SRC))
 # Beyond protocol/, what each harness links.
-FUZZ_EXTRA_policy        = $(call fuzzobj,supervisor/policy.c supervisor/bindroot.c)
+FUZZ_EXTRA_policy        = $(call fuzzobj,supervisor/policy.c supervisor/policy_parse.c \
+                                      supervisor/policy_diag.c supervisor/bindroot.c)
 FUZZ_LIBS_policy         = -lcrypto
 FUZZ_EXTRA_engine_reader = $(call fuzzobj,worker/http.c worker/stream_logs.c worker/dstream.c)
 FUZZ_EXTRA_tar           = $(call fuzzobj,worker/tar.c worker/tarfs.c)
 FUZZ_EXTRA_dockerfile    = $(call fuzzobj,worker/dockerfile.c)
-FUZZ_EXTRA_dapi_req      = $(call fuzzobj,worker/dapi_req.c worker/dapi_path.c)
+FUZZ_EXTRA_build         = $(call fuzzobj,worker/build.c worker/dockerfile.c worker/tar.c worker/tarfs.c)
+FUZZ_LIBS_build          = -lz
+FUZZ_EXTRA_dapi_req      = $(call fuzzobj,worker/dapi_req.c worker/dapi_path.c worker/http.c)
 FUZZ_EXTRA_dapi_create   = $(call fuzzobj,worker/dapi_create.c worker/dapi_knobs.c)
 FUZZ_EXTRA_dapi_exec     = $(call fuzzobj,worker/dapi_execbody.c worker/dapi_create.c \
                                       worker/dapi_knobs.c)
@@ -46,7 +49,7 @@ $(FUZZ_DIR)/obj/%.o: %.c
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
 FUZZ_ALL_OBJ = $(FUZZ_PROTO_OBJ) $(FUZZ_EXTRA_policy) $(FUZZ_EXTRA_engine_reader) $(FUZZ_EXTRA_tar) $(FUZZ_EXTRA_dockerfile) \
-               $(FUZZ_EXTRA_dapi_req) $(FUZZ_EXTRA_dapi_create) $(call fuzzobj,worker/dapi_execbody.c) \
+               $(FUZZ_EXTRA_dapi_req) $(FUZZ_EXTRA_dapi_create) $(call fuzzobj,worker/build.c) $(call fuzzobj,worker/dapi_execbody.c) \
                $(call fuzzobj,$(patsubst %,tests/fuzz/fuzz_%.c,$(FUZZ_NAMES)))
 .SECONDARY: $(FUZZ_ALL_OBJ)
 

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import urllib.parse
 
 import pytest
 
@@ -365,3 +366,52 @@ def test_cli_killed_mid_run_leaves_no_container_nor_image(bfront, engine, ctxdir
         proc.stderr.close()
         shutil.rmtree(home, ignore_errors=True)
     assert engine_tags(engine) == before
+
+
+COMPOSE_BUILT = """\
+version: "2.4"
+services:
+  web:
+    build: .
+    command: ["sh", "-c", "cat /built; exec sleep 300"]
+    stop_grace_period: 1s
+"""
+
+
+def test_compose_build_then_up_runs_the_tenants_own_image(bfront, engine, ctxdir):
+    """compose builds "<project>_web" (stored as alpha/<project>_web) and then inspects and
+    creates with the bare name: a bare name is the tenant's own image first."""
+    from test_docker_api_objects import COMPOSE, compose
+    if not os.access(COMPOSE, os.X_OK):
+        pytest.skip("Debian's docker-compose (1.29) is missing")
+    project = unique("cb").replace("-", "")
+    d = ctxdir({"Dockerfile": "FROM dgtest:latest\nRUN echo built-by-compose > /built\n",
+                "docker-compose.yml": COMPOSE_BUILT})
+    own = "alpha/%s_web" % project
+    try:
+        r = compose(bfront, ALPHA_UID, d, project, "build")
+        assert r.returncode == 0, (r.stdout[-800:], r.stderr)
+        assert engine.http("GET", "/images/%s/json" % own)[0] == 200
+        r = compose(bfront, ALPHA_UID, d, project, "up", "-d")
+        assert r.returncode == 0, r.stderr
+        r = compose(bfront, ALPHA_UID, d, project, "logs", "--no-color")
+        assert b"built-by-compose" in r.stdout, (r.stdout, r.stderr)
+        # the CLI, by the bare name too; lists show the namespaced name
+        r = cli(bfront, ALPHA_UID, "image", "inspect", "--format", "{{.RepoTags}}",
+                "%s_web" % project)
+        assert r.returncode == 0 and own + ":latest" in r.stdout.decode(), r
+        # beta's bare name is not alpha's image
+        r = cli(bfront, BETA_UID, "image", "inspect", "%s_web" % project)
+        assert r.returncode == 1 and b"No such image" in r.stderr, r
+        r = compose(bfront, ALPHA_UID, d, project, "down")
+        assert r.returncode == 0, r.stderr
+    finally:
+        f = urllib.parse.quote(json.dumps(
+            {"label": ["com.docker.compose.project=%s" % project]}))
+        for c in engine.ok("GET", "/containers/json?all=1&filters=" + f):
+            engine.http("DELETE", "/containers/%s?force=1&v=1" % c["Id"])
+        for n in engine.ok("GET", "/networks?filters=" + f):
+            engine.http("DELETE", "/networks/%s" % n["Id"])
+        st, doc = engine.http("GET", "/images/%s/json" % own)
+        if st == 200:
+            engine.http("DELETE", "/images/%s?force=1" % doc["Id"])

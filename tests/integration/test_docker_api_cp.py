@@ -140,3 +140,32 @@ def test_put_query_copyuidgid_is_refused(front, box):  # noqa: F811
     resp = raw_http(front, _req(front, "PUT", "/containers/%s/archive?path=/tmp&copyUIDGID=1"
                                 % box, tarcraft.archive(tarcraft.file("x", b"x"))))
     assert resp.startswith(b"HTTP/1.1 403"), resp[:300]
+
+
+def test_put_stalled_midway_gets_408_and_a_closed_connection(front, box, engine):  # noqa: F811
+    """A PUT body that stops midway: 408 within the stall deadline (30 s) and the
+    connection closed (the engine's too, mid-body: what it had may be applied)."""
+    import socket
+    import time
+    tar = io.BytesIO()
+    with tarfile.open(fileobj=tar, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        info = tarfile.TarInfo("stalled")
+        info.size = 100000
+        t.addfile(info, io.BytesIO(b"x" * 100000))
+    body = tar.getvalue()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(45)
+    s.connect(front.docker_socket)
+    s.sendall(_req(front, "PUT", "/containers/%s/archive?path=/tmp" % box)
+              .replace(b"Content-Length: 0", b"Content-Length: %d" % len(body)) + body[:4096])
+    t0 = time.monotonic()
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    took = time.monotonic() - t0
+    s.close()
+    assert data.startswith(b"HTTP/1.1 408"), data[:200]
+    assert 25 < took < 40, took

@@ -90,6 +90,38 @@ static void ids(void **state)
         assert_false(image_ref_may_be_id(NULL));
 }
 
+/* A bare name is tried in the peer's own namespace first; nothing else is. */
+static void own_first(void **state)
+{
+        struct call a = as("alpha"), r = as("root");
+        char out[600], longref[520];
+
+        (void)state;
+        assert_true(image_own_candidate(&a, "app", out, sizeof(out)));
+        assert_string_equal(out, "alpha/app");
+        assert_true(image_own_candidate(&a, "bfc_web:1.0", out, sizeof(out)));
+        assert_string_equal(out, "alpha/bfc_web:1.0");
+        assert_true(image_own_candidate(
+            &a,
+            "dgtest@sha256:"
+            "0000000000000000000000000000000000000000000000000000000000000000",
+            out, sizeof(out)));
+        assert_false(image_own_candidate(&a, "alpha/app", out, sizeof(out))); /* own already */
+        assert_false(image_own_candidate(&a, "beta/app", out, sizeof(out)));  /* another's */
+        assert_false(
+            image_own_candidate(&a, "library/app", out, sizeof(out))); /* a namespace */
+        assert_false(image_own_candidate(&a, "docker.io/app", out, sizeof(out)));
+        assert_false(image_own_candidate(&a, "registry.local/app", out, sizeof(out)));
+        assert_false(image_own_candidate(&a, "sha256:abc123", out, sizeof(out))); /* an ID */
+        assert_false(image_own_candidate(&a, "a b", out, sizeof(out))); /* not a reference */
+        assert_false(image_own_candidate(&a, NULL, out, sizeof(out)));
+        assert_false(image_own_candidate(&r, "app", out, sizeof(out))); /* admins: as given */
+        assert_false(image_own_candidate(&a, "app", out, 9));           /* no room */
+        memset(longref, 'a', 510);
+        longref[510] = '\0';
+        assert_false(image_own_candidate(&a, longref, out, sizeof(out))); /* over 512 with it */
+}
+
 static void documents_and_lists(void **state)
 {
         struct call a = as("alpha"), b = as("beta"), r = as("root");
@@ -132,6 +164,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(references),
             cmocka_unit_test(ids),
+            cmocka_unit_test(own_first),
             cmocka_unit_test(documents_and_lists),
         };
 
