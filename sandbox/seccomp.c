@@ -61,7 +61,7 @@ static const struct seccomp_rule seccomp_allow[] = {
     SC(recvmsg),  /* fdpass_recv: messages and SCM_RIGHTS from the supervisor */
     SC(sendto),   /* syslog() (--syslog) sends on the socket opened before the filter */
     SC(shutdown), /* half-close: raw-carriage relays end stdin this way */
-    SC(close),
+    /* close: all but the channel (seccomp_allow_sendmsg) */
     SC(fcntl),      /* O_NONBLOCK on received descriptors */
     SC(getsockopt), /* SO_TYPE check of the peer descriptor */
 
@@ -157,6 +157,16 @@ static void seccomp_check_arch(scmp_filter_ctx ctx)
 static void seccomp_allow_sendmsg(scmp_filter_ctx ctx, int chan)
 {
         int rc;
+
+        /*
+         * SECURITY: and never close the channel.  Were it closed, F_DUPFD or a
+         * descriptor the peer sends (recvmsg) would land on its number, and
+         * sendmsg would pass descriptors to whatever that is: the peer.
+         */
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(close), 1,
+                              SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)chan));
+        if (rc != 0)
+                fatalx("seccomp: allow close but of fd %d: %s", chan, strerror(-rc));
 
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1,
                               SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)chan));

@@ -134,6 +134,31 @@ static long evil_fd_pass(void)
         return syscall(SYS_sendmsg, 0, &mh, 0);
 }
 
+/*
+ * Puts another descriptor (fd 0) where the channel was, then passes fd 0
+ * through it: close(3) must be refused, else F_DUPFD fills the number.
+ */
+static long evil_swap_channel(void)
+{
+        char data = 'x', ctl[CMSG_SPACE(sizeof(int))];
+        struct iovec iov = {&data, 1};
+        struct msghdr mh = {.msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = ctl,
+                            .msg_controllen = sizeof(ctl)};
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+        int fd = 0;
+
+        if (syscall(SYS_close, 3) == -1 || syscall(SYS_fcntl, 0, F_DUPFD, 3) != 3)
+                return -1;
+        memset(ctl, 0, sizeof(ctl));
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+        return syscall(SYS_sendmsg, 3, &mh, 0);
+}
+
 #ifdef __x86_64__
 /* The x32 ABI: same audit arch as x86_64, syscall number with bit 30 set. */
 static long evil_x32(void)
@@ -156,6 +181,7 @@ static const struct {
     {"ptrace", evil_ptrace},
     {"mmap_exec", evil_mmap_exec},
     {"fd_pass", evil_fd_pass},
+    {"swap_channel", evil_swap_channel},
 #ifdef __x86_64__
     {"x32", evil_x32},
 #endif

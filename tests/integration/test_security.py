@@ -18,6 +18,7 @@ from conftest import POOL, _run_gateway, alive, binary, proc_status, run_contain
 
 VIOLATIONS = ["socket", "connect", "open", "execve", "fork", "ptrace", "mmap_exec",
               "fd_pass",  # sendmsg on anything but the channel: no descriptor leaves
+              "swap_channel",  # nor through another descriptor put where the channel was
               # what the zygote's filter allows and a worker's stacked one refuses
               "zygote_clone", "dup_over_channel"]
 SIGSYS_LINE = r"worker %d killed by SIGSYS \(sandbox violation\)"
