@@ -69,6 +69,7 @@ stop_all() {
 }
 trap 'stop_all' EXIT
 trap 'exit 130' INT
+trap 'exit 129' HUP
 trap 'exit 143' TERM
 
 mkdir -p "$DIR"
@@ -115,7 +116,10 @@ else
 fi
 rm -f "$SOCK" "$DOCKER_SOCK"
 # Its log is this terminal: workers' lines come through dockgated's stderr.
-"$BIN/dockgated" "$@" </dev/null &
+# Its own session: Ctrl-C reaches only this script, whose trap stops the
+# gateway (stop_all) and exits 130.  (In the terminal's group, dockgated
+# could exit 0 on the SIGINT before this shell's wait saw the signal.)
+setsid "$BIN/dockgated" "$@" </dev/null &
 GW_PID=$!
 
 # Ready when the socket answers a call from you.

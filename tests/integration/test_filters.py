@@ -135,5 +135,5 @@ def test_image_list_filters_are_the_callers_only(gateway):
         assert "dgtest:latest" in tags and all(t.startswith("dgtest:") for t in tags), tags
         assert p.call("docker/image/list", {"filters": ["reference=nosuch*"]}) == []
         assert p.call("docker/image/list", {"filters": ["label=nosuch=1"]}) == []
-        e = p.error("docker/image/list", {"filters": ["before=dgtest"]})
+        e = p.error("docker/image/list", {"filters": ["expired=dgtest"]})
         assert e.code == "INVALID_INPUT" and "known: label, dangling, reference" in e.message
