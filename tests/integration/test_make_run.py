@@ -48,9 +48,13 @@ def test_make_run_leaves_a_gateway_for_the_sudo_user(engine_sock, engine):
     env = dict(os.environ, SUDO_UID=str(BETA_UID), DOCKGATE_ENGINE=engine_sock,
                DOCKGATE_RUN_DIR=os.path.join(rundir, "run"))
     env.pop("DOCKGATE_SOCKET", None)
+    # As from a terminal: SIGINT not ignored, even when the suite itself was
+    # started in the background (a non-interactive shell's `&` ignores it, and
+    # sh cannot trap a signal ignored at its start).
     proc = subprocess.Popen(["sh", os.path.join(ROOT, "contrib", "run-gateway.sh"), BUILD],
                             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+                            stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         lines = read_until(proc, r"dockgate run --rm .* echo hello")
         text = "".join(lines)
