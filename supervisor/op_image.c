@@ -451,12 +451,14 @@ static void tag_send(struct call *c)
 
 void op_image_tag(struct call *c)
 {
-        const char *ref = image_ref_visible(c), *repo = ops_str(c, "repo"),
-                   *tag = ops_str(c, "tag");
-        size_t n = strlen(c->peer->name);
+        const char *ref = image_ref_visible(c), *repo, *tag;
+        size_t n;
 
         if (ref == NULL)
-                return;
+                return; /* answered: c is gone */
+        repo = ops_str(c, "repo");
+        tag = ops_str(c, "tag");
+        n = strlen(c->peer->name);
         if (strncmp(repo, c->peer->name, n) != 0 || repo[n] != '/' || !image_ref_ok(repo) ||
             image_ref_tagged(repo)) {
                 call_fail(c, DG_FORBIDDEN,

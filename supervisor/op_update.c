@@ -27,9 +27,9 @@ static void update_done(int status, json_t *body, const char *raw, size_t rawlen
                 ops_fail_engine(c, status, body);
                 return;
         }
-        call_reply(c, json_pack("{s:O}", "warnings", json_is_array(w) ? w : json_array()));
-        if (!json_is_array(w))
-                json_decref(w);
+        /* "o": the object passed is the reply's, a borrowed w taken first. */
+        call_reply(c, json_pack("{s:o}", "warnings",
+                                json_is_array(w) ? json_incref(w) : json_array()));
 }
 
 /*
