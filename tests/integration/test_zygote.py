@@ -126,9 +126,13 @@ def test_zygote_is_replaced_every_n_forks(make_gateway, tmp_path):
     for m in re.finditer(r"zygote \d+ retired after (\d+) forks", log):
         assert int(m.group(1)) <= 8, m.group(0)
     # /metrics counts the same: forks, rotations, and whatever was spawned instead.
-    m = zygote_metrics(admin)
-    forked = len(re.findall(FORKED, gw.log()))
-    assert m["forks_total"] == forked and forked >= 16, (m, forked)
+    # The pool refills as it is read: both are read again until they agree.
+    def agreed():
+        mm = zygote_metrics(admin)
+        n = len(re.findall(FORKED, gw.log()))
+        return (mm, n) if mm["forks_total"] == n else None
+    m, forked = wait_for(agreed, timeout=10, what="/metrics to count the forks the log shows")
+    assert forked >= 16, (m, forked)
     assert m["retirements_total/rotation"] >= 2 and m["retirements_total/signal"] == 0, m
     assert m["starts_total"] >= 3, m
     assert m["spawn_fallbacks_total"] >= 0
