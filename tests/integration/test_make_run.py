@@ -55,6 +55,7 @@ def test_make_run_leaves_a_gateway_for_the_sudo_user(engine_sock, engine):
                             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    gw_pid = None
     try:
         lines = read_until(proc, r"dockgate run --rm .* echo hello")
         text = "".join(lines)
@@ -91,4 +92,7 @@ def test_make_run_leaves_a_gateway_for_the_sudo_user(engine_sock, engine):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        # The gateway has its own session: a failed run stops it by its pid.
+        if gw_pid is not None and alive(gw_pid):
+            os.kill(gw_pid, signal.SIGTERM)
         shutil.rmtree(rundir, ignore_errors=True)
