@@ -114,8 +114,8 @@ static long evil_mmap_exec(void)
         return p == MAP_FAILED ? -1 : 0;
 }
 
-/* Hands the channel (fd 3) to another descriptor with SCM_RIGHTS: fd 0 here. */
-static long evil_fd_pass(void)
+/* sendmsg on via, passing fd with SCM_RIGHTS. */
+static long evil_send_fd(int via, int fd)
 {
         char data = 'x', ctl[CMSG_SPACE(sizeof(int))];
         struct iovec iov = {&data, 1};
@@ -124,14 +124,19 @@ static long evil_fd_pass(void)
                             .msg_control = ctl,
                             .msg_controllen = sizeof(ctl)};
         struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-        int fd = 3;
 
         memset(ctl, 0, sizeof(ctl));
         cm->cmsg_level = SOL_SOCKET;
         cm->cmsg_type = SCM_RIGHTS;
         cm->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
-        return syscall(SYS_sendmsg, 0, &mh, 0);
+        return syscall(SYS_sendmsg, via, &mh, 0);
+}
+
+/* Hands the channel (fd 3) to another descriptor with SCM_RIGHTS: fd 0 here. */
+static long evil_fd_pass(void)
+{
+        return evil_send_fd(0, 3);
 }
 
 /*
@@ -140,23 +145,9 @@ static long evil_fd_pass(void)
  */
 static long evil_swap_channel(void)
 {
-        char data = 'x', ctl[CMSG_SPACE(sizeof(int))];
-        struct iovec iov = {&data, 1};
-        struct msghdr mh = {.msg_iov = &iov,
-                            .msg_iovlen = 1,
-                            .msg_control = ctl,
-                            .msg_controllen = sizeof(ctl)};
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-        int fd = 0;
-
         if (syscall(SYS_close, 3) == -1 || syscall(SYS_fcntl, 0, F_DUPFD, 3) != 3)
                 return -1;
-        memset(ctl, 0, sizeof(ctl));
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
-        return syscall(SYS_sendmsg, 3, &mh, 0);
+        return evil_send_fd(3, 0);
 }
 
 #ifdef __x86_64__
