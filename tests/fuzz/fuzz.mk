@@ -24,7 +24,7 @@ FUZZ_CFLAGS  += -DLOGS_FRAME_MAX=4096u -DLOGS_ERR_MAX=512u -DLOGS_KEEP_MAX=1024u
                 -DLOGS_TEXT_ESCAPED_MAX=6144u
 
 FUZZ_NAMES = frame chunk envelope msg mpjson jtext schema policy engine_reader tar dockerfile \
-             dapi_req dapi_create dapi_exec build
+             dapi_req dapi_create dapi_exec dapi_update build
 FUZZ_BINS  = $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
 fuzzobj    = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(1))
 
@@ -40,6 +40,7 @@ FUZZ_EXTRA_build         = $(call fuzzobj,worker/build.c worker/dockerfile.c wor
 FUZZ_LIBS_build          = -lz
 FUZZ_EXTRA_dapi_req      = $(call fuzzobj,worker/dapi_req.c worker/dapi_path.c worker/http.c)
 FUZZ_EXTRA_dapi_create   = $(call fuzzobj,worker/dapi_create.c worker/dapi_knobs.c)
+FUZZ_EXTRA_dapi_update   = $(call fuzzobj,worker/dapi_create.c worker/dapi_knobs.c)
 FUZZ_EXTRA_dapi_exec     = $(call fuzzobj,worker/dapi_execbody.c worker/dapi_create.c \
                                       worker/dapi_knobs.c)
 
