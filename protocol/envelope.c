@@ -18,8 +18,6 @@
 #include "jdump.h"
 #include "jparse.h"
 
-#define ENV_OP_MAX 96
-#define ENV_TOKEN_MAX 512
 #define ENV_KEY_SHOWN 64 /* how much of an unknown key an error message quotes */
 
 /* A printable, bounded rendering of a peer-chosen key for error messages. */
@@ -105,7 +103,7 @@ static int envelope_auth(json_t *auth, struct envelope *env, char *err, size_t e
         if (envelope_only_keys(auth, keys, "payload.auth.", err, errlen) < 0)
                 return -1;
         token =
-            envelope_string(auth, "token", "payload.auth.token", 1, ENV_TOKEN_MAX, err, errlen);
+            envelope_string(auth, "token", "payload.auth.token", 1, DG_TOKEN_MAX, err, errlen);
         if (token == NULL)
                 return -1;
         if ((env->token = strdup(token)) == NULL)
@@ -121,8 +119,8 @@ static int envelope_call(json_t *payload, struct envelope *env, char *err, size_
 
         if (envelope_only_keys(payload, keys, "payload.", err, errlen) < 0)
                 return -1;
-        op = envelope_string(payload, "operationId", "payload.operationId", 1, ENV_OP_MAX, err,
-                             errlen);
+        op = envelope_string(payload, "operationId", "payload.operationId", 1, DG_OP_ID_MAX,
+                             err, errlen);
         if (op == NULL)
                 return -1;
         if ((env->operation = strdup(op)) == NULL)

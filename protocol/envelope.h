@@ -15,9 +15,10 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "bounds.h"
 #include "errors.h"
 
-#define ENV_ID_MAX 128
+#define ENV_ID_MAX DG_CALL_ID_MAX
 
 enum env_type { ENV_CALL_REQUESTED = 1, ENV_CALL_ABORTED = 2 };
 enum carriage { CARRIAGE_JSON = 0, CARRIAGE_RAW = 1 };

@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h" /* FRAME_MAX_PEER_DEFAULT, FRAME_MAX_SERVER */
+
 #define FRAME_HDR 4
-#define FRAME_MAX_PEER_DEFAULT (1u << 20) /* 1 MiB: frames from peers */
-#define FRAME_MAX_SERVER (16u << 20)      /* 16 MiB: frames the server sends */
 
 enum frame_status {
         FRAME_OK = 0,      /* a complete frame was returned */

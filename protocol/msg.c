@@ -154,7 +154,7 @@ static const struct msg_field msg_f_peer[] = {
     M_UINT("uid", uid, 0, UINT32_MAX),
     M_UINT("gid", gid, 0, UINT32_MAX),
     M_BOOL("authenticated", authenticated),
-    M_UINT("max_frame", max_frame, 1, 16u << 20),
+    M_UINT("max_frame", max_frame, 1, FRAME_MAX_SERVER),
     M_UINT("idle_timeout", idle_timeout, 0, UINT32_MAX),
     M_UINT("max_calls", max_calls, 1, MSG_CALLS_MAX),
     M_UINT("first_call", first_call, 0, UINT32_MAX),

@@ -21,14 +21,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MSG_VERSION 2       /* 2: MSG_PEER.front, MSG_CALL.route */
-#define MSG_MAX (17u << 20) /* a result may carry a 16 MiB frame's worth */
-#define MSG_PEER_NAME_MAX 64
-#define MSG_OP_MAX 96
+#include "bounds.h"
+
+#define MSG_VERSION 2                           /* 2: MSG_PEER.front, MSG_CALL.route */
+#define MSG_MAX (FRAME_MAX_SERVER + (1u << 20)) /* a result may carry a whole frame */
+#define MSG_PEER_NAME_MAX DG_NAME_MAX
+#define MSG_OP_MAX DG_OP_ID_MAX
 #define MSG_TEXT_MAX 4096 /* error messages */
 #define MSG_KIND_MAX 32
-#define MSG_TOKEN_MAX 512  /* a peer's bearer token, as envelope.c accepts it */
-#define MSG_TTY_MAX 10000  /* rows or columns of a TTY, as schema.c's resize */
+#define MSG_TOKEN_MAX DG_TOKEN_MAX
+#define MSG_TTY_MAX DG_TTY_MAX
 #define MSG_CALLS_MAX 1024 /* calls in flight on one stream, at most */
 #define MSG_ROUTE_MAX 96   /* a Docker-API route, "POST /containers/{id}/start" */
 

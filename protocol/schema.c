@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "schema.h"
 #include "errors.h"
 
@@ -48,7 +49,7 @@
                 NULL, F_STRING, 0, 0, NULL, 0                                                  \
         }
 
-#define S_CONTAINER S_STR("containerId", 1, 256, 1)
+#define S_CONTAINER S_STR("containerId", 1, OPS_REF_MAX, 1)
 #define S_TIME(n) S_INT(n, 0, (int64_t)1 << 40, 0) /* unix seconds */
 
 static const struct field_spec f_none[] = {
@@ -70,14 +71,14 @@ static const struct field_spec f_filtered[] = {
 };
 
 static const struct field_spec f_usage[] = {
-    S_STR("peer", 1, 64, 0),
+    S_STR("peer", 1, DG_NAME_MAX, 0),
     S_END,
 };
 
 static const struct field_spec f_limits[] = {
-    S_INT("memoryBytes", (int64_t)4 << 20, (int64_t)1 << 40, 0),
-    S_INT("nanoCpus", 1000000, 1000000000000LL, 0),
-    S_INT("pidsLimit", 1, 1000000, 0),
+    S_INT("memoryBytes", DG_MEMORY_MIN, DG_MEMORY_MAX, 0),
+    S_INT("nanoCpus", DG_NANOCPUS_MIN, DG_NANOCPUS_MAX, 0),
+    S_INT("pidsLimit", DG_PIDS_MIN, DG_PIDS_MAX, 0),
     S_END,
 };
 
@@ -109,11 +110,11 @@ static const struct field_spec f_create[] = {
     S_BOOL("openStdin"),
     S_BOOL("stdinOnce"),
     S_OBJ("limits", f_limits),
-    S_STR("network", 1, 256, 0),
-    S_LIST("networkAliases", 0, 16, 0),
+    S_STR("network", 1, OPS_REF_MAX, 0),
+    S_LIST("networkAliases", 0, DG_ALIASES_MAX, 0),
     S_BOOL("readOnlyRootfs"),
     S_MAP("tmpfs", 16),
-    S_MAP("volumes", 16),
+    S_MAP("volumes", DG_VOLUMES_MAX),
     S_MAP("ports", 32),
     S_STR("restartPolicy", 1, 32, 0),
     S_OBJ("lease", f_lease),
@@ -159,7 +160,7 @@ static const struct field_spec f_kill[] = {
 /* rename: the new name, in the caller's namespace like a create's (supervisor/names.h). */
 static const struct field_spec f_rename[] = {
     S_CONTAINER,
-    S_STR("name", 1, 128, 1), /* OPS_NAME_MAX (bounds.h), checked again by the handler */
+    S_STR("name", 1, OPS_NAME_MAX, 1), /* checked again by the handler */
     S_END,
 };
 
@@ -214,7 +215,9 @@ static const struct field_spec f_exec[] = {
 };
 
 /* Exec instances by ID (docker/exec/...; docker/container/exec/create takes f_exec). */
-#define S_EXEC_ID S_STR("execId", 64, 64, 1) /* the engine's ID, as create gave it */
+#define S_EXEC_ID                                                                              \
+        S_STR("execId", DG_ENGINE_ID_MAX, DG_ENGINE_ID_MAX,                                    \
+              1) /* the engine's ID, as create gave it */
 
 static const struct field_spec f_exec_start[] = {
     S_EXEC_ID,
@@ -229,8 +232,8 @@ static const struct field_spec f_exec_id[] = {
 
 static const struct field_spec f_exec_resize[] = {
     S_EXEC_ID,
-    S_INT("rows", 1, 10000, 1),
-    S_INT("cols", 1, 10000, 1),
+    S_INT("rows", 1, DG_TTY_MAX, 1),
+    S_INT("cols", 1, DG_TTY_MAX, 1),
     S_END,
 };
 
@@ -243,8 +246,8 @@ static const struct field_spec f_attach[] = {
 
 static const struct field_spec f_resize[] = {
     S_CONTAINER,
-    S_INT("rows", 1, 10000, 1),
-    S_INT("cols", 1, 10000, 1),
+    S_INT("rows", 1, DG_TTY_MAX, 1),
+    S_INT("cols", 1, DG_TTY_MAX, 1),
     S_END,
 };
 
@@ -309,14 +312,14 @@ static const struct field_spec f_network_create[] = {
 };
 
 static const struct field_spec f_network[] = {
-    S_STR("networkId", 1, 256, 1),
+    S_STR("networkId", 1, OPS_REF_MAX, 1),
     S_END,
 };
 
 static const struct field_spec f_network_connect[] = {
-    S_STR("networkId", 1, 256, 1),
+    S_STR("networkId", 1, OPS_REF_MAX, 1),
     S_CONTAINER,
-    S_LIST("aliases", 0, 16, 0), /* connect only */
+    S_LIST("aliases", 0, DG_ALIASES_MAX, 0), /* connect only */
     S_END,
 };
 
@@ -328,12 +331,12 @@ static const struct field_spec f_volume_create[] = {
 };
 
 static const struct field_spec f_volume[] = {
-    S_STR("volumeName", 1, 256, 1),
+    S_STR("volumeName", 1, OPS_REF_MAX, 1),
     S_END,
 };
 
 static const struct field_spec f_volume_remove[] = {
-    S_STR("volumeName", 1, 256, 1),
+    S_STR("volumeName", 1, OPS_REF_MAX, 1),
     S_BOOL("force"),
     S_END,
 };

@@ -28,10 +28,10 @@
 #include "errors.h"
 #include "policy.h"
 
-#define CREATE_VOLUMES_MAX 16 /* the schema's bound on input.volumes */
-#define CREATE_PATH_MAX 256   /* a mount path in the container */
+#define CREATE_VOLUMES_MAX DG_VOLUMES_MAX
+#define CREATE_PATH_MAX 256 /* a mount path in the container */
 #define CREATE_ERR_MAX 512
-#define CREATE_ALIASES_MAX 16 /* the schema's bound on input.networkAliases */
+#define CREATE_ALIASES_MAX DG_ALIASES_MAX
 
 struct call;
 

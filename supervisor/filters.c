@@ -98,7 +98,7 @@ static int filters_bad(struct call *c, const char *key, const char *why)
 static int filters_network(struct call *c, const char *v, char *out, size_t len)
 {
         if (strcmp(v, "none") == 0 || policy_network_allowed(c->peer, v) ||
-            (strlen(v) >= 12 && filters_chars(v, 64, FILTERS_HEX)))
+            (strlen(v) >= 12 && filters_chars(v, DG_ENGINE_ID_MAX, FILTERS_HEX)))
                 return snprintf(out, len, "%s", v) < (int)len ? 0 : -1;
         if (!ops_name_ok(v))
                 return -1;
@@ -108,7 +108,7 @@ static int filters_network(struct call *c, const char *v, char *out, size_t len)
 /* A container named in an events filter: an ID (prefix), or one of the peer's names. */
 static int filters_container(struct call *c, const char *v, char *out, size_t len)
 {
-        if (filters_chars(v, 64, FILTERS_HEX))
+        if (filters_chars(v, DG_ENGINE_ID_MAX, FILTERS_HEX))
                 return snprintf(out, len, "%s", v) < (int)len ? 0 : -1;
         if (!ops_name_ok(v))
                 return -1;
@@ -219,7 +219,7 @@ static int filters_one(struct call *c, enum filters_kind kind, const char *kv, j
                 }
                 snprintf(val, sizeof(val), "%s", v);
         } else if (strcmp(key, "id") == 0) {
-                if (!filters_chars(v, 64, FILTERS_HEX))
+                if (!filters_chars(v, DG_ENGINE_ID_MAX, FILTERS_HEX))
                         return filters_bad(c, key, "1 to 64 lowercase hex digits");
                 snprintf(val, sizeof(val), "%s", v);
         } else if (strcmp(key, "reference") == 0) {

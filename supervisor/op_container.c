@@ -891,8 +891,7 @@ static void prune_listed(int status, json_t *body, const char *raw, size_t rawle
                 state = json_string_value(json_object_get(v, "State"));
                 /* SECURITY: the engine filtered by the owner label; check again. IDs are hex.
                  */
-                if (id == NULL || state == NULL || strlen(id) != DG_ENGINE_ID_MAX ||
-                    strspn(id, "0123456789abcdef") != DG_ENGINE_ID_MAX ||
+                if (id == NULL || state == NULL || !dg_engine_id_ok(id) ||
                     !resolve_owns(c, json_object_get(v, "Labels")) || !filters_keep(c, v))
                         continue;
                 if (strcmp(state, "created") == 0 || strcmp(state, "exited") == 0 ||

@@ -413,7 +413,7 @@ const char *op_exec_made(struct call *c, int status, json_t *body)
                 call_fail_engine(c, status, body);
                 return NULL;
         }
-        if (eid == NULL || strlen(eid) != 64 || strspn(eid, "0123456789abcdef") != 64) {
+        if (!dg_engine_id_ok(eid)) {
                 call_fail(c, DG_INTERNAL, "the engine's exec has no valid Id");
                 return NULL;
         }

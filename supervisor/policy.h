@@ -20,7 +20,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define POLICY_NAME_MAX 64
+#include "bounds.h"
+
+#define POLICY_NAME_MAX DG_NAME_MAX /* bounds.h */
 #define POLICY_MAX_IDS 64
 #define POLICY_MAX_PATTERNS 64
 #define POLICY_MAX_TOKENS 16

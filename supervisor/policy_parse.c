@@ -53,9 +53,9 @@ static const struct limit_row {
         long long lo, hi;
         int bytes; /* accepts "512MiB" and is shown that way */
 } limit_rows[] = {
-    {"memoryBytes", 4 * MIB, 1LL << 40, 1},
-    {"nanoCpus", 1000000LL, 1000000000000LL, 0},
-    {"pidsLimit", 1, 1000000, 0},
+    {"memoryBytes", DG_MEMORY_MIN, DG_MEMORY_MAX, 1},
+    {"nanoCpus", DG_NANOCPUS_MIN, DG_NANOCPUS_MAX, 0},
+    {"pidsLimit", DG_PIDS_MIN, DG_PIDS_MAX, 0},
 };
 #define NLIMITS 3
 

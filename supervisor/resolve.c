@@ -62,7 +62,7 @@ static size_t hex_len(const char *s)
 
 static int resolve_id_ok(const struct resolve_kind *k, const char *id)
 {
-        return k->hex_id ? hex_len(id) == 64 : resolve_ref_ok(id);
+        return k->hex_id ? hex_len(id) == DG_ENGINE_ID_MAX : resolve_ref_ok(id);
 }
 
 int resolve_owned(const struct resolve_who *who, const json_t *labels)
@@ -120,7 +120,8 @@ int resolve_first(enum resolve_kind_id kind, const char *ref)
         if (!resolve_ref_ok(ref))
                 return RESOLVE_NONE;
         /* A full ID names nothing else: engine-side names all hold a '.'. */
-        return kinds[kind].hex_id && hex_len(ref) == 64 ? RESOLVE_ID : RESOLVE_NAME;
+        return kinds[kind].hex_id && hex_len(ref) == DG_ENGINE_ID_MAX ? RESOLVE_ID
+                                                                      : RESOLVE_NAME;
 }
 
 int resolve_next(enum resolve_kind_id kind, const char *ref, int admin, int step)
@@ -173,7 +174,7 @@ const char *resolve_pick(const char *ref, const struct resolve_who *who, const j
                 match = id;
                 count++;
         }
-        return count == 1 && hex_len(match) == 64 ? match : NULL;
+        return count == 1 && hex_len(match) == DG_ENGINE_ID_MAX ? match : NULL;
 }
 
 /* --- the lookups, one engine request at a time --- */

@@ -49,11 +49,6 @@ LAYERS = {
 # Upward includes still to break, each with its reason.  The check fails on
 # any other, and on one listed here that is gone (so that the list shrinks).
 KNOWN = {
-    ("supervisor", "pool.c", "broker"):
-        "pool.c cancels a dead worker's calls (broker_cancel): to go through sv->up "
-        "(pool_up.h) like pool_state.c once the parallel rework of pool.c has landed",
-    ("supervisor", "pool.c", "auditrec"):
-        "pool.c writes worker and call-end records: to go through sv->up (pool_up.h)",
 }
 
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "dapi.h"
 #include "dapi_exec.h"
 #include "dapi_execbody.h"
@@ -46,7 +47,7 @@ void dex_out_create(struct dapi *d, const json_t *o)
 /* The path's ID: an exec ID is 64 hex digits; anything else is no exec of the peer's. */
 static int dex_id(struct dapi *d, json_t *input)
 {
-        if (strlen(d->capture) != 64 || strspn(d->capture, "0123456789abcdef") != 64) {
+        if (!dg_engine_id_ok(d->capture)) {
                 dapi_reply_error(d, 404, "No such exec instance: %.64s", d->capture);
                 dapi_finish(d, "NOT_FOUND");
                 return -1;
@@ -82,7 +83,8 @@ int dex_in_resize(struct dapi *d, json_t *input)
         long long h, w;
         int hs, ws;
 
-        if (dq_int(d, "h", 1, 10000, &hs, &h) == -1 || dq_int(d, "w", 1, 10000, &ws, &w) == -1)
+        if (dq_int(d, "h", 1, DG_TTY_MAX, &hs, &h) == -1 ||
+            dq_int(d, "w", 1, DG_TTY_MAX, &ws, &w) == -1)
                 return -1;
         if (!hs || !ws)
                 return dex_refused(d, 400, "h, w: both are required");
